@@ -1,0 +1,15 @@
+//! Hamafza's domain rules, with no I/O: Persian text and digits, Jalali dates and
+//! reporting periods, Iranian identifiers, places, the access policy and the audit chain.
+//!
+//! Everything here is synchronous and deterministic so that it is quick to compile and
+//! easy to test; the store, the web layer and the CLI all decide through these functions.
+
+pub mod access;
+pub mod audit;
+pub mod digits;
+pub mod jalali;
+pub mod mobile;
+pub mod national_id;
+pub mod numbers;
+pub mod place;
+pub mod text;
