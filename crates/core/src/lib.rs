@@ -5,6 +5,7 @@
 //! easy to test; the store, the web layer and the CLI all decide through these functions.
 
 pub mod access;
+pub mod agency;
 pub mod audit;
 pub mod digits;
 pub mod jalali;

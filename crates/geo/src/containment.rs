@@ -28,10 +28,16 @@ impl<V> ContainmentIndex<V> {
             .enumerate()
             .filter_map(|(key, (_, mp))| {
                 let r = mp.bounding_rect()?;
-                Some(Entry { key, envelope: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
+                Some(Entry {
+                    key,
+                    envelope: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                })
             })
             .collect();
-        ContainmentIndex { tree: RTree::bulk_load(entries), items }
+        ContainmentIndex {
+            tree: RTree::bulk_load(entries),
+            items,
+        }
     }
 
     /// The values of every polygon containing the point.
@@ -62,14 +68,25 @@ mod tests {
     use geo::{Rect, coord};
 
     fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![Rect::new(coord! {x: x0, y: y0}, coord! {x: x1, y: y1}).to_polygon()])
+        MultiPolygon(vec![
+            Rect::new(coord! {x: x0, y: y0}, coord! {x: x1, y: y1}).to_polygon(),
+        ])
     }
 
     #[test]
     fn finds_the_containing_polygon() {
-        let idx = ContainmentIndex::new(vec![("west", rect(0.0, 0.0, 1.0, 1.0)), ("east", rect(1.0, 0.0, 2.0, 1.0))]);
-        assert_eq!(idx.containing(Point::new(0.5, 0.5)).collect::<Vec<_>>(), vec![&"west"]);
-        assert_eq!(idx.containing(Point::new(1.5, 0.5)).collect::<Vec<_>>(), vec![&"east"]);
+        let idx = ContainmentIndex::new(vec![
+            ("west", rect(0.0, 0.0, 1.0, 1.0)),
+            ("east", rect(1.0, 0.0, 2.0, 1.0)),
+        ]);
+        assert_eq!(
+            idx.containing(Point::new(0.5, 0.5)).collect::<Vec<_>>(),
+            vec![&"west"]
+        );
+        assert_eq!(
+            idx.containing(Point::new(1.5, 0.5)).collect::<Vec<_>>(),
+            vec![&"east"]
+        );
         assert_eq!(idx.containing(Point::new(3.0, 0.5)).count(), 0);
         let child = rect(0.2, 0.2, 0.4, 0.4);
         let p = inside_point(&child).expect("point");

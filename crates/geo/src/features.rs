@@ -1,6 +1,8 @@
 //! Reading boundaries from GeoJSON, checking them, and writing them back.
 
-use geo::{BoundingRect, Coord, GeodesicArea, LineString, MultiPolygon, Polygon, Simplify, Validation};
+use geo::{
+    BoundingRect, Coord, GeodesicArea, LineString, MultiPolygon, Polygon, Simplify, Validation,
+};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
@@ -40,17 +42,27 @@ impl FeatureIn {
 /// separately, so one bad feature does not hide the others.
 pub fn read_features(bytes: &[u8]) -> Result<Vec<FeatureIn>, GeoError> {
     let text = std::str::from_utf8(bytes).map_err(|e| GeoError::NotUtf8(e.valid_up_to()))?;
-    let doc: Value = serde_json::from_str(text).map_err(|e| GeoError::NotJson { line: e.line(), column: e.column() })?;
+    let doc: Value = serde_json::from_str(text).map_err(|e| GeoError::NotJson {
+        line: e.line(),
+        column: e.column(),
+    })?;
     if doc.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
         return Err(GeoError::NotFeatureCollection);
     }
-    let features = doc.get("features").and_then(Value::as_array).ok_or(GeoError::NotFeatureCollection)?;
+    let features = doc
+        .get("features")
+        .and_then(Value::as_array)
+        .ok_or(GeoError::NotFeatureCollection)?;
     Ok(features
         .iter()
         .enumerate()
         .map(|(i, f)| FeatureIn {
             number: i + 1,
-            properties: f.get("properties").and_then(Value::as_object).cloned().unwrap_or_default(),
+            properties: f
+                .get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
             geometry: match f.get("geometry") {
                 None | Some(Value::Null) => Err("مرز (geometry) ندارد".to_string()),
                 Some(g) => parse_geometry(g),
@@ -61,15 +73,20 @@ pub fn read_features(bytes: &[u8]) -> Result<Vec<FeatureIn>, GeoError> {
 
 /// Parses and checks a Polygon or MultiPolygon in WGS84 lon/lat.
 pub fn parse_geometry(value: &Value) -> Result<MultiPolygon<f64>, String> {
-    let geometry = serde_json::from_value::<geojson::Geometry>(value.clone()).map_err(|e| format!("GeoJSON نامعتبر: {e}"))?;
+    let geometry = serde_json::from_value::<geojson::Geometry>(value.clone())
+        .map_err(|e| format!("GeoJSON نامعتبر: {e}"))?;
     let mp: MultiPolygon<f64> = match geometry.value {
         geojson::GeometryValue::Polygon { .. } => {
-            let p: Polygon<f64> = geometry.value.try_into().map_err(|e| format!("چندضلعی نامعتبر: {e}"))?;
+            let p: Polygon<f64> = geometry
+                .value
+                .try_into()
+                .map_err(|e| format!("چندضلعی نامعتبر: {e}"))?;
             MultiPolygon(vec![p])
         }
-        geojson::GeometryValue::MultiPolygon { .. } => {
-            geometry.value.try_into().map_err(|e| format!("چندضلعی نامعتبر: {e}"))?
-        }
+        geojson::GeometryValue::MultiPolygon { .. } => geometry
+            .value
+            .try_into()
+            .map_err(|e| format!("چندضلعی نامعتبر: {e}"))?,
         _ => return Err("مرز باید Polygon یا MultiPolygon باشد".to_string()),
     };
     check(&mp)?;
@@ -89,7 +106,10 @@ fn check(mp: &MultiPolygon<f64>) -> Result<(), String> {
                 return Err("حلقهٔ مرز بسته نیست".into());
             }
             if let Some(c) = ring.0.iter().find(|c| !in_wgs84(c)) {
-                return Err(format!("مختصات ({}, {}) بیرون از طول و عرض جغرافیایی معتبر است", c.x, c.y));
+                return Err(format!(
+                    "مختصات ({}, {}) بیرون از طول و عرض جغرافیایی معتبر است",
+                    c.x, c.y
+                ));
             }
         }
     }
@@ -103,7 +123,10 @@ fn check(mp: &MultiPolygon<f64>) -> Result<(), String> {
 }
 
 fn in_wgs84(c: &Coord<f64>) -> bool {
-    c.x.is_finite() && c.y.is_finite() && (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y)
+    c.x.is_finite()
+        && c.y.is_finite()
+        && (-180.0..=180.0).contains(&c.x)
+        && (-90.0..=90.0).contains(&c.y)
 }
 
 /// Area on the WGS84 ellipsoid, in km².
@@ -121,7 +144,12 @@ pub fn simplify(mp: &MultiPolygon<f64>, tolerance: f64) -> MultiPolygon<f64> {
         .filter(|p| p.exterior().0.len() >= 4)
         .map(|p| {
             let (ext, ints) = p.into_inner();
-            Polygon::new(ext, ints.into_iter().filter(|r: &LineString<f64>| r.0.len() >= 4).collect())
+            Polygon::new(
+                ext,
+                ints.into_iter()
+                    .filter(|r: &LineString<f64>| r.0.len() >= 4)
+                    .collect(),
+            )
         })
         .collect();
     if kept.is_empty() {
@@ -139,12 +167,24 @@ pub fn simplify(mp: &MultiPolygon<f64>, tolerance: f64) -> MultiPolygon<f64> {
 pub fn geometry_to_geojson(mp: &MultiPolygon<f64>, decimals: i32) -> Value {
     let scale = 10f64.powi(decimals);
     let round = |v: f64| (v * scale).round() / scale;
-    let ring = |r: &LineString<f64>| Value::Array(r.0.iter().map(|c| serde_json::json!([round(c.x), round(c.y)])).collect());
-    let polys: Vec<Value> = mp
-        .0
-        .iter()
-        .map(|p| Value::Array(std::iter::once(p.exterior()).chain(p.interiors()).map(ring).collect()))
-        .collect();
+    let ring = |r: &LineString<f64>| {
+        Value::Array(
+            r.0.iter()
+                .map(|c| serde_json::json!([round(c.x), round(c.y)]))
+                .collect(),
+        )
+    };
+    let polys: Vec<Value> =
+        mp.0.iter()
+            .map(|p| {
+                Value::Array(
+                    std::iter::once(p.exterior())
+                        .chain(p.interiors())
+                        .map(ring)
+                        .collect(),
+                )
+            })
+            .collect();
     serde_json::json!({ "type": "MultiPolygon", "coordinates": polys })
 }
 
@@ -169,7 +209,10 @@ mod tests {
         assert_eq!(f.len(), 5);
         assert!(f[0].geometry.is_ok());
         assert!(f[1].geometry.is_err());
-        assert!(f[2].geometry.as_ref().is_err_and(|e| e.contains("نامعتبر")), "self-intersecting bow tie");
+        assert!(
+            f[2].geometry.as_ref().is_err_and(|e| e.contains("نامعتبر")),
+            "self-intersecting bow tie"
+        );
         assert!(f[3].geometry.is_err());
         assert!(f[4].geometry.is_err());
         assert_eq!(f[0].text("code").as_deref(), Some("A"));
@@ -177,9 +220,18 @@ mod tests {
 
     #[test]
     fn file_level_errors() {
-        assert!(matches!(read_features(b"\xff\xfe"), Err(GeoError::NotUtf8(_))));
-        assert!(matches!(read_features(b"{\"type\":"), Err(GeoError::NotJson { .. })));
-        assert!(matches!(read_features(b"{\"type\":\"Feature\"}"), Err(GeoError::NotFeatureCollection)));
+        assert!(matches!(
+            read_features(b"\xff\xfe"),
+            Err(GeoError::NotUtf8(_))
+        ));
+        assert!(matches!(
+            read_features(b"{\"type\":"),
+            Err(GeoError::NotJson { .. })
+        ));
+        assert!(matches!(
+            read_features(b"{\"type\":\"Feature\"}"),
+            Err(GeoError::NotFeatureCollection)
+        ));
     }
 
     #[test]

@@ -8,5 +8,7 @@ pub mod containment;
 pub mod features;
 pub mod svg;
 
+pub use features::{
+    FeatureIn, GeoError, area_km2, geometry_to_geojson, parse_geometry, read_features, simplify,
+};
 pub use geo::{MultiPolygon, Point};
-pub use features::{FeatureIn, GeoError, area_km2, geometry_to_geojson, parse_geometry, read_features, simplify};

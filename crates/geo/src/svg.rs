@@ -25,7 +25,12 @@ pub fn render_map(shapes: &[MapShape<'_>], width: f64, title: &str) -> String {
     let pad = 4.0;
     let scale = (width - 2.0 * pad) / w_deg;
     let height = (h_deg * scale + 2.0 * pad).ceil();
-    let project = |x: f64, y: f64| (pad + (x - bounds.min().x) * kx * scale, pad + (bounds.max().y - y) * scale);
+    let project = |x: f64, y: f64| {
+        (
+            pad + (x - bounds.min().x) * kx * scale,
+            pad + (bounds.max().y - y) * scale,
+        )
+    };
     // Drop detail finer than a quarter pixel: invisible, and it keeps pages small.
     let tolerance = 0.25 / scale;
 
@@ -97,12 +102,26 @@ mod tests {
 
     #[test]
     fn draws_linked_shapes_with_names() {
-        let a = MultiPolygon(vec![Rect::new(coord! {x: 51.0, y: 35.0}, coord! {x: 51.1, y: 35.1}).to_polygon()]);
-        let b = MultiPolygon(vec![Rect::new(coord! {x: 51.1, y: 35.0}, coord! {x: 51.2, y: 35.1}).to_polygon()]);
+        let a = MultiPolygon(vec![
+            Rect::new(coord! {x: 51.0, y: 35.0}, coord! {x: 51.1, y: 35.1}).to_polygon(),
+        ]);
+        let b = MultiPolygon(vec![
+            Rect::new(coord! {x: 51.1, y: 35.0}, coord! {x: 51.2, y: 35.1}).to_polygon(),
+        ]);
         let svg = render_map(
             &[
-                MapShape { label: "محلهٔ <الف>", href: "/places/a", geometry: &a, class: "" },
-                MapShape { label: "ب", href: "/places/b", geometry: &b, class: "synthetic" },
+                MapShape {
+                    label: "محلهٔ <الف>",
+                    href: "/places/a",
+                    geometry: &a,
+                    class: "",
+                },
+                MapShape {
+                    label: "ب",
+                    href: "/places/b",
+                    geometry: &b,
+                    class: "synthetic",
+                },
             ],
             400.0,
             "نقشه",

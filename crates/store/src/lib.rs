@@ -1,1 +1,214 @@
+//! Hamafza's persistence: one [`Store`] over SQLite (embedded, the default) and
+//! PostgreSQL (production, several app servers).
+//!
+//! Each query is written once in SQL both engines read alike and runs through sqlx's
+//! `Any` driver; the few places where dialects differ live in [`dialect`]. Every list is
+//! filtered by the [`Scope`](hamafza_core::access::Scope) the access policy computed for
+//! the caller, and every write appends to the audit chain inside the same transaction.
 
+mod agencies;
+mod audit;
+mod dialect;
+mod error;
+pub mod import;
+mod migrate;
+mod places;
+mod sessions;
+mod users;
+
+pub use agencies::{Agency, NewAgency};
+pub use audit::{AuditFilter, AuditVerification, Who};
+pub use error::{StoreError, StoreResult};
+pub use places::{NewPlace, Place, PlaceFilter, PlaceSummary};
+pub use sessions::{ApiToken, Session};
+pub use users::{NewUser, User};
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The handle every other crate uses to read and write Hamafza's data.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    engine: Engine,
+    /// Serialises audit appends within this process; PostgreSQL additionally takes a
+    /// table lock so that several app servers keep one chain (see `dialect`).
+    audit_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite database in `data_dir`.
+    pub async fn open_data_dir(data_dir: &Path) -> StoreResult<Store> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Io(format!("{}: {e}", data_dir.display())))?;
+        let file = data_dir.join("hamafza.db");
+        Self::open(&format!("sqlite://{}?mode=rwc", file.display())).await
+    }
+
+    /// Opens a database by URL: `sqlite://…` or `postgres://…`.
+    pub async fn open(url: &str) -> StoreResult<Store> {
+        sqlx::any::install_default_drivers();
+        let engine = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Engine::Postgres
+        } else if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else {
+            return Err(StoreError::Invalid(
+                "نشانی پایگاه داده باید با sqlite: یا postgres:// آغاز شود".into(),
+            ));
+        };
+        // Validate the URL up front so a typo gets a clear message, not a driver error.
+        sqlx::any::AnyConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Invalid(format!("نشانی پایگاه داده نامعتبر: {e}")))?;
+        let options =
+            AnyPoolOptions::new().max_connections(if engine == Engine::Sqlite { 4 } else { 10 });
+        let options = if engine == Engine::Sqlite {
+            options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
+                        .await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options.connect(url).await?;
+        Ok(Store {
+            pool,
+            engine,
+            audit_lock: Default::default(),
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Applies the migrations not yet applied. Returns how many ran.
+    pub async fn migrate(&self) -> StoreResult<usize> {
+        migrate::run(self).await
+    }
+
+    /// True when the database holds no places, agencies or users yet.
+    pub async fn is_empty(&self) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM places) + (SELECT COUNT(*) FROM agencies) + (SELECT COUNT(*) FROM users)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n == 0)
+    }
+
+    /// Direct access for tests that must tamper with tables behind the API.
+    #[doc(hidden)]
+    pub fn pool_for_tests(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Now, as stored: RFC 3339 UTC with milliseconds.
+pub(crate) fn now_text() -> String {
+    instant_text(time::OffsetDateTime::now_utc())
+}
+
+pub(crate) fn instant_text(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// Parses a stored instant.
+pub fn parse_instant(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+pub(crate) fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Fresh, empty, migrated stores for tests, on either engine.
+#[doc(hidden)]
+pub mod testing {
+    use crate::{Store, StoreResult};
+
+    /// A fresh store on the given engine.
+    pub async fn fresh(engine: crate::Engine) -> StoreResult<Store> {
+        match engine {
+            crate::Engine::Sqlite => fresh_sqlite().await,
+            crate::Engine::Postgres => fresh_postgres().await,
+        }
+    }
+
+    /// A new SQLite database in a fresh directory under the system temp dir.
+    pub async fn fresh_sqlite() -> StoreResult<Store> {
+        let dir =
+            std::env::temp_dir().join(format!("hamafza-test-{}", uuid::Uuid::now_v7().simple()));
+        let store = Store::open_data_dir(&dir).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The URL of the test PostgreSQL server. Tests fail rather than skip without it:
+    /// a suite that silently skips an engine is not a passing suite.
+    pub fn postgres_url() -> String {
+        std::env::var("HAMAFZA_TEST_PG_URL").unwrap_or_else(|_| {
+            panic!("HAMAFZA_TEST_PG_URL is not set: run the README's test command (scripts/test.sh), which starts PostgreSQL")
+        })
+    }
+
+    /// A new, empty database on the test PostgreSQL server.
+    pub async fn fresh_postgres() -> StoreResult<Store> {
+        let base = postgres_url();
+        let name = format!("hamafza_test_{}", uuid::Uuid::now_v7().simple());
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base).await?;
+        sqlx::Executor::execute(
+            &mut conn,
+            sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")),
+        )
+        .await?;
+        sqlx::Connection::close(conn).await?;
+        let url = match base.rsplit_once('/') {
+            Some((server, _db)) => format!("{server}/{name}"),
+            None => base,
+        };
+        let store = Store::open(&url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+}

@@ -1,0 +1,47 @@
+//! Schema migrations, embedded in the binary and applied in order, once each.
+
+use sqlx::AssertSqlSafe;
+
+use crate::{Store, StoreResult, dialect, now_text};
+
+/// (version, name, SQL) — append only; never edit an applied migration.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/0001_foundation.sql"),
+)];
+
+pub(crate) async fn run(store: &Store) -> StoreResult<usize> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS hamafza_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .execute(&store.pool)
+    .await?;
+    let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM hamafza_migrations")
+        .fetch_all(&store.pool)
+        .await?;
+    let mut ran = 0;
+    for (version, name, sql) in MIGRATIONS {
+        if applied.contains(version) {
+            continue;
+        }
+        let mut tx = store.pool.begin().await?;
+        for statement in dialect::statements(sql) {
+            sqlx::query(AssertSqlSafe(statement))
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO hamafza_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(*version)
+        .bind(*name)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        tracing::info!(version, name, "migration applied");
+        ran += 1;
+    }
+    Ok(ran)
+}

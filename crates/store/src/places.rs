@@ -1,0 +1,381 @@
+//! Places: provinces down to neighbourhoods, one table for every level.
+
+use hamafza_core::access::Scope;
+use hamafza_core::place::PlaceLevel;
+use hamafza_core::text;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::{Store, StoreError, StoreResult, Who, like_escape, now_text};
+
+/// A place as read back (without its geometry, which is fetched on demand).
+#[derive(Debug, Clone, Serialize)]
+pub struct Place {
+    pub id: String,
+    pub code: String,
+    pub level: PlaceLevel,
+    pub parent_id: Option<String>,
+    #[serde(skip)]
+    pub path: String,
+    pub name_fa: String,
+    pub name_en: Option<String>,
+    pub population: Option<i64>,
+    pub area_km2: Option<f64>,
+    pub osm_id: Option<String>,
+    pub wikidata: Option<String>,
+    /// Invented for the demo: shown with a label wherever it appears.
+    pub synthetic: bool,
+}
+
+/// A place with its boundary, for drawing.
+#[derive(Debug, Clone)]
+pub struct PlaceSummary {
+    pub place: Place,
+    pub geometry: Option<String>,
+    pub child_count: i64,
+}
+
+/// A place about to be written; ids and paths are assigned by the caller so that a
+/// batch can hold parents and their children.
+#[derive(Debug, Clone)]
+pub struct NewPlace {
+    pub id: String,
+    pub code: String,
+    pub level: PlaceLevel,
+    pub parent_id: Option<String>,
+    pub path: String,
+    pub name_fa: String,
+    pub name_en: Option<String>,
+    pub population: Option<i64>,
+    pub area_km2: Option<f64>,
+    pub geometry: Option<String>,
+    pub osm_id: Option<String>,
+    pub wikidata: Option<String>,
+    pub synthetic: bool,
+}
+
+/// Filters for place lists; every field optional.
+#[derive(Debug, Clone, Default)]
+pub struct PlaceFilter {
+    pub level: Option<PlaceLevel>,
+    pub parent_id: Option<String>,
+    /// Persian-aware name search (see `hamafza_core::text::search_key`).
+    pub name: Option<String>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+const PLACE_COLUMNS: &str = "id, code, level, parent_id, path, name_fa, name_en, population, area_km2, osm_id, wikidata, synthetic";
+
+fn place_from_row(r: &AnyRow) -> StoreResult<Place> {
+    let level: String = r.try_get("level")?;
+    Ok(Place {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        level: PlaceLevel::from_code(&level)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown level {level}")))?,
+        parent_id: r.try_get("parent_id")?,
+        path: r.try_get("path")?,
+        name_fa: r.try_get("name_fa")?,
+        name_en: r.try_get("name_en")?,
+        population: r.try_get("population")?,
+        area_km2: r.try_get("area_km2")?,
+        osm_id: r.try_get("osm_id")?,
+        wikidata: r.try_get("wikidata")?,
+        synthetic: r.try_get::<i64, _>("synthetic")? != 0,
+    })
+}
+
+/// SQL condition (with its binds appended) restricting places to a scope.
+pub(crate) fn place_scope_sql(scope: &Scope, column: &str, binds: &mut Vec<String>) -> String {
+    match scope {
+        Scope::All => "1 = 1".into(),
+        Scope::PlacesVisibleFrom(paths) if !paths.is_empty() => {
+            let parts: Vec<String> = paths
+                .iter()
+                .map(|p| {
+                    // within the jurisdiction, or one of its ancestors (for navigation)
+                    binds.push(format!("{}%", like_escape(p)));
+                    let under = binds.len();
+                    binds.push(p.clone());
+                    let above = binds.len();
+                    format!(
+                        "({column} LIKE ${under} ESCAPE '\\' OR ${above} LIKE ({column} || '%'))"
+                    )
+                })
+                .collect();
+            format!("({})", parts.join(" OR "))
+        }
+        _ => "1 = 0".into(),
+    }
+}
+
+impl Store {
+    /// Writes a batch of places in one transaction, each with its audit entry.
+    /// Nothing is written if any insert fails.
+    pub async fn insert_places(
+        &self,
+        who: &Who,
+        places: &[NewPlace],
+        on_progress: &(dyn Fn(usize) + Sync),
+    ) -> StoreResult<()> {
+        let mut w = self.write_tx().await?;
+        let now = now_text();
+        for (i, p) in places.iter().enumerate() {
+            let key = text::search_key(&format!(
+                "{} {}",
+                p.name_fa,
+                p.name_en.as_deref().unwrap_or("")
+            ));
+            sqlx::query(
+                "INSERT INTO places (id, code, level, depth, parent_id, path, name_fa, name_en, name_key, population, area_km2, geometry, osm_id, wikidata, synthetic, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            )
+            .bind(&p.id)
+            .bind(&p.code)
+            .bind(p.level.code())
+            .bind(i64::from(p.level.depth()))
+            .bind(&p.parent_id)
+            .bind(&p.path)
+            .bind(&p.name_fa)
+            .bind(&p.name_en)
+            .bind(&key)
+            .bind(p.population)
+            .bind(p.area_km2)
+            .bind(&p.geometry)
+            .bind(&p.osm_id)
+            .bind(&p.wikidata)
+            .bind(i64::from(p.synthetic))
+            .bind(&now)
+            .execute(&mut *w.tx)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Database(ref d) if d.is_unique_violation() => {
+                    StoreError::Conflict(format!("کد مکان «{}» تکراری است", p.code))
+                }
+                e => StoreError::Db(e),
+            })?;
+            w.audit(
+                who,
+                "place.create",
+                "place",
+                &p.id,
+                serde_json::json!({"after": {"code": p.code, "level": p.level.code(), "parent_id": p.parent_id, "synthetic": p.synthetic}}),
+            )
+            .await?;
+            if i % 50 == 0 {
+                on_progress(i);
+            }
+        }
+        w.commit().await?;
+        on_progress(places.len());
+        Ok(())
+    }
+
+    /// Places the caller may see, filtered, in Persian alphabetical order.
+    pub async fn list_places(
+        &self,
+        scope: &Scope,
+        filter: &PlaceFilter,
+    ) -> StoreResult<(Vec<Place>, usize)> {
+        let mut binds = Vec::new();
+        let mut conditions = vec![place_scope_sql(scope, "path", &mut binds)];
+        if let Some(level) = filter.level {
+            binds.push(level.code().to_string());
+            conditions.push(format!("level = ${}", binds.len()));
+        }
+        if let Some(parent) = &filter.parent_id {
+            binds.push(parent.clone());
+            conditions.push(format!("parent_id = ${}", binds.len()));
+        }
+        if let Some(name) = filter
+            .name
+            .as_deref()
+            .map(text::search_key)
+            .filter(|k| !k.is_empty())
+        {
+            binds.push(format!("%{}%", like_escape(&name)));
+            conditions.push(format!("name_key LIKE ${} ESCAPE '\\'", binds.len()));
+        }
+        let sql = format!(
+            "SELECT {PLACE_COLUMNS} FROM places WHERE {}",
+            conditions.join(" AND ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut places = rows
+            .iter()
+            .map(place_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        // Neither engine sorts Persian correctly by default; ICU4X does.
+        places.sort_by(|a, b| {
+            a.level
+                .cmp(&b.level)
+                .then_with(|| text::compare_fa(&a.name_fa, &b.name_fa))
+        });
+        let total = places.len();
+        let limit = if filter.limit == 0 {
+            100
+        } else {
+            filter.limit.min(1000)
+        };
+        Ok((
+            places.into_iter().skip(filter.offset).take(limit).collect(),
+            total,
+        ))
+    }
+
+    /// One place by id, if the caller's scope includes it.
+    pub async fn get_place(&self, scope: &Scope, id: &str) -> StoreResult<Place> {
+        let mut binds = vec![id.to_string()];
+        let cond = place_scope_sql(scope, "path", &mut binds);
+        let sql = format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = $1 AND {cond}");
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let row = q
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        place_from_row(&row)
+    }
+
+    /// A place by its code, regardless of scope: for imports and the command line.
+    pub async fn place_by_code(&self, code: &str) -> StoreResult<Option<Place>> {
+        let sql = format!("SELECT {PLACE_COLUMNS} FROM places WHERE code = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(code)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(place_from_row).transpose()
+    }
+
+    /// Which of these codes already exist.
+    pub async fn existing_place_codes(&self) -> StoreResult<std::collections::HashSet<String>> {
+        let codes: Vec<String> = sqlx::query_scalar("SELECT code FROM places")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(codes.into_iter().collect())
+    }
+
+    /// A place's boundary as GeoJSON text.
+    pub async fn place_geometry(&self, id: &str) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar::<_, Option<String>>("SELECT geometry FROM places WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+        )
+    }
+
+    /// The visible children of a place with their boundaries and how many children each has.
+    pub async fn children_with_geometry(
+        &self,
+        scope: &Scope,
+        parent_id: Option<&str>,
+    ) -> StoreResult<Vec<PlaceSummary>> {
+        let mut binds = Vec::new();
+        let cond = place_scope_sql(scope, "p.path", &mut binds);
+        let parent_cond = match parent_id {
+            Some(id) => {
+                binds.push(id.to_string());
+                format!("p.parent_id = ${}", binds.len())
+            }
+            None => "p.parent_id IS NULL".to_string(),
+        };
+        let cols: String = PLACE_COLUMNS
+            .split(", ")
+            .map(|c| format!("p.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {cols}, p.geometry AS geometry, (SELECT COUNT(*) FROM places c WHERE c.parent_id = p.id) AS child_count
+             FROM places p WHERE {parent_cond} AND {cond}"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                Ok(PlaceSummary {
+                    place: place_from_row(r)?,
+                    geometry: r.try_get("geometry")?,
+                    child_count: r.try_get("child_count")?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        out.sort_by(|a, b| text::compare_fa(&a.place.name_fa, &b.place.name_fa));
+        Ok(out)
+    }
+
+    /// A place's ancestors, root first (for breadcrumbs). Ancestors are always visible
+    /// to someone who can see the place.
+    pub async fn ancestors(&self, place: &Place) -> StoreResult<Vec<Place>> {
+        let ids: Vec<&str> = place
+            .path
+            .trim_matches('/')
+            .split('/')
+            .filter(|s| !s.is_empty() && *s != place.id)
+            .collect();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.get_place(&Scope::All, id).await?);
+        }
+        Ok(out)
+    }
+
+    /// Every place at the given levels with a boundary: the candidates when an import
+    /// looks for parents by spatial containment.
+    pub async fn places_with_geometry_at(
+        &self,
+        levels: &[PlaceLevel],
+    ) -> StoreResult<Vec<(Place, String)>> {
+        let mut out = Vec::new();
+        for level in levels {
+            let sql = format!(
+                "SELECT {PLACE_COLUMNS}, geometry FROM places WHERE level = $1 AND geometry IS NOT NULL"
+            );
+            let rows = sqlx::query(AssertSqlSafe(sql))
+                .bind(level.code())
+                .fetch_all(&self.pool)
+                .await?;
+            for r in &rows {
+                out.push((place_from_row(r)?, r.try_get::<String, _>("geometry")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many places the caller can see, per level.
+    pub async fn count_places_by_level(
+        &self,
+        scope: &Scope,
+    ) -> StoreResult<Vec<(PlaceLevel, i64)>> {
+        let mut binds = Vec::new();
+        let cond = place_scope_sql(scope, "path", &mut binds);
+        let sql = format!("SELECT level, COUNT(*) AS n FROM places WHERE {cond} GROUP BY level");
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in &binds {
+            q = q.bind(b);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let level: String = r.try_get("level")?;
+            if let Some(l) = PlaceLevel::from_code(&level) {
+                out.push((l, r.try_get::<i64, _>("n")?));
+            }
+        }
+        out.sort_by_key(|(l, _)| *l);
+        Ok(out)
+    }
+}

@@ -1,0 +1,628 @@
+//! One store test suite, run against SQLite and a real PostgreSQL server.
+
+use hamafza_core::access::{Action, Role, Scope, scope};
+use hamafza_core::agency::AgencyKind;
+use hamafza_core::place::{PlaceLevel, child_path};
+use hamafza_store::import::plan_places;
+use hamafza_store::{
+    AuditFilter, AuditVerification, NewAgency, NewPlace, NewUser, PlaceFilter, Store, Who,
+};
+use sqlx::AssertSqlSafe;
+
+/// Runs each listed test body on both engines.
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(hamafza_store::testing::fresh_sqlite().await.expect("sqlite store")).await }) *
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(hamafza_store::testing::fresh_postgres().await.expect("postgres store")).await }) *
+        }
+    };
+}
+
+on_both_engines!(
+    migrations_are_idempotent,
+    places_nest_and_lists_respect_jurisdiction,
+    persian_name_search_ignores_letter_forms_and_zwnj,
+    import_is_all_or_nothing_with_every_problem_listed,
+    import_finds_parent_by_containment,
+    users_agencies_and_actor,
+    audit_chain_catches_change_removal_reorder_and_truncation,
+    sessions_and_tokens,
+    injection_strings_are_stored_verbatim,
+);
+
+fn square(x: f64, y: f64, s: f64) -> String {
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]}}"#,
+        x + s,
+        x + s,
+        y + s,
+        y + s
+    )
+}
+
+fn place(code: &str, name: &str, level: PlaceLevel, parent: Option<&NewPlace>) -> NewPlace {
+    let id = uuid::Uuid::now_v7().to_string();
+    NewPlace {
+        path: child_path(parent.map(|p| p.path.as_str()), &id),
+        id,
+        code: code.into(),
+        level,
+        parent_id: parent.map(|p| p.id.clone()),
+        name_fa: name.into(),
+        name_en: None,
+        population: None,
+        area_km2: None,
+        geometry: None,
+        osm_id: None,
+        wikidata: None,
+        synthetic: false,
+    }
+}
+
+/// Tehran and Kerman provinces, a county, a city, a district with two neighbourhoods.
+fn small_tree() -> Vec<NewPlace> {
+    let teh = place("IR-23", "تهران", PlaceLevel::Province, None);
+    let ker = place("IR-15", "کرمان", PlaceLevel::Province, None);
+    let county = place("IR-23-1", "شهرستان نمونه", PlaceLevel::County, Some(&teh));
+    let city = place("SYN", "شهر نمونه", PlaceLevel::City, Some(&county));
+    let d12 = place("SYN-D12", "منطقه ۱۲", PlaceLevel::District, Some(&city));
+    let d13 = place("SYN-D13", "منطقه ۱۳", PlaceLevel::District, Some(&city));
+    let n1 = place(
+        "SYN-N1",
+        "بین\u{200C}الملل",
+        PlaceLevel::Neighbourhood,
+        Some(&d12),
+    );
+    let n2 = place("SYN-N2", "گلستان", PlaceLevel::Neighbourhood, Some(&d13));
+    vec![teh, ker, county, city, d12, d13, n1, n2]
+}
+
+async fn migrations_are_idempotent(store: Store) {
+    assert_eq!(
+        store.migrate().await.expect("migrate"),
+        0,
+        "second run applies nothing"
+    );
+    assert!(store.is_empty().await.expect("empty"));
+    if store.engine() == hamafza_store::Engine::Sqlite {
+        let pool = store.pool_for_tests();
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(pool)
+            .await
+            .expect("pragma");
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(pool)
+            .await
+            .expect("pragma");
+        assert_eq!((fk, mode.as_str()), (1, "wal"));
+    }
+}
+
+async fn places_nest_and_lists_respect_jurisdiction(store: Store) {
+    let tree = small_tree();
+    store
+        .insert_places(&Who::system(), &tree, &|_| {})
+        .await
+        .expect("insert");
+    let d12 = &tree[4];
+    let officer = hamafza_core::access::Actor {
+        user_id: uuid::Uuid::now_v7(),
+        agency_id: uuid::Uuid::now_v7(),
+        roles: vec![Role::AgencyOfficer],
+        jurisdiction: vec![d12.path.clone()],
+    };
+    let s = scope(&officer, Action::ViewPlace);
+    let (visible, total) = store
+        .list_places(&s, &PlaceFilter::default())
+        .await
+        .expect("list");
+    let codes: Vec<&str> = visible.iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(total, 5, "{codes:?}");
+    for c in ["IR-23", "IR-23-1", "SYN", "SYN-D12", "SYN-N1"] {
+        assert!(codes.contains(&c), "{c} missing from {codes:?}");
+    }
+    for c in ["IR-15", "SYN-D13", "SYN-N2"] {
+        assert!(!codes.contains(&c), "{c} must be hidden");
+    }
+    assert!(
+        store.get_place(&s, &tree[7].id).await.is_err(),
+        "neighbourhood of another district is hidden"
+    );
+    assert!(store.get_place(&s, &tree[6].id).await.is_ok());
+    let (children, _) = store
+        .list_places(
+            &Scope::All,
+            &PlaceFilter {
+                parent_id: Some(tree[3].id.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("children");
+    assert_eq!(
+        children.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
+        vec!["SYN-D12", "SYN-D13"]
+    );
+    let ancestors = store
+        .ancestors(&store.get_place(&Scope::All, &tree[6].id).await.expect("n1"))
+        .await
+        .expect("ancestors");
+    assert_eq!(
+        ancestors
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect::<Vec<_>>(),
+        vec!["IR-23", "IR-23-1", "SYN", "SYN-D12"]
+    );
+    let counts = store.count_places_by_level(&s).await.expect("counts");
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 5);
+    assert_eq!(
+        store
+            .count_places_by_level(&Scope::Nothing)
+            .await
+            .expect("none")
+            .len(),
+        0
+    );
+}
+
+async fn persian_name_search_ignores_letter_forms_and_zwnj(store: Store) {
+    store
+        .insert_places(&Who::system(), &small_tree(), &|_| {})
+        .await
+        .expect("insert");
+    let find = |name: &str| PlaceFilter {
+        name: Some(name.into()),
+        ..Default::default()
+    };
+    let (r, _) = store
+        .list_places(&Scope::All, &find("كرمان"))
+        .await
+        .expect("search");
+    assert_eq!(
+        r.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
+        vec!["IR-15"]
+    );
+    let (r, _) = store
+        .list_places(&Scope::All, &find("بینالملل"))
+        .await
+        .expect("search");
+    assert_eq!(r.len(), 1);
+    let (r, _) = store
+        .list_places(&Scope::All, &find("منطقه 12"))
+        .await
+        .expect("search");
+    assert_eq!(
+        r.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
+        vec!["SYN-D12"]
+    );
+    let (r, _) = store
+        .list_places(&Scope::All, &find("%"))
+        .await
+        .expect("search");
+    assert!(r.is_empty(), "LIKE wildcards are escaped");
+}
+
+fn fc(features: &[String]) -> Vec<u8> {
+    format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    )
+    .into_bytes()
+}
+
+fn feature(props: &str, geometry: &str) -> String {
+    format!(r#"{{"type":"Feature","properties":{props},"geometry":{geometry}}}"#)
+}
+
+async fn import_is_all_or_nothing_with_every_problem_listed(store: Store) {
+    store
+        .insert_places(&Who::system(), &small_tree()[..1], &|_| {})
+        .await
+        .expect("tehran");
+    let bytes = fc(&[
+        feature(
+            r#"{"code":"C1","name_fa":"الف","parent_code":"IR-23"}"#,
+            &square(51.0, 35.0, 0.1),
+        ),
+        feature(
+            r#"{"code":"C2","parent_code":"IR-23"}"#,
+            &square(51.2, 35.0, 0.1),
+        ),
+        feature(
+            r#"{"code":"C1","name_fa":"تکراری","parent_code":"IR-23"}"#,
+            &square(51.4, 35.0, 0.1),
+        ),
+        feature(
+            r#"{"code":"C4","name_fa":"بی‌والد","parent_code":"NOPE"}"#,
+            &square(51.6, 35.0, 0.1),
+        ),
+        feature(
+            r#"{"code":"C5","name_fa":"بد","parent_code":"IR-23"}"#,
+            r#"{"type":"Polygon","coordinates":[[[51,35],[52,36]]]}"#,
+        ),
+        feature(
+            r#"{"code":"IR-23","name_fa":"تکراری در پایگاه","parent_code":"IR-23"}"#,
+            &square(51.8, 35.0, 0.1),
+        ),
+    ]);
+    let features = hamafza_geo::read_features(&bytes).expect("collection");
+    let problems = plan_places(&store, &features, PlaceLevel::County, None)
+        .await
+        .expect("plan")
+        .expect_err("must refuse");
+    let numbers: Vec<usize> = problems.iter().map(|p| p.feature).collect();
+    assert_eq!(numbers, vec![2, 3, 4, 5, 6], "{problems:#?}");
+    assert!(problems[0].reason.contains("name_fa"));
+    let (all, _) = store
+        .list_places(&Scope::All, &PlaceFilter::default())
+        .await
+        .expect("list");
+    assert_eq!(all.len(), 1, "nothing written");
+}
+
+async fn import_finds_parent_by_containment(store: Store) {
+    let provinces = fc(&[
+        feature(r#"{"code":"P1","name_fa":"غرب"}"#, &square(50.0, 35.0, 1.0)),
+        feature(r#"{"code":"P2","name_fa":"شرق"}"#, &square(51.0, 35.0, 1.0)),
+    ]);
+    let f = hamafza_geo::read_features(&provinces).expect("fc");
+    let plan = plan_places(&store, &f, PlaceLevel::Province, None)
+        .await
+        .expect("plan")
+        .expect("valid");
+    store
+        .insert_places(&Who::system(), &plan, &|_| {})
+        .await
+        .expect("insert");
+    let counties = fc(&[feature(
+        r#"{"code":"K1","name_fa":"درون شرق","population":1200}"#,
+        &square(51.3, 35.3, 0.2),
+    )]);
+    let f = hamafza_geo::read_features(&counties).expect("fc");
+    let plan = plan_places(&store, &f, PlaceLevel::County, None)
+        .await
+        .expect("plan")
+        .expect("valid");
+    store
+        .insert_places(&Who::system(), &plan, &|_| {})
+        .await
+        .expect("insert");
+    let k1 = store.place_by_code("K1").await.expect("q").expect("k1");
+    let p2 = store.place_by_code("P2").await.expect("q").expect("p2");
+    assert_eq!(k1.parent_id.as_deref(), Some(p2.id.as_str()));
+    assert_eq!(k1.population, Some(1200));
+    let area = k1.area_km2.expect("area computed");
+    assert!((area - 405.0).abs() < 10.0, "{area}");
+    assert!(store.place_geometry(&k1.id).await.expect("geom").is_some());
+}
+
+async fn users_agencies_and_actor(store: Store) {
+    let tree = small_tree();
+    store
+        .insert_places(&Who::system(), &tree, &|_| {})
+        .await
+        .expect("insert");
+    let welfare = store
+        .create_agency(
+            &Who::system(),
+            &NewAgency {
+                code: "welfare-teh".into(),
+                name_fa: "بهزیستی تهران".into(),
+                kind: AgencyKind::Welfare,
+                place_id: Some(tree[0].id.clone()),
+            },
+        )
+        .await
+        .expect("agency");
+    let police = store
+        .create_agency(
+            &Who::system(),
+            &NewAgency {
+                code: "police".into(),
+                name_fa: "فراجا".into(),
+                kind: AgencyKind::Police,
+                place_id: None,
+            },
+        )
+        .await
+        .expect("agency");
+    assert!(
+        store
+            .create_agency(
+                &Who::system(),
+                &NewAgency {
+                    code: "police".into(),
+                    name_fa: "دوباره".into(),
+                    kind: AgencyKind::Police,
+                    place_id: None
+                }
+            )
+            .await
+            .is_err()
+    );
+    let new_user = |username: &str, agency: &str, role| NewUser {
+        username: username.into(),
+        display_name: "کارشناس".into(),
+        agency_id: agency.into(),
+        roles: vec![role],
+        jurisdiction: vec![tree[4].id.clone()],
+        password_hash: "x".into(),
+    };
+    let u = store
+        .create_user(
+            &Who::system(),
+            &new_user("officer1", &welfare.id, Role::AgencyOfficer),
+        )
+        .await
+        .expect("user");
+    store
+        .create_user(
+            &Who::system(),
+            &new_user("officer2", &police.id, Role::Viewer),
+        )
+        .await
+        .expect("user");
+    assert!(
+        store
+            .create_user(
+                &Who::system(),
+                &new_user("officer1", &police.id, Role::Viewer)
+            )
+            .await
+            .is_err(),
+        "duplicate"
+    );
+    assert!(
+        store
+            .create_user(
+                &Who::system(),
+                &new_user("Bad Name", &police.id, Role::Viewer)
+            )
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .create_user(
+                &Who::system(),
+                &new_user("ghost", "no-such-agency", Role::Viewer)
+            )
+            .await
+            .is_err()
+    );
+    let actor = u.actor();
+    assert_eq!(actor.jurisdiction, vec![tree[4].path.clone()]);
+    assert_eq!(actor.roles, vec![Role::AgencyOfficer]);
+    let agency_scope = Scope::Agency(uuid::Uuid::parse_str(&welfare.id).expect("uuid"));
+    let users = store.list_users(&agency_scope).await.expect("list");
+    assert_eq!(
+        users
+            .iter()
+            .map(|u| u.username.as_str())
+            .collect::<Vec<_>>(),
+        vec!["officer1"]
+    );
+    assert_eq!(store.list_users(&Scope::All).await.expect("all").len(), 2);
+    assert!(
+        store
+            .list_users(&Scope::Nothing)
+            .await
+            .expect("none")
+            .is_empty()
+    );
+    let off = store
+        .set_user_active(&Who::system(), &u.id, false)
+        .await
+        .expect("deactivate");
+    assert!(!off.active);
+    let agencies = store.list_agencies().await.expect("agencies");
+    assert_eq!(
+        agencies
+            .iter()
+            .map(|a| a.name_fa.as_str())
+            .collect::<Vec<_>>(),
+        vec!["بهزیستی تهران", "فراجا"]
+    );
+    // the audit log holds no username in clear
+    let (entries, _) = store
+        .list_audit(
+            &Scope::All,
+            &AuditFilter {
+                action: Some("user.".into()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit");
+    assert!(entries.len() >= 3);
+    assert!(entries.iter().all(|e| !e.summary.contains("officer1")));
+}
+
+async fn audit_chain_catches_change_removal_reorder_and_truncation(store: Store) {
+    store
+        .insert_places(&Who::system(), &small_tree(), &|_| {})
+        .await
+        .expect("insert");
+    assert_eq!(
+        store.verify_audit().await.expect("verify"),
+        AuditVerification::Intact { entries: 8 }
+    );
+    let pool = store.pool_for_tests();
+    let exec = |sql: &'static str| async move {
+        sqlx::query(AssertSqlSafe(sql))
+            .execute(pool)
+            .await
+            .expect("tamper")
+    };
+
+    exec("UPDATE audit_log SET summary = '{}' WHERE seq = 3").await;
+    assert!(
+        matches!(store.verify_audit().await.expect("v"), AuditVerification::Broken(b) if b.seq == 3)
+    );
+    exec("UPDATE audit_log SET summary = (SELECT summary FROM audit_log WHERE seq = 4) WHERE seq = 3").await;
+    assert!(matches!(
+        store.verify_audit().await.expect("v"),
+        AuditVerification::Broken(_)
+    ));
+
+    // a fresh chain for each remaining kind of tampering
+    let store = hamafza_store::testing::fresh(store.engine())
+        .await
+        .expect("store");
+    store
+        .insert_places(&Who::system(), &small_tree(), &|_| {})
+        .await
+        .expect("insert");
+    let pool = store.pool_for_tests();
+    sqlx::query("DELETE FROM audit_log WHERE seq = 5")
+        .execute(pool)
+        .await
+        .expect("delete");
+    assert!(
+        matches!(store.verify_audit().await.expect("v"), AuditVerification::Broken(b) if b.seq == 6)
+    );
+
+    let store = hamafza_store::testing::fresh(store.engine())
+        .await
+        .expect("store");
+    store
+        .insert_places(&Who::system(), &small_tree(), &|_| {})
+        .await
+        .expect("insert");
+    let pool = store.pool_for_tests();
+    sqlx::query("UPDATE audit_log SET seq = 100 WHERE seq = 2")
+        .execute(pool)
+        .await
+        .expect("swap");
+    sqlx::query("UPDATE audit_log SET seq = 2 WHERE seq = 3")
+        .execute(pool)
+        .await
+        .expect("swap");
+    sqlx::query("UPDATE audit_log SET seq = 3 WHERE seq = 100")
+        .execute(pool)
+        .await
+        .expect("swap");
+    assert!(
+        matches!(store.verify_audit().await.expect("v"), AuditVerification::Broken(b) if b.seq == 2)
+    );
+
+    let store = hamafza_store::testing::fresh(store.engine())
+        .await
+        .expect("store");
+    store
+        .insert_places(&Who::system(), &small_tree(), &|_| {})
+        .await
+        .expect("insert");
+    let pool = store.pool_for_tests();
+    sqlx::query("DELETE FROM audit_log WHERE seq = 8")
+        .execute(pool)
+        .await
+        .expect("truncate");
+    assert!(
+        matches!(store.verify_audit().await.expect("v"), AuditVerification::Broken(b) if b.seq == 8)
+    );
+}
+
+async fn sessions_and_tokens(store: Store) {
+    let tree = small_tree();
+    store
+        .insert_places(&Who::system(), &tree, &|_| {})
+        .await
+        .expect("insert");
+    let a = store
+        .create_agency(
+            &Who::system(),
+            &NewAgency {
+                code: "gov".into(),
+                name_fa: "فرمانداری".into(),
+                kind: AgencyKind::Governorate,
+                place_id: None,
+            },
+        )
+        .await
+        .expect("agency");
+    let u = store
+        .create_user(
+            &Who::system(),
+            &NewUser {
+                username: "sec".into(),
+                display_name: String::new(),
+                agency_id: a.id.clone(),
+                roles: vec![Role::CouncilSecretary],
+                jurisdiction: vec![],
+                password_hash: "h".into(),
+            },
+        )
+        .await
+        .expect("user");
+    assert_eq!(
+        u.display_name, "sec",
+        "empty display name falls back to the username"
+    );
+    let who = Who::of(&u.actor());
+    store
+        .create_session(&who, "hash1", &u.id, "csrf1", "2099-01-01T00:00:00.000Z")
+        .await
+        .expect("session");
+    let s = store.session("hash1").await.expect("q").expect("found");
+    assert_eq!(s.csrf_token, "csrf1");
+    store.delete_session(&who, "hash1").await.expect("logout");
+    assert!(store.session("hash1").await.expect("q").is_none());
+    let t = store
+        .create_api_token(&who, &u.id, "thash", "integration")
+        .await
+        .expect("token");
+    assert_eq!(
+        store.api_token_user("thash").await.expect("q").as_deref(),
+        Some(u.id.as_str())
+    );
+    store
+        .revoke_api_token(&who, &u.id, &t.id)
+        .await
+        .expect("revoke");
+    assert!(store.api_token_user("thash").await.expect("q").is_none());
+    assert!(
+        store.revoke_api_token(&who, &u.id, &t.id).await.is_err(),
+        "already revoked"
+    );
+    assert_eq!(
+        store.verify_audit().await.expect("verify"),
+        AuditVerification::Intact {
+            entries: 8 + 1 + 1 + 2 + 2
+        }
+    );
+}
+
+async fn injection_strings_are_stored_verbatim(store: Store) {
+    let nasty = "x'); DROP TABLE places; -- <script>alert(1)</script>";
+    let a = store
+        .create_agency(
+            &Who::system(),
+            &NewAgency {
+                code: "nasty".into(),
+                name_fa: nasty.into(),
+                kind: AgencyKind::Other,
+                place_id: None,
+            },
+        )
+        .await
+        .expect("agency");
+    assert_eq!(store.agency(&a.id).await.expect("read").name_fa, nasty);
+    let (r, _) = store
+        .list_places(
+            &Scope::All,
+            &PlaceFilter {
+                name: Some("' OR 1=1 --".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("search");
+    assert!(r.is_empty());
+    assert!(store.list_agencies().await.expect("agencies").len() == 1);
+}
