@@ -1,1 +1,384 @@
-fn main() {}
+//! `hamafza`: the one binary. Each subcommand wires the library crates together.
+
+mod demo;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use hamafza_core::access::Role;
+use hamafza_core::place::PlaceLevel;
+use hamafza_store::{AuditVerification, NewUser, Store, Who};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(
+    name = "hamafza",
+    version,
+    about = "هم‌افزا — inter-agency information system for social issues in Iranian cities"
+)]
+struct Cli {
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Directory of the embedded SQLite database (used when no --database-url is given).
+    #[arg(long, global = true, default_value = "./data")]
+    data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; overrides --data-dir.
+    #[arg(long, global = true, env = "HAMAFZA_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Load the demo data first if the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Load the demo data into an empty database.
+    Demo,
+    /// Import data from files.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenCommand,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import places from a GeoJSON FeatureCollection (properties: code, name_fa, name_en,
+    /// parent_code, population, osm_id, wikidata). All or nothing.
+    Places {
+        file: PathBuf,
+        /// province, county, city, district, sub_district or neighbourhood
+        #[arg(long)]
+        level: String,
+        /// Parent place code for features without `parent_code`; otherwise parents are
+        /// found by spatial containment.
+        #[arg(long)]
+        parent: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        agency: String,
+        /// system_admin, agency_admin, council_secretary, agency_officer, analyst, viewer (repeatable)
+        #[arg(long, required = true)]
+        role: Vec<String>,
+        /// Place codes of the jurisdiction (repeatable)
+        #[arg(long)]
+        jurisdiction: Vec<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it (shown once).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// Revoke a user's API token by its id.
+    Revoke {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Re-compute the hash chain; exit 0 with the entry count if intact.
+    Verify,
+}
+
+/// A failure the user should read, already in words.
+struct Failure(String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(Failure(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(db: &DbArgs) -> Result<Store, Failure> {
+    let store = match &db.database_url {
+        Some(url) => Store::open(url).await?,
+        None => Store::open_data_dir(&db.data_dir).await?,
+    };
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let store = open(&cli.db).await?;
+    match cli.command {
+        Command::Migrate => println!("migrations up to date"),
+        Command::Demo => {
+            if !store.is_empty().await? {
+                return Err(Failure(
+                    "the database is not empty; the demo loads only into an empty one".into(),
+                ));
+            }
+            load_demo(&store).await?;
+        }
+        Command::Serve { listen, demo } => {
+            let started = Instant::now();
+            if demo {
+                if store.is_empty().await? {
+                    load_demo(&store).await?;
+                } else {
+                    println!("database already has data; demo not loaded again");
+                }
+                println!(
+                    "demo sign-in: username `{}`, password `{}`",
+                    demo::ADMIN_USERNAME,
+                    demo::DEMO_PASSWORD
+                );
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|e| Failure(format!("cannot listen on {listen}: {e}")))?;
+            println!(
+                "Hamafza is listening on http://{listen} (ready in {:.1} s)",
+                started.elapsed().as_secs_f64()
+            );
+            hamafza_web::serve(listener, hamafza_web::AppState::new(store)).await?;
+        }
+        Command::Import {
+            what:
+                ImportCommand::Places {
+                    file,
+                    level,
+                    parent,
+                },
+        } => {
+            return import_places(&store, &file, &level, parent.as_deref()).await;
+        }
+        Command::User {
+            action:
+                UserCommand::Add {
+                    username,
+                    agency,
+                    role,
+                    jurisdiction,
+                    display_name,
+                    password_stdin: _,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let agency = store
+                .agency_by_code(&agency)
+                .await?
+                .ok_or_else(|| Failure(format!("no agency with code `{agency}`")))?;
+            let roles = role
+                .iter()
+                .map(|r| Role::from_code(r).ok_or_else(|| Failure(format!("unknown role `{r}`"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut places = Vec::new();
+            for code in &jurisdiction {
+                places.push(
+                    store
+                        .place_by_code(code)
+                        .await?
+                        .ok_or_else(|| Failure(format!("no place with code `{code}`")))?
+                        .id,
+                );
+            }
+            let hash = hamafza_web::hash_password(password).map_err(Failure)?;
+            let user = store
+                .create_user(
+                    &Who::system(),
+                    &NewUser {
+                        username: username.clone(),
+                        display_name: display_name.unwrap_or_default(),
+                        agency_id: agency.id,
+                        roles,
+                        jurisdiction: places,
+                        password_hash: hash,
+                    },
+                )
+                .await?;
+            println!("created user {} ({})", user.username, user.id);
+        }
+        Command::Token {
+            action: TokenCommand::Create { username, label },
+        } => {
+            let (user, _) = store
+                .user_for_login(&username)
+                .await?
+                .ok_or_else(|| Failure(format!("no user `{username}`")))?;
+            let secret = hamafza_web::new_secret();
+            let token = store
+                .create_api_token(
+                    &Who::system(),
+                    &user.id,
+                    &hamafza_web::secret_hash(&secret),
+                    &label,
+                )
+                .await?;
+            eprintln!(
+                "token id {} for {username}; use it as `Authorization: Bearer <token>`:",
+                token.id
+            );
+            println!("{secret}");
+        }
+        Command::Token {
+            action: TokenCommand::Revoke { username, id },
+        } => {
+            let (user, _) = store
+                .user_for_login(&username)
+                .await?
+                .ok_or_else(|| Failure(format!("no user `{username}`")))?;
+            store
+                .revoke_api_token(&Who::system(), &user.id, &id)
+                .await?;
+            println!("revoked token {id}");
+        }
+        Command::Audit {
+            action: AuditCommand::Verify,
+        } => match store.verify_audit().await? {
+            AuditVerification::Intact { entries } => {
+                println!("audit chain intact: {entries} entries")
+            }
+            AuditVerification::Broken(b) => {
+                eprintln!("audit chain BROKEN at entry {}: {}", b.seq, b.reason);
+                return Ok(ExitCode::from(2));
+            }
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn load_demo(store: &Store) -> Result<(), Failure> {
+    let started = Instant::now();
+    let summary = demo::load(store).await?;
+    println!(
+        "demo data loaded in {:.1} s: {summary}",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn progress(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+async fn import_places(
+    store: &Store,
+    file: &PathBuf,
+    level: &str,
+    parent: Option<&str>,
+) -> Result<ExitCode, Failure> {
+    let level = PlaceLevel::from_code(level).ok_or_else(|| {
+        Failure(format!(
+            "unknown level `{level}`; one of: {}",
+            PlaceLevel::ALL.map(|l| l.code()).join(", ")
+        ))
+    })?;
+    let bytes = std::fs::read(file).map_err(|e| Failure(format!("{}: {e}", file.display())))?;
+    let features = hamafza_geo::read_features(&bytes)?;
+    let plan = hamafza_store::import::plan_places(store, &features, level, parent).await?;
+    let places = match plan {
+        Ok(p) => p,
+        Err(problems) => {
+            eprintln!(
+                "nothing imported: {} of {} features are bad",
+                problems.len(),
+                features.len()
+            );
+            for p in &problems {
+                eprintln!(
+                    "  feature {} ({}): {}",
+                    p.feature,
+                    p.code.as_deref().unwrap_or("no code"),
+                    p.reason
+                );
+            }
+            return Ok(ExitCode::from(3));
+        }
+    };
+    let bar = progress(places.len() as u64, "importing places");
+    store
+        .insert_places(&Who::system(), &places, &|n| bar.set_position(n as u64))
+        .await?;
+    bar.finish();
+    println!("imported {} places at level {}", places.len(), level.code());
+    Ok(ExitCode::SUCCESS)
+}

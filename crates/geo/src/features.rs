@@ -93,6 +93,19 @@ pub fn parse_geometry(value: &Value) -> Result<MultiPolygon<f64>, String> {
     Ok(mp)
 }
 
+/// Reads a boundary written by Hamafza itself (checked when it was imported), without
+/// checking it again: for drawing, where speed matters.
+pub fn read_stored_geometry(text: &str) -> Option<MultiPolygon<f64>> {
+    let g: geojson::Geometry = serde_json::from_str(text).ok()?;
+    match g.value {
+        geojson::GeometryValue::Polygon { .. } => Polygon::<f64>::try_from(g.value)
+            .ok()
+            .map(|p| MultiPolygon(vec![p])),
+        geojson::GeometryValue::MultiPolygon { .. } => MultiPolygon::<f64>::try_from(g.value).ok(),
+        _ => None,
+    }
+}
+
 fn check(mp: &MultiPolygon<f64>) -> Result<(), String> {
     if mp.0.is_empty() {
         return Err("مرز خالی است".into());

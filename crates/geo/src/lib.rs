@@ -9,6 +9,7 @@ pub mod features;
 pub mod svg;
 
 pub use features::{
-    FeatureIn, GeoError, area_km2, geometry_to_geojson, parse_geometry, read_features, simplify,
+    FeatureIn, GeoError, area_km2, geometry_to_geojson, parse_geometry, read_features,
+    read_stored_geometry, simplify,
 };
-pub use geo::{MultiPolygon, Point};
+pub use geo::{MultiPolygon, Point, Polygon};

@@ -21,7 +21,7 @@ pub use audit::{AuditFilter, AuditVerification, Who};
 pub use error::{StoreError, StoreResult};
 pub use places::{NewPlace, Place, PlaceFilter, PlaceSummary};
 pub use sessions::{ApiToken, Session};
-pub use users::{NewUser, User};
+pub use users::{NewUser, User, valid_username};
 
 use std::path::Path;
 use std::str::FromStr;
@@ -126,7 +126,7 @@ pub(crate) fn now_text() -> String {
     instant_text(time::OffsetDateTime::now_utc())
 }
 
-pub(crate) fn instant_text(t: time::OffsetDateTime) -> String {
+pub fn instant_text(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",

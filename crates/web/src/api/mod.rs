@@ -1,0 +1,76 @@
+//! The JSON API under `/api/v1`, described by `openapi.json` beside this file.
+//! Errors are RFC 9457 problem+json.
+
+mod admin;
+mod places;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use hamafza_core::access::Decision;
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+
+/// The OpenAPI document, kept by hand next to the handlers; a test checks that every
+/// path and method in it is routed and that every route is in it.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
+        )
+        .route("/places", get(places::list))
+        .route("/places/{id}", get(places::one))
+        .route(
+            "/agencies",
+            get(admin::list_agencies).post(admin::create_agency),
+        )
+        .route("/me", get(admin::me))
+        .route("/me/tokens", get(admin::my_tokens))
+        .route(
+            "/me/tokens/{id}",
+            axum::routing::delete(admin::revoke_token),
+        )
+        .route("/users", get(admin::list_users).post(admin::create_user))
+        .route("/users/{id}", get(admin::get_user))
+        .route("/users/{id}/active", post(admin::set_active))
+        .route("/audit", get(admin::audit))
+        .fallback(|| async { ApiError::not_found().into_response() })
+}
+
+/// The signed-in caller of an API request. Writes from a browser session must carry the
+/// session's CSRF token in `X-CSRF-Token`; bearer tokens need none.
+pub struct ApiUser(pub CurrentUser);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            let header = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok());
+            user.check_csrf(header)?;
+        }
+        Ok(ApiUser(user))
+    }
+}
+
+pub(crate) fn allowed(d: Decision) -> Result<(), ApiError> {
+    match d {
+        Decision::Allow => Ok(()),
+        Decision::Deny(r) => Err(r.into()),
+    }
+}

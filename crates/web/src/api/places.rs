@@ -1,0 +1,84 @@
+//! `/api/v1/places`
+
+use axum::Json;
+use axum::extract::{Path, State};
+use hamafza_core::access::{Action, Target, decide, scope};
+use hamafza_core::place::PlaceLevel;
+use hamafza_store::PlaceFilter;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ApiUser, allowed};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::forms::ApiQuery;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    level: Option<String>,
+    parent: Option<String>,
+    name: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let level = match q.level.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(l) => Some(PlaceLevel::from_code(l).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "سطح «{}» نامعتبر است؛ یکی از: {}",
+                l.chars().take(40).collect::<String>(),
+                PlaceLevel::ALL.map(|l| l.code()).join(", ")
+            ))
+        })?),
+    };
+    let filter = PlaceFilter {
+        level,
+        parent_id: q.parent.filter(|s| !s.is_empty()),
+        name: q.name.filter(|s| !s.is_empty()),
+        limit: q.limit.unwrap_or(100).clamp(1, 1000),
+        offset: q.offset.unwrap_or(0),
+    };
+    let (items, total) = state
+        .store
+        .list_places(&scope(&user.actor, Action::ViewPlace), &filter)
+        .await?;
+    Ok(Json(
+        json!({ "items": items, "total": total, "limit": filter.limit, "offset": filter.offset }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct OneQuery {
+    geometry: Option<bool>,
+}
+
+pub async fn one(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<OneQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let place = state
+        .store
+        .get_place(&scope(&user.actor, Action::ViewPlace), &id)
+        .await?;
+    allowed(decide(
+        &user.actor,
+        Action::ViewPlace,
+        Target::Place { path: &place.path },
+    ))?;
+    let mut body = serde_json::to_value(&place).unwrap_or_default();
+    if q.geometry.unwrap_or(false) {
+        let geometry = state.store.place_geometry(&place.id).await?;
+        body["geometry"] = geometry
+            .and_then(|g| serde_json::from_str(&g).ok())
+            .unwrap_or(Value::Null);
+    }
+    Ok(Json(body))
+}

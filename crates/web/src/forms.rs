@@ -1,0 +1,90 @@
+//! Extractors whose refusals are Persian pages or problem+json instead of axum's
+//! plain-text defaults (e.g. for non-UTF-8 bytes or a missing field).
+
+use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, PageError};
+
+/// A form body; a malformed one is a Persian 400 page.
+pub struct PageForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
+    type Rejection = PageError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(PageForm(v)),
+            Err(e) => Err(PageError::BadRequest(form_message(&e))),
+        }
+    }
+}
+
+fn form_message(e: &FormRejection) -> String {
+    match e {
+        FormRejection::InvalidFormContentType(_) => {
+            "فرم باید به شکل application/x-www-form-urlencoded فرستاده شود.".into()
+        }
+        FormRejection::FailedToDeserializeForm(_)
+        | FormRejection::FailedToDeserializeFormBody(_) => {
+            "فرم ناقص یا نادرست است (فیلدی کم است یا نویسه‌های نامعتبر دارد).".into()
+        }
+        _ => "فرم خوانده نشد.".into(),
+    }
+}
+
+/// A query string for pages.
+pub struct PageQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = PageError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| PageQuery(q.0))
+            .map_err(|_: QueryRejection| {
+                PageError::BadRequest("پارامترهای نشانی نادرست است.".into())
+            })
+    }
+}
+
+/// A JSON body for the API.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Json::<T>::from_request(req, state)
+            .await
+            .map(|j| ApiJson(j.0))
+            .map_err(|e: JsonRejection| {
+                let detail = match &e {
+                    JsonRejection::MissingJsonContentType(_) => {
+                        "بدنهٔ درخواست باید application/json باشد.".to_string()
+                    }
+                    JsonRejection::JsonSyntaxError(_) => "JSON نامعتبر است.".to_string(),
+                    JsonRejection::JsonDataError(d) => {
+                        format!("داده‌های JSON با قالب خواسته‌شده نمی‌خواند: {}", d.body_text())
+                    }
+                    _ => "بدنهٔ درخواست خوانده نشد.".to_string(),
+                };
+                ApiError::bad_request(detail)
+            })
+    }
+}
+
+/// A query string for the API.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e: QueryRejection| {
+                ApiError::bad_request(format!("پارامترهای نشانی نادرست است: {}", e.body_text()))
+            })
+    }
+}
