@@ -14,7 +14,10 @@ pub enum Section {
     Audit,
 }
 
-pub const OSM_ATTRIBUTION: &str = "مرز استان‌ها و شهرستان‌ها: © OpenStreetMap contributors (ODbL)";
+/// The attribution OpenStreetMap's licence asks for, wherever its boundaries are shown.
+pub fn osm_attribution() -> Markup {
+    html! { "مرز استان‌ها و شهرستان‌ها: " bdi dir="ltr" { "© OpenStreetMap contributors (ODbL)" } }
+}
 
 /// A full page for a signed-in user.
 pub fn page(title: &str, user: &CurrentUser, section: Section, body: Markup) -> Markup {
@@ -54,7 +57,7 @@ pub fn page(title: &str, user: &CurrentUser, section: Section, body: Markup) -> 
             main #main { (body) }
             footer {
                 "هم‌افزا — سامانهٔ هم‌افزایی دستگاه‌ها در مدیریت مسائل اجتماعی محله‌ها. "
-                (OSM_ATTRIBUTION) "."
+                (osm_attribution()) "."
             }
         },
     )

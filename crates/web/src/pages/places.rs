@@ -174,7 +174,7 @@ pub async fn place_page(
                         (layout::raw(svg))
                         figcaption.attribution {
                             @if !children.is_empty() { "زیرمجموعه‌های " (place.name_fa) "؛ برای رفتن به هر کدام روی آن بزنید. " }
-                            @if any_real { (layout::OSM_ATTRIBUTION) ". " }
+                            @if any_real { (layout::osm_attribution()) ". " }
                             @if any_synthetic { "مرزهای شهر نمونه ساختگی‌اند." }
                         }
                     }

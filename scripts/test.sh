@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every Hamafza test: formatting and lints, unit tests, the store and HTTP
+# integration tests on SQLite and on a real PostgreSQL server, and the browser tests in
+# headless Chromium. Installs PostgreSQL, Chromium and Node.js from Debian's packages
+# when they are missing (as root); fails loudly otherwise. Nothing is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing: ${missing[*]} — install them (Debian packages) or run as root" >&2
+    exit 1
+  fi
+  echo "==> installing ${missing[*]} from Debian's packages"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+echo "==> starting PostgreSQL"
+HAMAFZA_TEST_PG_URL=$(scripts/pg-test-server.sh start)
+export HAMAFZA_TEST_PG_URL
+trap 'scripts/pg-test-server.sh stop' EXIT
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "==> cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+echo "==> cargo test (unit, SQLite and PostgreSQL integration)"
+cargo test --workspace
+
+echo "==> browser tests (headless Chromium)"
+cargo build -p hamafza --quiet
+HAMAFZA_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/hamafza"
+export HAMAFZA_BIN
+(cd tests/browser && npm ci --no-audit --no-fund --silent)
+node --test tests/browser/
+echo "==> all tests passed"
