@@ -49,6 +49,13 @@ impl Store {
                 "نام دستگاه باید ۱ تا ۲۰۰ نویسه باشد".into(),
             ));
         }
+        if new
+            .place_id
+            .as_deref()
+            .is_some_and(|p| uuid::Uuid::parse_str(p).is_err())
+        {
+            return Err(StoreError::Invalid("مکان دستگاه پیدا نشد".into()));
+        }
         let id = new_id();
         let mut w = self.write_tx().await?;
         sqlx::query("INSERT INTO agencies (id, code, name_fa, kind, place_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")

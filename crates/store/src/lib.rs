@@ -174,6 +174,17 @@ pub mod testing {
         }
     }
 
+    /// Makes a session look expired, as if its time had passed.
+    pub async fn expire_session(store: &Store, token_hash: &str) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sessions SET expires_at = '2000-01-01T00:00:00.000Z' WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .execute(&store.pool)
+        .await?;
+        Ok(())
+    }
+
     /// A new SQLite database in a fresh directory under the system temp dir.
     pub async fn fresh_sqlite() -> StoreResult<Store> {
         let dir =

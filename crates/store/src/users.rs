@@ -97,6 +97,16 @@ impl Store {
                 "نام نمایشی حداکثر ۲۰۰ نویسه است".into(),
             ));
         }
+        if uuid::Uuid::parse_str(&new.agency_id).is_err() {
+            return Err(StoreError::Invalid("دستگاه پیدا نشد".into()));
+        }
+        if new
+            .jurisdiction
+            .iter()
+            .any(|p| uuid::Uuid::parse_str(p).is_err())
+        {
+            return Err(StoreError::Invalid("مکان حوزه پیدا نشد".into()));
+        }
         if new.roles.is_empty() {
             return Err(StoreError::Invalid("دست‌کم یک نقش لازم است".into()));
         }

@@ -39,7 +39,8 @@ impl AppState {
 }
 
 /// Requests larger than this are refused before any handler runs.
-const BODY_LIMIT: usize = 4 * 1024 * 1024;
+/// Large enough for a form with a couple of 1 MB Persian fields (3× when URL-encoded).
+const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// The whole application: pages, API, assets, health check.
 pub fn router(state: AppState) -> Router {

@@ -21,6 +21,14 @@ fn allowed(d: Decision) -> Result<(), PageError> {
     }
 }
 
+/// A form page shown again with its error: 400, or the error that stopped the page itself.
+fn bad_request(page: Result<Markup, PageError>) -> Response {
+    match page {
+        Ok(m) => (axum::http::StatusCode::BAD_REQUEST, m).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
 pub async fn agencies_page(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -93,11 +101,9 @@ pub async fn create_agency(
     ))
     .map_err(IntoResponse::into_response)?;
     let Some(kind) = AgencyKind::from_code(&form.kind) else {
-        return Err(
-            render_agencies(&state, &user, Some("گونهٔ دستگاه نامعتبر است."))
-                .await
-                .into_response(),
-        );
+        return Err(bad_request(
+            render_agencies(&state, &user, Some("گونهٔ دستگاه نامعتبر است.")).await,
+        ));
     };
     let new = NewAgency {
         code: form.code.trim().to_string(),
