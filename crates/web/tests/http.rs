@@ -652,14 +652,12 @@ async fn bad_input_never_breaks_anything(f: Fixture) {
         .len();
     let mut users_created = 0;
     let mut agencies_created = 0;
-    let mut attempt = 0;
-    for s in nasty {
+    for (attempt, s) in nasty.into_iter().enumerate() {
         // Every text field of every form, one at a time, the others valid. Free text
         // (names, passwords) takes any string up to its limit and is stored verbatim;
         // codes and ids refuse anything but their own shape.
         let fits = s.chars().count() <= 200;
         let fresh = format!("bad-input-{attempt}");
-        attempt += 1;
         let agency_form = [
             ("name_fa", "دستگاه آزمون"),
             ("code", fresh.as_str()),

@@ -94,8 +94,16 @@ const AGENCIES: &[(&str, &str, AgencyKind, &str)] = &[
     ),
 ];
 
-/// (username, display name, agency code, roles, jurisdiction place codes)
-const USERS: &[(&str, &str, &str, &[Role], &[&str])] = &[
+/// A demo account: (username, display name, agency code, roles, jurisdiction place codes).
+type DemoUser = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [Role],
+    &'static [&'static str],
+);
+
+const USERS: &[DemoUser] = &[
     (
         ADMIN_USERNAME,
         "مدیر سامانه",
