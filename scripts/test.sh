@@ -31,13 +31,22 @@ cargo fmt --all -- --check
 echo "==> cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+log=$(mktemp)
 echo "==> cargo test (unit, SQLite and PostgreSQL integration)"
-cargo test --workspace
+cargo test --workspace 2>&1 | tee "$log"
 
 echo "==> browser tests (headless Chromium)"
 cargo build -p hamafza --quiet
 HAMAFZA_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/hamafza"
 export HAMAFZA_BIN
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
-node --test tests/browser/
+node --test tests/browser/ 2>&1 | tee -a "$log"
+
+# One closing line for the whole run, summed over cargo's and node's own summaries.
+passed=$(( $(grep -oE '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}') \
+         + $(grep -oE '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}') ))
+failed=$(( $(grep -oE '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}') \
+         + $(grep -oE '^# fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}') ))
+rm -f "$log"
 echo "==> all tests passed"
+echo "$passed passed, $failed failed"

@@ -185,6 +185,15 @@ pub mod testing {
         Ok(())
     }
 
+    /// Changes one audit entry behind the store's back, as an intruder with database access would.
+    pub async fn tamper_audit_entry(store: &Store, seq: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE audit_log SET record_id = 'tampered' WHERE seq = $1")
+            .bind(seq)
+            .execute(&store.pool)
+            .await?;
+        Ok(())
+    }
+
     /// A new SQLite database in a fresh directory under the system temp dir.
     pub async fn fresh_sqlite() -> StoreResult<Store> {
         let dir =

@@ -90,7 +90,7 @@ const AGENCIES: &[(&str, &str, AgencyKind, &str)] = &[
         "ker-welfare",
         "ادارهٔ کل بهزیستی استان کرمان",
         AgencyKind::Welfare,
-        "IR-15",
+        "IR-08",
     ),
 ];
 
@@ -144,7 +144,7 @@ const USERS: &[DemoUser] = &[
         "بیننده بهزیستی کرمان",
         "ker-welfare",
         &[Role::Viewer],
-        &["IR-15"],
+        &["IR-08"],
     ),
 ];
 

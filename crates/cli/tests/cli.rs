@@ -1,0 +1,264 @@
+//! The `hamafza` binary as an operator uses it: demo, import, users, tokens, audit verify.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn hamafza(data: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hamafza"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("HAMAFZA_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hamafza");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("output")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "hamafza-cli-{name}-{}",
+        uuid::Uuid::now_v7().simple()
+    ));
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn demo_import_users_tokens_and_audit() {
+    let data = temp_dir("flow");
+    let out = hamafza(&data, &["demo"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("31 provinces, 478 counties"));
+    // The demo loads only into an empty database.
+    assert!(!hamafza(&data, &["demo"], None).status.success());
+
+    // A file with every kind of problem is refused whole, each problem listed.
+    let bad = data.join("bad.geojson");
+    std::fs::write(
+        &bad,
+        r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"code":"X-1","name_fa":"درست","parent_code":"SYN-HMF-D01-S1"},"geometry":{"type":"Polygon","coordinates":[[[51,35],[51.01,35],[51.01,35.01],[51,35]]]}},
+        {"type":"Feature","properties":{"code":"X-2","parent_code":"SYN-HMF-D01-S1"},"geometry":{"type":"Polygon","coordinates":[[[51,35],[51.01,35],[51.01,35.01],[51,35]]]}},
+        {"type":"Feature","properties":{"code":"X-3","name_fa":"بی‌والد","parent_code":"NOWHERE"},"geometry":{"type":"Polygon","coordinates":[[[51,35],[51.01,35],[51.01,35.01],[51,35]]]}},
+        {"type":"Feature","properties":{"code":"IR-23","name_fa":"تکراری","parent_code":"SYN-HMF-D01-S1"},"geometry":{"type":"Polygon","coordinates":[[[51,35],[51.01,35],[51.01,35.01],[51,35]]]}}
+        ]}"#,
+    )
+    .expect("write");
+    let out = hamafza(
+        &data,
+        &[
+            "import",
+            "places",
+            bad.to_str().expect("path"),
+            "--level",
+            "neighbourhood",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(err.contains("3 of 4 features are bad"), "{err}");
+    for n in ["feature 2", "feature 3", "feature 4"] {
+        assert!(err.contains(n), "{n} missing: {err}");
+    }
+    // Malformed files: not JSON, not UTF-8, not a FeatureCollection.
+    for (name, bytes) in [
+        ("broken.geojson", b"{\"type\": \"Feature".to_vec()),
+        ("latin1.geojson", vec![0xff, 0xfe, 0x00]),
+        (
+            "point.geojson",
+            br#"{"type":"Point","coordinates":[1,2]}"#.to_vec(),
+        ),
+    ] {
+        let path = data.join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let out = hamafza(
+            &data,
+            &[
+                "import",
+                "places",
+                path.to_str().expect("path"),
+                "--level",
+                "neighbourhood",
+            ],
+            None,
+        );
+        assert!(!out.status.success(), "{name} accepted");
+        assert!(
+            !text(&out.stderr).contains("panicked"),
+            "{name}: {}",
+            text(&out.stderr)
+        );
+    }
+
+    // A good file without parent codes: the parent is found by containment (Kerman city
+    // lies in Kerman county, IR-08-…).
+    let good = data.join("good.geojson");
+    let ring = "[[57.07,30.28],[57.08,30.28],[57.08,30.29],[57.07,30.29],[57.07,30.28]]";
+    std::fs::write(&good, format!(r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"code":"X-OK","name_fa":"محلهٔ آزمون"}},"geometry":{{"type":"Polygon","coordinates":[{ring}]}}}}]}}"#)).expect("write");
+    let out = hamafza(
+        &data,
+        &[
+            "import",
+            "places",
+            good.to_str().expect("path"),
+            "--level",
+            "neighbourhood",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("imported 1 places"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let parent_code = rt.block_on(async {
+        let store = hamafza_store::Store::open_data_dir(&data)
+            .await
+            .expect("open");
+        let place = store
+            .place_by_code("X-OK")
+            .await
+            .expect("q")
+            .expect("imported");
+        let parent = store
+            .get_place(
+                &hamafza_core::access::Scope::All,
+                place.parent_id.as_deref().unwrap_or(""),
+            )
+            .await
+            .expect("parent");
+        store.close().await;
+        (parent.code, parent.name_fa)
+    });
+    assert!(
+        parent_code.0.starts_with("IR-08-") && parent_code.1 == "کرمان",
+        "{parent_code:?}"
+    );
+
+    // Users: password from stdin; bad role and unknown agency refused.
+    let out = hamafza(
+        &data,
+        &[
+            "user",
+            "add",
+            "--username",
+            "op1",
+            "--agency",
+            "teh-welfare",
+            "--role",
+            "agency_officer",
+            "--jurisdiction",
+            "SYN-HMF-D03",
+            "--password-stdin",
+        ],
+        Some("a-long-password\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = hamafza(
+        &data,
+        &[
+            "user",
+            "add",
+            "--username",
+            "op2",
+            "--agency",
+            "teh-welfare",
+            "--role",
+            "emperor",
+            "--password-stdin",
+        ],
+        Some("a-long-password\n"),
+    );
+    assert!(!out.status.success() && text(&out.stderr).contains("unknown role"));
+    let out = hamafza(
+        &data,
+        &[
+            "user",
+            "add",
+            "--username",
+            "op3",
+            "--agency",
+            "nope",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ],
+        Some("a-long-password\n"),
+    );
+    assert!(!out.status.success() && text(&out.stderr).contains("no agency"));
+
+    // Tokens.
+    let out = hamafza(&data, &["token", "create", "--username", "op1"], None);
+    assert!(out.status.success());
+    let token = text(&out.stdout).trim().to_string();
+    assert_eq!(token.len(), 64);
+
+    // The audit chain is intact, then caught after tampering.
+    let out = hamafza(&data, &["audit", "verify"], None);
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("audit chain intact"), "{stdout}");
+    rt.block_on(async {
+        let store = hamafza_store::Store::open_data_dir(&data)
+            .await
+            .expect("open");
+        hamafza_store::testing::tamper_audit_entry(&store, 100)
+            .await
+            .expect("tamper");
+        store.close().await;
+    });
+    let out = hamafza(&data, &["audit", "verify"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("BROKEN at entry 100"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_arguments_are_explained() {
+    let data = temp_dir("args");
+    let out = hamafza(
+        &data,
+        &[
+            "import",
+            "places",
+            "/no/such/file.geojson",
+            "--level",
+            "neighbourhood",
+        ],
+        None,
+    );
+    assert!(!out.status.success() && text(&out.stderr).contains("/no/such/file.geojson"));
+    let out = hamafza(
+        &data,
+        &["import", "places", "x.geojson", "--level", "galaxy"],
+        None,
+    );
+    assert!(!out.status.success() && text(&out.stderr).contains("unknown level"));
+    let out = Command::new(env!("CARGO_BIN_EXE_hamafza"))
+        .args(["--database-url", "mysql://x", "migrate"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success() && text(&out.stderr).contains("sqlite:"));
+}
