@@ -9,7 +9,8 @@ use std::cmp::Ordering;
 use std::sync::OnceLock;
 
 use icu_collator::options::CollatorOptions;
-use icu_collator::{Collator, CollatorBorrowed};
+use icu_collator::preferences::CollationNumericOrdering;
+use icu_collator::{Collator, CollatorBorrowed, CollatorPreferences};
 use icu_locale_core::locale;
 
 use crate::digits;
@@ -68,13 +69,17 @@ fn persian_collator() -> &'static CollatorBorrowed<'static> {
     COLLATOR.get_or_init(|| {
         // Compiled CLDR data for `fa` is part of the binary, so this cannot fail at run time;
         // the fallback keeps the root order rather than panicking if it ever did.
-        Collator::try_new(locale!("fa").into(), CollatorOptions::default())
+        // Numeric ordering so that «منطقهٔ ۲» comes before «منطقهٔ ۱۰».
+        let mut prefs = CollatorPreferences::from(locale!("fa"));
+        prefs.numeric_ordering = Some(CollationNumericOrdering::True);
+        Collator::try_new(prefs, CollatorOptions::default())
             .or_else(|_| Collator::try_new(Default::default(), CollatorOptions::default()))
             .expect("the root collator is compiled into icu_collator")
     })
 }
 
-/// Compares two strings in Persian alphabetical order (پ after ب, گ after ک, …).
+/// Compares two strings in Persian alphabetical order (پ after ب, گ after ک, …),
+/// numbers by their value.
 pub fn compare_fa(a: &str, b: &str) -> Ordering {
     persian_collator().compare(a, b)
 }

@@ -280,6 +280,24 @@ impl Store {
         scope: &Scope,
         parent_id: Option<&str>,
     ) -> StoreResult<Vec<PlaceSummary>> {
+        self.children_of(scope, parent_id, true).await
+    }
+
+    /// The visible children of a place, without boundaries (for trees and lists).
+    pub async fn children(
+        &self,
+        scope: &Scope,
+        parent_id: Option<&str>,
+    ) -> StoreResult<Vec<PlaceSummary>> {
+        self.children_of(scope, parent_id, false).await
+    }
+
+    async fn children_of(
+        &self,
+        scope: &Scope,
+        parent_id: Option<&str>,
+        with_geometry: bool,
+    ) -> StoreResult<Vec<PlaceSummary>> {
         let mut binds = Vec::new();
         let cond = place_scope_sql(scope, "p.path", &mut binds);
         let parent_cond = match parent_id {
@@ -294,8 +312,9 @@ impl Store {
             .map(|c| format!("p.{c}"))
             .collect::<Vec<_>>()
             .join(", ");
+        let geometry = if with_geometry { "p.geometry" } else { "NULL" };
         let sql = format!(
-            "SELECT {cols}, p.geometry AS geometry, (SELECT COUNT(*) FROM places c WHERE c.parent_id = p.id) AS child_count
+            "SELECT {cols}, {geometry} AS geometry, (SELECT COUNT(*) FROM places c WHERE c.parent_id = p.id) AS child_count
              FROM places p WHERE {parent_cond} AND {cond}"
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -308,7 +327,11 @@ impl Store {
             .map(|r| {
                 Ok(PlaceSummary {
                     place: place_from_row(r)?,
-                    geometry: r.try_get("geometry")?,
+                    geometry: if with_geometry {
+                        r.try_get("geometry")?
+                    } else {
+                        None
+                    },
                     child_count: r.try_get("child_count")?,
                 })
             })

@@ -48,12 +48,10 @@ pub async fn browser(
     let top = state.store.children_with_geometry(&visible, None).await?;
     let mut tree = Vec::new();
     for p in &top {
-        let kids = state
-            .store
-            .children_with_geometry(&visible, Some(&p.place.id))
-            .await?;
+        let kids = state.store.children(&visible, Some(&p.place.id)).await?;
         tree.push((&p.place, kids));
     }
+    let top_map = map_of(&top, "نقشهٔ مکان‌ها");
     let body = html! {
         h1 { "مکان‌ها" }
         form.inline role="search" method="get" action="/places" {
@@ -69,6 +67,12 @@ pub async fn browser(
                         li { (place_link(p)) " " span.badge { (p.level.name_fa()) } }
                     }
                 }
+            }
+        }
+        @if let Some(svg) = top_map {
+            figure.map-box {
+                (layout::raw(svg))
+                figcaption.attribution { "برای رفتن به هر مکان روی آن بزنید. " (layout::osm_attribution()) "." }
             }
         }
         h2 { "درخت مکان‌ها" }
@@ -119,39 +123,19 @@ pub async fn place_page(
         .await?;
 
     // Children drawn as a map; a place without children is drawn alone.
-    let own_geometry = if children.is_empty() {
-        state.store.place_geometry(&place.id).await?
+    let drawn = if children.is_empty() {
+        let geometry = state.store.place_geometry(&place.id).await?;
+        vec![hamafza_store::PlaceSummary {
+            place: place.clone(),
+            geometry,
+            child_count: 0,
+        }]
     } else {
-        None
+        children.clone()
     };
-    let parsed: Vec<(String, &Place, hamafza_geo::MultiPolygon<f64>)> = children
-        .iter()
-        .filter_map(|c| Some((c.place.id.clone(), &c.place, parse(c.geometry.as_deref()?)?)))
-        .chain(
-            own_geometry
-                .as_deref()
-                .and_then(parse)
-                .map(|g| (place.id.clone(), &place, g)),
-        )
-        .collect();
-    let hrefs: Vec<String> = parsed
-        .iter()
-        .map(|(id, _, _)| format!("/places/{id}"))
-        .collect();
-    let shapes: Vec<MapShape<'_>> = parsed
-        .iter()
-        .zip(&hrefs)
-        .map(|((_, p, g), href)| MapShape {
-            label: &p.name_fa,
-            href,
-            geometry: g,
-            class: if p.synthetic { "synthetic" } else { "" },
-        })
-        .collect();
-    let map_title = format!("نقشهٔ {}", place.name_fa);
-    let svg = render_map(&shapes, 640.0, &map_title);
-    let any_real = parsed.iter().any(|(_, p, _)| !p.synthetic);
-    let any_synthetic = parsed.iter().any(|(_, p, _)| p.synthetic) || place.synthetic;
+    let svg = map_of(&drawn, &format!("نقشهٔ {}", place.name_fa)).unwrap_or_default();
+    let any_real = drawn.iter().any(|d| !d.place.synthetic);
+    let any_synthetic = drawn.iter().any(|d| d.place.synthetic);
 
     let body = html! {
         nav aria-label="مسیر" {
@@ -211,6 +195,31 @@ pub async fn place_page(
         }
     };
     Ok(layout::page(&place.name_fa, &user, Section::Places, body))
+}
+
+/// An SVG map of places that have boundaries, or `None` when none has.
+fn map_of(places: &[hamafza_store::PlaceSummary], title: &str) -> Option<String> {
+    let parsed: Vec<(&Place, hamafza_geo::MultiPolygon<f64>, String)> = places
+        .iter()
+        .filter_map(|c| {
+            Some((
+                &c.place,
+                parse(c.geometry.as_deref()?)?,
+                format!("/places/{}", c.place.id),
+            ))
+        })
+        .collect();
+    let shapes: Vec<MapShape<'_>> = parsed
+        .iter()
+        .map(|(p, g, href)| MapShape {
+            label: &p.name_fa,
+            href,
+            geometry: g,
+            class: if p.synthetic { "synthetic" } else { "" },
+        })
+        .collect();
+    let svg = render_map(&shapes, 640.0, title);
+    (!svg.is_empty()).then_some(svg)
 }
 
 fn parse(geojson: &str) -> Option<hamafza_geo::MultiPolygon<f64>> {
