@@ -1,6 +1,7 @@
 -- Hamafza foundation schema. Written once for both engines: only types and syntax that
--- SQLite and PostgreSQL read the same way (TEXT, BIGINT, DOUBLE PRECISION). Ids are
--- UUIDv7 text, instants RFC 3339 UTC text, flags 0/1.
+-- SQLite and PostgreSQL read the same way (TEXT, BIGINT, DOUBLE PRECISION, and BYTEA,
+-- which SQLite stores as a blob). Ids are UUIDv7 text, instants RFC 3339 UTC text,
+-- flags 0/1.
 
 CREATE TABLE places (
     id TEXT PRIMARY KEY,
@@ -14,6 +15,8 @@ CREATE TABLE places (
     name_en TEXT,
     -- Persian-aware search key of name_fa and name_en (hamafza_core::text::search_key)
     name_key TEXT NOT NULL,
+    -- ICU4X Persian sort key of name_fa (hamafza_core::text::sort_key_fa): ORDER BY gives Persian order
+    name_sort BYTEA NOT NULL,
     population BIGINT,
     area_km2 DOUBLE PRECISION,
     geometry TEXT,
@@ -23,7 +26,8 @@ CREATE TABLE places (
     created_at TEXT NOT NULL
 );
 CREATE INDEX places_parent ON places (parent_id);
-CREATE INDEX places_level ON places (level);
+CREATE INDEX places_level ON places (level, name_sort);
+CREATE INDEX places_parent_sort ON places (parent_id, name_sort);
 
 CREATE TABLE agencies (
     id TEXT PRIMARY KEY,

@@ -129,8 +129,8 @@ impl Store {
                 p.name_en.as_deref().unwrap_or("")
             ));
             sqlx::query(
-                "INSERT INTO places (id, code, level, depth, parent_id, path, name_fa, name_en, name_key, population, area_km2, geometry, osm_id, wikidata, synthetic, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                "INSERT INTO places (id, code, level, depth, parent_id, path, name_fa, name_en, name_key, name_sort, population, area_km2, geometry, osm_id, wikidata, synthetic, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             )
             .bind(&p.id)
             .bind(&p.code)
@@ -141,6 +141,7 @@ impl Store {
             .bind(&p.name_fa)
             .bind(&p.name_en)
             .bind(&key)
+            .bind(text::sort_key_fa(&p.name_fa))
             .bind(p.population)
             .bind(p.area_km2)
             .bind(&p.geometry)
@@ -198,35 +199,34 @@ impl Store {
             binds.push(format!("%{}%", like_escape(&name)));
             conditions.push(format!("name_key LIKE ${} ESCAPE '\\'", binds.len()));
         }
+        let where_sql = conditions.join(" AND ");
+        let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM places WHERE {where_sql}"
+        )));
+        for b in &binds {
+            count = count.bind(b);
+        }
+        let total = count.fetch_one(&self.pool).await?;
+        // name_sort holds ICU4X Persian sort keys: neither engine's own collation is right for Persian.
+        let limit = if filter.limit == 0 {
+            100
+        } else {
+            filter.limit.min(1000)
+        };
         let sql = format!(
-            "SELECT {PLACE_COLUMNS} FROM places WHERE {}",
-            conditions.join(" AND ")
+            "SELECT {PLACE_COLUMNS} FROM places WHERE {where_sql} ORDER BY depth, name_sort, id LIMIT {limit} OFFSET {}",
+            filter.offset.min(i64::MAX as usize)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for b in &binds {
             q = q.bind(b);
         }
         let rows = q.fetch_all(&self.pool).await?;
-        let mut places = rows
+        let places = rows
             .iter()
             .map(place_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        // Neither engine sorts Persian correctly by default; ICU4X does.
-        places.sort_by(|a, b| {
-            a.level
-                .cmp(&b.level)
-                .then_with(|| text::compare_fa(&a.name_fa, &b.name_fa))
-        });
-        let total = places.len();
-        let limit = if filter.limit == 0 {
-            100
-        } else {
-            filter.limit.min(1000)
-        };
-        Ok((
-            places.into_iter().skip(filter.offset).take(limit).collect(),
-            total,
-        ))
+        Ok((places, usize::try_from(total).unwrap_or(0)))
     }
 
     /// One place by id, if the caller's scope includes it.
@@ -315,14 +315,14 @@ impl Store {
         let geometry = if with_geometry { "p.geometry" } else { "NULL" };
         let sql = format!(
             "SELECT {cols}, {geometry} AS geometry, (SELECT COUNT(*) FROM places c WHERE c.parent_id = p.id) AS child_count
-             FROM places p WHERE {parent_cond} AND {cond}"
+             FROM places p WHERE {parent_cond} AND {cond} ORDER BY p.name_sort, p.id"
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for b in &binds {
             q = q.bind(b);
         }
         let rows = q.fetch_all(&self.pool).await?;
-        let mut out = rows
+        let out = rows
             .iter()
             .map(|r| {
                 Ok(PlaceSummary {
@@ -336,7 +336,6 @@ impl Store {
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        out.sort_by(|a, b| text::compare_fa(&a.place.name_fa, &b.place.name_fa));
         Ok(out)
     }
 

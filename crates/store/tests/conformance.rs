@@ -31,7 +31,68 @@ on_both_engines!(
     audit_chain_catches_change_removal_reorder_and_truncation,
     sessions_and_tokens,
     injection_strings_are_stored_verbatim,
+    lists_come_in_persian_order_from_the_database,
 );
+
+async fn lists_come_in_persian_order_from_the_database(store: Store) {
+    let names = [
+        "گیلان",
+        "کرمان",
+        "پارس",
+        "بوشهر",
+        "چهارمحال",
+        "جیرفت",
+        "ژاله",
+        "زنجان",
+        "آبادان",
+        "ایلام",
+    ];
+    let places: Vec<NewPlace> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| place(&format!("P{i}"), n, PlaceLevel::Province, None))
+        .collect();
+    store
+        .insert_places(&Who::system(), &places, &|_| {})
+        .await
+        .expect("insert");
+    let page = |offset| PlaceFilter {
+        limit: 4,
+        offset,
+        ..Default::default()
+    };
+    let mut got = Vec::new();
+    for offset in [0, 4, 8] {
+        let (chunk, total) = store
+            .list_places(&Scope::All, &page(offset))
+            .await
+            .expect("list");
+        assert_eq!(total, names.len());
+        got.extend(chunk.into_iter().map(|p| p.name_fa));
+    }
+    assert_eq!(
+        got,
+        vec![
+            "آبادان",
+            "ایلام",
+            "بوشهر",
+            "پارس",
+            "جیرفت",
+            "چهارمحال",
+            "زنجان",
+            "ژاله",
+            "کرمان",
+            "گیلان"
+        ]
+    );
+    let top = store.children(&Scope::All, None).await.expect("children");
+    assert_eq!(
+        top.iter()
+            .map(|c| c.place.name_fa.as_str())
+            .collect::<Vec<_>>(),
+        got
+    );
+}
 
 fn square(x: f64, y: f64, s: f64) -> String {
     format!(
