@@ -30,6 +30,12 @@ impl Store {
         expires_at: &str,
     ) -> StoreResult<()> {
         let mut w = self.write_tx().await?;
+        // Expired sessions are useless; clear them whenever someone signs in. (Instants are
+        // stored in one fixed RFC 3339 form, so text order is time order.)
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(now_text())
+            .execute(&mut *w.tx)
+            .await?;
         sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(token_hash)
             .bind(user_id)

@@ -1044,7 +1044,15 @@ async fn openapi_matches_the_routes(f: Fixture) {
 
 async fn pages_are_persian_and_scoped(f: Fixture) {
     let analyst = f.login("analyst").await;
-    let home = f.get(&analyst, "/").await.text().await.expect("html");
+    let res = f.get(&analyst, "/").await;
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert!(
+        res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap_or("")
+            .contains("default-src 'self'")
+    );
+    let home = res.text().await.expect("html");
     assert!(home.contains(r#"<html lang="fa" dir="rtl">"#));
     assert!(home.contains("خوش آمدید"));
     assert!(
