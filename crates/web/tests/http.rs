@@ -30,7 +30,92 @@ on_both_engines!(
     api_tokens_work_and_can_be_revoked,
     openapi_matches_the_routes,
     pages_are_persian_and_scoped,
+    places_import_over_the_api_is_all_or_nothing,
 );
+
+async fn places_import_over_the_api_is_all_or_nothing(f: Fixture) {
+    let admin = f.login("admin").await;
+    let viewer = f.login("viewer").await;
+    let square = |x: f64| {
+        format!(
+            r#"{{"type":"Polygon","coordinates":[[[{x},35.0],[{},35.0],[{},35.01],[{x},35.01],[{x},35.0]]]}}"#,
+            x + 0.01,
+            x + 0.01
+        )
+    };
+    let feature = |props: &str, geometry: String| {
+        format!(r#"{{"type":"Feature","properties":{props},"geometry":{geometry}}}"#)
+    };
+    let bad = format!(
+        r#"{{"type":"FeatureCollection","features":[{},{},{}]}}"#,
+        feature(r#"{"code":"NX-1","name_fa":"درست"}"#, square(51.0)),
+        feature(r#"{"code":"NX-2"}"#, square(51.02)),
+        feature(r#"{"code":"NX-3","name_fa":"خودبرخورد"}"#, r#"{"type":"Polygon","coordinates":[[[51,35],[51.1,35.1],[51,35.1],[51.1,35],[51,35]]]}"#.to_string()),
+    );
+    let post = |s: &Session, body: String, query: &str| {
+        f.http
+            .post(f.url(&format!("/api/v1/places/import?{query}")))
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf)
+            .header("content-type", "application/geo+json")
+            .body(body)
+            .send()
+    };
+    let res = post(&admin, bad, "level=neighbourhood&parent=D1")
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = res.json().await.expect("json");
+    let errors = problem["errors"].as_array().expect("errors");
+    assert_eq!(
+        errors
+            .iter()
+            .map(|e| e["feature"].as_u64().unwrap_or(0))
+            .collect::<Vec<_>>(),
+        vec![2, 3]
+    );
+    assert!(
+        errors[0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("name_fa")
+    );
+    assert!(
+        f.store.place_by_code("NX-1").await.expect("q").is_none(),
+        "nothing written"
+    );
+    let good = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        feature(
+            r#"{"code":"NX-1","name_fa":"کوی تازه","population":4200}"#,
+            square(51.0)
+        )
+    );
+    let res = post(&viewer, good.clone(), "level=neighbourhood&parent=D1")
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = post(&admin, "not json".into(), "level=neighbourhood")
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = post(&admin, good.clone(), "level=planet")
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = post(&admin, good, "level=neighbourhood&parent=D1")
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let created = f
+        .store
+        .place_by_code("NX-1")
+        .await
+        .expect("q")
+        .expect("written");
+    assert_eq!(created.parent_id.as_deref(), Some(f.ids["D1"].as_str()));
+    assert_eq!(created.population, Some(4200));
+}
 
 /// Places, agencies and one user per role, with jurisdictions that overlap and differ.
 struct Fixture {

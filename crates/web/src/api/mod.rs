@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
         )
         .route("/places", get(places::list))
+        .route("/places/import", post(places::import))
         .route("/places/{id}", get(places::one))
         .route(
             "/agencies",

@@ -1,10 +1,12 @@
 //! `/api/v1/places`
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use hamafza_core::access::{Action, Target, decide, scope};
 use hamafza_core::place::PlaceLevel;
-use hamafza_store::PlaceFilter;
+use hamafza_store::{PlaceFilter, Who};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -81,4 +83,60 @@ pub async fn one(
             .unwrap_or(Value::Null);
     }
     Ok(Json(body))
+}
+
+#[derive(Deserialize)]
+pub struct ImportQuery {
+    level: String,
+    parent: Option<String>,
+}
+
+/// Imports a GeoJSON FeatureCollection of places, all or nothing: every bad feature is
+/// listed in the problem's `errors`, and nothing is written unless all are good.
+pub async fn import(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    allowed(decide(
+        &user.actor,
+        Action::ImportPlaces,
+        Target::Collection,
+    ))?;
+    let level = PlaceLevel::from_code(&q.level)
+        .ok_or_else(|| ApiError::bad_request("سطح (level) نامعتبر است"))?;
+    let features =
+        hamafza_geo::read_features(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    if features.is_empty() {
+        return Err(ApiError::bad_request("پرونده هیچ عارضه‌ای (feature) ندارد"));
+    }
+    let places = match hamafza_store::import::plan_places(
+        &state.store,
+        &features,
+        level,
+        q.parent.as_deref(),
+    )
+    .await?
+    {
+        Ok(places) => places,
+        Err(problems) => {
+            return Err(ApiError::validation(
+                format!(
+                    "{} عارضه از {} نادرست است؛ هیچ مکانی ثبت نشد",
+                    problems.len(),
+                    features.len()
+                ),
+                serde_json::to_value(problems).unwrap_or_default(),
+            ));
+        }
+    };
+    state
+        .store
+        .insert_places(&Who::of(&user.actor), &places, &|_| {})
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "imported": places.len(), "level": level.code() })),
+    ))
 }
