@@ -148,6 +148,20 @@ async fn render_users(
             .map(|a| a.name_fa.clone())
             .unwrap_or_default()
     };
+    let mut place_names = std::collections::HashMap::new();
+    for id in users.iter().flat_map(|u| &u.jurisdiction) {
+        if !place_names.contains_key(id) {
+            let name = match state
+                .store
+                .get_place(&hamafza_core::access::Scope::All, id)
+                .await
+            {
+                Ok(p) => format!("{} {}", p.level.name_fa(), p.name_fa),
+                Err(_) => id.clone(),
+            };
+            place_names.insert(id.clone(), name);
+        }
+    }
     let is_admin = user.actor.has(Role::SystemAdmin);
     let own_agencies: Vec<_> = agencies
         .iter()
@@ -175,7 +189,7 @@ async fn render_users(
         @if let Some(e) = error { p.flash.error role="alert" { (e) } }
         div.table-wrap {
             table {
-                thead { tr { th { "نام" } th { "نام کاربری" } th { "دستگاه" } th { "نقش‌ها" } th { "وضعیت" } th { "" } } }
+                thead { tr { th { "نام" } th { "نام کاربری" } th { "دستگاه" } th { "نقش‌ها" } th { "حوزه" } th { "وضعیت" } th { "" } } }
                 tbody {
                     @for u in &users {
                         tr {
@@ -183,6 +197,10 @@ async fn render_users(
                             td { (bdi(&u.username)) }
                             td { (agency_name(&u.agency_id)) }
                             td { @for (i, r) in u.roles.iter().enumerate() { @if i > 0 { "، " } (r.name_fa()) } }
+                            td {
+                                @if u.jurisdiction.is_empty() { span.hint { @if u.roles.contains(&Role::SystemAdmin) { "همه‌جا" } @else { "ندارد" } } }
+                                @for (i, id) in u.jurisdiction.iter().enumerate() { @if i > 0 { "، " } (place_names.get(id).cloned().unwrap_or_default()) }
+                            }
                             td { @if u.active { "فعال" } @else { "غیرفعال" } }
                             td {
                                 @if u.id != user.user.id {

@@ -31,6 +31,21 @@ fn action_label(action: &str) -> &str {
     }
 }
 
+fn record_label(record_type: &str) -> &str {
+    match record_type {
+        "place" => "مکان",
+        "agency" => "دستگاه",
+        "user" => "کاربر",
+        "api_token" => "توکن",
+        other => other,
+    }
+}
+
+/// The first block of a UUID: enough to tell entries apart on screen.
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
 #[derive(Deserialize)]
 pub struct AuditQuery {
     action: Option<String>,
@@ -58,6 +73,17 @@ pub async fn audit_page(
         .store
         .list_audit(&scope(&user.actor, Action::ViewAudit), &filter)
         .await?;
+    // Names for the users the viewer may see; other ids are shown shortened.
+    let users = state
+        .store
+        .list_users(&scope(&user.actor, Action::ViewUsers))
+        .await?;
+    let who = |id: &str| {
+        users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.display_name.clone())
+    };
     let action = q.action.unwrap_or_default();
     let record_type = q.record_type.unwrap_or_default();
     let link = |p: i64| {
@@ -79,7 +105,7 @@ pub async fn audit_page(
             } }
             label { "نوع رکورد" select name="record_type" {
                 option value="" { "همه" }
-                @for t in ["place", "agency", "user", "api_token"] { option value=(t) selected[record_type == t] { (t) } }
+                @for t in ["place", "agency", "user", "api_token"] { option value=(t) selected[record_type == t] { (record_label(t)) } }
             } }
             button.primary type="submit" { "پالایش" }
         }
@@ -93,9 +119,14 @@ pub async fn audit_page(
                             td { (num(e.seq)) }
                             td { (instant(&e.at)) }
                             td { (action_label(&e.action)) }
-                            td { (e.record_type) " " (bdi(&e.record_id)) }
-                            td { @if let Some(u) = &e.actor_user_id { (bdi(u)) } @else { "سامانه" } }
-                            td { code { (bdi(&e.summary)) } }
+                            td { (record_label(&e.record_type)) " " span title=(e.record_id) { (bdi(short(&e.record_id))) } }
+                            td {
+                                @match e.actor_user_id.as_deref() {
+                                    None => "سامانه",
+                                    Some(id) => @match who(id) { Some(name) => (name), None => span title=(id) { (bdi(short(id))) } },
+                                }
+                            }
+                            td.summary { code dir="ltr" { (e.summary) } }
                         }
                     }
                 }
