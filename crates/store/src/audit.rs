@@ -191,10 +191,7 @@ impl Store {
             filter.limit.clamp(1, 500),
             filter.offset.max(0)
         );
-        let mut q = sqlx::query(AssertSqlSafe(list_sql));
-        for b in &binds {
-            q = q.bind(b);
-        }
+        let q = crate::query_with(list_sql, &binds);
         let rows = q.fetch_all(&self.pool).await?;
         let entries = rows
             .iter()

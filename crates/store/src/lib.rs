@@ -149,6 +149,17 @@ pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// A query built at run time with its text parameters bound in order ($1, $2, …).
+/// Only our own SQL fragments go into `sql`; every value travels as a bind.
+pub(crate) fn query_with<'a>(
+    sql: String,
+    binds: &'a [String],
+) -> sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments> {
+    binds
+        .iter()
+        .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, b| q.bind(b))
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
 pub(crate) fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -165,6 +176,31 @@ pub(crate) fn like_escape(s: &str) -> String {
 #[doc(hidden)]
 pub mod testing {
     use crate::{Store, StoreResult};
+
+    /// A place for a test fixture, under `parent`, with a fresh id and no boundary.
+    pub fn place(
+        code: &str,
+        name: &str,
+        level: hamafza_core::place::PlaceLevel,
+        parent: Option<&crate::NewPlace>,
+    ) -> crate::NewPlace {
+        let id = uuid::Uuid::now_v7().to_string();
+        crate::NewPlace {
+            path: hamafza_core::place::child_path(parent.map(|p| p.path.as_str()), &id),
+            id,
+            code: code.into(),
+            level,
+            parent_id: parent.map(|p| p.id.clone()),
+            name_fa: name.into(),
+            name_en: None,
+            population: None,
+            area_km2: None,
+            geometry: None,
+            osm_id: None,
+            wikidata: None,
+            synthetic: false,
+        }
+    }
 
     /// A fresh store on the given engine.
     pub async fn fresh(engine: crate::Engine) -> StoreResult<Store> {

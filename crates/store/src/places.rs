@@ -217,10 +217,7 @@ impl Store {
             "SELECT {PLACE_COLUMNS} FROM places WHERE {where_sql} ORDER BY depth, name_sort, id LIMIT {limit} OFFSET {}",
             filter.offset.min(i64::MAX as usize)
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for b in &binds {
-            q = q.bind(b);
-        }
+        let q = crate::query_with(sql, &binds);
         let rows = q.fetch_all(&self.pool).await?;
         let places = rows
             .iter()
@@ -234,10 +231,7 @@ impl Store {
         let mut binds = vec![id.to_string()];
         let cond = place_scope_sql(scope, "path", &mut binds);
         let sql = format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = $1 AND {cond}");
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for b in &binds {
-            q = q.bind(b);
-        }
+        let q = crate::query_with(sql, &binds);
         let row = q
             .fetch_optional(&self.pool)
             .await?
@@ -317,10 +311,7 @@ impl Store {
             "SELECT {cols}, {geometry} AS geometry, (SELECT COUNT(*) FROM places c WHERE c.parent_id = p.id) AS child_count
              FROM places p WHERE {parent_cond} AND {cond} ORDER BY p.name_sort, p.id"
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for b in &binds {
-            q = q.bind(b);
-        }
+        let q = crate::query_with(sql, &binds);
         let rows = q.fetch_all(&self.pool).await?;
         let out = rows
             .iter()
@@ -385,10 +376,7 @@ impl Store {
         let mut binds = Vec::new();
         let cond = place_scope_sql(scope, "path", &mut binds);
         let sql = format!("SELECT level, COUNT(*) AS n FROM places WHERE {cond} GROUP BY level");
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for b in &binds {
-            q = q.bind(b);
-        }
+        let q = crate::query_with(sql, &binds);
         let rows = q.fetch_all(&self.pool).await?;
         let mut out = Vec::new();
         for r in &rows {

@@ -2,7 +2,7 @@
 
 use hamafza_core::access::{Action, Role, Scope, scope};
 use hamafza_core::agency::AgencyKind;
-use hamafza_core::place::{PlaceLevel, child_path};
+use hamafza_core::place::PlaceLevel;
 use hamafza_store::import::plan_places;
 use hamafza_store::{
     AuditFilter, AuditVerification, NewAgency, NewPlace, NewUser, PlaceFilter, Store, Who,
@@ -104,24 +104,7 @@ fn square(x: f64, y: f64, s: f64) -> String {
     )
 }
 
-fn place(code: &str, name: &str, level: PlaceLevel, parent: Option<&NewPlace>) -> NewPlace {
-    let id = uuid::Uuid::now_v7().to_string();
-    NewPlace {
-        path: child_path(parent.map(|p| p.path.as_str()), &id),
-        id,
-        code: code.into(),
-        level,
-        parent_id: parent.map(|p| p.id.clone()),
-        name_fa: name.into(),
-        name_en: None,
-        population: None,
-        area_km2: None,
-        geometry: None,
-        osm_id: None,
-        wikidata: None,
-        synthetic: false,
-    }
-}
+use hamafza_store::testing::place;
 
 /// Tehran and Kerman provinces, a county, a city, a district with two neighbourhoods.
 fn small_tree() -> Vec<NewPlace> {

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use hamafza_core::access::Role;
 use hamafza_core::agency::AgencyKind;
-use hamafza_core::place::{PlaceLevel, child_path};
+use hamafza_core::place::PlaceLevel;
 use hamafza_store::{Engine, NewAgency, NewPlace, NewUser, Store, Who};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
@@ -125,22 +125,13 @@ struct Fixture {
     ids: std::collections::HashMap<&'static str, String>,
 }
 
+/// A fixture place with a small square boundary and 1,000 residents.
 fn place(code: &str, name: &str, level: PlaceLevel, parent: Option<&NewPlace>) -> NewPlace {
-    let id = uuid::Uuid::now_v7().to_string();
     NewPlace {
-        path: child_path(parent.map(|p| p.path.as_str()), &id),
-        id,
-        code: code.into(),
-        level,
-        parent_id: parent.map(|p| p.id.clone()),
-        name_fa: name.into(),
-        name_en: None,
         population: Some(1000),
         area_km2: Some(1.0),
         geometry: Some(r#"{"type":"MultiPolygon","coordinates":[[[[51,35],[51.1,35],[51.1,35.1],[51,35.1],[51,35]]]]}"#.into()),
-        osm_id: None,
-        wikidata: None,
-        synthetic: false,
+        ..hamafza_store::testing::place(code, name, level, parent)
     }
 }
 
