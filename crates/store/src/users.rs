@@ -1,6 +1,6 @@
 //! User accounts: one agency, roles, a jurisdiction of places.
 
-use hamafza_core::access::{Actor, Role, Scope};
+use hamafza_core::access::{Actor, Role, Scope, Target};
 use hamafza_core::audit::personal_digest;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -24,6 +24,15 @@ pub struct User {
 }
 
 impl User {
+    /// This account as the record an access decision is about.
+    pub fn as_target(&self) -> Target<'_> {
+        Target::User {
+            agency_id: Uuid::parse_str(&self.agency_id).unwrap_or_default(),
+            roles: &self.roles,
+            jurisdiction: &self.jurisdiction_paths,
+        }
+    }
+
     /// The caller as the access policy sees it.
     pub fn actor(&self) -> Actor {
         Actor {

@@ -488,88 +488,59 @@ async fn users_agencies_and_actor(store: Store) {
 }
 
 async fn audit_chain_catches_change_removal_reorder_and_truncation(store: Store) {
-    store
-        .insert_places(&Who::system(), &small_tree(), &|_| {})
-        .await
-        .expect("insert");
-    assert_eq!(
-        store.verify_audit().await.expect("verify"),
-        AuditVerification::Intact { entries: 8 }
-    );
-    let pool = store.pool_for_tests();
-    let exec = |sql: &'static str| async move {
-        sqlx::query(AssertSqlSafe(sql))
-            .execute(pool)
+    // Each kind of tampering, as SQL run behind the store's back on a fresh chain of 8
+    // entries, and the entry `verify` must name (None: any entry).
+    let tamperings: [(&[&str], Option<i64>); 5] = [
+        (
+            &["UPDATE audit_log SET summary = '{}' WHERE seq = 3"],
+            Some(3),
+        ),
+        (
+            &[
+                "UPDATE audit_log SET summary = (SELECT summary FROM audit_log WHERE seq = 4) WHERE seq = 3",
+            ],
+            None,
+        ),
+        (&["DELETE FROM audit_log WHERE seq = 5"], Some(6)),
+        (
+            &[
+                "UPDATE audit_log SET seq = 100 WHERE seq = 2",
+                "UPDATE audit_log SET seq = 2 WHERE seq = 3",
+                "UPDATE audit_log SET seq = 3 WHERE seq = 100",
+            ],
+            Some(2),
+        ),
+        (&["DELETE FROM audit_log WHERE seq = 8"], Some(8)),
+    ];
+    let engine = store.engine();
+    let mut store = store;
+    for (i, (statements, first_bad)) in tamperings.into_iter().enumerate() {
+        if i > 0 {
+            store = hamafza_store::testing::fresh(engine).await.expect("store");
+        }
+        store
+            .insert_places(&Who::system(), &small_tree(), &|_| {})
             .await
-            .expect("tamper")
-    };
-
-    exec("UPDATE audit_log SET summary = '{}' WHERE seq = 3").await;
-    assert!(
-        matches!(store.verify_audit().await.expect("v"), AuditVerification::Broken(b) if b.seq == 3)
-    );
-    exec("UPDATE audit_log SET summary = (SELECT summary FROM audit_log WHERE seq = 4) WHERE seq = 3").await;
-    assert!(matches!(
-        store.verify_audit().await.expect("v"),
-        AuditVerification::Broken(_)
-    ));
-
-    // a fresh chain for each remaining kind of tampering
-    let store = hamafza_store::testing::fresh(store.engine())
-        .await
-        .expect("store");
-    store
-        .insert_places(&Who::system(), &small_tree(), &|_| {})
-        .await
-        .expect("insert");
-    let pool = store.pool_for_tests();
-    sqlx::query("DELETE FROM audit_log WHERE seq = 5")
-        .execute(pool)
-        .await
-        .expect("delete");
-    assert!(
-        matches!(store.verify_audit().await.expect("v"), AuditVerification::Broken(b) if b.seq == 6)
-    );
-
-    let store = hamafza_store::testing::fresh(store.engine())
-        .await
-        .expect("store");
-    store
-        .insert_places(&Who::system(), &small_tree(), &|_| {})
-        .await
-        .expect("insert");
-    let pool = store.pool_for_tests();
-    sqlx::query("UPDATE audit_log SET seq = 100 WHERE seq = 2")
-        .execute(pool)
-        .await
-        .expect("swap");
-    sqlx::query("UPDATE audit_log SET seq = 2 WHERE seq = 3")
-        .execute(pool)
-        .await
-        .expect("swap");
-    sqlx::query("UPDATE audit_log SET seq = 3 WHERE seq = 100")
-        .execute(pool)
-        .await
-        .expect("swap");
-    assert!(
-        matches!(store.verify_audit().await.expect("v"), AuditVerification::Broken(b) if b.seq == 2)
-    );
-
-    let store = hamafza_store::testing::fresh(store.engine())
-        .await
-        .expect("store");
-    store
-        .insert_places(&Who::system(), &small_tree(), &|_| {})
-        .await
-        .expect("insert");
-    let pool = store.pool_for_tests();
-    sqlx::query("DELETE FROM audit_log WHERE seq = 8")
-        .execute(pool)
-        .await
-        .expect("truncate");
-    assert!(
-        matches!(store.verify_audit().await.expect("v"), AuditVerification::Broken(b) if b.seq == 8)
-    );
+            .expect("insert");
+        assert_eq!(
+            store.verify_audit().await.expect("verify"),
+            AuditVerification::Intact { entries: 8 }
+        );
+        for sql in statements {
+            sqlx::query(AssertSqlSafe(*sql))
+                .execute(store.pool_for_tests())
+                .await
+                .expect("tamper");
+        }
+        match store.verify_audit().await.expect("verify") {
+            AuditVerification::Broken(b) => {
+                if let Some(seq) = first_bad {
+                    assert_eq!(b.seq, seq, "{statements:?}");
+                }
+            }
+            AuditVerification::Intact { .. } => panic!("not caught: {statements:?}"),
+        }
+    }
 }
 
 async fn sessions_and_tokens(store: Store) {

@@ -126,17 +126,7 @@ pub async fn get_user(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let target = state.store.user(&id).await?;
-    let agency = uuid::Uuid::parse_str(&target.agency_id).unwrap_or_default();
-    if !decide(
-        &user.actor,
-        Action::ViewUsers,
-        Target::User {
-            agency_id: agency,
-            roles: &target.roles,
-            jurisdiction: &target.jurisdiction_paths,
-        },
-    )
-    .is_allowed()
+    if !decide(&user.actor, Action::ViewUsers, target.as_target()).is_allowed()
         && target.id != user.user.id
     {
         // Do not reveal that the account exists.
@@ -234,16 +224,7 @@ pub async fn set_active(
     ApiJson(body): ApiJson<ActiveIn>,
 ) -> Result<Json<Value>, ApiError> {
     let target = state.store.user(&id).await?;
-    let agency = uuid::Uuid::parse_str(&target.agency_id).unwrap_or_default();
-    allowed(decide(
-        &user.actor,
-        Action::ManageUsers,
-        Target::User {
-            agency_id: agency,
-            roles: &target.roles,
-            jurisdiction: &target.jurisdiction_paths,
-        },
-    ))?;
+    allowed(decide(&user.actor, Action::ManageUsers, target.as_target()))?;
     if target.id == user.user.id {
         return Err(ApiError::bad_request(
             "نمی‌توانید حساب خودتان را غیرفعال کنید.",

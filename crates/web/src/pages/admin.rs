@@ -362,17 +362,8 @@ pub async fn set_active(
         .user(&id)
         .await
         .map_err(|e| PageError::from(e).into_response())?;
-    let agency = uuid::Uuid::parse_str(&target.agency_id).unwrap_or_default();
-    allowed(decide(
-        &user.actor,
-        Action::ManageUsers,
-        Target::User {
-            agency_id: agency,
-            roles: &target.roles,
-            jurisdiction: &target.jurisdiction_paths,
-        },
-    ))
-    .map_err(IntoResponse::into_response)?;
+    allowed(decide(&user.actor, Action::ManageUsers, target.as_target()))
+        .map_err(IntoResponse::into_response)?;
     if target.id == user.user.id {
         return Err(
             PageError::BadRequest("نمی‌توانید حساب خودتان را غیرفعال کنید.".into()).into_response(),
