@@ -13,4 +13,5 @@ pub mod mobile;
 pub mod national_id;
 pub mod numbers;
 pub mod place;
+pub mod resolution;
 pub mod text;

@@ -1,0 +1,616 @@
+//! Council resolutions (مصوبات): the life of one decision from draft to a verified
+//! result, who may move it, and when it is overdue, stalled or due for escalation.
+//!
+//! "Reported done" (by the responsible agency, with evidence) and "verified" (by the
+//! council's secretariat) are different states everywhere: a resolution is only finished
+//! when someone other than the doer has checked it.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::digits;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Draft,
+    Assigned,
+    InProgress,
+    ReportedDone,
+    Verified,
+    Cancelled,
+    Merged,
+    ClosedWithoutResult,
+}
+
+impl State {
+    pub const ALL: [State; 8] = [
+        State::Draft,
+        State::Assigned,
+        State::InProgress,
+        State::ReportedDone,
+        State::Verified,
+        State::Cancelled,
+        State::Merged,
+        State::ClosedWithoutResult,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            State::Draft => "draft",
+            State::Assigned => "assigned",
+            State::InProgress => "in_progress",
+            State::ReportedDone => "reported_done",
+            State::Verified => "verified",
+            State::Cancelled => "cancelled",
+            State::Merged => "merged",
+            State::ClosedWithoutResult => "closed_without_result",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            State::Draft => "پیش‌نویس",
+            State::Assigned => "ابلاغ‌شده",
+            State::InProgress => "در دست اجرا",
+            State::ReportedDone => "اعلام انجام (در انتظار تأیید)",
+            State::Verified => "تأییدشده",
+            State::Cancelled => "لغوشده",
+            State::Merged => "ادغام‌شده",
+            State::ClosedWithoutResult => "بسته‌شده بدون نتیجه",
+        }
+    }
+
+    /// The agencies still owe work on it.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            State::Assigned | State::InProgress | State::ReportedDone
+        )
+    }
+
+    /// No further work is expected (it may still be reopened, except when merged).
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            State::Verified | State::Cancelled | State::Merged | State::ClosedWithoutResult
+        )
+    }
+}
+
+/// Who is asking to move a resolution, relative to that resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    /// The council's secretariat agency.
+    Secretariat,
+    /// The one lead agency responsible for it.
+    Responsible,
+    Collaborator,
+    Other,
+}
+
+/// A requested move.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    /// Draft → assigned: the responsible agency is told.
+    Assign,
+    /// Assigned → in progress: the responsible agency starts (a first update does this too).
+    Start,
+    /// The responsible agency says it is done; evidence is required.
+    ReportDone {
+        evidence_files: usize,
+    },
+    /// The secretariat confirms the reported result.
+    Verify,
+    /// The secretariat refuses the reported result and says why.
+    SendBack {
+        reason: String,
+    },
+    Cancel {
+        reason: String,
+    },
+    /// Folded into another resolution (by its id).
+    MergeInto {
+        other: String,
+    },
+    CloseWithoutResult {
+        reason: String,
+    },
+    /// A closed resolution (not a merged one) comes back to work.
+    Reopen {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TransitionError {
+    #[error("از وضعیت «{from}» نمی‌توان به «{to}» رفت")]
+    NotAllowed {
+        from: &'static str,
+        to: &'static str,
+    },
+    #[error("این کار فقط از {0} برمی‌آید")]
+    WrongParty(&'static str),
+    #[error("اعلام انجام بدون پیوست شاهد پذیرفته نیست")]
+    EvidenceRequired,
+    #[error("دلیل را بنویسید")]
+    ReasonRequired,
+    #[error("مصوبه را نمی‌توان در خودش ادغام کرد")]
+    MergeIntoSelf,
+}
+
+fn need_reason(reason: &str) -> Result<(), TransitionError> {
+    if reason.trim().is_empty() {
+        Err(TransitionError::ReasonRequired)
+    } else {
+        Ok(())
+    }
+}
+
+/// Applies a move, or says why it is refused. `id` is the resolution's own id (to refuse
+/// merging it into itself).
+pub fn apply(id: &str, from: State, t: &Transition, by: Party) -> Result<State, TransitionError> {
+    use State::*;
+    let secretariat = || {
+        if by == Party::Secretariat {
+            Ok(())
+        } else {
+            Err(TransitionError::WrongParty("دبیرخانهٔ شورا"))
+        }
+    };
+    let responsible = || {
+        if by == Party::Responsible {
+            Ok(())
+        } else {
+            Err(TransitionError::WrongParty("دستگاه مسئول"))
+        }
+    };
+    let refuse = |to: State| {
+        Err(TransitionError::NotAllowed {
+            from: from.name_fa(),
+            to: to.name_fa(),
+        })
+    };
+    match t {
+        Transition::Assign => {
+            secretariat()?;
+            if from == Draft {
+                Ok(Assigned)
+            } else {
+                refuse(Assigned)
+            }
+        }
+        Transition::Start => {
+            responsible()?;
+            if from == Assigned {
+                Ok(InProgress)
+            } else {
+                refuse(InProgress)
+            }
+        }
+        Transition::ReportDone { evidence_files } => {
+            responsible()?;
+            if !matches!(from, Assigned | InProgress) {
+                return refuse(ReportedDone);
+            }
+            if *evidence_files == 0 {
+                return Err(TransitionError::EvidenceRequired);
+            }
+            Ok(ReportedDone)
+        }
+        Transition::Verify => {
+            secretariat()?;
+            if from == ReportedDone {
+                Ok(Verified)
+            } else {
+                refuse(Verified)
+            }
+        }
+        Transition::SendBack { reason } => {
+            secretariat()?;
+            need_reason(reason)?;
+            if from == ReportedDone {
+                Ok(InProgress)
+            } else {
+                refuse(InProgress)
+            }
+        }
+        Transition::Cancel { reason } => {
+            secretariat()?;
+            need_reason(reason)?;
+            if from.is_closed() {
+                refuse(Cancelled)
+            } else {
+                Ok(Cancelled)
+            }
+        }
+        Transition::MergeInto { other } => {
+            secretariat()?;
+            if other == id {
+                return Err(TransitionError::MergeIntoSelf);
+            }
+            if from.is_closed() {
+                refuse(Merged)
+            } else {
+                Ok(Merged)
+            }
+        }
+        Transition::CloseWithoutResult { reason } => {
+            secretariat()?;
+            need_reason(reason)?;
+            if from.is_open() {
+                Ok(ClosedWithoutResult)
+            } else {
+                refuse(ClosedWithoutResult)
+            }
+        }
+        Transition::Reopen { reason } => {
+            secretariat()?;
+            need_reason(reason)?;
+            if matches!(from, Verified | Cancelled | ClosedWithoutResult) {
+                Ok(InProgress)
+            } else {
+                refuse(InProgress)
+            }
+        }
+    }
+}
+
+/// Past its deadline and not verified (nor otherwise closed).
+pub fn is_overdue(state: State, deadline: Option<time::Date>, today: time::Date) -> bool {
+    state.is_open() && deadline.is_some_and(|d| today > d)
+}
+
+/// Still owed work, and nobody has posted an update for `stall_days` days. A resolution
+/// waiting for verification is the secretariat's to move, not the agency's: not stalled.
+pub fn is_stalled(
+    state: State,
+    last_activity: time::Date,
+    today: time::Date,
+    stall_days: i64,
+) -> bool {
+    matches!(state, State::Assigned | State::InProgress)
+        && (today - last_activity).whole_days() >= stall_days
+}
+
+/// The three escalation steps, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Escalation {
+    /// A reminder to the responsible agency's officers.
+    Reminder,
+    /// A notice to the agency's head.
+    HeadNotice,
+    /// Onto the next meeting's agenda.
+    Agenda,
+}
+
+/// When each step follows the moment a resolution became overdue or stalled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EscalationPolicy {
+    pub head_notice_after_days: i64,
+    pub agenda_after_days: i64,
+}
+
+impl Default for EscalationPolicy {
+    fn default() -> Self {
+        EscalationPolicy {
+            head_notice_after_days: 7,
+            agenda_after_days: 14,
+        }
+    }
+}
+
+impl EscalationPolicy {
+    /// The highest step due `days_late` days after the trouble began.
+    pub fn due(&self, days_late: i64) -> Option<Escalation> {
+        if days_late < 0 {
+            None
+        } else if days_late >= self.agenda_after_days {
+            Some(Escalation::Agenda)
+        } else if days_late >= self.head_notice_after_days {
+            Some(Escalation::HeadNotice)
+        } else {
+            Some(Escalation::Reminder)
+        }
+    }
+
+    /// The steps to take now, given the highest one already taken: every step between,
+    /// so none is skipped when the clock jumps (e.g. a server that was down for weeks).
+    pub fn steps_to_send(&self, days_late: i64, already: Option<Escalation>) -> Vec<Escalation> {
+        let Some(due) = self.due(days_late) else {
+            return Vec::new();
+        };
+        [
+            Escalation::Reminder,
+            Escalation::HeadNotice,
+            Escalation::Agenda,
+        ]
+        .into_iter()
+        .filter(|s| *s <= due && already.is_none_or(|a| *s > a))
+        .collect()
+    }
+}
+
+/// The people-facing number «۱۴۰۴/۳۷»: Jalali year and a sequence per council and year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Number {
+    pub year: i32,
+    pub seq: u32,
+}
+
+impl Number {
+    /// Reads `1404/37` in any digit script.
+    pub fn parse(s: &str) -> Option<Self> {
+        let ascii = digits::to_ascii(s.trim());
+        let (y, n) = ascii.split_once('/')?;
+        if y.len() != 4 {
+            return None;
+        }
+        let number = Number {
+            year: y.parse().ok()?,
+            seq: n.parse().ok()?,
+        };
+        (number.seq > 0).then_some(number)
+    }
+
+    pub fn to_persian(self) -> String {
+        digits::to_persian(&self.to_string())
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.year, self.seq)
+    }
+}
+
+/// Refuses one more resolution in focus when the council's limit is reached.
+pub fn check_focus_limit(in_focus_now: usize, limit: usize) -> Result<(), String> {
+    if in_focus_now < limit {
+        Ok(())
+    } else {
+        Err(digits::to_persian(&format!(
+            "این شورا حداکثر {limit} مصوبه را هم‌زمان در کانون توجه نگه می‌دارد و اکنون {in_focus_now} مصوبه در کانون است؛ نخست یکی را از کانون خارج کنید."
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn all_transitions() -> Vec<Transition> {
+        let r = || "دلیل".to_string();
+        vec![
+            Transition::Assign,
+            Transition::Start,
+            Transition::ReportDone { evidence_files: 1 },
+            Transition::Verify,
+            Transition::SendBack { reason: r() },
+            Transition::Cancel { reason: r() },
+            Transition::MergeInto {
+                other: "other".into(),
+            },
+            Transition::CloseWithoutResult { reason: r() },
+            Transition::Reopen { reason: r() },
+        ]
+    }
+
+    /// The full table: for each state and each move by the right party, the state it
+    /// leads to, or refused (None).
+    #[test]
+    fn every_allowed_and_refused_transition() {
+        use State::*;
+        let expected = |from: State, t: &Transition| -> Option<State> {
+            match (from, t) {
+                (Draft, Transition::Assign) => Some(Assigned),
+                (Assigned, Transition::Start) => Some(InProgress),
+                (Assigned | InProgress, Transition::ReportDone { .. }) => Some(ReportedDone),
+                (ReportedDone, Transition::Verify) => Some(Verified),
+                (ReportedDone, Transition::SendBack { .. }) => Some(InProgress),
+                (Draft | Assigned | InProgress | ReportedDone, Transition::Cancel { .. }) => {
+                    Some(Cancelled)
+                }
+                (Draft | Assigned | InProgress | ReportedDone, Transition::MergeInto { .. }) => {
+                    Some(Merged)
+                }
+                (Assigned | InProgress | ReportedDone, Transition::CloseWithoutResult { .. }) => {
+                    Some(ClosedWithoutResult)
+                }
+                (Verified | Cancelled | ClosedWithoutResult, Transition::Reopen { .. }) => {
+                    Some(InProgress)
+                }
+                _ => None,
+            }
+        };
+        let mut allowed = 0;
+        for from in State::ALL {
+            for t in all_transitions() {
+                let party = match t {
+                    Transition::Start | Transition::ReportDone { .. } => Party::Responsible,
+                    _ => Party::Secretariat,
+                };
+                let got = apply("self", from, &t, party).ok();
+                assert_eq!(got, expected(from, &t), "{from:?} + {t:?}");
+                allowed += usize::from(got.is_some());
+                // Nobody else may make the move at all.
+                for other in [Party::Collaborator, Party::Other] {
+                    assert!(
+                        matches!(
+                            apply("self", from, &t, other),
+                            Err(TransitionError::WrongParty(_))
+                        ),
+                        "{other:?}: {from:?} + {t:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(allowed, 20);
+    }
+
+    #[test]
+    fn reported_done_is_not_verified_and_needs_evidence() {
+        assert_eq!(
+            apply(
+                "r",
+                State::InProgress,
+                &Transition::ReportDone { evidence_files: 0 },
+                Party::Responsible
+            ),
+            Err(TransitionError::EvidenceRequired)
+        );
+        assert!(matches!(
+            apply(
+                "r",
+                State::InProgress,
+                &Transition::Verify,
+                Party::Secretariat
+            ),
+            Err(TransitionError::NotAllowed { .. })
+        ));
+        assert!(matches!(
+            apply(
+                "r",
+                State::ReportedDone,
+                &Transition::Verify,
+                Party::Responsible
+            ),
+            Err(TransitionError::WrongParty(_))
+        ));
+        assert_ne!(State::ReportedDone.name_fa(), State::Verified.name_fa());
+    }
+
+    #[test]
+    fn reasons_are_required_and_no_merge_into_self() {
+        let blank = "  ".to_string();
+        assert_eq!(
+            apply(
+                "r",
+                State::ReportedDone,
+                &Transition::SendBack {
+                    reason: blank.clone()
+                },
+                Party::Secretariat
+            ),
+            Err(TransitionError::ReasonRequired)
+        );
+        assert_eq!(
+            apply(
+                "r",
+                State::Verified,
+                &Transition::Reopen { reason: blank },
+                Party::Secretariat
+            ),
+            Err(TransitionError::ReasonRequired)
+        );
+        assert_eq!(
+            apply(
+                "r",
+                State::Assigned,
+                &Transition::MergeInto { other: "r".into() },
+                Party::Secretariat
+            ),
+            Err(TransitionError::MergeIntoSelf)
+        );
+    }
+
+    #[test]
+    fn overdue_and_stalled() {
+        let today = date!(2025 - 10 - 11);
+        assert!(is_overdue(
+            State::InProgress,
+            Some(date!(2025 - 10 - 10)),
+            today
+        ));
+        assert!(
+            is_overdue(State::ReportedDone, Some(date!(2025 - 10 - 10)), today),
+            "reported but not verified is still overdue"
+        );
+        assert!(
+            !is_overdue(State::InProgress, Some(today), today),
+            "due today is not late yet"
+        );
+        assert!(!is_overdue(
+            State::Verified,
+            Some(date!(2025 - 01 - 01)),
+            today
+        ));
+        assert!(!is_overdue(
+            State::Draft,
+            Some(date!(2025 - 01 - 01)),
+            today
+        ));
+        assert!(!is_overdue(State::InProgress, None, today));
+        assert!(is_stalled(
+            State::InProgress,
+            date!(2025 - 09 - 11),
+            today,
+            30
+        ));
+        assert!(!is_stalled(
+            State::InProgress,
+            date!(2025 - 09 - 12),
+            today,
+            30
+        ));
+        assert!(!is_stalled(
+            State::ReportedDone,
+            date!(2025 - 01 - 01),
+            today,
+            30
+        ));
+    }
+
+    #[test]
+    fn escalation_never_skips_a_step() {
+        let p = EscalationPolicy::default();
+        assert_eq!(p.due(-1), None);
+        assert_eq!(p.due(0), Some(Escalation::Reminder));
+        assert_eq!(p.due(7), Some(Escalation::HeadNotice));
+        assert_eq!(p.due(30), Some(Escalation::Agenda));
+        assert_eq!(p.steps_to_send(0, None), vec![Escalation::Reminder]);
+        assert_eq!(p.steps_to_send(3, Some(Escalation::Reminder)), vec![]);
+        assert_eq!(
+            p.steps_to_send(8, Some(Escalation::Reminder)),
+            vec![Escalation::HeadNotice]
+        );
+        assert_eq!(
+            p.steps_to_send(40, None),
+            vec![
+                Escalation::Reminder,
+                Escalation::HeadNotice,
+                Escalation::Agenda
+            ]
+        );
+        assert_eq!(p.steps_to_send(40, Some(Escalation::Agenda)), vec![]);
+    }
+
+    #[test]
+    fn numbers_and_focus_limit() {
+        assert_eq!(
+            Number::parse("۱۴۰۴/۳۷"),
+            Some(Number {
+                year: 1404,
+                seq: 37
+            })
+        );
+        assert_eq!(
+            Number::parse("1404/37").map(Number::to_persian).as_deref(),
+            Some("۱۴۰۴/۳۷")
+        );
+        for bad in ["", "1404", "1404/0", "04/3", "1404/x"] {
+            assert_eq!(Number::parse(bad), None, "{bad}");
+        }
+        assert!(check_focus_limit(4, 5).is_ok());
+        let msg = check_focus_limit(5, 5).expect_err("full");
+        assert!(msg.contains("۵"));
+    }
+}
