@@ -10,7 +10,95 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use uuid::Uuid;
+
+use crate::access::{Actor, Role};
 use crate::digits;
+
+/// Kinds of council that pass resolutions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CouncilKind {
+    /// A district's social headquarters (قرارگاه اجتماعی).
+    SocialHeadquarters,
+    /// A provincial or county social council.
+    SocialCouncil,
+    /// A neighbourhood (progress) council.
+    NeighbourhoodCouncil,
+    Other,
+}
+
+impl CouncilKind {
+    pub const ALL: [CouncilKind; 4] = [
+        CouncilKind::SocialHeadquarters,
+        CouncilKind::SocialCouncil,
+        CouncilKind::NeighbourhoodCouncil,
+        CouncilKind::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            CouncilKind::SocialHeadquarters => "social_headquarters",
+            CouncilKind::SocialCouncil => "social_council",
+            CouncilKind::NeighbourhoodCouncil => "neighbourhood_council",
+            CouncilKind::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            CouncilKind::SocialHeadquarters => "قرارگاه اجتماعی",
+            CouncilKind::SocialCouncil => "شورای اجتماعی استان/شهرستان",
+            CouncilKind::NeighbourhoodCouncil => "شورای محله",
+            CouncilKind::Other => "سایر",
+        }
+    }
+}
+
+/// The agencies a resolution involves: what access to it depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct Parties<'a> {
+    pub secretariat: Uuid,
+    pub responsible: Uuid,
+    pub collaborators: &'a [Uuid],
+    pub council_members: &'a [Uuid],
+}
+
+/// The role an agency plays in one resolution.
+pub fn party_of(agency: Uuid, p: &Parties<'_>) -> Party {
+    if agency == p.secretariat {
+        Party::Secretariat
+    } else if agency == p.responsible {
+        Party::Responsible
+    } else if p.collaborators.contains(&agency) {
+        Party::Collaborator
+    } else {
+        Party::Other
+    }
+}
+
+/// An agency's users see the resolutions their agency leads or collaborates on, and
+/// everything of the councils their agency sits on; system administrators see all.
+pub fn can_view(actor: &Actor, p: &Parties<'_>) -> bool {
+    actor.has(Role::SystemAdmin)
+        || party_of(actor.agency_id, p) != Party::Other
+        || p.council_members.contains(&actor.agency_id)
+}
+
+/// Moving a resolution also needs a role that acts for the agency: viewers and analysts
+/// read only.
+pub fn can_act(actor: &Actor) -> bool {
+    actor.roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::SystemAdmin | Role::AgencyAdmin | Role::CouncilSecretary | Role::AgencyOfficer
+        )
+    })
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -591,6 +679,45 @@ mod tests {
             ]
         );
         assert_eq!(p.steps_to_send(40, Some(Escalation::Agenda)), vec![]);
+    }
+
+    #[test]
+    fn parties_and_visibility() {
+        let (sec, lead, helper, member, stranger) = (
+            Uuid::from_u128(1),
+            Uuid::from_u128(2),
+            Uuid::from_u128(3),
+            Uuid::from_u128(4),
+            Uuid::from_u128(5),
+        );
+        let collaborators = [helper];
+        let members = [sec, member];
+        let p = Parties {
+            secretariat: sec,
+            responsible: lead,
+            collaborators: &collaborators,
+            council_members: &members,
+        };
+        assert_eq!(party_of(sec, &p), Party::Secretariat);
+        assert_eq!(party_of(lead, &p), Party::Responsible);
+        assert_eq!(party_of(helper, &p), Party::Collaborator);
+        assert_eq!(party_of(member, &p), Party::Other);
+        let actor = |agency, role| Actor {
+            user_id: Uuid::from_u128(9),
+            agency_id: agency,
+            roles: vec![role],
+            jurisdiction: vec![],
+        };
+        for a in [sec, lead, helper, member] {
+            assert!(can_view(&actor(a, Role::Viewer), &p));
+        }
+        assert!(!can_view(&actor(stranger, Role::AgencyOfficer), &p));
+        assert!(can_view(&actor(stranger, Role::SystemAdmin), &p));
+        assert!(!can_act(&actor(lead, Role::Viewer)) && !can_act(&actor(lead, Role::Analyst)));
+        assert!(can_act(&actor(lead, Role::AgencyOfficer)));
+        for k in CouncilKind::ALL {
+            assert_eq!(CouncilKind::from_code(k.code()), Some(k));
+        }
     }
 
     #[test]

@@ -5,11 +5,18 @@ use sqlx::AssertSqlSafe;
 use crate::{Store, StoreResult, dialect, now_text};
 
 /// (version, name, SQL) — append only; never edit an applied migration.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "resolutions",
+        include_str!("../migrations/0002_resolutions.sql"),
+    ),
+];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<usize> {
     sqlx::query(
