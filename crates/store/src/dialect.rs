@@ -18,15 +18,30 @@ pub(crate) async fn lock_audit_chain(
     Ok(())
 }
 
-/// Splits a migration file into statements. Our migrations contain no semicolons inside
-/// literals or bodies, which the test of every migration on both engines guards.
-pub(crate) fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {
-    sql.split(';')
-        .map(|s| {
-            s.lines()
-                .filter(|l| !l.trim_start().starts_with("--"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .filter(|s| !s.trim().is_empty())
+/// Splits a migration file into statements: whole-line `--` comments are dropped first
+/// (they may contain semicolons), then the rest is split on `;`. Our migrations put no
+/// semicolon inside a literal, which running every migration on both engines guards.
+pub(crate) fn statements(sql: &str) -> Vec<String> {
+    let code: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    code.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn comments_with_semicolons_do_not_split_statements() {
+        let sql = "-- a comment; with a semicolon\nCREATE TABLE a (x TEXT);\n\n-- another\nCREATE TABLE b (y TEXT);\n";
+        assert_eq!(
+            super::statements(sql),
+            vec!["CREATE TABLE a (x TEXT)", "CREATE TABLE b (y TEXT)"]
+        );
+    }
 }
