@@ -13,6 +13,7 @@ mod error;
 pub mod import;
 mod migrate;
 mod places;
+mod resolutions;
 mod sessions;
 mod users;
 
@@ -20,6 +21,7 @@ pub use agencies::{Agency, NewAgency};
 pub use audit::{AuditFilter, AuditVerification, Who};
 pub use error::{StoreError, StoreResult};
 pub use places::{NewPlace, Place, PlaceFilter, PlaceSummary};
+pub use resolutions::{Council, HistoryEntry, NewCouncil, NewEvidence, NewResolution, Resolution};
 pub use sessions::{ApiToken, Session};
 pub use users::{NewUser, User, valid_username};
 

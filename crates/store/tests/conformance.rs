@@ -32,7 +32,301 @@ on_both_engines!(
     sessions_and_tokens,
     injection_strings_are_stored_verbatim,
     lists_come_in_persian_order_from_the_database,
+    resolution_follows_its_state_machine_with_history_and_audit,
 );
+
+async fn resolution_follows_its_state_machine_with_history_and_audit(store: Store) {
+    use hamafza_core::resolution::{CouncilKind, State, Transition};
+    use hamafza_store::{NewCouncil, NewEvidence, NewResolution};
+    use time::macros::date;
+
+    let tree = small_tree();
+    store
+        .insert_places(&Who::system(), &tree, &|_| {})
+        .await
+        .expect("places");
+    let agency = |code: &str, kind| NewAgency {
+        code: code.into(),
+        name_fa: code.into(),
+        kind,
+        place_id: None,
+    };
+    let mut ids = Vec::new();
+    for (code, kind) in [
+        ("sec", AgencyKind::DistrictMunicipality),
+        ("lead", AgencyKind::Welfare),
+        ("helper", AgencyKind::Police),
+        ("member", AgencyKind::Health),
+        ("stranger", AgencyKind::Education),
+    ] {
+        ids.push(
+            store
+                .create_agency(&Who::system(), &agency(code, kind))
+                .await
+                .expect("agency")
+                .id,
+        );
+    }
+    let [sec, lead, helper, member, stranger] =
+        [0, 1, 2, 3, 4].map(|i| uuid::Uuid::parse_str(&ids[i]).expect("uuid"));
+    let officer = store
+        .create_user(
+            &Who::system(),
+            &NewUser {
+                username: "lead.officer".into(),
+                display_name: String::new(),
+                agency_id: ids[1].clone(),
+                roles: vec![Role::AgencyOfficer],
+                jurisdiction: vec![],
+                password_hash: "h".into(),
+            },
+        )
+        .await
+        .expect("user");
+    let council = store
+        .create_council(
+            &Who::system(),
+            &NewCouncil {
+                code: "d12-hq".into(),
+                name_fa: "قرارگاه اجتماعی منطقهٔ ۱۲".into(),
+                kind: CouncilKind::SocialHeadquarters,
+                place_id: tree[4].id.clone(),
+                secretariat_agency_id: ids[0].clone(),
+                focus_limit: 2,
+                stall_days: 30,
+                members: vec![
+                    (ids[1].clone(), Some("معاون".into())),
+                    (ids[3].clone(), None),
+                ],
+            },
+        )
+        .await
+        .expect("council");
+    assert_eq!(council.members.len(), 3, "secretariat, lead and member");
+    let today = date!(2025 - 10 - 11);
+    let new = |body: &str, deadline: &str, in_focus| NewResolution {
+        council_id: council.id.clone(),
+        year: 1404,
+        body: body.into(),
+        meeting_id: None,
+        agenda_item_id: None,
+        responsible_agency_id: ids[1].clone(),
+        collaborators: vec![(ids[2].clone(), Some("گشت مشترک".into()), None)],
+        places: vec![tree[6].id.clone()],
+        deadline: Some(deadline.into()),
+        priority: 1,
+        in_focus,
+        topic: "تکدی‌گری".into(),
+        expected_result: None,
+    };
+    let r1 = store
+        .create_resolution(
+            &Who::system(),
+            &new("ساماندهی متکدیان", "2025-12-01", true),
+            today,
+        )
+        .await
+        .expect("r1");
+    let r2 = store
+        .create_resolution(
+            &Who::system(),
+            &new("جمع‌آوری ضایعات", "2025-10-01", true),
+            today,
+        )
+        .await
+        .expect("r2");
+    assert_eq!(
+        (r1.number.to_persian(), r2.number.to_persian()),
+        ("۱۴۰۴/۱".to_string(), "۱۴۰۴/۲".to_string())
+    );
+    assert_eq!(r1.state, State::Draft);
+    let refused = store
+        .create_resolution(&Who::system(), &new("سومی", "2025-12-01", true), today)
+        .await
+        .expect_err("focus limit");
+    assert!(refused.to_string().contains("کانون"), "{refused}");
+    store
+        .create_resolution(
+            &Who::system(),
+            &new("بیرون از کانون", "2025-12-01", false),
+            today,
+        )
+        .await
+        .expect("not in focus is fine");
+
+    let who = Who::system();
+    let mv = |agency, r: &str, t: Transition| {
+        let store = store.clone();
+        let r = r.to_string();
+        let who = who.clone();
+        async move {
+            store
+                .transition_resolution(&who, agency, &r, &t, today)
+                .await
+        }
+    };
+    assert!(
+        mv(lead, &r1.id, Transition::Assign).await.is_err(),
+        "only the secretariat assigns"
+    );
+    assert_eq!(
+        mv(sec, &r1.id, Transition::Assign)
+            .await
+            .expect("assign")
+            .state,
+        State::Assigned
+    );
+    assert_eq!(
+        mv(sec, &r2.id, Transition::Assign)
+            .await
+            .expect("assign")
+            .state,
+        State::Assigned
+    );
+    let no_evidence = mv(lead, &r1.id, Transition::ReportDone { evidence_files: 5 })
+        .await
+        .expect_err("no evidence on file");
+    assert!(no_evidence.to_string().contains("شاهد"), "{no_evidence}");
+
+    let update = |agency, files: Vec<NewEvidence>| {
+        let store = store.clone();
+        let officer = officer.id.clone();
+        let r1 = r1.id.clone();
+        async move {
+            store
+                .add_resolution_update(
+                    &Who::system(),
+                    &officer,
+                    agency,
+                    &r1,
+                    40,
+                    "گزارش",
+                    &files,
+                    today,
+                )
+                .await
+        }
+    };
+    assert!(update(stranger, vec![]).await.is_err());
+    assert!(
+        update(member, vec![]).await.is_err(),
+        "council members read, they do not report"
+    );
+    update(helper, vec![]).await.expect("collaborator reports");
+    assert_eq!(
+        store.resolution(&r1.id).await.expect("r1").state,
+        State::InProgress,
+        "first update starts it"
+    );
+    update(
+        lead,
+        vec![NewEvidence {
+            file_name: "گزارش.pdf".into(),
+            media_type: "application/pdf".into(),
+            content: b"%PDF-1.4 evidence".to_vec(),
+        }],
+    )
+    .await
+    .expect("with evidence");
+    assert_eq!(
+        mv(lead, &r1.id, Transition::ReportDone { evidence_files: 0 })
+            .await
+            .expect("report")
+            .state,
+        State::ReportedDone
+    );
+    assert!(
+        mv(lead, &r1.id, Transition::Verify).await.is_err(),
+        "the doer cannot verify"
+    );
+    let back = mv(
+        sec,
+        &r1.id,
+        Transition::SendBack {
+            reason: "عکس‌ها کافی نیست".into(),
+        },
+    )
+    .await
+    .expect("send back");
+    assert_eq!(
+        (back.state, back.state_reason.as_deref()),
+        (State::InProgress, Some("عکس‌ها کافی نیست"))
+    );
+    mv(lead, &r1.id, Transition::ReportDone { evidence_files: 0 })
+        .await
+        .expect("report again");
+    let verified = mv(sec, &r1.id, Transition::Verify).await.expect("verify");
+    assert_eq!(
+        (verified.state, verified.verified_on.as_deref()),
+        (State::Verified, Some("2025-10-11"))
+    );
+    let steps: Vec<String> = store
+        .resolution_history(&r1.id)
+        .await
+        .expect("history")
+        .into_iter()
+        .map(|h| h.to_state)
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            "draft",
+            "assigned",
+            "in_progress",
+            "reported_done",
+            "in_progress",
+            "reported_done",
+            "verified"
+        ]
+    );
+
+    // The next meeting takes the overdue r2 onto its agenda by itself; the verified r1 not.
+    let (_, number, agenda) = store
+        .create_meeting(
+            &Who::system(),
+            &council.id,
+            today,
+            "مسجد محله",
+            &["گزارش دبیر".to_string()],
+            today,
+        )
+        .await
+        .expect("meeting");
+    assert_eq!(number, 1);
+    assert_eq!(agenda.len(), 2, "{agenda:?}");
+    assert!(agenda[1].contains("۱۴۰۴/۲"), "{agenda:?}");
+    // Merging into itself or another council's resolution is refused; into r1 works.
+    assert!(
+        mv(
+            sec,
+            &r2.id,
+            Transition::MergeInto {
+                other: r2.id.clone()
+            }
+        )
+        .await
+        .is_err()
+    );
+    assert_eq!(
+        mv(
+            sec,
+            &r2.id,
+            Transition::MergeInto {
+                other: r1.id.clone()
+            }
+        )
+        .await
+        .expect("merge")
+        .merged_into
+        .as_deref(),
+        Some(r1.id.as_str())
+    );
+    assert!(matches!(
+        store.verify_audit().await.expect("verify"),
+        AuditVerification::Intact { .. }
+    ));
+    let _ = member;
+}
 
 async fn lists_come_in_persian_order_from_the_database(store: Store) {
     let names = [
