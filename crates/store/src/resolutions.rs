@@ -465,7 +465,7 @@ impl Store {
             check_focus(&mut w, &council).await?;
         }
         let today_s = iso(today);
-        sqlx::query(
+        let moved = sqlx::query(
             "UPDATE resolutions SET state = $1, state_reason = $2, merged_into = COALESCE($3, merged_into), last_activity_on = $4,
                  assigned_on = CASE WHEN $5 = 'assigned' THEN $4 ELSE assigned_on END,
                  verified_on = CASE WHEN $5 = 'verified' THEN $4 WHEN $5 = 'in_progress' THEN NULL ELSE verified_on END
@@ -480,6 +480,12 @@ impl Store {
         .bind(r.state.code())
         .execute(&mut *w.tx)
         .await?;
+        if moved.rows_affected() == 0 {
+            // Someone else moved it between our read and this write.
+            return Err(StoreError::Conflict(
+                "مصوبه هم‌زمان تغییر کرد؛ صفحه را تازه کنید و دوباره تلاش کنید".into(),
+            ));
+        }
         history(&mut w, id, who, Some(r.state), to, reason.as_deref()).await?;
         w.audit(
             who,
