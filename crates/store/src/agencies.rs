@@ -6,6 +6,7 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::error::constraint_error;
 use crate::{Store, StoreError, StoreResult, Who, new_id, now_text};
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,15 +68,7 @@ impl Store {
             .bind(now_text())
             .execute(&mut *w.tx)
             .await
-            .map_err(|e| match e {
-                sqlx::Error::Database(ref d) if d.is_unique_violation() => {
-                    StoreError::Conflict(format!("دستگاهی با کد «{}» از پیش هست", new.code))
-                }
-                sqlx::Error::Database(ref d) if d.is_foreign_key_violation() => {
-                    StoreError::Invalid("مکان دستگاه پیدا نشد".into())
-                }
-                e => StoreError::Db(e),
-            })?;
+            .map_err(|e| constraint_error(e, format!("دستگاهی با کد «{}» از پیش هست", new.code), "مکان دستگاه پیدا نشد"))?;
         w.audit(
             who,
             "agency.create",

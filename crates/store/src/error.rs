@@ -14,10 +14,21 @@ pub enum StoreError {
     Io(String),
 }
 
-impl StoreError {
-    /// True when a unique constraint refused the write.
-    pub fn is_unique_violation(&self) -> bool {
-        matches!(self, StoreError::Db(sqlx::Error::Database(e)) if e.is_unique_violation())
+/// A write refused by a constraint, as the Persian refusal its caller expects: a unique
+/// constraint means a duplicate, a foreign key means something referred to is missing.
+pub(crate) fn constraint_error(
+    e: sqlx::Error,
+    duplicate: impl Into<String>,
+    missing: impl Into<String>,
+) -> StoreError {
+    match e {
+        sqlx::Error::Database(ref d) if d.is_unique_violation() => {
+            StoreError::Conflict(duplicate.into())
+        }
+        sqlx::Error::Database(ref d) if d.is_foreign_key_violation() => {
+            StoreError::Invalid(missing.into())
+        }
+        e => StoreError::Db(e),
     }
 }
 

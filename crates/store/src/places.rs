@@ -7,6 +7,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+use crate::error::constraint_error;
 use crate::{Store, StoreError, StoreResult, Who, like_escape, now_text};
 
 /// A place as read back (without its geometry, which is fetched on demand).
@@ -151,12 +152,7 @@ impl Store {
             .bind(&now)
             .execute(&mut *w.tx)
             .await
-            .map_err(|e| match e {
-                sqlx::Error::Database(ref d) if d.is_unique_violation() => {
-                    StoreError::Conflict(format!("کد مکان «{}» تکراری است", p.code))
-                }
-                e => StoreError::Db(e),
-            })?;
+            .map_err(|e| constraint_error(e, format!("کد مکان «{}» تکراری است", p.code), "مکان والد پیدا نشد"))?;
             w.audit(
                 who,
                 "place.create",

@@ -13,6 +13,7 @@ use sqlx::any::AnyRow;
 use uuid::Uuid;
 
 use crate::audit::WriteTx;
+use crate::error::constraint_error;
 use crate::{Store, StoreError, StoreResult, Who, new_id, now_text};
 
 #[derive(Debug, Clone, Serialize)]
@@ -165,7 +166,7 @@ impl Store {
         .bind(now_text())
         .execute(&mut *w.tx)
         .await
-        .map_err(|e| conflict_or(e, "شورایی با این کد از پیش هست", "مکان یا دستگاه دبیرخانه پیدا نشد"))?;
+        .map_err(|e| constraint_error(e, "شورایی با این کد از پیش هست", "مکان یا دستگاه دبیرخانه پیدا نشد"))?;
         let mut members = vec![(new.secretariat_agency_id.clone(), None)];
         members.extend(
             new.members
@@ -180,7 +181,7 @@ impl Store {
                 .bind(representative)
                 .execute(&mut *w.tx)
                 .await
-                .map_err(|e| conflict_or(e, "دستگاه عضو تکراری است", "دستگاه عضو پیدا نشد"))?;
+                .map_err(|e| constraint_error(e, "دستگاه عضو تکراری است", "دستگاه عضو پیدا نشد"))?;
         }
         w.audit(
             who,
@@ -375,7 +376,7 @@ impl Store {
         .bind(now_text())
         .execute(&mut *w.tx)
         .await
-        .map_err(|e| conflict_or(e, "شمارهٔ مصوبه تکراری است", "دستگاه مسئول یا جلسه پیدا نشد"))?;
+        .map_err(|e| constraint_error(e, "شمارهٔ مصوبه تکراری است", "دستگاه مسئول یا جلسه پیدا نشد"))?;
         for (agency, action, deadline) in &new.collaborators {
             sqlx::query("INSERT INTO resolution_agencies (resolution_id, agency_id, action, deadline) VALUES ($1, $2, $3, $4)")
                 .bind(&id)
@@ -384,7 +385,7 @@ impl Store {
                 .bind(deadline)
                 .execute(&mut *w.tx)
                 .await
-                .map_err(|e| conflict_or(e, "دستگاه همکار تکراری است", "دستگاه همکار پیدا نشد"))?;
+                .map_err(|e| constraint_error(e, "دستگاه همکار تکراری است", "دستگاه همکار پیدا نشد"))?;
         }
         for place in &new.places {
             sqlx::query("INSERT INTO resolution_places (resolution_id, place_id) VALUES ($1, $2)")
@@ -392,7 +393,7 @@ impl Store {
                 .bind(place)
                 .execute(&mut *w.tx)
                 .await
-                .map_err(|e| conflict_or(e, "مکان تکراری است", "مکان پیدا نشد"))?;
+                .map_err(|e| constraint_error(e, "مکان تکراری است", "مکان پیدا نشد"))?;
         }
         history(&mut w, &id, who, None, State::Draft, None).await?;
         w.audit(
@@ -752,17 +753,4 @@ async fn history(
         .execute(&mut *w.tx)
         .await?;
     Ok(())
-}
-
-/// Unique and foreign-key violations as the Persian refusals the caller expects.
-fn conflict_or(e: sqlx::Error, duplicate: &str, missing: &str) -> StoreError {
-    match e {
-        sqlx::Error::Database(ref d) if d.is_unique_violation() => {
-            StoreError::Conflict(duplicate.into())
-        }
-        sqlx::Error::Database(ref d) if d.is_foreign_key_violation() => {
-            StoreError::Invalid(missing.into())
-        }
-        e => StoreError::Db(e),
-    }
 }

@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 
+use crate::error::constraint_error;
 use crate::{Store, StoreError, StoreResult, Who, new_id, now_text};
 
 #[derive(Debug, Clone, Serialize)]
@@ -132,11 +133,7 @@ impl Store {
         .bind(now_text())
         .execute(&mut *w.tx)
         .await
-        .map_err(|e| match e {
-            sqlx::Error::Database(ref d) if d.is_unique_violation() => StoreError::Conflict("این نام کاربری از پیش هست".into()),
-            sqlx::Error::Database(ref d) if d.is_foreign_key_violation() => StoreError::Invalid("دستگاه پیدا نشد".into()),
-            e => StoreError::Db(e),
-        })?;
+        .map_err(|e| constraint_error(e, "این نام کاربری از پیش هست", "دستگاه پیدا نشد"))?;
         let mut roles = new.roles.clone();
         roles.sort();
         roles.dedup();
@@ -156,12 +153,7 @@ impl Store {
                 .bind(place)
                 .execute(&mut *w.tx)
                 .await
-                .map_err(|e| match e {
-                    sqlx::Error::Database(ref d) if d.is_foreign_key_violation() => {
-                        StoreError::Invalid("مکان حوزه پیدا نشد".into())
-                    }
-                    e => StoreError::Db(e),
-                })?;
+                .map_err(|e| constraint_error(e, "مکان حوزه تکراری است", "مکان حوزه پیدا نشد"))?;
         }
         w.audit(
             who,
