@@ -14,4 +14,5 @@ pub mod national_id;
 pub mod numbers;
 pub mod place;
 pub mod resolution;
+pub mod scorecard;
 pub mod text;

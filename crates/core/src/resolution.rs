@@ -379,6 +379,26 @@ pub enum Escalation {
     Agenda,
 }
 
+impl Escalation {
+    pub const ALL: [Escalation; 3] = [
+        Escalation::Reminder,
+        Escalation::HeadNotice,
+        Escalation::Agenda,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Escalation::Reminder => "reminder",
+            Escalation::HeadNotice => "head_notice",
+            Escalation::Agenda => "agenda",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.code() == code)
+    }
+}
+
 /// When each step follows the moment a resolution became overdue or stalled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EscalationPolicy {
@@ -415,14 +435,10 @@ impl EscalationPolicy {
         let Some(due) = self.due(days_late) else {
             return Vec::new();
         };
-        [
-            Escalation::Reminder,
-            Escalation::HeadNotice,
-            Escalation::Agenda,
-        ]
-        .into_iter()
-        .filter(|s| *s <= due && already.is_none_or(|a| *s > a))
-        .collect()
+        Escalation::ALL
+            .into_iter()
+            .filter(|s| *s <= due && already.is_none_or(|a| *s > a))
+            .collect()
     }
 }
 

@@ -10,6 +10,7 @@ mod agencies;
 mod audit;
 mod dialect;
 mod error;
+mod followup;
 pub mod import;
 mod migrate;
 mod places;
@@ -20,6 +21,10 @@ mod users;
 pub use agencies::{Agency, NewAgency};
 pub use audit::{AuditFilter, AuditVerification, Who};
 pub use error::{StoreError, StoreResult};
+pub use followup::{
+    AgendaItem, Attendance, EscalationRun, EvidenceMeta, LatestUpdate, Meeting, MeetingDetail,
+    Notification, OutboxMessage, Presence, ResolutionFilter, ResolutionRow, Update, trouble_began,
+};
 pub use places::{NewPlace, Place, PlaceFilter, PlaceSummary};
 pub use resolutions::{Council, HistoryEntry, NewCouncil, NewEvidence, NewResolution, Resolution};
 pub use sessions::{ApiToken, Session};

@@ -16,6 +16,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "resolutions",
         include_str!("../migrations/0002_resolutions.sql"),
     ),
+    (
+        3,
+        "followup",
+        include_str!("../migrations/0003_followup.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<usize> {

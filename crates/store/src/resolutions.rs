@@ -64,6 +64,8 @@ pub struct Resolution {
     pub last_activity_on: String,
     pub assigned_on: Option<String>,
     pub verified_on: Option<String>,
+    /// The day the council decided it (ISO).
+    pub decided_on: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -84,6 +86,8 @@ pub struct NewResolution {
     pub in_focus: bool,
     pub topic: String,
     pub expected_result: Option<String>,
+    /// The day it was decided; the meeting's date when there is a meeting, else today.
+    pub decided_on: Option<time::Date>,
 }
 
 /// An evidence file attached to a progress update.
@@ -106,11 +110,11 @@ pub struct HistoryEntry {
 
 const MAX_TEXT: usize = 20_000;
 
-fn iso(d: time::Date) -> String {
+pub(crate) fn iso(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
 
-fn parse_iso(s: &str) -> Option<time::Date> {
+pub(crate) fn parse_iso(s: &str) -> Option<time::Date> {
     let mut it = s.splitn(3, '-');
     let y = it.next()?.parse().ok()?;
     let m = time::Month::try_from(it.next()?.parse::<u8>().ok()?).ok()?;
@@ -118,11 +122,11 @@ fn parse_iso(s: &str) -> Option<time::Date> {
     time::Date::from_calendar_date(y, m, d).ok()
 }
 
-fn uuid_of(s: &str) -> Uuid {
+pub(crate) fn uuid_of(s: &str) -> Uuid {
     Uuid::parse_str(s).unwrap_or_default()
 }
 
-fn text_ok(field: &str, s: &str, required: bool) -> StoreResult<()> {
+pub(crate) fn text_ok(field: &str, s: &str, required: bool) -> StoreResult<()> {
     if required && s.trim().is_empty() {
         return Err(StoreError::Invalid(format!("{field} خالی است")));
     }
@@ -134,7 +138,7 @@ fn text_ok(field: &str, s: &str, required: bool) -> StoreResult<()> {
     Ok(())
 }
 
-const RESOLUTION_COLUMNS: &str = "id, council_id, year, seq, body, meeting_id, responsible_agency_id, deadline, priority, in_focus, topic, expected_result, state, state_reason, merged_into, last_activity_on, assigned_on, verified_on";
+pub(crate) const RESOLUTION_COLUMNS: &str = "id, council_id, year, seq, body, meeting_id, responsible_agency_id, deadline, priority, in_focus, topic, expected_result, state, state_reason, merged_into, last_activity_on, assigned_on, verified_on, decided_on";
 
 impl Store {
     pub async fn create_council(&self, who: &Who, new: &NewCouncil) -> StoreResult<Council> {
@@ -233,7 +237,7 @@ impl Store {
         }
     }
 
-    fn resolution_from_row(r: &AnyRow) -> StoreResult<Resolution> {
+    pub(crate) fn resolution_from_row(r: &AnyRow) -> StoreResult<Resolution> {
         let state: String = r.try_get("state")?;
         Ok(Resolution {
             id: r.try_get("id")?,
@@ -259,6 +263,7 @@ impl Store {
             last_activity_on: r.try_get("last_activity_on")?,
             assigned_on: r.try_get("assigned_on")?,
             verified_on: r.try_get("verified_on")?,
+            decided_on: r.try_get("decided_on")?,
         })
     }
 
@@ -354,9 +359,27 @@ impl Store {
         .fetch_one(&mut *w.tx)
         .await?;
         let seq = last.unwrap_or(0) + 1;
+        let meeting_day: Option<String> = match &new.meeting_id {
+            Some(m) => {
+                sqlx::query_scalar("SELECT held_on FROM meetings WHERE id = $1 AND council_id = $2")
+                    .bind(m)
+                    .bind(&council.id)
+                    .fetch_optional(&mut *w.tx)
+                    .await?
+            }
+            None => None,
+        };
+        if new.meeting_id.is_some() && meeting_day.is_none() {
+            return Err(StoreError::Invalid("جلسه در این شورا پیدا نشد".into()));
+        }
+        let decided_on = new
+            .decided_on
+            .map(iso)
+            .or(meeting_day)
+            .unwrap_or_else(|| iso(today));
         sqlx::query(
-            "INSERT INTO resolutions (id, council_id, year, seq, body, meeting_id, agenda_item_id, responsible_agency_id, deadline, priority, in_focus, topic, expected_result, state, last_activity_on, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            "INSERT INTO resolutions (id, council_id, year, seq, body, meeting_id, agenda_item_id, responsible_agency_id, deadline, priority, in_focus, topic, expected_result, state, last_activity_on, created_at, decided_on)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
         .bind(&id)
         .bind(&council.id)
@@ -374,6 +397,7 @@ impl Store {
         .bind(State::Draft.code())
         .bind(iso(today))
         .bind(now_text())
+        .bind(&decided_on)
         .execute(&mut *w.tx)
         .await
         .map_err(|e| constraint_error(e, "شمارهٔ مصوبه تکراری است", "دستگاه مسئول یا جلسه پیدا نشد"))?;
@@ -488,6 +512,7 @@ impl Store {
             ));
         }
         history(&mut w, id, who, Some(r.state), to, reason.as_deref()).await?;
+        crate::followup::notify_transition(&mut w, &r, &council, to, reason.as_deref()).await?;
         w.audit(
             who,
             "resolution.transition",

@@ -33,75 +33,22 @@ on_both_engines!(
     injection_strings_are_stored_verbatim,
     lists_come_in_persian_order_from_the_database,
     resolution_follows_its_state_machine_with_history_and_audit,
+    escalation_follows_simulated_time_and_lists_filter,
 );
 
 async fn resolution_follows_its_state_machine_with_history_and_audit(store: Store) {
-    use hamafza_core::resolution::{CouncilKind, State, Transition};
-    use hamafza_store::{NewCouncil, NewEvidence, NewResolution};
+    use hamafza_core::resolution::{State, Transition};
+    use hamafza_store::{NewEvidence, NewResolution};
     use time::macros::date;
 
-    let tree = small_tree();
-    store
-        .insert_places(&Who::system(), &tree, &|_| {})
-        .await
-        .expect("places");
-    let agency = |code: &str, kind| NewAgency {
-        code: code.into(),
-        name_fa: code.into(),
-        kind,
-        place_id: None,
-    };
-    let mut ids = Vec::new();
-    for (code, kind) in [
-        ("sec", AgencyKind::DistrictMunicipality),
-        ("lead", AgencyKind::Welfare),
-        ("helper", AgencyKind::Police),
-        ("member", AgencyKind::Health),
-        ("stranger", AgencyKind::Education),
-    ] {
-        ids.push(
-            store
-                .create_agency(&Who::system(), &agency(code, kind))
-                .await
-                .expect("agency")
-                .id,
-        );
-    }
+    let Fixture {
+        tree,
+        ids,
+        officer,
+        council,
+    } = resolution_fixture(&store).await;
     let [sec, lead, helper, member, stranger] =
         [0, 1, 2, 3, 4].map(|i| uuid::Uuid::parse_str(&ids[i]).expect("uuid"));
-    let officer = store
-        .create_user(
-            &Who::system(),
-            &NewUser {
-                username: "lead.officer".into(),
-                display_name: String::new(),
-                agency_id: ids[1].clone(),
-                roles: vec![Role::AgencyOfficer],
-                jurisdiction: vec![],
-                password_hash: "h".into(),
-            },
-        )
-        .await
-        .expect("user");
-    let council = store
-        .create_council(
-            &Who::system(),
-            &NewCouncil {
-                code: "d12-hq".into(),
-                name_fa: "قرارگاه اجتماعی منطقهٔ ۱۲".into(),
-                kind: CouncilKind::SocialHeadquarters,
-                place_id: tree[4].id.clone(),
-                secretariat_agency_id: ids[0].clone(),
-                focus_limit: 2,
-                stall_days: 30,
-                members: vec![
-                    (ids[1].clone(), Some("معاون".into())),
-                    (ids[3].clone(), None),
-                ],
-            },
-        )
-        .await
-        .expect("council");
     assert_eq!(council.members.len(), 3, "secretariat, lead and member");
     let today = date!(2025 - 10 - 11);
     let new = |body: &str, deadline: &str, in_focus| NewResolution {
@@ -118,6 +65,7 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
         in_focus,
         topic: "تکدی‌گری".into(),
         expected_result: None,
+        decided_on: None,
     };
     let r1 = store
         .create_resolution(
@@ -326,6 +274,392 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
         AuditVerification::Intact { .. }
     ));
     let _ = member;
+}
+
+async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
+    use hamafza_core::resolution::{EscalationPolicy, State, Transition};
+    use hamafza_store::{Attendance, NewResolution, Presence, ResolutionFilter};
+    use time::macros::date;
+
+    let Fixture {
+        tree, ids, council, ..
+    } = resolution_fixture(&store).await;
+    let sec = uuid::Uuid::parse_str(&ids[0]).expect("uuid");
+    let start = date!(2025 - 10 - 01);
+    let new = |body: &str, deadline: Option<&str>, collaborator: Option<usize>, place: usize| {
+        NewResolution {
+            council_id: council.id.clone(),
+            year: 1404,
+            body: body.into(),
+            meeting_id: None,
+            agenda_item_id: None,
+            responsible_agency_id: ids[1].clone(),
+            collaborators: collaborator
+                .map(|c| (ids[c].clone(), None, None))
+                .into_iter()
+                .collect(),
+            places: vec![tree[place].id.clone()],
+            deadline: deadline.map(Into::into),
+            priority: 2,
+            in_focus: false,
+            topic: String::new(),
+            expected_result: None,
+            decided_on: None,
+        }
+    };
+    // `late` has a deadline; `quiet` has none but will stall (30 days without news).
+    let late = store
+        .create_resolution(
+            &Who::system(),
+            &new("با مهلت", Some("2025-10-10"), None, 6),
+            start,
+        )
+        .await
+        .expect("late");
+    let quiet = store
+        .create_resolution(&Who::system(), &new("بی‌مهلت", None, Some(2), 7), start)
+        .await
+        .expect("quiet");
+    for r in [&late, &quiet] {
+        store
+            .transition_resolution(&Who::system(), sec, &r.id, &Transition::Assign, start)
+            .await
+            .expect("assign");
+    }
+    let policy = EscalationPolicy::default();
+    let run = |day| {
+        let store = store.clone();
+        async move { store.run_escalations(&policy, day).await.expect("escalate") }
+    };
+    let steps = |r: &hamafza_store::EscalationRun| (r.reminders, r.head_notices, r.agenda);
+    assert_eq!(steps(&run(start).await), (0, 0, 0), "nothing wrong yet");
+    assert_eq!(
+        steps(&run(date!(2025 - 10 - 11)).await),
+        (1, 0, 0),
+        "one day late: a reminder"
+    );
+    assert_eq!(
+        steps(&run(date!(2025 - 10 - 11)).await),
+        (0, 0, 0),
+        "never twice"
+    );
+    assert_eq!(
+        steps(&run(date!(2025 - 10 - 18)).await),
+        (0, 1, 0),
+        "a week late: the head"
+    );
+    // The clock jumps: `late` reaches the agenda step, `quiet` (stalled since 31 Oct,
+    // 20 days) gets all three steps at once, in order.
+    assert_eq!(steps(&run(date!(2025 - 11 - 20)).await), (1, 1, 2));
+
+    let users = store
+        .list_users(&hamafza_core::access::Scope::All)
+        .await
+        .expect("users");
+    let user = |name: &str| {
+        users
+            .iter()
+            .find(|u| u.username == name)
+            .expect(name)
+            .id
+            .clone()
+    };
+    let kinds = |user_id: String| {
+        let store = store.clone();
+        async move {
+            let mut k: Vec<String> = store
+                .inbox(&user_id, 50)
+                .await
+                .expect("inbox")
+                .into_iter()
+                .map(|n| n.kind)
+                .collect();
+            k.sort();
+            k
+        }
+    };
+    assert_eq!(
+        kinds(user("lead.officer")).await,
+        vec!["assigned", "assigned", "reminder", "reminder"]
+    );
+    assert_eq!(
+        kinds(user("lead.head")).await,
+        vec!["head_notice", "head_notice"]
+    );
+    assert_eq!(kinds(user("sec.secretary")).await, vec!["agenda", "agenda"]);
+    assert_eq!(
+        store.unread_count(&user("lead.officer")).await.expect("n"),
+        4
+    );
+    assert_eq!(
+        store
+            .mark_inbox_read(&user("lead.officer"))
+            .await
+            .expect("read"),
+        4
+    );
+    assert_eq!(
+        store.unread_count(&user("lead.officer")).await.expect("n"),
+        0
+    );
+    assert_eq!(
+        store.pending_outbox(100).await.expect("outbox").len(),
+        8,
+        "every notice also waits for the gateway"
+    );
+
+    // Lists filter in the database (and by date for overdue and stalled).
+    let today = date!(2025 - 11 - 20);
+    let count = |f: ResolutionFilter| {
+        let store = store.clone();
+        async move { store.list_resolutions(&f, today).await.expect("list").len() }
+    };
+    let all = ResolutionFilter::default();
+    assert_eq!(count(all.clone()).await, 2);
+    assert_eq!(
+        count(ResolutionFilter {
+            overdue_only: true,
+            ..all.clone()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(ResolutionFilter {
+            stalled_only: true,
+            ..all.clone()
+        })
+        .await,
+        2
+    );
+    assert_eq!(
+        count(ResolutionFilter {
+            agency_id: Some(ids[2].clone()),
+            ..all.clone()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        count(ResolutionFilter {
+            state: Some(State::Draft),
+            ..all.clone()
+        })
+        .await,
+        0
+    );
+    assert_eq!(
+        count(ResolutionFilter {
+            place_id: Some(tree[4].id.clone()),
+            ..all.clone()
+        })
+        .await,
+        1,
+        "under district 12"
+    );
+    assert_eq!(
+        count(ResolutionFilter {
+            place_id: Some(tree[3].id.clone()),
+            ..all.clone()
+        })
+        .await,
+        2,
+        "under the city"
+    );
+    assert_eq!(
+        count(ResolutionFilter {
+            visible_to_agency: Some(ids[4].clone()),
+            ..all.clone()
+        })
+        .await,
+        0,
+        "a stranger sees none"
+    );
+    assert_eq!(
+        count(ResolutionFilter {
+            visible_to_agency: Some(ids[3].clone()),
+            ..all.clone()
+        })
+        .await,
+        2,
+        "a member sees all"
+    );
+    assert_eq!(
+        count(ResolutionFilter {
+            decided_between: Some((date!(2025 - 10 - 02), today)),
+            ..all.clone()
+        })
+        .await,
+        0
+    );
+    assert_eq!(
+        count(ResolutionFilter {
+            decided_between: Some((start, start)),
+            ..all.clone()
+        })
+        .await,
+        2
+    );
+
+    // A meeting takes both onto its agenda; minutes and attendance are recorded for
+    // members only, and "represented" needs a name.
+    let (meeting, _, agenda) = store
+        .create_meeting(&Who::system(), &council.id, today, "فرمانداری", &[], today)
+        .await
+        .expect("meeting");
+    assert_eq!(agenda.len(), 2, "{agenda:?}");
+    let present = |agency: usize, presence, representative: Option<&str>| Attendance {
+        agency_id: ids[agency].clone(),
+        presence,
+        representative: representative.map(Into::into),
+    };
+    assert!(
+        store
+            .record_minutes(
+                &Who::system(),
+                &meeting,
+                "x",
+                &[present(4, Presence::Present, None)]
+            )
+            .await
+            .is_err(),
+        "not a member"
+    );
+    assert!(
+        store
+            .record_minutes(
+                &Who::system(),
+                &meeting,
+                "x",
+                &[present(1, Presence::Represented, None)]
+            )
+            .await
+            .is_err(),
+        "who represented them?"
+    );
+    store
+        .record_minutes(
+            &Who::system(),
+            &meeting,
+            "مقرر شد گزارش هفتگی ارسال شود.",
+            &[
+                present(0, Presence::Present, None),
+                present(1, Presence::Represented, Some("معاون")),
+                present(3, Presence::Absent, None),
+            ],
+        )
+        .await
+        .expect("minutes");
+    let detail = store.meeting(&meeting).await.expect("meeting");
+    assert_eq!(detail.attendance.len(), 3);
+    assert_eq!(detail.meeting.minutes, "مقرر شد گزارش هفتگی ارسال شود.");
+    assert!(detail.agenda.iter().all(|a| a.automatic));
+    assert!(matches!(
+        store.verify_audit().await.expect("verify"),
+        AuditVerification::Intact { .. }
+    ));
+}
+
+struct Fixture {
+    tree: Vec<NewPlace>,
+    /// Agencies: secretariat, lead, helper (collaborator), member, stranger.
+    ids: Vec<String>,
+    /// An officer of the lead agency.
+    officer: hamafza_store::User,
+    council: hamafza_store::Council,
+}
+
+/// A district headquarters run by `sec`, with `lead` and `member` on it, `helper` ready to
+/// collaborate and `stranger` outside; officers, a head and a secretary to notify.
+async fn resolution_fixture(store: &Store) -> Fixture {
+    use hamafza_core::resolution::CouncilKind;
+    use hamafza_store::NewCouncil;
+
+    let tree = small_tree();
+    store
+        .insert_places(&Who::system(), &tree, &|_| {})
+        .await
+        .expect("places");
+    let agency = |code: &str, kind| NewAgency {
+        code: code.into(),
+        name_fa: code.into(),
+        kind,
+        place_id: None,
+    };
+    let mut ids = Vec::new();
+    for (code, kind) in [
+        ("sec", AgencyKind::DistrictMunicipality),
+        ("lead", AgencyKind::Welfare),
+        ("helper", AgencyKind::Police),
+        ("member", AgencyKind::Health),
+        ("stranger", AgencyKind::Education),
+    ] {
+        ids.push(
+            store
+                .create_agency(&Who::system(), &agency(code, kind))
+                .await
+                .expect("agency")
+                .id,
+        );
+    }
+    let officer = store
+        .create_user(
+            &Who::system(),
+            &NewUser {
+                username: "lead.officer".into(),
+                display_name: String::new(),
+                agency_id: ids[1].clone(),
+                roles: vec![Role::AgencyOfficer],
+                jurisdiction: vec![],
+                password_hash: "h".into(),
+            },
+        )
+        .await
+        .expect("user");
+    let council = store
+        .create_council(
+            &Who::system(),
+            &NewCouncil {
+                code: "d12-hq".into(),
+                name_fa: "قرارگاه اجتماعی منطقهٔ ۱۲".into(),
+                kind: CouncilKind::SocialHeadquarters,
+                place_id: tree[4].id.clone(),
+                secretariat_agency_id: ids[0].clone(),
+                focus_limit: 2,
+                stall_days: 30,
+                members: vec![
+                    (ids[1].clone(), Some("معاون".into())),
+                    (ids[3].clone(), None),
+                ],
+            },
+        )
+        .await
+        .expect("council");
+    for (name, agency, role) in [
+        ("lead.head", 1, Role::AgencyAdmin),
+        ("sec.secretary", 0, Role::CouncilSecretary),
+    ] {
+        store
+            .create_user(
+                &Who::system(),
+                &NewUser {
+                    username: name.into(),
+                    display_name: String::new(),
+                    agency_id: ids[agency].clone(),
+                    roles: vec![role],
+                    jurisdiction: vec![],
+                    password_hash: "h".into(),
+                },
+            )
+            .await
+            .expect("user");
+    }
+    Fixture {
+        tree,
+        ids,
+        officer,
+        council,
+    }
 }
 
 async fn lists_come_in_persian_order_from_the_database(store: Store) {

@@ -1,0 +1,849 @@
+//! Following resolutions up: filtered lists with each one's latest update, progress
+//! updates and their evidence, meetings' minutes and attendance, the inbox and outbox,
+//! and the escalation job.
+
+use std::collections::HashMap;
+
+use hamafza_core::resolution::{Escalation, EscalationPolicy, State};
+use hamafza_core::scorecard::Facts;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::audit::{Who, WriteTx};
+use crate::resolutions::{RESOLUTION_COLUMNS, iso, parse_iso, text_ok};
+use crate::{Council, Resolution, Store, StoreError, StoreResult, new_id, now_text, query_with};
+
+/// Which resolutions a list shows. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct ResolutionFilter {
+    pub council_id: Option<String>,
+    /// Responsible for it or collaborating on it.
+    pub agency_id: Option<String>,
+    pub state: Option<State>,
+    /// Concerning this place or any place under it.
+    pub place_id: Option<String>,
+    /// Decided within these days (inclusive).
+    pub decided_between: Option<(time::Date, time::Date)>,
+    pub overdue_only: bool,
+    pub stalled_only: bool,
+    /// The viewer's agency; `None` for someone who sees everything (a system admin).
+    /// Others see what their agency leads or collaborates on, and all of its councils'.
+    pub visible_to_agency: Option<String>,
+}
+
+/// The latest progress update of a resolution.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LatestUpdate {
+    pub on_date: String,
+    pub percent: i64,
+    pub body: String,
+}
+
+/// One line of a resolution list: the resolution, its council, and its latest update.
+#[derive(Debug, Clone)]
+pub struct ResolutionRow {
+    pub resolution: Resolution,
+    pub council_code: String,
+    pub council_name: String,
+    pub stall_days: i64,
+    pub latest: Option<LatestUpdate>,
+}
+
+impl ResolutionRow {
+    pub fn facts(&self) -> Facts {
+        let r = &self.resolution;
+        let date = |s: &Option<String>| s.as_deref().and_then(parse_iso);
+        Facts {
+            state: r.state,
+            deadline: date(&r.deadline),
+            assigned_on: date(&r.assigned_on),
+            verified_on: date(&r.verified_on),
+            last_activity_on: parse_iso(&r.last_activity_on).unwrap_or(time::Date::MIN),
+            stall_days: self.stall_days,
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EvidenceMeta {
+    pub id: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Update {
+    pub id: String,
+    pub agency_id: String,
+    pub user_id: String,
+    pub on_date: String,
+    pub percent: i64,
+    pub body: String,
+    pub evidence: Vec<EvidenceMeta>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Meeting {
+    pub id: String,
+    pub council_id: String,
+    pub number: i64,
+    pub held_on: String,
+    pub venue: String,
+    pub minutes: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AgendaItem {
+    pub position: i64,
+    pub title: String,
+    pub resolution_id: Option<String>,
+    pub automatic: bool,
+}
+
+/// Present, represented by someone else, or absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Present,
+    Represented,
+    Absent,
+}
+
+impl Presence {
+    pub const ALL: [Presence; 3] = [Presence::Present, Presence::Represented, Presence::Absent];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Presence::Present => "present",
+            Presence::Represented => "represented",
+            Presence::Absent => "absent",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == s)
+    }
+
+    pub fn name_fa(self) -> &'static str {
+        match self {
+            Presence::Present => "حاضر",
+            Presence::Represented => "با نماینده",
+            Presence::Absent => "غایب",
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Attendance {
+    pub agency_id: String,
+    pub presence: Presence,
+    pub representative: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MeetingDetail {
+    pub meeting: Meeting,
+    pub agenda: Vec<AgendaItem>,
+    pub attendance: Vec<Attendance>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Notification {
+    pub id: String,
+    pub resolution_id: Option<String>,
+    pub kind: String,
+    pub body: String,
+    pub created_at: String,
+    pub read: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub user_id: String,
+    pub body: String,
+    pub created_at: String,
+}
+
+/// What one escalation run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct EscalationRun {
+    pub reminders: usize,
+    pub head_notices: usize,
+    pub agenda: usize,
+}
+
+/// The day a spell of trouble began: the day after the deadline for an overdue
+/// resolution, the day it crossed the stall threshold for a stalled one; the earlier of
+/// the two when both hold. `None` when it is neither on `today`.
+pub fn trouble_began(f: &Facts, today: time::Date) -> Option<time::Date> {
+    let overdue = f
+        .is_overdue(today)
+        .then(|| f.deadline.and_then(|d| d.next_day()))
+        .flatten();
+    let stalled = f
+        .is_stalled(today)
+        .then(|| f.last_activity_on + time::Duration::days(f.stall_days));
+    match (overdue, stalled) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn filter_sql(f: &ResolutionFilter, binds: &mut Vec<String>) -> String {
+    let mut bind = |v: String| {
+        binds.push(v);
+        format!("${}", binds.len())
+    };
+    let mut conditions = vec!["1 = 1".to_string()];
+    if let Some(c) = &f.council_id {
+        conditions.push(format!("r.council_id = {}", bind(c.clone())));
+    }
+    if let Some(a) = &f.agency_id {
+        let p = bind(a.clone());
+        conditions.push(format!(
+            "(r.responsible_agency_id = {p} OR EXISTS (SELECT 1 FROM resolution_agencies ra WHERE ra.resolution_id = r.id AND ra.agency_id = {p}))"
+        ));
+    }
+    if let Some(s) = f.state {
+        conditions.push(format!("r.state = {}", bind(s.code().into())));
+    }
+    if let Some(place) = &f.place_id {
+        let p = bind(place.clone());
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM resolution_places rp JOIN places pl ON pl.id = rp.place_id
+                     WHERE rp.resolution_id = r.id
+                       AND pl.path LIKE ((SELECT path FROM places WHERE id = {p}) || '%'))"
+        ));
+    }
+    if let Some((from, to)) = f.decided_between {
+        let a = bind(iso(from));
+        let b = bind(iso(to));
+        conditions.push(format!("r.decided_on >= {a} AND r.decided_on <= {b}"));
+    }
+    if let Some(v) = &f.visible_to_agency {
+        let p = bind(v.clone());
+        conditions.push(format!(
+            "(r.responsible_agency_id = {p}
+              OR EXISTS (SELECT 1 FROM resolution_agencies ra WHERE ra.resolution_id = r.id AND ra.agency_id = {p})
+              OR EXISTS (SELECT 1 FROM council_members cm WHERE cm.council_id = r.council_id AND cm.agency_id = {p}))"
+        ));
+    }
+    conditions.join(" AND ")
+}
+
+fn latest_from_row(row: &AnyRow) -> StoreResult<(String, LatestUpdate)> {
+    Ok((
+        row.try_get("resolution_id")?,
+        LatestUpdate {
+            on_date: row.try_get("on_date")?,
+            percent: row.try_get("percent")?,
+            body: row.try_get("body")?,
+        },
+    ))
+}
+
+impl Store {
+    /// Resolutions matching `filter`, ordered by council, year and number, each with its
+    /// latest update. Overdue and stalled depend on `today`.
+    pub async fn list_resolutions(
+        &self,
+        filter: &ResolutionFilter,
+        today: time::Date,
+    ) -> StoreResult<Vec<ResolutionRow>> {
+        let mut binds = Vec::new();
+        let condition = filter_sql(filter, &mut binds);
+        let columns = RESOLUTION_COLUMNS
+            .split(", ")
+            .map(|c| format!("r.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = query_with(
+            format!(
+                "SELECT {columns}, c.code AS council_code, c.name_fa AS council_name, c.stall_days
+                 FROM resolutions r JOIN councils c ON c.id = r.council_id
+                 WHERE {condition}
+                 ORDER BY c.code, r.year, r.seq"
+            ),
+            &binds,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        // The latest update of each listed resolution, in one query.
+        let latest_rows = query_with(
+            format!(
+                "SELECT u.resolution_id, u.on_date, u.percent, u.body
+                 FROM resolution_updates u
+                 JOIN (SELECT resolution_id, MAX(created_at || id) AS k FROM resolution_updates
+                       WHERE resolution_id IN (SELECT r.id FROM resolutions r WHERE {condition})
+                       GROUP BY resolution_id) l
+                   ON l.resolution_id = u.resolution_id AND l.k = u.created_at || u.id"
+            ),
+            &binds,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut latest: HashMap<String, LatestUpdate> = latest_rows
+            .iter()
+            .map(latest_from_row)
+            .collect::<StoreResult<_>>()?;
+        let collaborators = query_with(
+            format!(
+                "SELECT ra.resolution_id, ra.agency_id FROM resolution_agencies ra
+                 WHERE ra.resolution_id IN (SELECT r.id FROM resolutions r WHERE {condition})"
+            ),
+            &binds,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut collaborators_of: HashMap<String, Vec<String>> = HashMap::new();
+        for row in &collaborators {
+            collaborators_of
+                .entry(row.try_get("resolution_id")?)
+                .or_default()
+                .push(row.try_get("agency_id")?);
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut resolution = Self::resolution_from_row(row)?;
+            resolution.collaborators = collaborators_of.remove(&resolution.id).unwrap_or_default();
+            let line = ResolutionRow {
+                latest: latest.remove(&resolution.id),
+                council_code: row.try_get("council_code")?,
+                council_name: row.try_get("council_name")?,
+                stall_days: row.try_get("stall_days")?,
+                resolution,
+            };
+            let facts = line.facts();
+            if (filter.overdue_only && !facts.is_overdue(today))
+                || (filter.stalled_only && !facts.is_stalled(today))
+            {
+                continue;
+            }
+            out.push(line);
+        }
+        Ok(out)
+    }
+
+    /// Councils, by code; for an agency, the ones it sits on or has resolutions in.
+    pub async fn list_councils(
+        &self,
+        visible_to_agency: Option<&str>,
+    ) -> StoreResult<Vec<Council>> {
+        let ids: Vec<String> = match visible_to_agency {
+            None => {
+                sqlx::query_scalar("SELECT id FROM councils ORDER BY code")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Some(a) => {
+                sqlx::query_scalar(
+                    "SELECT id FROM councils c WHERE
+                        EXISTS (SELECT 1 FROM council_members cm WHERE cm.council_id = c.id AND cm.agency_id = $1)
+                     OR EXISTS (SELECT 1 FROM resolutions r WHERE r.council_id = c.id AND (r.responsible_agency_id = $1
+                            OR EXISTS (SELECT 1 FROM resolution_agencies ra WHERE ra.resolution_id = r.id AND ra.agency_id = $1)))
+                     ORDER BY code",
+                )
+                .bind(a)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.council(&id).await?);
+        }
+        Ok(out)
+    }
+
+    /// A council's member agencies with their representatives.
+    pub async fn council_members(
+        &self,
+        council_id: &str,
+    ) -> StoreResult<Vec<(String, Option<String>)>> {
+        let rows = sqlx::query(
+            "SELECT agency_id, representative FROM council_members WHERE council_id = $1 ORDER BY agency_id",
+        )
+        .bind(council_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("agency_id")?, r.try_get("representative")?)))
+            .collect()
+    }
+
+    /// Updates of a resolution, oldest first, each with its evidence files' metadata.
+    pub async fn resolution_updates(&self, id: &str) -> StoreResult<Vec<Update>> {
+        let rows = sqlx::query(
+            "SELECT id, agency_id, user_id, on_date, percent, body FROM resolution_updates
+             WHERE resolution_id = $1 ORDER BY on_date, created_at, id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let files = sqlx::query(
+            "SELECT id, update_id, file_name, media_type, size, sha256, uploaded_by FROM evidence_files
+             WHERE resolution_id = $1 ORDER BY created_at, id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_update: HashMap<String, Vec<EvidenceMeta>> = HashMap::new();
+        for f in &files {
+            let update: Option<String> = f.try_get("update_id")?;
+            by_update
+                .entry(update.unwrap_or_default())
+                .or_default()
+                .push(evidence_meta(f)?);
+        }
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("id")?;
+                Ok(Update {
+                    evidence: by_update.remove(&id).unwrap_or_default(),
+                    id,
+                    agency_id: r.try_get("agency_id")?,
+                    user_id: r.try_get("user_id")?,
+                    on_date: r.try_get("on_date")?,
+                    percent: r.try_get("percent")?,
+                    body: r.try_get("body")?,
+                })
+            })
+            .collect()
+    }
+
+    /// One evidence file: its metadata, the resolution it belongs to, and its bytes.
+    pub async fn evidence_file(&self, id: &str) -> StoreResult<(EvidenceMeta, String, Vec<u8>)> {
+        let row = sqlx::query(
+            "SELECT id, resolution_id, file_name, media_type, size, sha256, uploaded_by, content FROM evidence_files WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok((
+            evidence_meta(&row)?,
+            row.try_get("resolution_id")?,
+            row.try_get("content")?,
+        ))
+    }
+
+    pub async fn council_meetings(&self, council_id: &str) -> StoreResult<Vec<Meeting>> {
+        let rows = sqlx::query(
+            "SELECT id, council_id, number, held_on, venue, minutes FROM meetings WHERE council_id = $1 ORDER BY number DESC",
+        )
+        .bind(council_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(meeting_from_row).collect()
+    }
+
+    pub async fn meeting(&self, id: &str) -> StoreResult<MeetingDetail> {
+        let row = sqlx::query(
+            "SELECT id, council_id, number, held_on, venue, minutes FROM meetings WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let agenda = sqlx::query(
+            "SELECT position, title, resolution_id, automatic FROM agenda_items WHERE meeting_id = $1 ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(AgendaItem {
+                position: r.try_get("position")?,
+                title: r.try_get("title")?,
+                resolution_id: r.try_get("resolution_id")?,
+                automatic: r.try_get::<i64, _>("automatic")? != 0,
+            })
+        })
+        .collect::<StoreResult<_>>()?;
+        let attendance = sqlx::query(
+            "SELECT agency_id, status, representative FROM attendance WHERE meeting_id = $1 ORDER BY agency_id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let status: String = r.try_get("status")?;
+            Ok(Attendance {
+                agency_id: r.try_get("agency_id")?,
+                presence: Presence::from_code(&status).unwrap_or(Presence::Absent),
+                representative: r.try_get("representative")?,
+            })
+        })
+        .collect::<StoreResult<_>>()?;
+        Ok(MeetingDetail {
+            meeting: meeting_from_row(&row)?,
+            agenda,
+            attendance,
+        })
+    }
+
+    /// Writes a meeting's minutes and attendance (replacing what was recorded before).
+    /// Attendance is for member agencies only.
+    pub async fn record_minutes(
+        &self,
+        who: &Who,
+        meeting_id: &str,
+        minutes: &str,
+        attendance: &[Attendance],
+    ) -> StoreResult<()> {
+        text_ok("صورت‌جلسه", minutes, false)?;
+        let detail = self.meeting(meeting_id).await?;
+        let members: Vec<String> = self
+            .council_members(&detail.meeting.council_id)
+            .await?
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect();
+        for a in attendance {
+            if !members.contains(&a.agency_id) {
+                return Err(StoreError::Invalid(
+                    "حضور فقط برای دستگاه‌های عضو شورا ثبت می‌شود".into(),
+                ));
+            }
+            if a.presence == Presence::Represented
+                && a.representative
+                    .as_deref()
+                    .is_none_or(|r| r.trim().is_empty())
+            {
+                return Err(StoreError::Invalid(
+                    "برای حضور با نماینده، نام نماینده را بنویسید".into(),
+                ));
+            }
+            if let Some(r) = &a.representative {
+                text_ok("نام نماینده", r, false)?;
+            }
+        }
+        let mut w = self.write_tx().await?;
+        sqlx::query("UPDATE meetings SET minutes = $1, minutes_updated_at = $2 WHERE id = $3")
+            .bind(minutes.trim())
+            .bind(now_text())
+            .bind(meeting_id)
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query("DELETE FROM attendance WHERE meeting_id = $1")
+            .bind(meeting_id)
+            .execute(&mut *w.tx)
+            .await?;
+        for a in attendance {
+            sqlx::query("INSERT INTO attendance (meeting_id, agency_id, status, representative) VALUES ($1, $2, $3, $4)")
+                .bind(meeting_id)
+                .bind(&a.agency_id)
+                .bind(a.presence.code())
+                .bind(a.representative.as_deref().map(str::trim))
+                .execute(&mut *w.tx)
+                .await
+                .map_err(|e| crate::error::constraint_error(e, "حضور هر دستگاه یک بار ثبت می‌شود", "دستگاه پیدا نشد"))?;
+        }
+        w.audit(
+            who,
+            "meeting.minutes",
+            "meeting",
+            meeting_id,
+            serde_json::json!({"after": {"attendance": attendance.len(), "minutes_chars": minutes.chars().count()}}),
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// A user's notifications, newest first.
+    pub async fn inbox(&self, user_id: &str, limit: i64) -> StoreResult<Vec<Notification>> {
+        let rows = sqlx::query(
+            "SELECT id, resolution_id, kind, body, created_at, read_at FROM notifications
+             WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+        )
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Notification {
+                    id: r.try_get("id")?,
+                    resolution_id: r.try_get("resolution_id")?,
+                    kind: r.try_get("kind")?,
+                    body: r.try_get("body")?,
+                    created_at: r.try_get("created_at")?,
+                    read: r.try_get::<Option<String>, _>("read_at")?.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn unread_count(&self, user_id: &str) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// Marks all of a user's notifications read (their own only).
+    pub async fn mark_inbox_read(&self, user_id: &str) -> StoreResult<u64> {
+        Ok(sqlx::query(
+            "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL",
+        )
+        .bind(now_text())
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    /// Messages a gateway has not delivered yet, oldest first.
+    pub async fn pending_outbox(&self, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, body, created_at FROM outbox WHERE sent_at IS NULL ORDER BY created_at, id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxMessage {
+                    id: r.try_get("id")?,
+                    user_id: r.try_get("user_id")?,
+                    body: r.try_get("body")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Sends the escalation steps that are due on `today` for every overdue or stalled
+    /// resolution: a reminder to the responsible agency's officers, then a notice to its
+    /// head, then a note to the secretariat that it goes on the next agenda (where
+    /// `create_meeting` puts it). Steps are remembered per spell of trouble, so running
+    /// the job twice on a day sends nothing twice, and a clock that jumps weeks ahead
+    /// still sends every step in order.
+    pub async fn run_escalations(
+        &self,
+        policy: &EscalationPolicy,
+        today: time::Date,
+    ) -> StoreResult<EscalationRun> {
+        let open = ResolutionFilter::default();
+        let rows = self.list_resolutions(&open, today).await?;
+        let troubled: Vec<(ResolutionRow, time::Date)> = rows
+            .into_iter()
+            .filter_map(|row| trouble_began(&row.facts(), today).map(|b| (row, b)))
+            .collect();
+        let mut run = EscalationRun::default();
+        if troubled.is_empty() {
+            return Ok(run);
+        }
+        let mut w = self.write_tx().await?;
+        for (row, began) in &troubled {
+            let r = &row.resolution;
+            let taken: Vec<String> = sqlx::query_scalar(
+                "SELECT step FROM escalations WHERE resolution_id = $1 AND began_on = $2",
+            )
+            .bind(&r.id)
+            .bind(iso(*began))
+            .fetch_all(&mut *w.tx)
+            .await?;
+            let already = taken.iter().filter_map(|s| Escalation::from_code(s)).max();
+            let steps = policy.steps_to_send((today - *began).whole_days(), already);
+            if steps.is_empty() {
+                continue;
+            }
+            let secretariat: String =
+                sqlx::query_scalar("SELECT secretariat_agency_id FROM councils WHERE id = $1")
+                    .bind(&r.council_id)
+                    .fetch_one(&mut *w.tx)
+                    .await?;
+            let number = r.number.to_persian();
+            let why = if row.facts().is_overdue(today) {
+                "از مهلت گذشته"
+            } else {
+                "بی‌گزارش مانده"
+            };
+            for step in &steps {
+                let (agency, role, body) = match step {
+                    Escalation::Reminder => {
+                        run.reminders += 1;
+                        (
+                            &r.responsible_agency_id,
+                            "agency_officer",
+                            format!(
+                                "یادآوری: مصوبهٔ {number} ({}) {why}؛ گزارش پیشرفت بفرستید.",
+                                row.council_name
+                            ),
+                        )
+                    }
+                    Escalation::HeadNotice => {
+                        run.head_notices += 1;
+                        (
+                            &r.responsible_agency_id,
+                            "agency_admin",
+                            format!(
+                                "اخطار به رئیس دستگاه: مصوبهٔ {number} ({}) {why} و یادآوری بی‌پاسخ مانده است.",
+                                row.council_name
+                            ),
+                        )
+                    }
+                    Escalation::Agenda => {
+                        run.agenda += 1;
+                        (
+                            &secretariat,
+                            "council_secretary",
+                            format!(
+                                "مصوبهٔ {number} ({}) {why} و در دستور جلسهٔ بعدی شورا قرار می‌گیرد.",
+                                row.council_name
+                            ),
+                        )
+                    }
+                };
+                let recipients = users_with_role(&mut w, agency, role).await?;
+                notify(&mut w, &recipients, Some(&r.id), step.code(), &body).await?;
+                sqlx::query("INSERT INTO escalations (resolution_id, began_on, step, taken_on) VALUES ($1, $2, $3, $4)")
+                    .bind(&r.id)
+                    .bind(iso(*began))
+                    .bind(step.code())
+                    .bind(iso(today))
+                    .execute(&mut *w.tx)
+                    .await?;
+            }
+            w.audit(
+                &Who::system(),
+                "resolution.escalate",
+                "resolution",
+                &r.id,
+                serde_json::json!({"after": {"began_on": iso(*began), "steps": steps.iter().map(|s| s.code()).collect::<Vec<_>>()}}),
+            )
+            .await?;
+        }
+        w.commit().await?;
+        Ok(run)
+    }
+}
+
+fn evidence_meta(r: &AnyRow) -> StoreResult<EvidenceMeta> {
+    Ok(EvidenceMeta {
+        id: r.try_get("id")?,
+        file_name: r.try_get("file_name")?,
+        media_type: r.try_get("media_type")?,
+        size: r.try_get("size")?,
+        sha256: r.try_get("sha256")?,
+        uploaded_by: r.try_get("uploaded_by")?,
+    })
+}
+
+fn meeting_from_row(r: &AnyRow) -> StoreResult<Meeting> {
+    Ok(Meeting {
+        id: r.try_get("id")?,
+        council_id: r.try_get("council_id")?,
+        number: r.try_get("number")?,
+        held_on: r.try_get("held_on")?,
+        venue: r.try_get("venue")?,
+        minutes: r.try_get("minutes")?,
+    })
+}
+
+/// Active users of an agency holding a role.
+pub(crate) async fn users_with_role(
+    w: &mut WriteTx,
+    agency_id: &str,
+    role: &str,
+) -> StoreResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT u.id FROM users u JOIN user_roles ur ON ur.user_id = u.id
+         WHERE u.agency_id = $1 AND ur.role = $2 AND u.active = 1 ORDER BY u.id",
+    )
+    .bind(agency_id)
+    .bind(role)
+    .fetch_all(&mut *w.tx)
+    .await?)
+}
+
+/// Puts a notice in each recipient's inbox and in the outbox for a gateway.
+pub(crate) async fn notify(
+    w: &mut WriteTx,
+    recipients: &[String],
+    resolution_id: Option<&str>,
+    kind: &str,
+    body: &str,
+) -> StoreResult<()> {
+    let now = now_text();
+    for user in recipients {
+        let id = new_id();
+        sqlx::query("INSERT INTO notifications (id, user_id, resolution_id, kind, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&id)
+            .bind(user)
+            .bind(resolution_id)
+            .bind(kind)
+            .bind(body)
+            .bind(&now)
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query("INSERT INTO outbox (id, notification_id, user_id, body, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(new_id())
+            .bind(&id)
+            .bind(user)
+            .bind(body)
+            .bind(&now)
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The notices a state change sends: who has to act next is told.
+pub(crate) async fn notify_transition(
+    w: &mut WriteTx,
+    r: &Resolution,
+    council: &Council,
+    to: State,
+    reason: Option<&str>,
+) -> StoreResult<()> {
+    let number = r.number.to_persian();
+    let (agency, role, kind, body) = match (r.state, to) {
+        (_, State::Assigned) => (
+            &r.responsible_agency_id,
+            "agency_officer",
+            "assigned",
+            format!(
+                "مصوبهٔ {number} ({}) به دستگاه شما واگذار شد.",
+                council.name_fa
+            ),
+        ),
+        (_, State::ReportedDone) => (
+            &council.secretariat_agency_id,
+            "council_secretary",
+            "reported_done",
+            format!(
+                "انجام مصوبهٔ {number} ({}) اعلام شد و در انتظار تأیید شماست.",
+                council.name_fa
+            ),
+        ),
+        (State::ReportedDone, State::InProgress) => (
+            &r.responsible_agency_id,
+            "agency_officer",
+            "sent_back",
+            format!(
+                "مصوبهٔ {number} ({}) بازگردانده شد: {}",
+                council.name_fa,
+                reason.unwrap_or_default()
+            ),
+        ),
+        (_, State::Verified) => (
+            &r.responsible_agency_id,
+            "agency_officer",
+            "verified",
+            format!("انجام مصوبهٔ {number} ({}) تأیید شد.", council.name_fa),
+        ),
+        _ => return Ok(()),
+    };
+    let recipients = users_with_role(w, agency, role).await?;
+    notify(w, &recipients, Some(&r.id), kind, &body).await
+}
