@@ -46,6 +46,17 @@ enum Command {
         /// Load the demo data first if the database is empty.
         #[arg(long)]
         demo: bool,
+        /// Pretend today is this Jalali day (e.g. 1404/08/29): for demonstrations and
+        /// tests of deadlines, overdue and escalation. Defaults to the real day in Tehran.
+        #[arg(long)]
+        today: Option<String>,
+    },
+    /// Send the escalation steps due today (reminders, notices to heads, agenda items).
+    /// The server also does this every hour.
+    Escalate {
+        /// Jalali day to run for (defaults to today in Tehran).
+        #[arg(long)]
+        today: Option<String>,
     },
     /// Apply database migrations.
     Migrate,
@@ -187,13 +198,21 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     "the database is not empty; the demo loads only into an empty one".into(),
                 ));
             }
-            load_demo(&store).await?;
+            load_demo(&store, hamafza_web::Clock::system().today()).await?;
         }
-        Command::Serve { listen, demo } => {
+        Command::Serve {
+            listen,
+            demo,
+            today,
+        } => {
             let started = Instant::now();
+            let clock = match today.as_deref() {
+                Some(day) => hamafza_web::Clock::fixed(jalali_day(day)?),
+                None => hamafza_web::Clock::system(),
+            };
             if demo {
                 if store.is_empty().await? {
-                    load_demo(&store).await?;
+                    load_demo(&store, clock.today()).await?;
                 } else {
                     println!("database already has data; demo not loaded again");
                 }
@@ -210,7 +229,22 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 "Hamafza is listening on http://{listen} (ready in {:.1} s)",
                 started.elapsed().as_secs_f64()
             );
-            hamafza_web::serve(listener, hamafza_web::AppState::new(store)).await?;
+            let state = hamafza_web::AppState::new(store).with_clock(clock);
+            hamafza_web::spawn_escalation_job(&state);
+            hamafza_web::serve(listener, state).await?;
+        }
+        Command::Escalate { today } => {
+            let day = match today.as_deref() {
+                Some(day) => jalali_day(day)?,
+                None => hamafza_web::Clock::system().today(),
+            };
+            let run = store
+                .run_escalations(&hamafza_core::resolution::EscalationPolicy::default(), day)
+                .await?;
+            println!(
+                "reminders: {}, notices to heads: {}, onto agendas: {}",
+                run.reminders, run.head_notices, run.agenda
+            );
         }
         Command::Import {
             what:
@@ -319,9 +353,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn load_demo(store: &Store) -> Result<(), Failure> {
+async fn load_demo(store: &Store, today: time::Date) -> Result<(), Failure> {
     let started = Instant::now();
-    let summary = demo::load(store).await?;
+    let summary = demo::load(store, today).await?;
     println!(
         "demo data loaded in {:.1} s: {summary}",
         started.elapsed().as_secs_f64()
@@ -381,4 +415,11 @@ async fn import_places(
     bar.finish();
     println!("imported {} places at level {}", places.len(), level.code());
     Ok(ExitCode::SUCCESS)
+}
+
+/// A Jalali day from the command line, as a Gregorian date.
+fn jalali_day(s: &str) -> Result<time::Date, Failure> {
+    hamafza_core::jalali::JalaliDate::parse(s)
+        .map(hamafza_core::jalali::JalaliDate::to_gregorian)
+        .map_err(|e| Failure(e.to_string()))
 }

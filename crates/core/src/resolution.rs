@@ -81,6 +81,24 @@ pub fn party_of(agency: Uuid, p: &Parties<'_>) -> Party {
     }
 }
 
+/// The part an agency plays in one move. A council's secretariat can also be responsible
+/// for a resolution (a district municipality runs the headquarters and clears sidewalks):
+/// starting and reporting done are then its moves as the responsible agency, while the
+/// secretariat's moves stay the secretariat's.
+pub fn party_for(agency: Uuid, t: &Transition, p: &Parties<'_>) -> Party {
+    match t {
+        Transition::Start | Transition::ReportDone { .. } if agency == p.responsible => {
+            Party::Responsible
+        }
+        _ => party_of(agency, p),
+    }
+}
+
+/// The responsible and collaborating agencies post progress updates.
+pub fn may_report(agency: Uuid, p: &Parties<'_>) -> bool {
+    agency == p.responsible || p.collaborators.contains(&agency)
+}
+
 /// An agency's users see the resolutions their agency leads or collaborates on, and
 /// everything of the councils their agency sits on; system administrators see all.
 pub fn can_view(actor: &Actor, p: &Parties<'_>) -> bool {
@@ -89,15 +107,28 @@ pub fn can_view(actor: &Actor, p: &Parties<'_>) -> bool {
         || p.council_members.contains(&actor.agency_id)
 }
 
-/// Moving a resolution also needs a role that acts for the agency: viewers and analysts
-/// read only.
-pub fn can_act(actor: &Actor) -> bool {
-    actor.roles.iter().any(|r| {
-        matches!(
-            r,
-            Role::SystemAdmin | Role::AgencyAdmin | Role::CouncilSecretary | Role::AgencyOfficer
-        )
-    })
+/// Moving a resolution or reporting on it also needs a role that acts for the agency:
+/// the secretariat's moves (assign, verify, send back, cancel, merge, close, reopen) are
+/// its secretaries' and head's; the responsible and collaborating agencies' reports are
+/// their officers' and head's. Viewers and analysts only read.
+pub fn can_act(actor: &Actor, as_party: Party) -> bool {
+    let any = |roles: &[Role]| actor.roles.iter().any(|r| roles.contains(r));
+    match as_party {
+        Party::Secretariat => any(&[Role::CouncilSecretary, Role::AgencyAdmin]),
+        Party::Responsible | Party::Collaborator => any(&[Role::AgencyOfficer, Role::AgencyAdmin]),
+        Party::Other => false,
+    }
+}
+
+/// Recording a council's meetings, minutes and resolutions is its secretariat's work (its
+/// secretaries and head); a system administrator may set councils up for anyone.
+pub fn can_run_council(actor: &Actor, secretariat: Uuid) -> bool {
+    actor.has(Role::SystemAdmin)
+        || (actor.agency_id == secretariat
+            && actor
+                .roles
+                .iter()
+                .any(|r| matches!(r, Role::CouncilSecretary | Role::AgencyAdmin)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -491,6 +522,44 @@ mod tests {
     use super::*;
     use time::macros::date;
 
+    #[test]
+    fn roles_decide_who_acts_for_a_party() {
+        let agency = Uuid::now_v7();
+        let actor = |roles: Vec<Role>| Actor {
+            user_id: Uuid::now_v7(),
+            agency_id: agency,
+            roles,
+            jurisdiction: vec![],
+        };
+        let officer = actor(vec![Role::AgencyOfficer]);
+        let secretary = actor(vec![Role::CouncilSecretary]);
+        let head = actor(vec![Role::AgencyAdmin]);
+        let viewer = actor(vec![Role::Viewer, Role::Analyst]);
+        assert!(can_act(&officer, Party::Responsible) && !can_act(&officer, Party::Secretariat));
+        assert!(
+            can_act(&secretary, Party::Secretariat) && !can_act(&secretary, Party::Responsible)
+        );
+        assert!(can_act(&head, Party::Secretariat) && can_act(&head, Party::Collaborator));
+        for p in [
+            Party::Secretariat,
+            Party::Responsible,
+            Party::Collaborator,
+            Party::Other,
+        ] {
+            assert!(!can_act(&viewer, p));
+        }
+        assert!(can_run_council(&secretary, agency));
+        assert!(
+            !can_run_council(&secretary, Uuid::now_v7()),
+            "another agency's council"
+        );
+        assert!(!can_run_council(&officer, agency));
+        assert!(can_run_council(
+            &actor(vec![Role::SystemAdmin]),
+            Uuid::now_v7()
+        ));
+    }
+
     fn all_transitions() -> Vec<Transition> {
         let r = || "دلیل".to_string();
         vec![
@@ -729,8 +798,6 @@ mod tests {
         }
         assert!(!can_view(&actor(stranger, Role::AgencyOfficer), &p));
         assert!(can_view(&actor(stranger, Role::SystemAdmin), &p));
-        assert!(!can_act(&actor(lead, Role::Viewer)) && !can_act(&actor(lead, Role::Analyst)));
-        assert!(can_act(&actor(lead, Role::AgencyOfficer)));
         for k in CouncilKind::ALL {
             assert_eq!(CouncilKind::from_code(k.code()), Some(k));
         }

@@ -5,7 +5,7 @@
 //! passed in, so tests can move the clock.
 
 use hamafza_core::audit::hex;
-use hamafza_core::resolution::{self as rules, CouncilKind, Parties, Party, State, Transition};
+use hamafza_core::resolution::{self as rules, CouncilKind, Parties, State, Transition};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -449,7 +449,7 @@ impl Store {
             collaborators: &collaborators,
             council_members: &members,
         };
-        let party = rules::party_of(agency, &parties);
+        let party = rules::party_for(agency, t, &parties);
         let evidence: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM evidence_files WHERE resolution_id = $1")
                 .bind(id)
@@ -464,6 +464,21 @@ impl Store {
         };
         let to =
             rules::apply(id, r.state, &t, party).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if t == Transition::Verify && who.user_id.is_some() {
+            // Whoever reported it done does not verify it, even when the secretariat is
+            // also the responsible agency.
+            let reporter: Option<Option<String>> = sqlx::query_scalar(
+                "SELECT user_id FROM resolution_history WHERE resolution_id = $1 AND to_state = 'reported_done' ORDER BY at DESC, id DESC LIMIT 1",
+            )
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+            if reporter.flatten() == who.user_id.map(|u| u.to_string()) {
+                return Err(StoreError::Invalid(
+                    "کسی که انجام را اعلام کرده نمی‌تواند خودش آن را تأیید کند".into(),
+                ));
+            }
+        }
         let (reason, merged_into) = match &t {
             Transition::SendBack { reason }
             | Transition::Cancel { reason }
@@ -562,10 +577,7 @@ impl Store {
             collaborators: &collaborators,
             council_members: &members,
         };
-        if !matches!(
-            rules::party_of(agency, &parties),
-            Party::Responsible | Party::Collaborator
-        ) {
+        if !rules::may_report(agency, &parties) {
             return Err(StoreError::Invalid(
                 "فقط دستگاه مسئول و دستگاه‌های همکار گزارش پیشرفت می‌فرستند".into(),
             ));

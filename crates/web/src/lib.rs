@@ -8,7 +8,9 @@
 mod api;
 mod assets;
 pub mod auth;
+mod clock;
 mod error;
+mod followup;
 mod forms;
 mod pages;
 
@@ -21,12 +23,14 @@ use axum::routing::get;
 use hamafza_store::Store;
 
 pub use auth::{hash_password, new_secret, secret_hash};
+pub use clock::Clock;
 
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub limiter: Arc<auth::LoginLimiter>,
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -34,7 +38,13 @@ impl AppState {
         AppState {
             store,
             limiter: Arc::new(auth::LoginLimiter::default()),
+            clock: Clock::system(),
         }
+    }
+
+    /// The same state on another clock (a fixed or simulated day).
+    pub fn with_clock(self, clock: Clock) -> Self {
+        AppState { clock, ..self }
     }
 }
 
@@ -74,6 +84,29 @@ async fn security_headers(mut res: axum::response::Response) -> axum::response::
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     res
+}
+
+/// Runs the escalation job now and then every hour, on the state's clock. A failed run is
+/// logged (without personal data) and tried again at the next hour.
+pub fn spawn_escalation_job(state: &AppState) {
+    let store = state.store.clone();
+    let clock = state.clock.clone();
+    tokio::spawn(async move {
+        let policy = hamafza_core::resolution::EscalationPolicy::default();
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            match store.run_escalations(&policy, clock.today()).await {
+                Ok(run) => tracing::info!(
+                    reminders = run.reminders,
+                    head_notices = run.head_notices,
+                    agenda = run.agenda,
+                    "escalation run"
+                ),
+                Err(e) => tracing::warn!("escalation run failed: {e}"),
+            }
+        }
+    });
 }
 
 /// Serves until the process is stopped.

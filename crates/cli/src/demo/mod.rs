@@ -2,6 +2,7 @@
 //! city in Tehran province, the kinds of agencies named in the source documents, and
 //! users of every role. Everything ships inside the binary.
 
+mod councils;
 mod synthetic_city;
 
 use hamafza_core::access::Role;
@@ -161,8 +162,9 @@ async fn import_embedded(store: &Store, bytes: &[u8], level: PlaceLevel) -> Resu
     Ok(places.len())
 }
 
-/// Loads everything; returns a one-line summary.
-pub async fn load(store: &Store) -> Result<String, String> {
+/// Loads everything, with resolutions played out over the months before `today`;
+/// returns a one-line summary.
+pub async fn load(store: &Store, today: time::Date) -> Result<String, String> {
     let provinces = import_embedded(store, PROVINCES, PlaceLevel::Province).await?;
     let counties = import_embedded(store, COUNTIES, PlaceLevel::County).await?;
 
@@ -239,8 +241,9 @@ pub async fn load(store: &Store) -> Result<String, String> {
             .await
             .map_err(|e| e.to_string())?;
     }
+    let (councils, meetings, resolutions) = councils::load(store, today).await?;
     Ok(format!(
-        "{provinces} provinces, {counties} counties, {synthetic} places of the synthetic city, {} agencies, {} users",
+        "{provinces} provinces, {counties} counties, {synthetic} places of the synthetic city, {} agencies, {} users, {councils} councils, {meetings} meetings, {resolutions} resolutions",
         AGENCIES.len(),
         USERS.len()
     ))

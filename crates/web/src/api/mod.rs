@@ -3,6 +3,9 @@
 
 mod admin;
 mod places;
+mod resolutions;
+
+pub(crate) use resolutions::evidence_response;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -43,6 +46,34 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}", get(admin::get_user))
         .route("/users/{id}/active", post(admin::set_active))
         .route("/audit", get(admin::audit))
+        .route(
+            "/councils",
+            get(resolutions::list_councils).post(resolutions::create_council),
+        )
+        .route("/councils/{id}", get(resolutions::one_council))
+        .route(
+            "/councils/{id}/meetings",
+            get(resolutions::council_meetings).post(resolutions::create_meeting),
+        )
+        .route("/meetings/{id}", get(resolutions::one_meeting))
+        .route("/meetings/{id}/minutes", post(resolutions::record_minutes))
+        .route(
+            "/resolutions",
+            get(resolutions::list_resolutions).post(resolutions::create_resolution),
+        )
+        .route("/resolutions/{id}", get(resolutions::one_resolution))
+        .route(
+            "/resolutions/{id}/transition",
+            post(resolutions::move_resolution),
+        )
+        .route(
+            "/resolutions/{id}/updates",
+            get(resolutions::list_updates).post(resolutions::post_update),
+        )
+        .route("/evidence/{id}", get(resolutions::evidence))
+        .route("/inbox", get(resolutions::inbox))
+        .route("/inbox/read", post(resolutions::mark_inbox_read))
+        .route("/scorecard", get(resolutions::scorecard))
         .fallback(|| async { ApiError::not_found().into_response() })
 }
 

@@ -9,6 +9,9 @@ use crate::auth::CurrentUser;
 pub enum Section {
     Home,
     Places,
+    Councils,
+    Resolutions,
+    Inbox,
     Agencies,
     Users,
     Audit,
@@ -24,7 +27,10 @@ pub fn page(title: &str, user: &CurrentUser, section: Section, body: Markup) -> 
     let can = |action| decide(&user.actor, action, Target::Collection).is_allowed();
     let nav = [
         (Section::Home, "/", "خانه", true),
+        (Section::Inbox, "/inbox", "کارتابل", true),
         (Section::Places, "/places", "مکان‌ها", true),
+        (Section::Councils, "/councils", "شوراها", true),
+        (Section::Resolutions, "/resolutions", "مصوبات", true),
         (Section::Agencies, "/agencies", "دستگاه‌ها", true),
         (Section::Users, "/users", "کاربران", can(Action::ViewUsers)),
         (

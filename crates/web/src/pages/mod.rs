@@ -2,10 +2,13 @@
 
 mod admin;
 mod audit;
+mod chart;
+mod councils;
 mod home;
 pub mod layout;
 mod login;
 mod places;
+mod resolutions;
 
 use axum::Router;
 use axum::response::IntoResponse;
@@ -28,6 +31,23 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(admin::users_page).post(admin::create_user))
         .route("/users/{id}/active", post(admin::set_active))
         .route("/audit", get(audit::audit_page))
+        .route("/councils", get(councils::list_page))
+        .route("/councils/{id}", get(councils::council_page))
+        .route("/councils/{id}/meetings", post(councils::meeting_submit))
+        .route("/meetings/{id}", get(councils::meeting_page))
+        .route("/meetings/{id}/minutes", post(councils::minutes_submit))
+        .route("/resolutions", get(resolutions::list_page))
+        .route("/resolutions/new", post(councils::resolution_submit))
+        .route("/resolutions/{id}", get(resolutions::resolution_page))
+        .route("/resolutions/{id}/move", post(resolutions::move_submit))
+        .route(
+            "/resolutions/{id}/updates",
+            post(resolutions::update_submit),
+        )
+        .route("/evidence/{id}", get(resolutions::evidence_download))
+        .route("/inbox", get(resolutions::inbox_page))
+        .route("/inbox/read", post(resolutions::inbox_read))
+        .route("/scorecard", get(resolutions::scorecard_page))
 }
 
 pub async fn not_found() -> impl IntoResponse {

@@ -1,0 +1,432 @@
+//! `/api/v1/councils`, `/meetings`, `/resolutions`, `/evidence`, `/inbox`, `/scorecard`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hamafza_core::resolution::CouncilKind;
+use hamafza_core::scorecard::Summary;
+use hamafza_store::{Attendance, Council, NewCouncil, Presence, Resolution, ResolutionRow, Who};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ApiUser;
+use crate::AppState;
+use crate::error::ApiError;
+use crate::followup::{self as f, ListParams, Refusal};
+use crate::forms::{ApiJson, ApiQuery, Multipart};
+
+fn council_json(c: &Council) -> Value {
+    json!({
+        "id": c.id,
+        "code": c.code,
+        "name_fa": c.name_fa,
+        "kind": c.kind.code(),
+        "kind_fa": c.kind.name_fa(),
+        "place_id": c.place_id,
+        "secretariat_agency_id": c.secretariat_agency_id,
+        "member_agency_ids": c.members,
+        "focus_limit": c.focus_limit,
+        "stall_days": c.stall_days,
+    })
+}
+
+pub(crate) fn resolution_json(r: &Resolution) -> Value {
+    json!({
+        "id": r.id,
+        "council_id": r.council_id,
+        "number": r.number.to_string(),
+        "number_fa": r.number.to_persian(),
+        "body": r.body,
+        "meeting_id": r.meeting_id,
+        "responsible_agency_id": r.responsible_agency_id,
+        "collaborating_agency_ids": r.collaborators,
+        "place_ids": r.places,
+        "deadline": r.deadline,
+        "deadline_jalali": f::jalali(r.deadline.as_deref()),
+        "priority": r.priority,
+        "in_focus": r.in_focus,
+        "topic": r.topic,
+        "expected_result": r.expected_result,
+        "state": r.state.code(),
+        "state_fa": r.state.name_fa(),
+        "state_reason": r.state_reason,
+        "merged_into": r.merged_into,
+        "decided_on": r.decided_on,
+        "assigned_on": r.assigned_on,
+        "verified_on": r.verified_on,
+        "last_activity_on": r.last_activity_on,
+    })
+}
+
+fn row_json(row: &ResolutionRow, today: time::Date) -> Value {
+    let mut v = resolution_json(&row.resolution);
+    let facts = row.facts();
+    v["council_code"] = json!(row.council_code);
+    v["overdue"] = json!(facts.is_overdue(today));
+    v["stalled"] = json!(facts.is_stalled(today));
+    v["latest_update"] = json!(row.latest);
+    v
+}
+
+pub(crate) fn summary_json(s: &Summary) -> Value {
+    json!({
+        "total": s.total,
+        "by_state": s.by_state.iter().map(|(st, n)| (st.code().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+        "overdue": s.overdue,
+        "stalled": s.stalled,
+        "verified_with_deadline": s.verified_with_deadline,
+        "verified_on_time": s.verified_on_time,
+        "on_time_rate": s.on_time_rate,
+        "median_days_to_verify": s.median_days_to_verify,
+    })
+}
+
+pub async fn list_councils(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let councils = state
+        .store
+        .list_councils(f::visible_to(&user).as_deref())
+        .await?;
+    Ok(Json(
+        json!({ "items": councils.iter().map(council_json).collect::<Vec<_>>() }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct CouncilIn {
+    code: String,
+    name_fa: String,
+    kind: String,
+    /// Place code or id.
+    place: String,
+    /// Agency code or id.
+    secretariat_agency: String,
+    #[serde(default)]
+    members: Vec<MemberIn>,
+    #[serde(default = "default_focus_limit")]
+    focus_limit: i64,
+    #[serde(default = "default_stall_days")]
+    stall_days: i64,
+}
+
+#[derive(Deserialize)]
+pub struct MemberIn {
+    agency: String,
+    #[serde(default)]
+    representative: Option<String>,
+}
+
+fn default_focus_limit() -> i64 {
+    10
+}
+
+fn default_stall_days() -> i64 {
+    30
+}
+
+pub async fn create_council(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<CouncilIn>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let kind = CouncilKind::from_code(&body.kind)
+        .ok_or_else(|| ApiError::validation("گونهٔ شورا نامعتبر است", json!([{"field": "kind"}])))?;
+    let secretariat = f::agency_id(&state, "secretariat_agency", &body.secretariat_agency).await?;
+    let secretariat_uuid = uuid::Uuid::parse_str(&secretariat).unwrap_or_default();
+    if !hamafza_core::resolution::can_run_council(&user.actor, secretariat_uuid)
+        || !user.actor.roles.iter().any(|r| {
+            matches!(
+                r,
+                hamafza_core::access::Role::SystemAdmin | hamafza_core::access::Role::AgencyAdmin
+            )
+        })
+    {
+        return Err(hamafza_core::access::DenyReason::Role.into());
+    }
+    let mut members = Vec::new();
+    for m in &body.members {
+        members.push((
+            f::agency_id(&state, "members", &m.agency).await?,
+            m.representative.clone(),
+        ));
+    }
+    let council = state
+        .store
+        .create_council(
+            &Who::of(&user.actor),
+            &NewCouncil {
+                code: body.code,
+                name_fa: body.name_fa,
+                kind,
+                place_id: f::place_id(&state, &body.place).await?,
+                secretariat_agency_id: secretariat,
+                focus_limit: body.focus_limit,
+                stall_days: body.stall_days,
+                members,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(council_json(&council))))
+}
+
+/// A council with its dashboard figures.
+pub async fn one_council(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(key): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let council = f::council_for(&state, &user, &key).await?;
+    let today = state.clock.today();
+    let filter = ListParams {
+        council: Some(council.id.clone()),
+        ..ListParams::default()
+    }
+    .filter(&state, &user)
+    .await?;
+    let rows = state.store.list_resolutions(&filter, today).await?;
+    let facts: Vec<_> = rows.iter().map(ResolutionRow::facts).collect();
+    let mut v = council_json(&council);
+    v["summary"] = summary_json(&Summary::of(&facts, today));
+    v["today"] = json!(f::iso(today));
+    Ok(Json(v))
+}
+
+pub async fn council_meetings(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(key): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let council = f::council_for(&state, &user, &key).await?;
+    let meetings = state.store.council_meetings(&council.id).await?;
+    Ok(Json(json!({ "items": meetings })))
+}
+
+pub async fn create_meeting(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<f::MeetingIn>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = f::create_meeting(&state, &user, &key, &body).await?;
+    let detail = state.store.meeting(&id).await?;
+    Ok((StatusCode::CREATED, Json(json!(detail))))
+}
+
+/// A meeting, if the user may see its council.
+async fn visible_meeting(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    id: &str,
+) -> Result<hamafza_store::MeetingDetail, Refusal> {
+    let detail = state.store.meeting(id).await?;
+    f::council_for(state, user, &detail.meeting.council_id).await?;
+    Ok(detail)
+}
+
+pub async fn one_meeting(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!(visible_meeting(&state, &user, &id).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct MinutesIn {
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    attendance: Vec<AttendanceIn>,
+}
+
+#[derive(Deserialize)]
+pub struct AttendanceIn {
+    agency: String,
+    presence: String,
+    #[serde(default)]
+    representative: Option<String>,
+}
+
+pub async fn record_minutes(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MinutesIn>,
+) -> Result<Json<Value>, ApiError> {
+    let detail = visible_meeting(&state, &user, &id).await?;
+    f::council_to_run(&state, &user, &detail.meeting.council_id).await?;
+    let mut attendance = Vec::new();
+    for a in &body.attendance {
+        attendance.push(Attendance {
+            agency_id: f::agency_id(&state, "attendance.agency", &a.agency).await?,
+            presence: Presence::from_code(&a.presence).ok_or_else(|| {
+                ApiError::validation(
+                    "حضور باید present، represented یا absent باشد",
+                    json!([{"field": "attendance.presence"}]),
+                )
+            })?,
+            representative: a.representative.clone(),
+        });
+    }
+    state
+        .store
+        .record_minutes(&Who::of(&user.actor), &id, &body.minutes, &attendance)
+        .await?;
+    Ok(Json(json!(state.store.meeting(&id).await?)))
+}
+
+pub async fn list_resolutions(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<Value>, ApiError> {
+    let filter = params.filter(&state, &user).await?;
+    let today = state.clock.today();
+    let rows = state.store.list_resolutions(&filter, today).await?;
+    let facts: Vec<_> = rows.iter().map(ResolutionRow::facts).collect();
+    Ok(Json(json!({
+        "today": f::iso(today),
+        "summary": summary_json(&Summary::of(&facts, today)),
+        "items": rows.iter().map(|r| row_json(r, today)).collect::<Vec<_>>(),
+    })))
+}
+
+pub async fn create_resolution(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<f::ResolutionIn>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let r = f::create_resolution(&state, &user, &body).await?;
+    Ok((StatusCode::CREATED, Json(resolution_json(&r))))
+}
+
+/// A resolution with its updates (and their evidence) and its history.
+pub async fn one_resolution(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let (r, council, party) = f::resolution_for(&state, &user, &id).await?;
+    let mut v = resolution_json(&r);
+    v["council_code"] = json!(council.code);
+    v["your_part"] = json!(format!("{party:?}").to_lowercase());
+    v["updates"] = json!(state.store.resolution_updates(&r.id).await?);
+    v["history"] = json!(
+        state
+            .store
+            .resolution_history(&r.id)
+            .await?
+            .iter()
+            .map(|h| json!({"at": h.at, "from": h.from_state, "to": h.to_state, "note": h.note}))
+            .collect::<Vec<_>>()
+    );
+    Ok(Json(v))
+}
+
+pub async fn move_resolution(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<f::MoveIn>,
+) -> Result<Json<Value>, ApiError> {
+    let r = f::move_resolution(&state, &user, &id, &body).await?;
+    Ok(Json(resolution_json(&r)))
+}
+
+/// A progress update as `multipart/form-data`: `percent`, `body`, and any number of
+/// evidence files.
+pub async fn post_update(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Multipart(form): Multipart,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (fields, files) = f::read_multipart(form).await?;
+    let update = f::UpdateIn::from_form(&fields, files)?;
+    let update_id = f::post_update(&state, &user, &id, update).await?;
+    let updates = state.store.resolution_updates(&id).await?;
+    let posted = updates.into_iter().find(|u| u.id == update_id);
+    Ok((StatusCode::CREATED, Json(json!(posted))))
+}
+
+pub async fn list_updates(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let (r, ..) = f::resolution_for(&state, &user, &id).await?;
+    Ok(Json(
+        json!({ "items": state.store.resolution_updates(&r.id).await? }),
+    ))
+}
+
+/// An evidence file, to those who may see its resolution.
+pub async fn evidence(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(evidence_response(&state, &user, &id).await?)
+}
+
+/// The file as a download, its name in the header (RFC 6266, UTF-8).
+pub(crate) async fn evidence_response(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    id: &str,
+) -> Result<Response, Refusal> {
+    let (meta, resolution_id, content) = state.store.evidence_file(id).await?;
+    f::resolution_for(state, user, &resolution_id).await?;
+    let disposition = format!(
+        "attachment; filename=\"evidence\"; filename*=UTF-8''{}",
+        f::url_encode(&meta.file_name)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (
+                header::HeaderName::from_static("x-content-sha256"),
+                meta.sha256,
+            ),
+        ],
+        content,
+    )
+        .into_response())
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let items = state.store.inbox(&user.user.id, 200).await?;
+    let unread = state.store.unread_count(&user.user.id).await?;
+    Ok(Json(json!({ "unread": unread, "items": items })))
+}
+
+pub async fn mark_inbox_read(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let marked = state.store.mark_inbox_read(&user.user.id).await?;
+    Ok(Json(json!({ "marked": marked })))
+}
+
+/// Per responsible agency, across every council the user can see.
+pub async fn scorecard(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let today = state.clock.today();
+    let cards = crate::followup::scorecard(&state, &user, today).await?;
+    Ok(Json(json!({
+        "today": f::iso(today),
+        "items": cards.iter().map(|(agency, s)| json!({
+            "agency_id": agency.id, "agency_code": agency.code, "name_fa": agency.name_fa,
+            "summary": summary_json(s),
+        })).collect::<Vec<_>>(),
+    })))
+}

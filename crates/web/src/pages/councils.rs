@@ -1,0 +1,445 @@
+//! Council pages: the list, each council's dashboard with its meetings and the forms its
+//! secretariat uses, and a meeting's agenda, minutes and attendance.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use hamafza_core::jalali::JalaliDate;
+use hamafza_core::scorecard::Summary;
+use hamafza_store::{Attendance, Council, Presence, ResolutionFilter, ResolutionRow, Who};
+use maud::{Markup, html};
+use uuid::Uuid;
+
+use super::layout::{self, Section, num};
+use super::resolutions::{agency_names, figures, table};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::PageError;
+use crate::followup::{self as f, Refusal};
+use crate::forms::FormPairs;
+
+pub async fn list_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Markup, PageError> {
+    let today = state.clock.today();
+    let councils = state
+        .store
+        .list_councils(f::visible_to(&user).as_deref())
+        .await?;
+    let mut lines = Vec::new();
+    for c in &councils {
+        let rows = council_rows(&state, &user, c, today).await?;
+        let facts: Vec<_> = rows.iter().map(ResolutionRow::facts).collect();
+        lines.push((c, Summary::of(&facts, today)));
+    }
+    let body = html! {
+        h1 { "شوراها و قرارگاه‌ها" }
+        p { a href="/scorecard" { "کارنامهٔ دستگاه‌ها" } " · " a href="/resolutions" { "همهٔ مصوبات" } }
+        @if councils.is_empty() { p.hint { "دستگاه شما عضو شورایی نیست." } }
+        div.table-wrap { table {
+            thead { tr { th { "شورا" } th { "گونه" } th { "مصوبات" } th { "اعلام انجام" } th { "تأییدشده" } th { "معوق" } th { "راکد" } } }
+            tbody {
+                @for (c, s) in &lines {
+                    tr {
+                        td { a href={ "/councils/" (c.code) } { (c.name_fa) } }
+                        td { (c.kind.name_fa()) }
+                        td { (num(s.total as i64)) }
+                        td { (num(s.count(hamafza_core::resolution::State::ReportedDone) as i64)) }
+                        td { (num(s.count(hamafza_core::resolution::State::Verified) as i64)) }
+                        td { (num(s.overdue as i64)) }
+                        td { (num(s.stalled as i64)) }
+                    }
+                }
+            }
+        } }
+    };
+    Ok(layout::page("شوراها", &user, Section::Councils, body))
+}
+
+/// The council's resolutions this user may see.
+async fn council_rows(
+    state: &AppState,
+    user: &CurrentUser,
+    c: &Council,
+    today: time::Date,
+) -> Result<Vec<ResolutionRow>, PageError> {
+    let filter = ResolutionFilter {
+        council_id: Some(c.id.clone()),
+        visible_to_agency: f::visible_to(user),
+        ..ResolutionFilter::default()
+    };
+    Ok(state.store.list_resolutions(&filter, today).await?)
+}
+
+pub async fn council_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(key): Path<String>,
+) -> Result<Markup, PageError> {
+    render_council(&state, &user, &key, None).await
+}
+
+async fn render_council(
+    state: &AppState,
+    user: &CurrentUser,
+    key: &str,
+    error: Option<&str>,
+) -> Result<Markup, PageError> {
+    let council = f::council_for(state, user, key).await?;
+    let today = state.clock.today();
+    let rows = council_rows(state, user, &council, today).await?;
+    let facts: Vec<_> = rows.iter().map(ResolutionRow::facts).collect();
+    let summary = Summary::of(&facts, today);
+    let names = agency_names(state).await?;
+    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    let meetings = state.store.council_meetings(&council.id).await?;
+    let members = state.store.council_members(&council.id).await?;
+    let place = state
+        .store
+        .get_place(&hamafza_core::access::Scope::All, &council.place_id)
+        .await?;
+    let can_run = hamafza_core::resolution::can_run_council(
+        &user.actor,
+        Uuid::parse_str(&council.secretariat_agency_id).unwrap_or_default(),
+    );
+    let overdue: Vec<ResolutionRow> = rows
+        .iter()
+        .filter(|r| r.facts().is_overdue(today))
+        .cloned()
+        .collect();
+    let stalled: Vec<ResolutionRow> = rows
+        .iter()
+        .filter(|r| r.facts().is_stalled(today))
+        .cloned()
+        .collect();
+    let current_period = hamafza_core::jalali::Period::Quarter(
+        JalaliDate::from_gregorian(today).year,
+        (JalaliDate::from_gregorian(today).month - 1) / 3 + 1,
+    );
+    let body = html! {
+        h1 { (council.name_fa) }
+        @if let Some(e) = error { p.flash.error role="alert" { (e) } }
+        dl.facts {
+            dt { "گونه" } dd { (council.kind.name_fa()) }
+            dt { "حوزه" } dd { a href={ "/places/" (place.id) } { (place.name_fa) } }
+            dt { "دبیرخانه" } dd { (name(&council.secretariat_agency_id)) }
+            dt { "اعضا" } dd {
+                @for (i, (a, rep)) in members.iter().enumerate() {
+                    @if i > 0 { "، " }
+                    (name(a)) @if let Some(r) = rep { " (" (r) ")" }
+                }
+            }
+            dt { "سقف مصوبات در کانون" } dd { (num(council.focus_limit)) }
+            dt { "راکد پس از" } dd { (num(council.stall_days)) " روز بی‌گزارش" }
+        }
+        p {
+            a href={ "/resolutions?council=" (council.code) } { "همهٔ مصوبات این شورا" } " · "
+            a href={ "/resolutions.xlsx?council=" (council.code) } download { "خروجی اکسل" }
+        }
+        form.inline method="get" action={ "/councils/" (council.code) "/report.pdf" } {
+            label { "گزارش دوره‌ای (PDF)" input type="text" name="period" value=(current_period.code()) size="8" aria-label="دوره"; }
+            button.primary type="submit" { "دریافت گزارش" }
+        }
+        h2 { "نمای کلی" }
+        (figures(&summary))
+        div.dash {
+            section { h2 { "معوق" } (table(&overdue, &names, today)) }
+            section { h2 { "راکد" } (table(&stalled, &names, today)) }
+        }
+        h2 { "جلسه‌ها" }
+        @if meetings.is_empty() { p.hint { "هنوز جلسه‌ای ثبت نشده است." } }
+        ul {
+            @for m in &meetings {
+                li { a href={ "/meetings/" (m.id) } { "جلسهٔ " (num(m.number)) } " — " (f::jalali(Some(&m.held_on))) " — " (m.venue) }
+            }
+        }
+        @if can_run {
+            div.dash {
+                form.stack method="post" action={ "/councils/" (council.code) "/meetings" } {
+                    h3 { "ثبت جلسهٔ تازه" }
+                    input type="hidden" name="csrf" value=(user.csrf());
+                    label { "تاریخ جلسه" input type="text" name="held_on" required placeholder="۱۴۰۴/۰۸/۲۹" value=(JalaliDate::from_gregorian(today).format_numeric()); }
+                    label { "محل" input type="text" name="venue"; }
+                    label { "دستور جلسه (هر بند در یک سطر)" textarea name="agenda" rows="3" {} }
+                    p.hint { "مصوبه‌های معوق، راکد و در انتظار تأیید خودکار به دستور جلسه افزوده می‌شوند." }
+                    button.primary type="submit" { "ثبت جلسه" }
+                }
+                (resolution_form(state, user, &council, None).await?)
+            }
+        }
+    };
+    Ok(layout::page(
+        &council.name_fa,
+        user,
+        Section::Councils,
+        body,
+    ))
+}
+
+/// The form the secretariat records a resolution with (on the council and meeting pages).
+async fn resolution_form(
+    state: &AppState,
+    user: &CurrentUser,
+    council: &Council,
+    meeting_id: Option<&str>,
+) -> Result<Markup, PageError> {
+    let agencies = state.store.list_agencies().await?;
+    // The places a council's resolutions are usually about: its area and what lies in it.
+    let scope = hamafza_core::access::Scope::All;
+    let mut places = vec![state.store.get_place(&scope, &council.place_id).await?];
+    let children = state
+        .store
+        .list_places(
+            &scope,
+            &hamafza_store::PlaceFilter {
+                parent_id: Some(council.place_id.clone()),
+                limit: 500,
+                ..Default::default()
+            },
+        )
+        .await?
+        .0;
+    places.extend(children);
+    Ok(html! {
+        form.stack method="post" action="/resolutions/new" {
+            h3 { "ثبت مصوبهٔ تازه" }
+            input type="hidden" name="csrf" value=(user.csrf());
+            input type="hidden" name="council" value=(council.code);
+            @if let Some(m) = meeting_id { input type="hidden" name="meeting_id" value=(m); }
+            label { "متن مصوبه" textarea name="body" rows="3" required {} }
+            label { "دستگاه مسئول" select name="responsible_agency" required {
+                @for a in &agencies { option value=(a.code) { (a.name_fa) } }
+            } }
+            label { "دستگاه‌های همکار" select name="collaborators" multiple size="4" {
+                @for a in &agencies { option value=(a.code) { (a.name_fa) } }
+            } }
+            label { "مکان‌ها" select name="places" multiple size="4" {
+                @for p in &places { option value=(p.code) { (p.name_fa) } }
+            } }
+            label { "مهلت" input type="text" name="deadline" placeholder="۱۴۰۴/۱۰/۳۰"; }
+            label { "موضوع" input type="text" name="topic"; }
+            label { "نتیجهٔ مورد انتظار" input type="text" name="expected_result"; }
+            label { "اولویت" select name="priority" {
+                option value="1" { "بالا" } option value="2" selected { "میانه" } option value="3" { "پایین" }
+            } }
+            label.check { input type="checkbox" name="in_focus" value="true"; "در کانون توجه (حداکثر " (num(council.focus_limit)) " مصوبه)" }
+            button.primary type="submit" { "ثبت پیش‌نویس" }
+        }
+    })
+}
+
+/// A refused form: the council page again, with the reason, as a 400.
+async fn council_refused(state: &AppState, user: &CurrentUser, key: &str, r: Refusal) -> Response {
+    match r.form_message() {
+        Some(message) => match render_council(state, user, key, Some(&message)).await {
+            Ok(page) => (axum::http::StatusCode::BAD_REQUEST, page).into_response(),
+            Err(e) => e.into_response(),
+        },
+        None => PageError::from(r).into_response(),
+    }
+}
+
+pub async fn meeting_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(key): Path<String>,
+    form: FormPairs,
+) -> Response {
+    if let Err(e) = user.check_csrf(form.get("csrf")) {
+        return e.into_response();
+    }
+    let input = f::MeetingIn {
+        held_on: form.get("held_on").unwrap_or_default().to_string(),
+        venue: form.get("venue").unwrap_or_default().to_string(),
+        agenda: form
+            .get("agenda")
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    };
+    match f::create_meeting(&state, &user, &key, &input).await {
+        Ok(id) => Redirect::to(&format!("/meetings/{id}")).into_response(),
+        Err(e) => council_refused(&state, &user, &key, e).await,
+    }
+}
+
+pub async fn resolution_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    form: FormPairs,
+) -> Response {
+    if let Err(e) = user.check_csrf(form.get("csrf")) {
+        return e.into_response();
+    }
+    let text = |k: &str| {
+        form.get(k)
+            .map(str::to_string)
+            .filter(|s| !s.trim().is_empty())
+    };
+    let council = form.get("council").unwrap_or_default().to_string();
+    let input = f::ResolutionIn {
+        council: council.clone(),
+        body: form.get("body").unwrap_or_default().to_string(),
+        responsible_agency: form
+            .get("responsible_agency")
+            .unwrap_or_default()
+            .to_string(),
+        collaborators: form
+            .all("collaborators")
+            .into_iter()
+            .map(|agency| f::CollaboratorIn {
+                agency,
+                action: None,
+                deadline: None,
+            })
+            .collect(),
+        places: form.all("places"),
+        deadline: text("deadline"),
+        priority: form.get("priority").and_then(|p| p.parse().ok()),
+        in_focus: Some(form.get("in_focus") == Some("true")),
+        topic: text("topic"),
+        expected_result: text("expected_result"),
+        meeting_id: text("meeting_id"),
+        decided_on: None,
+    };
+    match f::create_resolution(&state, &user, &input).await {
+        Ok(r) => Redirect::to(&format!("/resolutions/{}", r.id)).into_response(),
+        Err(e) => council_refused(&state, &user, &council, e).await,
+    }
+}
+
+pub async fn meeting_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    render_meeting(&state, &user, &id, None).await
+}
+
+async fn render_meeting(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    error: Option<&str>,
+) -> Result<Markup, PageError> {
+    let detail = state.store.meeting(id).await?;
+    let council = f::council_for(state, user, &detail.meeting.council_id).await?;
+    let today = state.clock.today();
+    let names = agency_names(state).await?;
+    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    let members = state.store.council_members(&council.id).await?;
+    let can_run = hamafza_core::resolution::can_run_council(
+        &user.actor,
+        Uuid::parse_str(&council.secretariat_agency_id).unwrap_or_default(),
+    );
+    let decided: Vec<ResolutionRow> = council_rows(state, user, &council, today)
+        .await?
+        .into_iter()
+        .filter(|r| r.resolution.meeting_id.as_deref() == Some(id))
+        .collect();
+    let presence_of = |agency: &str| detail.attendance.iter().find(|a| a.agency_id == agency);
+    let m = &detail.meeting;
+    let body = html! {
+        p { a href={ "/councils/" (council.code) } { (council.name_fa) } }
+        h1 { "جلسهٔ " (num(m.number)) " — " (f::jalali(Some(&m.held_on))) }
+        @if let Some(e) = error { p.flash.error role="alert" { (e) } }
+        p { "محل: " (m.venue) }
+        h2 { "دستور جلسه" }
+        ol.agenda {
+            @for item in &detail.agenda {
+                li {
+                    @if let Some(r) = &item.resolution_id { a href={ "/resolutions/" (r) } { (item.title) } } @else { (item.title) }
+                    @if item.automatic { span.badge { "خودکار" } }
+                }
+            }
+        }
+        h2 { "مصوبات این جلسه" }
+        (table(&decided, &names, today))
+        h2 { "صورت‌جلسه و حضور" }
+        @if can_run {
+            form.stack method="post" action={ "/meetings/" (m.id) "/minutes" } {
+                input type="hidden" name="csrf" value=(user.csrf());
+                @for (agency, rep) in &members {
+                    @let current = presence_of(agency);
+                    fieldset {
+                        legend { (name(agency)) }
+                        @for p in Presence::ALL {
+                            label.check {
+                                input type="radio" name={ "presence:" (agency) } value=(p.code())
+                                    checked[current.map(|c| c.presence) == Some(p)];
+                                (p.name_fa())
+                            }
+                        }
+                        label { "نماینده" input type="text" name={ "representative:" (agency) }
+                            value=(current.and_then(|c| c.representative.clone()).or(rep.clone()).unwrap_or_default()); }
+                    }
+                }
+                label { "صورت‌جلسه" textarea name="minutes" rows="6" { (m.minutes) } }
+                button.primary type="submit" { "ذخیرهٔ صورت‌جلسه" }
+            }
+            (resolution_form(state, user, &council, Some(&m.id)).await?)
+        } @else {
+            ul { @for a in &detail.attendance { li { (name(&a.agency_id)) ": " (a.presence.name_fa()) @if let Some(r) = &a.representative { " (" (r) ")" } } } }
+            p { (m.minutes) }
+        }
+    };
+    Ok(layout::page(
+        &format!("جلسهٔ {}", num(m.number)),
+        user,
+        Section::Councils,
+        body,
+    ))
+}
+
+pub async fn minutes_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Response {
+    if let Err(e) = user.check_csrf(form.get("csrf")) {
+        return e.into_response();
+    }
+    let result: Result<(), Refusal> = async {
+        let detail = state.store.meeting(&id).await?;
+        f::council_to_run(&state, &user, &detail.meeting.council_id).await?;
+        let attendance: Vec<Attendance> = form
+            .0
+            .iter()
+            .filter_map(|(k, v)| {
+                let agency = k.strip_prefix("presence:")?;
+                Some(Attendance {
+                    agency_id: agency.to_string(),
+                    presence: Presence::from_code(v)?,
+                    representative: form
+                        .get(&format!("representative:{agency}"))
+                        .map(str::trim)
+                        .filter(|r| !r.is_empty())
+                        .map(str::to_string),
+                })
+            })
+            .collect();
+        state
+            .store
+            .record_minutes(
+                &Who::of(&user.actor),
+                &id,
+                form.get("minutes").unwrap_or_default(),
+                &attendance,
+            )
+            .await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/meetings/{id}")).into_response(),
+        Err(r) => match r.form_message() {
+            Some(message) => match render_meeting(&state, &user, &id, Some(&message)).await {
+                Ok(page) => (axum::http::StatusCode::BAD_REQUEST, page).into_response(),
+                Err(e) => e.into_response(),
+            },
+            None => PageError::from(r).into_response(),
+        },
+    }
+}

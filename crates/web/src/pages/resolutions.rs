@@ -1,0 +1,531 @@
+//! Resolution pages: the filtered list, one resolution with its moves, updates, evidence
+//! and history, the inbox, and the per-agency scorecard.
+
+use std::collections::HashMap;
+
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use hamafza_core::resolution::{Party, State as RState};
+use hamafza_core::scorecard::Summary;
+use hamafza_store::{ResolutionFilter, ResolutionRow};
+use maud::{Markup, html};
+
+use super::chart::{self, Bar};
+use super::layout::{self, Section, instant, num};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::PageError;
+use crate::followup::{self as f, ListParams, MoveIn, Refusal};
+use crate::forms::{FormPairs, PageQuery};
+
+/// Agency names by id, for tables.
+pub(super) async fn agency_names(state: &AppState) -> Result<HashMap<String, String>, PageError> {
+    Ok(state
+        .store
+        .list_agencies()
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.name_fa))
+        .collect())
+}
+
+pub(super) fn state_badge(s: RState) -> Markup {
+    html! { span class={ "state s-" (s.code()) } { (s.name_fa()) } }
+}
+
+pub(super) fn flags(row: &ResolutionRow, today: time::Date) -> Markup {
+    let facts = row.facts();
+    html! {
+        @if facts.is_overdue(today) { span.flag.overdue { "معوق" } }
+        @if facts.is_stalled(today) { span.flag.stalled { "راکد" } }
+    }
+}
+
+/// The table every resolution list uses.
+pub(super) fn table(
+    rows: &[ResolutionRow],
+    names: &HashMap<String, String>,
+    today: time::Date,
+) -> Markup {
+    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    html! {
+        @if rows.is_empty() {
+            p.hint { "مصوبه‌ای نیست." }
+        } @else {
+            div.table-wrap {
+                table.resolutions {
+                    thead { tr {
+                        th { "شماره" } th { "شورا" } th { "متن" } th { "دستگاه مسئول" }
+                        th { "مهلت" } th { "وضعیت" } th { "آخرین گزارش" }
+                    } }
+                    tbody {
+                        @for row in rows {
+                            @let r = &row.resolution;
+                            tr data-number=(r.number.to_string()) {
+                                td { a href={ "/resolutions/" (r.id) } { (r.number.to_persian()) } }
+                                td { (row.council_name) }
+                                td { (truncate(&r.body, 120)) }
+                                td { (name(&r.responsible_agency_id)) }
+                                td { (f::jalali(r.deadline.as_deref())) }
+                                td { (state_badge(r.state)) (flags(row, today)) }
+                                td {
+                                    @if let Some(u) = &row.latest {
+                                        (f::jalali(Some(&u.on_date))) " — " (num(u.percent)) "٪"
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn truncate(s: &str, chars: usize) -> String {
+    if s.chars().count() <= chars {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(chars).collect::<String>())
+    }
+}
+
+/// Headline cards and the state chart for a set of resolutions.
+pub(super) fn figures(s: &Summary) -> Markup {
+    let pct = |x: Option<f64>| {
+        x.map(|r| format!("{}٪", hamafza_core::numbers::format_decimal(r * 100.0, 0)))
+            .unwrap_or_else(|| "—".into())
+    };
+    let bars: Vec<Bar<'_>> = s
+        .by_state
+        .iter()
+        .map(|(st, n)| Bar {
+            label: st.name_fa(),
+            value: *n,
+            class: state_class(*st),
+        })
+        .collect();
+    html! {
+        div.cards.figures {
+            div.card data-figure="total" { div.n { (num(s.total as i64)) } div { "همهٔ مصوبات" } }
+            div.card data-figure="reported_done" { div.n { (num(s.count(RState::ReportedDone) as i64)) } div { "اعلام انجام، در انتظار تأیید" } }
+            div.card data-figure="verified" { div.n { (num(s.count(RState::Verified) as i64)) } div { "انجام‌شده و تأییدشده" } }
+            div.card data-figure="overdue" { div.n { (num(s.overdue as i64)) } div { "معوق (گذشته از مهلت)" } }
+            div.card data-figure="stalled" { div.n { (num(s.stalled as i64)) } div { "راکد (بی‌گزارش)" } }
+            div.card data-figure="on_time" { div.n { (pct(s.on_time_rate)) } div { "تأیید به‌موقع" } }
+            div.card data-figure="median_days" {
+                div.n { (s.median_days_to_verify.map(|d| hamafza_core::numbers::format_decimal(d, 1)).unwrap_or_else(|| "—".into())) }
+                div { "میانهٔ روز از ابلاغ تا تأیید" }
+            }
+        }
+        (chart::bars("شمار مصوبات به تفکیک وضعیت", &bars))
+    }
+}
+
+fn state_class(s: RState) -> &'static str {
+    match s {
+        RState::Draft => "s-draft",
+        RState::Assigned => "s-assigned",
+        RState::InProgress => "s-in_progress",
+        RState::ReportedDone => "s-reported_done",
+        RState::Verified => "s-verified",
+        RState::Cancelled => "s-cancelled",
+        RState::Merged => "s-merged",
+        RState::ClosedWithoutResult => "s-closed_without_result",
+    }
+}
+
+pub async fn list_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageQuery(params): PageQuery<ListParams>,
+) -> Result<Markup, PageError> {
+    let today = state.clock.today();
+    let filter = params.filter(&state, &user).await?;
+    let rows = state.store.list_resolutions(&filter, today).await?;
+    let facts: Vec<_> = rows.iter().map(ResolutionRow::facts).collect();
+    let names = agency_names(&state).await?;
+    let councils = state
+        .store
+        .list_councils(f::visible_to(&user).as_deref())
+        .await?;
+    let agencies = state.store.list_agencies().await?;
+    let given = |v: &Option<String>| v.clone().unwrap_or_default();
+    let query = params.query_string();
+    let body = html! {
+        h1 { "مصوبات" }
+        form.inline method="get" action="/resolutions" {
+            label { "شورا" select name="council" {
+                option value="" { "همه" }
+                @for c in &councils { option value=(c.code) selected[given(&params.council) == c.code] { (c.name_fa) } }
+            } }
+            label { "دستگاه" select name="agency" {
+                option value="" { "همه" }
+                @for a in &agencies { option value=(a.code) selected[given(&params.agency) == a.code] { (a.name_fa) } }
+            } }
+            label { "وضعیت" select name="state" {
+                option value="" { "همه" }
+                @for s in RState::ALL { option value=(s.code()) selected[given(&params.state) == s.code()] { (s.name_fa()) } }
+            } }
+            label { "دوره" input type="text" name="period" value=(given(&params.period)) placeholder="1404Q2" size="8"; }
+            label.check { input type="checkbox" name="overdue" value="true" checked[params.overdue.is_some()]; "فقط معوق" }
+            label.check { input type="checkbox" name="stalled" value="true" checked[params.stalled.is_some()]; "فقط راکد" }
+            button.primary type="submit" { "نمایش" }
+        }
+        p { a href={ "/resolutions.xlsx?" (query) } download { "دریافت همین فهرست (اکسل)" } }
+        (figures(&Summary::of(&facts, today)))
+        h2 { "فهرست (" (num(rows.len() as i64)) ")" }
+        (table(&rows, &names, today))
+    };
+    Ok(layout::page("مصوبات", &user, Section::Resolutions, body))
+}
+
+pub async fn resolution_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Markup, PageError> {
+    render_resolution(&state, &user, &id, None).await
+}
+
+async fn render_resolution(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    error: Option<&str>,
+) -> Result<Markup, PageError> {
+    let (r, council, party) = f::resolution_for(state, user, id).await?;
+    let names = agency_names(state).await?;
+    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    let updates = state.store.resolution_updates(&r.id).await?;
+    let history = state.store.resolution_history(&r.id).await?;
+    let today = state.clock.today();
+    let row = ResolutionRow {
+        resolution: r.clone(),
+        council_code: council.code.clone(),
+        council_name: council.name_fa.clone(),
+        stall_days: council.stall_days,
+        latest: None,
+    };
+    let moves = f::moves_for(user, &r, party);
+    let agency = user.actor.agency_id.to_string();
+    let can_report = (r.responsible_agency_id == agency || r.collaborators.contains(&agency))
+        && hamafza_core::resolution::can_act(&user.actor, Party::Responsible)
+        && matches!(r.state, RState::Assigned | RState::InProgress);
+    let places = {
+        let mut out = Vec::new();
+        for p in &r.places {
+            if let Ok(place) = state
+                .store
+                .get_place(&hamafza_core::access::Scope::All, p)
+                .await
+            {
+                out.push(place);
+            }
+        }
+        out
+    };
+    let body = html! {
+        p { a href={ "/councils/" (council.code) } { (council.name_fa) } }
+        h1 { "مصوبهٔ " (r.number.to_persian()) " " (state_badge(r.state)) (flags(&row, today)) }
+        @if let Some(e) = error { p.flash.error role="alert" { (e) } }
+        p.body { (r.body) }
+        dl.facts {
+            dt { "دستگاه مسئول" } dd { (name(&r.responsible_agency_id)) }
+            @if !r.collaborators.is_empty() {
+                dt { "دستگاه‌های همکار" } dd { (r.collaborators.iter().map(|c| name(c)).collect::<Vec<_>>().join("، ")) }
+            }
+            dt { "تاریخ تصویب" } dd { (f::jalali(r.decided_on.as_deref())) }
+            dt { "مهلت" } dd { (f::jalali(r.deadline.as_deref())) }
+            dt { "اولویت" } dd { (num(r.priority)) @if r.in_focus { span.badge { "در کانون توجه" } } }
+            @if !r.topic.is_empty() { dt { "موضوع" } dd { (r.topic) } }
+            @if let Some(e) = &r.expected_result { dt { "نتیجهٔ مورد انتظار" } dd { (e) } }
+            @if !places.is_empty() {
+                dt { "مکان‌ها" } dd { @for (i, p) in places.iter().enumerate() { @if i > 0 { "، " } a href={ "/places/" (p.id) } { (p.name_fa) } } }
+            }
+            @if let Some(reason) = &r.state_reason { dt { "دلیل آخرین تغییر" } dd { (reason) } }
+            dt { "آخرین فعالیت" } dd { (f::jalali(Some(&r.last_activity_on))) }
+        }
+        @if !moves.is_empty() {
+            h2 { "اقدام" }
+            div.actions {
+                @for (action, label, needs_reason) in &moves {
+                    form method="post" action={ "/resolutions/" (r.id) "/move" } {
+                        input type="hidden" name="csrf" value=(user.csrf());
+                        input type="hidden" name="action" value=(action);
+                        @if *needs_reason { input type="text" name="reason" placeholder="دلیل" required aria-label={ "دلیل " (label) }; }
+                        @if *action == "merge" { input type="text" name="into" placeholder="شمارهٔ مقصد، مثلاً ۱۴۰۴/۳" aria-label="شمارهٔ مصوبهٔ مقصد"; }
+                        button.primary type="submit" data-action=(action) { (label) }
+                    }
+                }
+            }
+        }
+        @if can_report {
+            h2 { "گزارش پیشرفت" }
+            form.stack method="post" action={ "/resolutions/" (r.id) "/updates" } enctype="multipart/form-data" {
+                input type="hidden" name="csrf" value=(user.csrf());
+                label { "درصد پیشرفت" input type="text" name="percent" inputmode="numeric" required; }
+                label { "شرح" textarea name="body" rows="3" required {} }
+                label { "پیوست شاهد (عکس، صورت‌جلسه، نامه)" input type="file" name="evidence" multiple; }
+                button.primary type="submit" { "ثبت گزارش" }
+            }
+        }
+        h2 { "گزارش‌های پیشرفت" }
+        @if updates.is_empty() { p.hint { "هنوز گزارشی نرسیده است." } }
+        @for u in updates.iter().rev() {
+            article.card.update {
+                strong { (f::jalali(Some(&u.on_date))) " — " (name(&u.agency_id)) " — " (num(u.percent)) "٪" }
+                p { (u.body) }
+                @for e in &u.evidence {
+                    p.evidence {
+                        a href={ "/evidence/" (e.id) } { (e.file_name) }
+                        " (" (num(e.size)) " بایت) "
+                        span.hint { "SHA-256: " code { (e.sha256) } }
+                    }
+                }
+            }
+        }
+        h2 { "تاریخچه" }
+        ol.history {
+            @for h in &history {
+                li {
+                    (instant(&h.at)) ": "
+                    (h.from_state.as_deref().and_then(RState::from_code).map(RState::name_fa).unwrap_or("—"))
+                    " ← " (RState::from_code(&h.to_state).map(RState::name_fa).unwrap_or(&h.to_state))
+                    @if let Some(n) = &h.note { " (" (n) ")" }
+                }
+            }
+        }
+    };
+    Ok(layout::page(
+        &format!("مصوبهٔ {}", r.number.to_persian()),
+        user,
+        Section::Resolutions,
+        body,
+    ))
+}
+
+/// The form's answer to a refused request: the same page with the reason, as a 400.
+async fn refused(state: &AppState, user: &CurrentUser, id: &str, r: Refusal) -> Response {
+    match r.form_message() {
+        Some(message) => match render_resolution(state, user, id, Some(&message)).await {
+            Ok(page) => (axum::http::StatusCode::BAD_REQUEST, page).into_response(),
+            Err(e) => e.into_response(),
+        },
+        None => PageError::from(r).into_response(),
+    }
+}
+
+pub async fn move_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Response {
+    if let Err(e) = user.check_csrf(form.get("csrf")) {
+        return e.into_response();
+    }
+    let m = MoveIn {
+        action: form.get("action").unwrap_or_default().to_string(),
+        reason: form.get("reason").map(str::to_string),
+        into: form.get("into").map(str::to_string),
+    };
+    match f::move_resolution(&state, &user, &id, &m).await {
+        Ok(r) => Redirect::to(&format!("/resolutions/{}", r.id)).into_response(),
+        Err(e) => refused(&state, &user, &id, e).await,
+    }
+}
+
+pub async fn update_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    form: Result<axum::extract::Multipart, MultipartRejection>,
+) -> Response {
+    let Ok(form) = form else {
+        return PageError::BadRequest(
+            "فرم باید با پیوست (multipart/form-data) فرستاده شود.".into(),
+        )
+        .into_response();
+    };
+    let (fields, files) = match f::read_multipart(form).await {
+        Ok(x) => x,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    if let Err(e) = user.check_csrf(fields.get("csrf").map(String::as_str)) {
+        return e.into_response();
+    }
+    let result = match f::UpdateIn::from_form(&fields, files) {
+        Ok(update) => f::post_update(&state, &user, &id, update).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/resolutions/{id}")).into_response(),
+        Err(e) => refused(&state, &user, &id, e).await,
+    }
+}
+
+pub async fn evidence_download(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Response {
+    match crate::api::evidence_response(&state, &user, &id).await {
+        Ok(r) => r,
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+/// What needs this user: notices, and the resolutions waiting on their agency.
+pub async fn inbox_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Markup, PageError> {
+    let today = state.clock.today();
+    let notices = state.store.inbox(&user.user.id, 100).await?;
+    let agency = user.actor.agency_id.to_string();
+    let names = agency_names(&state).await?;
+    // To verify: reported done in councils this agency runs as secretariat.
+    let councils = state.store.list_councils(Some(&agency)).await?;
+    let mut to_verify = Vec::new();
+    let mut to_assign = Vec::new();
+    let secretary = councils.iter().any(|c| {
+        c.secretariat_agency_id == agency
+            && hamafza_core::resolution::can_act(&user.actor, Party::Secretariat)
+    });
+    if secretary {
+        for c in councils
+            .iter()
+            .filter(|c| c.secretariat_agency_id == agency)
+        {
+            let of = |s| ResolutionFilter {
+                council_id: Some(c.id.clone()),
+                state: Some(s),
+                ..ResolutionFilter::default()
+            };
+            to_verify.extend(
+                state
+                    .store
+                    .list_resolutions(&of(RState::ReportedDone), today)
+                    .await?,
+            );
+            to_assign.extend(
+                state
+                    .store
+                    .list_resolutions(&of(RState::Draft), today)
+                    .await?,
+            );
+        }
+    }
+    // To report on: open resolutions this agency leads or helps with, late ones first.
+    let mut to_report: Vec<ResolutionRow> =
+        if hamafza_core::resolution::can_act(&user.actor, Party::Responsible) {
+            state
+                .store
+                .list_resolutions(
+                    &ResolutionFilter {
+                        agency_id: Some(agency.clone()),
+                        ..ResolutionFilter::default()
+                    },
+                    today,
+                )
+                .await?
+                .into_iter()
+                .filter(|r| matches!(r.resolution.state, RState::Assigned | RState::InProgress))
+                .collect()
+        } else {
+            Vec::new()
+        };
+    to_report.sort_by_key(|r| {
+        let f = r.facts();
+        (
+            !f.is_overdue(today),
+            !f.is_stalled(today),
+            r.resolution.deadline.clone(),
+        )
+    });
+    let unread = notices.iter().filter(|n| !n.read).count();
+    let body = html! {
+        h1 { "کارتابل" }
+        @if !to_verify.is_empty() { h2 { "در انتظار تأیید شما" } (table(&to_verify, &names, today)) }
+        @if !to_assign.is_empty() { h2 { "پیش‌نویس‌های آمادهٔ ابلاغ" } (table(&to_assign, &names, today)) }
+        @if !to_report.is_empty() { h2 { "مصوباتی که دستگاه شما باید گزارش دهد" } (table(&to_report, &names, today)) }
+        @if to_verify.is_empty() && to_assign.is_empty() && to_report.is_empty() {
+            p.hint { "کاری در انتظار شما نیست." }
+        }
+        h2 { "اعلان‌ها (" (num(unread as i64)) " خوانده‌نشده)" }
+        @if unread > 0 {
+            form method="post" action="/inbox/read" {
+                input type="hidden" name="csrf" value=(user.csrf());
+                button type="submit" { "همه خوانده شد" }
+            }
+        }
+        ul.notices {
+            @for n in &notices {
+                li.unread[!n.read] {
+                    (instant(&n.created_at)) ": "
+                    @if let Some(r) = &n.resolution_id { a href={ "/resolutions/" (r) } { (n.body) } } @else { (n.body) }
+                }
+            }
+        }
+    };
+    Ok(layout::page("کارتابل", &user, Section::Inbox, body))
+}
+
+pub async fn inbox_read(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    form: FormPairs,
+) -> Response {
+    if let Err(e) = user.check_csrf(form.get("csrf")) {
+        return e.into_response();
+    }
+    match state.store.mark_inbox_read(&user.user.id).await {
+        Ok(_) => Redirect::to("/inbox").into_response(),
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+pub async fn scorecard_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Markup, PageError> {
+    let today = state.clock.today();
+    let cards = f::scorecard(&state, &user, today).await?;
+    let pct = |x: Option<f64>| {
+        x.map(|r| format!("{}٪", hamafza_core::numbers::format_decimal(r * 100.0, 0)))
+            .unwrap_or_else(|| "—".into())
+    };
+    let body = html! {
+        h1 { "کارنامهٔ دستگاه‌ها" }
+        p.hint { "برای هر دستگاه مسئول، در همهٔ شوراهایی که می‌بینید. «اعلام انجام» و «تأییدشده» جدا شمرده می‌شوند." }
+        div.table-wrap { table {
+            thead { tr {
+                th { "دستگاه" } th { "همه" } th { "باز" } th { "اعلام انجام" } th { "تأییدشده" }
+                th { "معوق" } th { "راکد" } th { "تأیید به‌موقع" } th { "میانهٔ روز تا تأیید" }
+            } }
+            tbody {
+                @for (a, s) in &cards {
+                    tr {
+                        td { a href={ "/resolutions?agency=" (a.code) } { (a.name_fa) } }
+                        td { (num(s.total as i64)) }
+                        td { (num((s.count(RState::Assigned) + s.count(RState::InProgress)) as i64)) }
+                        td { (num(s.count(RState::ReportedDone) as i64)) }
+                        td { (num(s.count(RState::Verified) as i64)) }
+                        td { (num(s.overdue as i64)) }
+                        td { (num(s.stalled as i64)) }
+                        td { (pct(s.on_time_rate)) }
+                        td { (s.median_days_to_verify.map(|d| hamafza_core::numbers::format_decimal(d, 1)).unwrap_or_else(|| "—".into())) }
+                    }
+                }
+            }
+        } }
+    };
+    Ok(layout::page(
+        "کارنامهٔ دستگاه‌ها",
+        &user,
+        Section::Resolutions,
+        body,
+    ))
+}
