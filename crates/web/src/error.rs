@@ -126,6 +126,10 @@ impl ApiError {
             errors: None,
         }
     }
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+    }
+
     pub fn not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -157,12 +161,7 @@ impl ApiError {
 
 impl From<DenyReason> for ApiError {
     fn from(r: DenyReason) -> Self {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "Forbidden",
-            r.message_fa(),
-        )
+        ApiError::forbidden(r.message_fa())
     }
 }
 

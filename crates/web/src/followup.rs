@@ -18,6 +18,8 @@ use crate::error::{ApiError, PageError};
 pub enum Refusal {
     Store(StoreError),
     Deny(DenyReason),
+    /// Not this user's move to make, with the rule's own Persian reason.
+    Forbidden(String),
     /// Bad input, with the field at fault.
     Invalid {
         field: &'static str,
@@ -36,6 +38,7 @@ impl From<Refusal> for ApiError {
         match r {
             Refusal::Store(e) => e.into(),
             Refusal::Deny(d) => d.into(),
+            Refusal::Forbidden(m) => ApiError::forbidden(m),
             Refusal::Invalid { field, message } => {
                 ApiError::validation(message, serde_json::json!([{ "field": field }]))
             }
@@ -48,6 +51,7 @@ impl From<Refusal> for PageError {
         match r {
             Refusal::Store(e) => e.into(),
             Refusal::Deny(d) => d.into(),
+            Refusal::Forbidden(m) => PageError::Forbidden(m),
             Refusal::Invalid { message, .. } => PageError::BadRequest(message),
         }
     }
@@ -271,7 +275,15 @@ pub async fn move_resolution(
         Transition::Start | Transition::ReportDone { .. } => Party::Responsible,
         _ => Party::Secretariat,
     };
-    if !rules::can_act(&user.actor, acting_party(user, &r, party, by)) {
+    let acting = acting_party(user, &r, party, by);
+    if acting != by {
+        // The state machine words the refusal ("only the council's secretariat …").
+        let why = rules::apply(&r.id, r.state, &t, acting)
+            .err()
+            .map(|e| e.to_string());
+        return Err(Refusal::Forbidden(why.unwrap_or_default()));
+    }
+    if !rules::can_act(&user.actor, acting) {
         return Err(Refusal::Deny(DenyReason::Role));
     }
     if let Transition::MergeInto { other } = &mut t {
