@@ -142,10 +142,10 @@ async fn render_council(
         }
         h2 { "نمای کلی" }
         (figures(&summary))
-        div.dash {
-            section { h2 { "معوق" } (table(&overdue, &names, today)) }
-            section { h2 { "راکد" } (table(&stalled, &names, today)) }
-        }
+        h2 { "معوق (" (num(overdue.len() as i64)) ")" }
+        (table(&overdue, &names, today))
+        h2 { "راکد (" (num(stalled.len() as i64)) ")" }
+        (table(&stalled, &names, today))
         h2 { "جلسه‌ها" }
         @if meetings.is_empty() { p.hint { "هنوز جلسه‌ای ثبت نشده است." } }
         ul {
@@ -187,19 +187,26 @@ async fn resolution_form(
     // The places a council's resolutions are usually about: its area and what lies in it.
     let scope = hamafza_core::access::Scope::All;
     let mut places = vec![state.store.get_place(&scope, &council.place_id).await?];
-    let children = state
+    let under = |parent: String| hamafza_store::PlaceFilter {
+        parent_id: Some(parent),
+        limit: 500,
+        ..Default::default()
+    };
+    // Two levels down: a district's sub-districts and their neighbourhoods.
+    for child in state
         .store
-        .list_places(
-            &scope,
-            &hamafza_store::PlaceFilter {
-                parent_id: Some(council.place_id.clone()),
-                limit: 500,
-                ..Default::default()
-            },
-        )
+        .list_places(&scope, &under(council.place_id.clone()))
         .await?
-        .0;
-    places.extend(children);
+        .0
+    {
+        let grandchildren = state
+            .store
+            .list_places(&scope, &under(child.id.clone()))
+            .await?
+            .0;
+        places.push(child);
+        places.extend(grandchildren);
+    }
     Ok(html! {
         form.stack method="post" action="/resolutions/new" {
             h3 { "ثبت مصوبهٔ تازه" }
