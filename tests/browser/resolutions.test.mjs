@@ -44,7 +44,7 @@ test("secretary records, officer reports with evidence, secretary verifies; the 
   assert.ok(before.total > 0 && before.reported > 0, "the demo has resolutions awaiting verification");
 
   // A meeting: overdue, stalled and awaiting-verification resolutions join its agenda.
-  await sec.getByLabel("محل").fill("سالن شورای منطقه");
+  await sec.getByLabel("محل", { exact: true }).fill("سالن شورای منطقه");
   await sec.getByLabel("دستور جلسه (هر بند در یک سطر)").fill("گزارش دبیر از گشت‌های مشترک");
   await sec.getByRole("button", { name: "ثبت جلسه" }).click();
   await sec.waitForURL(/\/meetings\//);
