@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Hamafza test: formatting and lints, unit tests, the store and HTTP
 # integration tests on SQLite and on a real PostgreSQL server, and the browser tests in
-# headless Chromium. Installs PostgreSQL, Chromium and Node.js from Debian's packages
+# headless Chromium. Installs PostgreSQL, Chromium, Node.js and poppler-utils from Debian's packages
 # when they are missing (as root); fails loudly otherwise. Nothing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+command -v pdftotext >/dev/null || missing+=(poppler-utils) # reads the PDF reports back
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing: ${missing[*]} — install them (Debian packages) or run as root" >&2

@@ -77,10 +77,36 @@ enum Command {
         #[command(subcommand)]
         action: TokenCommand,
     },
+    /// Typeset a periodic report (PDF, Persian).
+    Report {
+        #[command(subcommand)]
+        what: ReportCommand,
+    },
     /// Check the audit log.
     Audit {
         #[command(subcommand)]
         action: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// The resolutions report of a council or an agency for a Jalali period.
+    Resolutions {
+        /// Council code.
+        #[arg(long, conflicts_with = "agency", required_unless_present = "agency")]
+        council: Option<String>,
+        /// Agency code: its resolutions across every council.
+        #[arg(long)]
+        agency: Option<String>,
+        /// `1404` (year), `1404Q2` (quarter) or `1404-07` (month).
+        #[arg(long)]
+        period: String,
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Jalali day the states are reported as of (defaults to today in Tehran).
+        #[arg(long)]
+        today: Option<String>,
     },
 }
 
@@ -97,6 +123,14 @@ enum ImportCommand {
         /// found by spatial containment.
         #[arg(long)]
         parent: Option<String>,
+    },
+    /// Import resolutions into a council from an XLSX or UTF-8 CSV file with the export's
+    /// columns. All or nothing: every bad row is listed and nothing is written.
+    Resolutions {
+        file: PathBuf,
+        /// Council code.
+        #[arg(long)]
+        council: String,
     },
 }
 
@@ -337,6 +371,86 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 .revoke_api_token(&Who::system(), &user.id, &id)
                 .await?;
             println!("revoked token {id}");
+        }
+        Command::Report {
+            what:
+                ReportCommand::Resolutions {
+                    council,
+                    agency,
+                    period,
+                    output,
+                    today,
+                },
+        } => {
+            let started = Instant::now();
+            let period = hamafza_core::jalali::Period::parse(&period)?;
+            let subject = match (council, agency) {
+                (Some(code), _) => hamafza_report::Subject::Council(
+                    store
+                        .council_by_code(&code)
+                        .await?
+                        .ok_or_else(|| Failure(format!("no council `{code}`")))?,
+                ),
+                (None, Some(code)) => hamafza_report::Subject::Agency(
+                    store
+                        .agency_by_code(&code)
+                        .await?
+                        .ok_or_else(|| Failure(format!("no agency `{code}`")))?,
+                ),
+                (None, None) => return Err(Failure("give --council or --agency".into())),
+            };
+            let day = match today.as_deref() {
+                Some(day) => jalali_day(day)?,
+                None => hamafza_web::Clock::system().today(),
+            };
+            let report = hamafza_report::gather(&store, subject, period, day).await?;
+            let bytes = report.pdf()?;
+            std::fs::write(&output, &bytes)
+                .map_err(|e| Failure(format!("cannot write {}: {e}", output.display())))?;
+            println!(
+                "wrote {} ({} bytes) in {:.2} s",
+                output.display(),
+                bytes.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Import {
+            what: ImportCommand::Resolutions { file, council },
+        } => {
+            let council = store
+                .council_by_code(&council)
+                .await?
+                .ok_or_else(|| Failure(format!("no council `{council}`")))?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Failure(format!("cannot read {}: {e}", file.display())))?;
+            let rows = hamafza_report::spreadsheet::read(&bytes)?;
+            match hamafza_store::sheet::plan_import(&store, &council, &rows).await? {
+                Ok(planned) => {
+                    let n = store
+                        .import_resolutions(
+                            &Who::system(),
+                            &council,
+                            &planned,
+                            hamafza_web::Clock::system().today(),
+                        )
+                        .await?;
+                    println!("imported {n} resolutions into {}", council.code);
+                }
+                Err(problems) => {
+                    for p in &problems {
+                        eprintln!(
+                            "row {}{}: {}",
+                            p.row,
+                            p.column
+                                .map(|c| format!(", column «{c}»"))
+                                .unwrap_or_default(),
+                            p.reason
+                        );
+                    }
+                    eprintln!("nothing imported: {} bad rows", problems.len());
+                    return Ok(ExitCode::from(3));
+                }
+            }
         }
         Command::Audit {
             action: AuditCommand::Verify,

@@ -6,6 +6,11 @@ ALTER TABLE resolutions ADD COLUMN decided_on TEXT;
 UPDATE resolutions SET decided_on = substr(created_at, 1, 10) WHERE decided_on IS NULL;
 CREATE INDEX resolutions_decided ON resolutions (council_id, decided_on);
 
+-- The business day of each state change (the clock's day, which tests and demonstrations
+-- move); `at` stays the instant it was written.
+ALTER TABLE resolution_history ADD COLUMN on_date TEXT;
+UPDATE resolution_history SET on_date = substr(at, 1, 10) WHERE on_date IS NULL;
+
 -- What a user must see: one row per user and event.
 CREATE TABLE notifications (
     id TEXT PRIMARY KEY,

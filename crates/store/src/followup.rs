@@ -847,3 +847,78 @@ pub(crate) async fn notify_transition(
     let recipients = users_with_role(w, agency, role).await?;
     notify(w, &recipients, Some(&r.id), kind, &body).await
 }
+
+/// A state change in a reporting period.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub resolution_id: String,
+    /// The business day (ISO).
+    pub on_date: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+}
+
+impl Store {
+    /// State changes, between two days inclusive, of the resolutions `filter` selects
+    /// (ignoring its overdue and stalled flags), oldest first.
+    pub async fn changes_between(
+        &self,
+        filter: &ResolutionFilter,
+        from: time::Date,
+        to: time::Date,
+    ) -> StoreResult<Vec<Change>> {
+        let mut binds = Vec::new();
+        let condition = filter_sql(filter, &mut binds);
+        binds.push(iso(from));
+        let a = binds.len();
+        binds.push(iso(to));
+        let b = binds.len();
+        let rows = query_with(
+            format!(
+                "SELECT h.resolution_id, h.on_date, h.from_state, h.to_state FROM resolution_history h
+                 WHERE h.resolution_id IN (SELECT r.id FROM resolutions r WHERE {condition})
+                   AND h.on_date >= ${a} AND h.on_date <= ${b}
+                 ORDER BY h.on_date, h.at, h.id"
+            ),
+            &binds,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Change {
+                    resolution_id: r.try_get("resolution_id")?,
+                    on_date: r.try_get("on_date")?,
+                    from_state: r.try_get("from_state")?,
+                    to_state: r.try_get("to_state")?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many progress updates were posted between two days inclusive.
+    pub async fn updates_between(
+        &self,
+        filter: &ResolutionFilter,
+        from: time::Date,
+        to: time::Date,
+    ) -> StoreResult<i64> {
+        let mut binds = Vec::new();
+        let condition = filter_sql(filter, &mut binds);
+        binds.push(iso(from));
+        let a = binds.len();
+        binds.push(iso(to));
+        let b = binds.len();
+        let row = query_with(
+            format!(
+                "SELECT COUNT(*) AS n FROM resolution_updates u
+                 WHERE u.resolution_id IN (SELECT r.id FROM resolutions r WHERE {condition})
+                   AND u.on_date >= ${a} AND u.on_date <= ${b}"
+            ),
+            &binds,
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+}

@@ -16,14 +16,16 @@ mod migrate;
 mod places;
 mod resolutions;
 mod sessions;
+pub mod sheet;
 mod users;
 
 pub use agencies::{Agency, NewAgency};
 pub use audit::{AuditFilter, AuditVerification, Who};
 pub use error::{StoreError, StoreResult};
 pub use followup::{
-    AgendaItem, Attendance, EscalationRun, EvidenceMeta, LatestUpdate, Meeting, MeetingDetail,
-    Notification, OutboxMessage, Presence, ResolutionFilter, ResolutionRow, Update, trouble_began,
+    AgendaItem, Attendance, Change, EscalationRun, EvidenceMeta, LatestUpdate, Meeting,
+    MeetingDetail, Notification, OutboxMessage, Presence, ResolutionFilter, ResolutionRow, Update,
+    trouble_began,
 };
 pub use places::{NewPlace, Place, PlaceFilter, PlaceSummary};
 pub use resolutions::{Council, HistoryEntry, NewCouncil, NewEvidence, NewResolution, Resolution};

@@ -102,6 +102,8 @@ pub struct NewEvidence {
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
     pub at: String,
+    /// The business day of the change (ISO).
+    pub on_date: Option<String>,
     pub user_id: Option<String>,
     pub from_state: Option<String>,
     pub to_state: String,
@@ -419,7 +421,7 @@ impl Store {
                 .await
                 .map_err(|e| constraint_error(e, "مکان تکراری است", "مکان پیدا نشد"))?;
         }
-        history(&mut w, &id, who, None, State::Draft, None).await?;
+        history(&mut w, &id, who, today, None, State::Draft, None).await?;
         w.audit(
             who,
             "resolution.create",
@@ -526,7 +528,7 @@ impl Store {
                 "مصوبه هم‌زمان تغییر کرد؛ صفحه را تازه کنید و دوباره تلاش کنید".into(),
             ));
         }
-        history(&mut w, id, who, Some(r.state), to, reason.as_deref()).await?;
+        history(&mut w, id, who, today, Some(r.state), to, reason.as_deref()).await?;
         crate::followup::notify_transition(&mut w, &r, &council, to, reason.as_deref()).await?;
         w.audit(
             who,
@@ -641,6 +643,7 @@ impl Store {
                 &mut w,
                 id,
                 who,
+                today,
                 Some(r.state),
                 new_state,
                 Some("نخستین گزارش پیشرفت"),
@@ -660,7 +663,7 @@ impl Store {
     }
 
     pub async fn resolution_history(&self, id: &str) -> StoreResult<Vec<HistoryEntry>> {
-        let rows = sqlx::query("SELECT at, user_id, from_state, to_state, note FROM resolution_history WHERE resolution_id = $1 ORDER BY at, id")
+        let rows = sqlx::query("SELECT at, on_date, user_id, from_state, to_state, note FROM resolution_history WHERE resolution_id = $1 ORDER BY at, id")
             .bind(id)
             .fetch_all(&self.pool)
             .await?;
@@ -668,6 +671,7 @@ impl Store {
             .map(|r| {
                 Ok(HistoryEntry {
                     at: r.try_get("at")?,
+                    on_date: r.try_get("on_date")?,
                     user_id: r.try_get("user_id")?,
                     from_state: r.try_get("from_state")?,
                     to_state: r.try_get("to_state")?,
@@ -775,14 +779,16 @@ async fn history(
     w: &mut WriteTx,
     id: &str,
     who: &Who,
+    on: time::Date,
     from: Option<State>,
     to: State,
     note: Option<&str>,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO resolution_history (id, resolution_id, at, user_id, from_state, to_state, note) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+    sqlx::query("INSERT INTO resolution_history (id, resolution_id, at, on_date, user_id, from_state, to_state, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(new_id())
         .bind(id)
         .bind(now_text())
+        .bind(iso(on))
         .bind(who.user_id.map(|u| u.to_string()))
         .bind(from.map(State::code))
         .bind(to.code())

@@ -9,6 +9,7 @@ mod api;
 mod assets;
 pub mod auth;
 mod clock;
+mod documents;
 mod error;
 mod followup;
 mod forms;

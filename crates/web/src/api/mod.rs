@@ -61,6 +61,10 @@ pub fn routes() -> Router<AppState> {
             "/resolutions",
             get(resolutions::list_resolutions).post(resolutions::create_resolution),
         )
+        .route("/resolutions/export", get(resolutions::export))
+        .route("/councils/{id}/import", post(resolutions::import))
+        .route("/councils/{id}/report", get(resolutions::council_report))
+        .route("/agencies/{id}/report", get(resolutions::agency_report))
         .route("/resolutions/{id}", get(resolutions::one_resolution))
         .route(
             "/resolutions/{id}/transition",

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::ApiUser;
 use crate::AppState;
+use crate::documents::{self, ImportRefusal, ReportOf};
 use crate::error::ApiError;
 use crate::followup::{self as f, ListParams, Refusal};
 use crate::forms::{ApiJson, ApiQuery, Multipart};
@@ -320,7 +321,7 @@ pub async fn one_resolution(
             .resolution_history(&r.id)
             .await?
             .iter()
-            .map(|h| json!({"at": h.at, "from": h.from_state, "to": h.to_state, "note": h.note}))
+            .map(|h| json!({"at": h.at, "on_date": h.on_date, "from": h.from_state, "to": h.to_state, "note": h.note}))
             .collect::<Vec<_>>()
     );
     Ok(Json(v))
@@ -429,4 +430,55 @@ pub async fn scorecard(
             "summary": summary_json(s),
         })).collect::<Vec<_>>(),
     })))
+}
+
+/// The list `GET /resolutions` would return, as an XLSX workbook.
+pub async fn export(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Response, ApiError> {
+    Ok(documents::export_xlsx(&state, &user, &params).await?)
+}
+
+/// Resolutions from an XLSX or CSV body (the export's columns) into a council: every row
+/// checked first; any bad row and nothing is written (422 with each row, column, reason).
+pub async fn import(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(key): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    match documents::import(&state, &user, &key, body.to_vec()).await {
+        Ok(n) => Ok((StatusCode::CREATED, Json(json!({ "imported": n })))),
+        Err(ImportRefusal::Refused(r)) => Err(r.into()),
+        Err(ImportRefusal::Unreadable(m)) => Err(ApiError::bad_request(m)),
+        Err(ImportRefusal::BadRows(rows)) => Err(ApiError::validation(
+            "هیچ ردیفی وارد نشد؛ ردیف‌های نادرست را درست کنید و دوباره بفرستید",
+            json!(rows),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PeriodQuery {
+    period: Option<String>,
+}
+
+pub async fn council_report(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(key): Path<String>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> Result<Response, ApiError> {
+    Ok(documents::report_pdf(&state, &user, ReportOf::Council(&key), q.period.as_deref()).await?)
+}
+
+pub async fn agency_report(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(key): Path<String>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> Result<Response, ApiError> {
+    Ok(documents::report_pdf(&state, &user, ReportOf::Agency(&key), q.period.as_deref()).await?)
 }

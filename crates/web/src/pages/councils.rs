@@ -154,6 +154,11 @@ async fn render_council(
             }
         }
         @if can_run {
+            form.inline method="post" action={ "/councils/" (council.code) "/import" } enctype="multipart/form-data" {
+                input type="hidden" name="csrf" value=(user.csrf());
+                label { "ورود مصوبات از اکسل یا CSV (با ستون‌های خروجی اکسل)" input type="file" name="file" accept=".xlsx,.csv" required; }
+                button.primary type="submit" { "ورود" }
+            }
             div.dash {
                 form.stack method="post" action={ "/councils/" (council.code) "/meetings" } {
                     h3 { "ثبت جلسهٔ تازه" }
@@ -449,4 +454,85 @@ pub async fn minutes_submit(
             None => PageError::from(r).into_response(),
         },
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct PeriodQuery {
+    period: Option<String>,
+}
+
+pub async fn report_pdf(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(key): Path<String>,
+    crate::forms::PageQuery(q): crate::forms::PageQuery<PeriodQuery>,
+) -> Response {
+    let subject = crate::documents::ReportOf::Council(&key);
+    match crate::documents::report_pdf(&state, &user, subject, q.period.as_deref()).await {
+        Ok(r) => r,
+        Err(r) => council_refused(&state, &user, &key, r).await,
+    }
+}
+
+/// The import form: an XLSX or CSV file of resolutions, all or nothing.
+pub async fn import_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(key): Path<String>,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    use crate::documents::ImportRefusal;
+    let Ok(form) = form else {
+        return PageError::BadRequest("پرونده را با فرم بفرستید.".into()).into_response();
+    };
+    let (fields, mut files) = match f::read_multipart(form).await {
+        Ok(x) => x,
+        Err(e) => return PageError::from(e).into_response(),
+    };
+    if let Err(e) = user.check_csrf(fields.get("csrf").map(String::as_str)) {
+        return e.into_response();
+    }
+    let Some(file) = files.pop() else {
+        return council_refused(
+            &state,
+            &user,
+            &key,
+            Refusal::Invalid {
+                field: "file",
+                message: "پرونده‌ای انتخاب نشده است".into(),
+            },
+        )
+        .await;
+    };
+    let message = match crate::documents::import(&state, &user, &key, file.content).await {
+        Ok(_) => return Redirect::to(&format!("/councils/{key}")).into_response(),
+        Err(ImportRefusal::Refused(r)) => return council_refused(&state, &user, &key, r).await,
+        Err(ImportRefusal::Unreadable(m)) => m,
+        Err(ImportRefusal::BadRows(rows)) => {
+            let lines: Vec<String> = rows
+                .iter()
+                .map(|p| {
+                    hamafza_core::digits::to_persian(&format!(
+                        "ردیف {}{}: {}",
+                        p.row,
+                        p.column
+                            .map(|c| format!("، ستون «{c}»"))
+                            .unwrap_or_default(),
+                        p.reason
+                    ))
+                })
+                .collect();
+            format!("هیچ ردیفی وارد نشد. {}", lines.join(" · "))
+        }
+    };
+    council_refused(
+        &state,
+        &user,
+        &key,
+        Refusal::Invalid {
+            field: "file",
+            message,
+        },
+    )
+    .await
 }

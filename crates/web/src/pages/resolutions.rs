@@ -289,8 +289,8 @@ async fn render_resolution(
         h2 { "تاریخچه" }
         ol.history {
             @for h in &history {
-                li {
-                    (instant(&h.at)) ": "
+                li title=(instant(&h.at)) {
+                    (f::jalali(h.on_date.as_deref())) ": "
                     (h.from_state.as_deref().and_then(RState::from_code).map(RState::name_fa).unwrap_or("—"))
                     " ← " (RState::from_code(&h.to_state).map(RState::name_fa).unwrap_or(&h.to_state))
                     @if let Some(n) = &h.note { " (" (n) ")" }
@@ -528,4 +528,15 @@ pub async fn scorecard_page(
         Section::Resolutions,
         body,
     ))
+}
+
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageQuery(params): PageQuery<ListParams>,
+) -> Response {
+    match crate::documents::export_xlsx(&state, &user, &params).await {
+        Ok(r) => r,
+        Err(e) => PageError::from(e).into_response(),
+    }
 }

@@ -1,0 +1,145 @@
+//! Files out of and into the resolution follow-up, shared by pages and API: the XLSX
+//! export of any list, the all-or-nothing XLSX/CSV import into a council, and the
+//! periodic PDF report.
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use hamafza_core::jalali::Period;
+use hamafza_report::Subject;
+use hamafza_store::sheet::{self, RowProblem};
+use hamafza_store::{StoreError, Who};
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::followup::{self as f, ListParams, Refusal, url_encode};
+
+/// A file download with a Persian-safe name.
+pub fn download(bytes: Vec<u8>, media_type: &'static str, file_name: &str) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        file_name.replace(
+            |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
+            "_"
+        ),
+        url_encode(file_name)
+    );
+    (
+        [
+            (header::CONTENT_TYPE, media_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The list these parameters select, as an XLSX workbook.
+pub async fn export_xlsx(
+    state: &AppState,
+    user: &CurrentUser,
+    params: &ListParams,
+) -> Result<Response, Refusal> {
+    let filter = params.filter(state, user).await?;
+    let rows = state
+        .store
+        .list_resolutions(&filter, state.clock.today())
+        .await?;
+    let sheet_rows = sheet::export_rows(&state.store, &rows).await?;
+    let bytes =
+        tokio::task::spawn_blocking(move || hamafza_report::spreadsheet::write_xlsx(&sheet_rows))
+            .await
+            .map_err(|e| StoreError::Io(e.to_string()))?
+            .map_err(StoreError::Io)?;
+    Ok(download(bytes, XLSX, "resolutions.xlsx"))
+}
+
+/// Why an import was refused: the file could not be read, or rows are bad.
+pub enum ImportRefusal {
+    Refused(Refusal),
+    Unreadable(String),
+    BadRows(Vec<RowProblem>),
+}
+
+impl From<Refusal> for ImportRefusal {
+    fn from(r: Refusal) -> Self {
+        ImportRefusal::Refused(r)
+    }
+}
+
+impl From<StoreError> for ImportRefusal {
+    fn from(e: StoreError) -> Self {
+        ImportRefusal::Refused(e.into())
+    }
+}
+
+/// Imports resolutions from an XLSX or CSV file into a council the user runs: every row
+/// checked first, nothing written unless all are good.
+pub async fn import(
+    state: &AppState,
+    user: &CurrentUser,
+    council_key: &str,
+    bytes: Vec<u8>,
+) -> Result<usize, ImportRefusal> {
+    let council = f::council_to_run(state, user, council_key).await?;
+    let rows = tokio::task::spawn_blocking(move || hamafza_report::spreadsheet::read(&bytes))
+        .await
+        .map_err(|e| ImportRefusal::Unreadable(e.to_string()))?
+        .map_err(ImportRefusal::Unreadable)?;
+    let planned = sheet::plan_import(&state.store, &council, &rows)
+        .await?
+        .map_err(ImportRefusal::BadRows)?;
+    Ok(state
+        .store
+        .import_resolutions(
+            &Who::of(&user.actor),
+            &council,
+            &planned,
+            state.clock.today(),
+        )
+        .await?)
+}
+
+/// The periodic report of a council or an agency as PDF.
+pub async fn report_pdf(
+    state: &AppState,
+    user: &CurrentUser,
+    subject: ReportOf<'_>,
+    period: Option<&str>,
+) -> Result<Response, Refusal> {
+    let period = Period::parse(period.unwrap_or_default()).map_err(|e| Refusal::Invalid {
+        field: "period",
+        message: e.to_string(),
+    })?;
+    let (subject, code) = match subject {
+        ReportOf::Council(key) => {
+            let c = f::council_for(state, user, key).await?;
+            let code = c.code.clone();
+            (Subject::Council(c), code)
+        }
+        ReportOf::Agency(key) => {
+            let id = f::agency_id(state, "agency", key).await?;
+            let agency = state.store.agency(&id).await?;
+            // An agency's report is for its own people (and system administrators).
+            if f::visible_to(user).is_some_and(|own| own != agency.id) {
+                return Err(Refusal::Deny(hamafza_core::access::DenyReason::Agency));
+            }
+            let code = agency.code.clone();
+            (Subject::Agency(agency), code)
+        }
+    };
+    let report = hamafza_report::gather(&state.store, subject, period, state.clock.today()).await?;
+    let name = report.file_name(&code);
+    let bytes = tokio::task::spawn_blocking(move || report.pdf())
+        .await
+        .map_err(|e| StoreError::Io(e.to_string()))?
+        .map_err(StoreError::Io)?;
+    Ok(download(bytes, "application/pdf", &name))
+}
+
+/// Whose report, by code or id.
+pub enum ReportOf<'a> {
+    Council(&'a str),
+    Agency(&'a str),
+}
