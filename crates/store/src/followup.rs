@@ -922,3 +922,65 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 }
+
+/// A collaborating agency's own part in a resolution.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Collaboration {
+    pub agency_id: String,
+    pub action: Option<String>,
+    pub deadline: Option<String>,
+}
+
+impl Store {
+    pub async fn collaborations(&self, resolution_id: &str) -> StoreResult<Vec<Collaboration>> {
+        let rows = sqlx::query(
+            "SELECT agency_id, action, deadline FROM resolution_agencies WHERE resolution_id = $1 ORDER BY agency_id",
+        )
+        .bind(resolution_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Collaboration {
+                    agency_id: r.try_get("agency_id")?,
+                    action: r.try_get("action")?,
+                    deadline: r.try_get("deadline")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Changes a council's focus limit and stall threshold (its secretariat's head or a
+    /// system administrator decides who may; see the web layer).
+    pub async fn update_council_settings(
+        &self,
+        who: &Who,
+        council_id: &str,
+        focus_limit: i64,
+        stall_days: i64,
+    ) -> StoreResult<Council> {
+        if !(1..=100).contains(&focus_limit) || !(1..=365).contains(&stall_days) {
+            return Err(StoreError::Invalid(
+                "سقف مصوبات در کانون (۱ تا ۱۰۰) یا روزهای رکود (۱ تا ۳۶۵) نادرست است".into(),
+            ));
+        }
+        let before = self.council(council_id).await?;
+        let mut w = self.write_tx().await?;
+        sqlx::query("UPDATE councils SET focus_limit = $1, stall_days = $2 WHERE id = $3")
+            .bind(focus_limit)
+            .bind(stall_days)
+            .bind(council_id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.audit(
+            who,
+            "council.settings",
+            "council",
+            council_id,
+            serde_json::json!({"before": {"focus_limit": before.focus_limit, "stall_days": before.stall_days}, "after": {"focus_limit": focus_limit, "stall_days": stall_days}}),
+        )
+        .await?;
+        w.commit().await?;
+        self.council(council_id).await
+    }
+}

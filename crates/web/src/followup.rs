@@ -704,3 +704,76 @@ pub async fn scorecard(
     });
     Ok(cards)
 }
+
+/// A new council as the API and the form give it.
+#[derive(Debug, Deserialize)]
+pub struct CouncilIn {
+    pub code: String,
+    pub name_fa: String,
+    pub kind: String,
+    /// Place code or id.
+    pub place: String,
+    /// Agency code or id.
+    pub secretariat_agency: String,
+    #[serde(default)]
+    pub members: Vec<MemberIn>,
+    #[serde(default = "default_focus_limit")]
+    pub focus_limit: i64,
+    #[serde(default = "default_stall_days")]
+    pub stall_days: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MemberIn {
+    pub agency: String,
+    #[serde(default)]
+    pub representative: Option<String>,
+}
+
+fn default_focus_limit() -> i64 {
+    10
+}
+
+fn default_stall_days() -> i64 {
+    30
+}
+
+/// Sets a council up: system administrators for anyone, an agency's head for a council
+/// their agency runs as secretariat.
+pub async fn create_council(
+    state: &AppState,
+    user: &CurrentUser,
+    input: CouncilIn,
+) -> Result<Council> {
+    let kind = rules::CouncilKind::from_code(&input.kind)
+        .ok_or_else(|| invalid("kind", "گونهٔ شورا نامعتبر است"))?;
+    let secretariat = agency_id(state, "secretariat_agency", &input.secretariat_agency).await?;
+    let may = user.actor.has(Role::SystemAdmin)
+        || (user.actor.has(Role::AgencyAdmin) && user.actor.agency_id.to_string() == secretariat);
+    if !may {
+        return Err(Refusal::Deny(DenyReason::Role));
+    }
+    let mut members = Vec::new();
+    for m in &input.members {
+        members.push((
+            agency_id(state, "members", &m.agency).await?,
+            m.representative.clone().filter(|r| !r.trim().is_empty()),
+        ));
+    }
+    Ok(state
+        .store
+        .create_council(
+            &Who::of(&user.actor),
+            &hamafza_store::NewCouncil {
+                code: input.code.trim().to_string(),
+                name_fa: input.name_fa,
+                kind,
+                place_id: place_id(state, &input.place).await?,
+                secretariat_agency_id: secretariat,
+                focus_limit: input.focus_limit,
+                stall_days: input.stall_days,
+                members,
+            },
+        )
+        .await?)
+}

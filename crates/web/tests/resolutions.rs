@@ -17,6 +17,7 @@ on_both_engines!(
     resolution_access_matrix,
     escalation_over_simulated_time_reaches_the_inbox,
     bad_resolution_input_is_refused_with_its_field,
+    documents_export_import_and_report,
 );
 
 /// A third agency outside everything, with an officer; a council run by agency A (the
@@ -562,4 +563,182 @@ async fn overdue_count(f: &Fixture, s: &Session) -> usize {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn documents_export_import_and_report(f: Fixture) {
+    let w = world(&f).await;
+    let secretary = f.login("secretary").await;
+    let officer = f.login("officer").await;
+    let stranger = f.login("c.officer").await;
+    assert_eq!(
+        move_it(&f, &secretary, &w.r1, "assign").await,
+        StatusCode::OK
+    );
+    // The export is an XLSX workbook of what the caller may see.
+    let res = f
+        .get(&secretary, "/api/v1/resolutions/export?council=hq")
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .contains("spreadsheetml")
+    );
+    let xlsx = res.bytes().await.expect("bytes").to_vec();
+    assert!(xlsx.starts_with(b"PK"));
+    // Imported into a second, empty council of the same secretariat: the same two.
+    let admin = f.login("admin").await;
+    let res = f
+        .post_json(&admin, "/api/v1/councils", json!({"code": "hq2", "name_fa": "قرارگاه دوم", "kind": "other", "place": "D1", "secretariat_agency": "agency-a"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let import = |s: &Session, path: &str, body: Vec<u8>| {
+        f.http
+            .post(f.url(path))
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf)
+            .body(body)
+            .send()
+    };
+    let res = import(&officer, "/api/v1/councils/hq2/import", xlsx.clone())
+        .await
+        .expect("post");
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "B is not on hq2: it does not even see it"
+    );
+    let analyst = f.login("analyst").await;
+    let res = import(&analyst, "/api/v1/councils/hq2/import", xlsx.clone())
+        .await
+        .expect("post");
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "the secretariat's analyst reads only"
+    );
+    let res = import(&secretary, "/api/v1/councils/hq2/import", xlsx.clone())
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let copy: Value = f
+        .get(&secretary, "/api/v1/resolutions?council=hq2")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let states: Vec<&str> = copy["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|r| r["state"].as_str())
+        .collect();
+    assert_eq!(states, vec!["assigned", "draft"]);
+    // A bad CSV: every bad row named, nothing written.
+    let bad =
+        "شماره,متن مصوبه,کد دستگاه مسئول\n1404/9,درست,agency-b\n1404/10,,agency-b\nنه,x,nobody\n";
+    let res = import(
+        &secretary,
+        "/api/v1/councils/hq2/import",
+        bad.as_bytes().to_vec(),
+    )
+    .await
+    .expect("post");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = res.json().await.expect("json");
+    let rows: Vec<u64> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["row"].as_u64())
+        .collect();
+    assert_eq!(
+        rows,
+        vec![3, 4, 4],
+        "row 3: no text; row 4: bad number and unknown agency"
+    );
+    let after: Value = f
+        .get(&secretary, "/api/v1/resolutions?council=hq2")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        after["items"].as_array().map(Vec::len),
+        Some(2),
+        "nothing written"
+    );
+    let res = import(
+        &secretary,
+        "/api/v1/councils/hq2/import",
+        b"\x00\x01 not a table".to_vec(),
+    )
+    .await
+    .expect("post");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // The PDF report: for those who see the council; a bad period says so.
+    let res = f
+        .get(&secretary, "/api/v1/councils/hq/report?period=1404Q3")
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(res.bytes().await.expect("pdf").starts_with(b"%PDF"));
+    assert_eq!(
+        f.get(&secretary, "/api/v1/councils/hq/report?period=1404Q9")
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        f.get(&stranger, "/api/v1/councils/hq/report?period=1404")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        f.get(&officer, "/api/v1/agencies/agency-b/report?period=1404")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        f.get(&officer, "/api/v1/agencies/agency-a/report?period=1404")
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let page = f
+        .get(&secretary, "/councils/hq/report.pdf?period=1404")
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    // Settings: the secretariat changes the focus limit; others cannot.
+    let res = f
+        .post_json(
+            &secretary,
+            "/api/v1/councils/hq/settings",
+            json!({"focus_limit": 3, "stall_days": 10}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        f.post_json(
+            &officer,
+            "/api/v1/councils/hq/settings",
+            json!({"focus_limit": 3, "stall_days": 10})
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        f.post_json(
+            &secretary,
+            "/api/v1/councils/hq/settings",
+            json!({"focus_limit": 0, "stall_days": 10})
+        )
+        .await
+        .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }

@@ -52,6 +52,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/councils/{id}", get(resolutions::one_council))
         .route(
+            "/councils/{id}/settings",
+            post(resolutions::council_settings),
+        )
+        .route(
             "/councils/{id}/meetings",
             get(resolutions::council_meetings).post(resolutions::create_meeting),
         )

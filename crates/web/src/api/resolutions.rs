@@ -4,9 +4,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use hamafza_core::resolution::CouncilKind;
 use hamafza_core::scorecard::Summary;
-use hamafza_store::{Attendance, Council, NewCouncil, Presence, Resolution, ResolutionRow, Who};
+use hamafza_store::{Attendance, Council, Presence, Resolution, ResolutionRow, Who};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -96,81 +95,38 @@ pub async fn list_councils(
     ))
 }
 
-#[derive(Deserialize)]
-pub struct CouncilIn {
-    code: String,
-    name_fa: String,
-    kind: String,
-    /// Place code or id.
-    place: String,
-    /// Agency code or id.
-    secretariat_agency: String,
-    #[serde(default)]
-    members: Vec<MemberIn>,
-    #[serde(default = "default_focus_limit")]
-    focus_limit: i64,
-    #[serde(default = "default_stall_days")]
-    stall_days: i64,
-}
-
-#[derive(Deserialize)]
-pub struct MemberIn {
-    agency: String,
-    #[serde(default)]
-    representative: Option<String>,
-}
-
-fn default_focus_limit() -> i64 {
-    10
-}
-
-fn default_stall_days() -> i64 {
-    30
-}
-
 pub async fn create_council(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    ApiJson(body): ApiJson<CouncilIn>,
+    ApiJson(body): ApiJson<f::CouncilIn>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let kind = CouncilKind::from_code(&body.kind)
-        .ok_or_else(|| ApiError::validation("گونهٔ شورا نامعتبر است", json!([{"field": "kind"}])))?;
-    let secretariat = f::agency_id(&state, "secretariat_agency", &body.secretariat_agency).await?;
-    let secretariat_uuid = uuid::Uuid::parse_str(&secretariat).unwrap_or_default();
-    if !hamafza_core::resolution::can_run_council(&user.actor, secretariat_uuid)
-        || !user.actor.roles.iter().any(|r| {
-            matches!(
-                r,
-                hamafza_core::access::Role::SystemAdmin | hamafza_core::access::Role::AgencyAdmin
-            )
-        })
-    {
-        return Err(hamafza_core::access::DenyReason::Role.into());
-    }
-    let mut members = Vec::new();
-    for m in &body.members {
-        members.push((
-            f::agency_id(&state, "members", &m.agency).await?,
-            m.representative.clone(),
-        ));
-    }
+    let council = f::create_council(&state, &user, body).await?;
+    Ok((StatusCode::CREATED, Json(council_json(&council))))
+}
+
+#[derive(Deserialize)]
+pub struct SettingsIn {
+    focus_limit: i64,
+    stall_days: i64,
+}
+
+pub async fn council_settings(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<SettingsIn>,
+) -> Result<Json<Value>, ApiError> {
+    let council = f::council_to_run(&state, &user, &key).await?;
     let council = state
         .store
-        .create_council(
+        .update_council_settings(
             &Who::of(&user.actor),
-            &NewCouncil {
-                code: body.code,
-                name_fa: body.name_fa,
-                kind,
-                place_id: f::place_id(&state, &body.place).await?,
-                secretariat_agency_id: secretariat,
-                focus_limit: body.focus_limit,
-                stall_days: body.stall_days,
-                members,
-            },
+            &council.id,
+            body.focus_limit,
+            body.stall_days,
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(council_json(&council))))
+    Ok(Json(council_json(&council)))
 }
 
 /// A council with its dashboard figures.
@@ -314,6 +270,7 @@ pub async fn one_resolution(
     let mut v = resolution_json(&r);
     v["council_code"] = json!(council.code);
     v["your_part"] = json!(format!("{party:?}").to_lowercase());
+    v["collaborations"] = json!(state.store.collaborations(&r.id).await?);
     v["updates"] = json!(state.store.resolution_updates(&r.id).await?);
     v["history"] = json!(
         state

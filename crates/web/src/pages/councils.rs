@@ -32,6 +32,7 @@ pub async fn list_page(
         let facts: Vec<_> = rows.iter().map(ResolutionRow::facts).collect();
         lines.push((c, Summary::of(&facts, today)));
     }
+    let form = create_form(&state, &user, None).await?;
     let body = html! {
         h1 { "شوراها و قرارگاه‌ها" }
         p { a href="/scorecard" { "کارنامهٔ دستگاه‌ها" } " · " a href="/resolutions" { "همهٔ مصوبات" } }
@@ -53,7 +54,126 @@ pub async fn list_page(
             }
         } }
     };
+    let body = html! { (body) (form) };
     Ok(layout::page("شوراها", &user, Section::Councils, body))
+}
+
+/// The form that sets a council up, for system administrators and agency heads.
+async fn create_form(
+    state: &AppState,
+    user: &CurrentUser,
+    error: Option<&str>,
+) -> Result<Markup, PageError> {
+    use hamafza_core::access::Role;
+    let admin = user.actor.has(Role::SystemAdmin);
+    if !admin && !user.actor.has(Role::AgencyAdmin) {
+        return Ok(html! {});
+    }
+    let agencies = state.store.list_agencies().await?;
+    let own = user.actor.agency_id.to_string();
+    Ok(html! {
+        h2 { "تشکیل شورا یا قرارگاه" }
+        @if let Some(e) = error { p.flash.error role="alert" { (e) } }
+        form.stack method="post" action="/councils" {
+            input type="hidden" name="csrf" value=(user.csrf());
+            label { "کد (لاتین)" input type="text" name="code" required placeholder="d05-hq" dir="ltr"; }
+            label { "نام" input type="text" name="name_fa" required; }
+            label { "گونه" select name="kind" {
+                @for k in hamafza_core::resolution::CouncilKind::ALL { option value=(k.code()) { (k.name_fa()) } }
+            } }
+            label { "کد مکان حوزه" input type="text" name="place" required placeholder="SYN-HMF-D05" dir="ltr"; }
+            label { "دبیرخانه" select name="secretariat_agency" {
+                @for a in agencies.iter().filter(|a| admin || a.id == own) { option value=(a.code) { (a.name_fa) } }
+            } }
+            label { "دستگاه‌های عضو" select name="members" multiple size="5" {
+                @for a in &agencies { option value=(a.code) { (a.name_fa) } }
+            } }
+            label { "سقف مصوبات هم‌زمان در کانون توجه" input type="text" name="focus_limit" value="10" inputmode="numeric"; }
+            label { "راکد پس از چند روز بی‌گزارش" input type="text" name="stall_days" value="30" inputmode="numeric"; }
+            button.primary type="submit" { "تشکیل" }
+        }
+    })
+}
+
+/// A number typed in a form, in any digit script.
+fn form_number(form: &FormPairs, name: &str) -> i64 {
+    form.get(name)
+        .map(|v| hamafza_core::digits::to_ascii(v.trim()))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+pub async fn create_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    form: FormPairs,
+) -> Response {
+    if let Err(e) = user.check_csrf(form.get("csrf")) {
+        return e.into_response();
+    }
+    let input = f::CouncilIn {
+        code: form.get("code").unwrap_or_default().to_string(),
+        name_fa: form.get("name_fa").unwrap_or_default().to_string(),
+        kind: form.get("kind").unwrap_or_default().to_string(),
+        place: form.get("place").unwrap_or_default().to_string(),
+        secretariat_agency: form
+            .get("secretariat_agency")
+            .unwrap_or_default()
+            .to_string(),
+        members: form
+            .all("members")
+            .into_iter()
+            .map(|agency| f::MemberIn {
+                agency,
+                representative: None,
+            })
+            .collect(),
+        focus_limit: form_number(&form, "focus_limit"),
+        stall_days: form_number(&form, "stall_days"),
+    };
+    match f::create_council(&state, &user, input).await {
+        Ok(c) => Redirect::to(&format!("/councils/{}", c.code)).into_response(),
+        Err(r) => match r.form_message() {
+            Some(m) => match create_form(&state, &user, Some(&m)).await {
+                Ok(form) => (
+                    axum::http::StatusCode::BAD_REQUEST,
+                    layout::page("شوراها", &user, Section::Councils, form),
+                )
+                    .into_response(),
+                Err(e) => e.into_response(),
+            },
+            None => PageError::from(r).into_response(),
+        },
+    }
+}
+
+pub async fn settings_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(key): Path<String>,
+    form: FormPairs,
+) -> Response {
+    if let Err(e) = user.check_csrf(form.get("csrf")) {
+        return e.into_response();
+    }
+    let result: Result<(), Refusal> = async {
+        let council = f::council_to_run(&state, &user, &key).await?;
+        state
+            .store
+            .update_council_settings(
+                &Who::of(&user.actor),
+                &council.id,
+                form_number(&form, "focus_limit"),
+                form_number(&form, "stall_days"),
+            )
+            .await?;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/councils/{key}")).into_response(),
+        Err(r) => council_refused(&state, &user, &key, r).await,
+    }
 }
 
 /// The council's resolutions this user may see.
@@ -131,6 +251,17 @@ async fn render_council(
             }
             dt { "سقف مصوبات در کانون" } dd { (num(council.focus_limit)) }
             dt { "راکد پس از" } dd { (num(council.stall_days)) " روز بی‌گزارش" }
+        }
+        @if can_run {
+            details {
+                summary { "تنظیم سقف کانون توجه و روزهای رکود" }
+                form.inline method="post" action={ "/councils/" (council.code) "/settings" } {
+                    input type="hidden" name="csrf" value=(user.csrf());
+                    label { "سقف کانون" input type="text" name="focus_limit" value=(council.focus_limit) inputmode="numeric" size="4"; }
+                    label { "روزهای رکود" input type="text" name="stall_days" value=(council.stall_days) inputmode="numeric" size="4"; }
+                    button.primary type="submit" { "ذخیره" }
+                }
+            }
         }
         p {
             a href={ "/resolutions?council=" (council.code) } { "همهٔ مصوبات این شورا" } " · "

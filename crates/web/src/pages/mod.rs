@@ -31,7 +31,11 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(admin::users_page).post(admin::create_user))
         .route("/users/{id}/active", post(admin::set_active))
         .route("/audit", get(audit::audit_page))
-        .route("/councils", get(councils::list_page))
+        .route(
+            "/councils",
+            get(councils::list_page).post(councils::create_submit),
+        )
+        .route("/councils/{id}/settings", post(councils::settings_submit))
         .route("/councils/{id}", get(councils::council_page))
         .route("/councils/{id}/meetings", post(councils::meeting_submit))
         .route("/councils/{id}/import", post(councils::import_submit))

@@ -199,6 +199,11 @@ async fn render_resolution(
     let names = agency_names(state).await?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
     let updates = state.store.resolution_updates(&r.id).await?;
+    let collaborations = state.store.collaborations(&r.id).await?;
+    let meeting = match &r.meeting_id {
+        Some(m) => Some(state.store.meeting(m).await?.meeting),
+        None => None,
+    };
     let history = state.store.resolution_history(&r.id).await?;
     let today = state.clock.today();
     let row = ResolutionRow {
@@ -233,8 +238,20 @@ async fn render_resolution(
         p.body { (r.body) }
         dl.facts {
             dt { "دستگاه مسئول" } dd { (name(&r.responsible_agency_id)) }
-            @if !r.collaborators.is_empty() {
-                dt { "دستگاه‌های همکار" } dd { (r.collaborators.iter().map(|c| name(c)).collect::<Vec<_>>().join("، ")) }
+            @if !collaborations.is_empty() {
+                dt { "دستگاه‌های همکار" }
+                dd { ul.plain {
+                    @for c in &collaborations {
+                        li {
+                            (name(&c.agency_id))
+                            @if let Some(a) = &c.action { ": " (a) }
+                            @if c.deadline.is_some() { " (مهلت " (f::jalali(c.deadline.as_deref())) ")" }
+                        }
+                    }
+                } }
+            }
+            @if let Some(m) = &meeting {
+                dt { "مصوب در" } dd { a href={ "/meetings/" (m.id) } { "جلسهٔ " (num(m.number)) " — " (f::jalali(Some(&m.held_on))) } }
             }
             dt { "تاریخ تصویب" } dd { (f::jalali(r.decided_on.as_deref())) }
             dt { "مهلت" } dd { (f::jalali(r.deadline.as_deref())) }
