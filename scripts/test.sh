@@ -24,7 +24,10 @@ fi
 echo "==> starting PostgreSQL"
 HAMAFZA_TEST_PG_URL=$(scripts/pg-test-server.sh start)
 export HAMAFZA_TEST_PG_URL
-trap 'scripts/pg-test-server.sh stop' EXIT
+# Test databases, data directories and browser profiles go to one directory, removed at the end.
+test_tmp=$(mktemp -d /tmp/hamafza-tests.XXXXXX)
+export TMPDIR=$test_tmp
+trap 'scripts/pg-test-server.sh stop; rm -rf "$test_tmp"' EXIT
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check

@@ -119,6 +119,18 @@ test("secretary records, officer reports with evidence, secretary verifies; the 
   assert.equal(await figure(sec, "reported_done"), before.reported);
   assert.equal(await figure(sec, "verified"), before.verified + 1);
   await sec.screenshot({ path: join(shots, "council-dashboard.png"), fullPage: true });
+
+  // The periodic PDF report and the XLSX export download from the dashboard.
+  const [pdf] = await Promise.all([
+    sec.waitForEvent("download"),
+    sec.getByRole("button", { name: "دریافت گزارش" }).click(),
+  ]);
+  assert.match(pdf.suggestedFilename(), /^resolutions-syn-d01-hq-\d{4}Q\d\.pdf$/);
+  const [xlsx] = await Promise.all([
+    sec.waitForEvent("download"),
+    sec.getByRole("link", { name: "خروجی اکسل" }).click(),
+  ]);
+  assert.equal(xlsx.suggestedFilename(), "resolutions.xlsx");
   assert.deepEqual(problems, []);
   assert.deepEqual(officerProblems, []);
 });

@@ -1,5 +1,6 @@
 //! `hamafza`: the one binary. Each subcommand wires the library crates together.
 
+mod bench;
 mod demo;
 
 use std::io::Read;
@@ -82,10 +83,28 @@ enum Command {
         #[command(subcommand)]
         what: ReportCommand,
     },
+    /// Measure how Hamafza copes with a large load (prints JSON).
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// Check the audit log.
     Audit {
         #[command(subcommand)]
         action: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Loads the demo if the database is empty, builds a council `bench-hq` with many
+    /// resolutions and updates through the normal write path, and times the list, the
+    /// dashboard figures, the XLSX export and the PDF report.
+    Resolutions {
+        #[arg(long, default_value_t = 2000)]
+        resolutions: usize,
+        #[arg(long, default_value_t = 20000)]
+        updates: usize,
     },
 }
 
@@ -180,7 +199,7 @@ enum AuditCommand {
 }
 
 /// A failure the user should read, already in words.
-struct Failure(String);
+pub(crate) struct Failure(pub(crate) String);
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
@@ -371,6 +390,27 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 .revoke_api_token(&Who::system(), &user.id, &id)
                 .await?;
             println!("revoked token {id}");
+        }
+        Command::Bench {
+            what:
+                BenchCommand::Resolutions {
+                    resolutions,
+                    updates,
+                },
+        } => {
+            let today = hamafza_web::Clock::system().today();
+            if store.is_empty().await? {
+                load_demo(&store, today).await?;
+            }
+            bench::resolutions(
+                &store,
+                &bench::Args {
+                    resolutions,
+                    updates,
+                    today,
+                },
+            )
+            .await?;
         }
         Command::Report {
             what:

@@ -262,3 +262,99 @@ fn bad_arguments_are_explained() {
         .expect("run");
     assert!(!out.status.success() && text(&out.stderr).contains("sqlite:"));
 }
+
+#[test]
+fn report_import_and_escalate_resolutions() {
+    let data = temp_dir("resolutions");
+    let today = "1405/09/01";
+    let out = hamafza(&data, &["demo"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("4 councils"));
+
+    // The PDF report of the district headquarters for the current year.
+    let pdf = data.join("report.pdf");
+    let out = hamafza(
+        &data,
+        &[
+            "report",
+            "resolutions",
+            "--council",
+            "syn-d01-hq",
+            "--period",
+            "1405",
+            "-o",
+            pdf.to_str().expect("path"),
+            "--today",
+            today,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(std::fs::read(&pdf).expect("pdf").starts_with(b"%PDF"));
+    let unknown = hamafza(
+        &data,
+        &[
+            "report",
+            "resolutions",
+            "--council",
+            "nope",
+            "--period",
+            "1405",
+            "-o",
+            "x.pdf",
+        ],
+        None,
+    );
+    assert!(!unknown.status.success());
+    assert!(text(&unknown.stderr).contains("no council `nope`"));
+
+    // Import: a bad file is refused whole with its rows named; a good one goes in.
+    let bad = data.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "شماره,متن مصوبه,کد دستگاه مسئول\n1404/901,درست,teh-welfare\n1404/902,بد,nobody\n",
+    )
+    .expect("write");
+    let out = hamafza(
+        &data,
+        &[
+            "import",
+            "resolutions",
+            bad.to_str().expect("path"),
+            "--council",
+            "syn-d01-n01-council",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("row 3"), "{}", text(&out.stderr));
+    let good = data.join("good.csv");
+    std::fs::write(
+        &good,
+        "شماره,متن مصوبه,کد دستگاه مسئول,وضعیت\n1404/901,درست,teh-welfare,ابلاغ‌شده\n",
+    )
+    .expect("write");
+    let out = hamafza(
+        &data,
+        &[
+            "import",
+            "resolutions",
+            good.to_str().expect("path"),
+            "--council",
+            "syn-d01-n01-council",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("imported 1"));
+
+    // Escalation sends what is due once; the same day again sends nothing.
+    let first = text(&hamafza(&data, &["escalate", "--today", today], None).stdout);
+    assert!(!first.contains("reminders: 0,"), "{first}");
+    let again = text(&hamafza(&data, &["escalate", "--today", today], None).stdout);
+    assert_eq!(
+        again.trim(),
+        "reminders: 0, notices to heads: 0, onto agendas: 0"
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -258,8 +258,6 @@ impl ResolutionReport {
         );
         let more_changes = self.changes.len().saturating_sub(MAX_CHANGES_LISTED);
         let full = table_data(self.rows.iter().map(|r| self.line(r)));
-        let overdue_rows = table_data(overdue.iter().map(|r| self.line(r)));
-        let stalled_rows = table_data(stalled.iter().map(|r| self.line(r)));
         let (start, end) = (self.period.first_day(), self.period.last_day());
         let mut src = String::new();
         src.push_str(&format!(
@@ -329,26 +327,61 @@ impl ResolutionReport {
                 ));
             }
         }
-        for (heading, rows, empty, n) in [
+        let overdue_rows = table_data(overdue.iter().map(|row| {
+            let r = &row.resolution;
+            let late = row
+                .facts()
+                .deadline
+                .map(|d| (today - d).whole_days())
+                .unwrap_or(0);
+            vec![
+                r.number.to_persian(),
+                truncate(&r.body, 70),
+                self.name(&r.responsible_agency_id),
+                jalali(r.deadline.as_deref()),
+                format_int(late),
+            ]
+        }));
+        let stalled_rows = table_data(stalled.iter().map(|row| {
+            let r = &row.resolution;
+            let quiet = (today - row.facts().last_activity_on).whole_days();
+            vec![
+                r.number.to_persian(),
+                truncate(&r.body, 70),
+                self.name(&r.responsible_agency_id),
+                jalali(Some(&r.last_activity_on)),
+                format_int(quiet),
+            ]
+        }));
+        // The overdue and stalled lists are short lines (the full text is in the last
+        // table): who owes what, and for how long.
+        let lists = [
             (
                 "مصوبات معوق",
                 &overdue_rows,
                 "مصوبهٔ معوقی نیست.",
                 overdue.len(),
+                "مهلت",
+                "روز تأخیر",
             ),
             (
                 "مصوبات راکد",
                 &stalled_rows,
                 "مصوبهٔ راکدی نیست.",
                 stalled.len(),
+                "آخرین فعالیت",
+                "روز بی‌گزارش",
             ),
-        ] {
+        ];
+        for (heading, rows, empty, n, date, days) in lists {
             src.push_str(&format!("\n== {heading} ({})\n", format_int(n as i64)));
             if n == 0 {
                 src.push_str(empty);
                 src.push('\n');
             } else {
-                src.push_str(&format!("#resolution-table({rows})\n"));
+                src.push_str(&format!(
+                    "#table(columns: (auto, 2fr, 1.2fr, auto, auto), table.header([شماره], [متن], [دستگاه مسئول], [{date}], [{days}]), ..{rows}.flatten())\n"
+                ));
             }
         }
         src.push_str(&format!(

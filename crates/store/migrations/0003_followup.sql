@@ -6,6 +6,16 @@ ALTER TABLE resolutions ADD COLUMN decided_on TEXT;
 UPDATE resolutions SET decided_on = substr(created_at, 1, 10) WHERE decided_on IS NULL;
 CREATE INDEX resolutions_decided ON resolutions (council_id, decided_on);
 
+-- The latest progress update, kept on the resolution itself (written in the same
+-- transaction as the update) so that lists of thousands need no aggregate over updates.
+ALTER TABLE resolutions ADD COLUMN latest_update_on TEXT;
+ALTER TABLE resolutions ADD COLUMN latest_percent BIGINT;
+ALTER TABLE resolutions ADD COLUMN latest_body TEXT;
+UPDATE resolutions SET
+    latest_update_on = (SELECT u.on_date FROM resolution_updates u WHERE u.resolution_id = resolutions.id ORDER BY u.on_date DESC, u.created_at DESC, u.id DESC LIMIT 1),
+    latest_percent = (SELECT u.percent FROM resolution_updates u WHERE u.resolution_id = resolutions.id ORDER BY u.on_date DESC, u.created_at DESC, u.id DESC LIMIT 1),
+    latest_body = (SELECT u.body FROM resolution_updates u WHERE u.resolution_id = resolutions.id ORDER BY u.on_date DESC, u.created_at DESC, u.id DESC LIMIT 1);
+
 -- The business day of each state change (the clock's day, which tests and demonstrations
 -- move); `at` stays the instant it was written.
 ALTER TABLE resolution_history ADD COLUMN on_date TEXT;

@@ -26,6 +26,8 @@ pub struct ResolutionFilter {
     pub decided_between: Option<(time::Date, time::Date)>,
     pub overdue_only: bool,
     pub stalled_only: bool,
+    /// Only these resolutions (by id).
+    pub ids: Option<Vec<String>>,
     /// The viewer's agency; `None` for someone who sees everything (a system admin).
     /// Others see what their agency leads or collaborates on, and all of its councils'.
     pub visible_to_agency: Option<String>,
@@ -224,6 +226,14 @@ fn filter_sql(f: &ResolutionFilter, binds: &mut Vec<String>) -> String {
         let b = bind(iso(to));
         conditions.push(format!("r.decided_on >= {a} AND r.decided_on <= {b}"));
     }
+    if let Some(ids) = &f.ids {
+        if ids.is_empty() {
+            conditions.push("1 = 0".into());
+        } else {
+            let marks: Vec<String> = ids.iter().map(|id| bind(id.clone())).collect();
+            conditions.push(format!("r.id IN ({})", marks.join(", ")));
+        }
+    }
     if let Some(v) = &f.visible_to_agency {
         let p = bind(v.clone());
         conditions.push(format!(
@@ -233,17 +243,6 @@ fn filter_sql(f: &ResolutionFilter, binds: &mut Vec<String>) -> String {
         ));
     }
     conditions.join(" AND ")
-}
-
-fn latest_from_row(row: &AnyRow) -> StoreResult<(String, LatestUpdate)> {
-    Ok((
-        row.try_get("resolution_id")?,
-        LatestUpdate {
-            on_date: row.try_get("on_date")?,
-            percent: row.try_get("percent")?,
-            body: row.try_get("body")?,
-        },
-    ))
 }
 
 impl Store {
@@ -263,7 +262,8 @@ impl Store {
             .join(", ");
         let rows = query_with(
             format!(
-                "SELECT {columns}, c.code AS council_code, c.name_fa AS council_name, c.stall_days
+                "SELECT {columns}, c.code AS council_code, c.name_fa AS council_name, c.stall_days,
+                        r.latest_update_on, r.latest_percent, r.latest_body
                  FROM resolutions r JOIN councils c ON c.id = r.council_id
                  WHERE {condition}
                  ORDER BY c.code, r.year, r.seq"
@@ -272,24 +272,6 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        // The latest update of each listed resolution, in one query.
-        let latest_rows = query_with(
-            format!(
-                "SELECT u.resolution_id, u.on_date, u.percent, u.body
-                 FROM resolution_updates u
-                 JOIN (SELECT resolution_id, MAX(created_at || id) AS k FROM resolution_updates
-                       WHERE resolution_id IN (SELECT r.id FROM resolutions r WHERE {condition})
-                       GROUP BY resolution_id) l
-                   ON l.resolution_id = u.resolution_id AND l.k = u.created_at || u.id"
-            ),
-            &binds,
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let mut latest: HashMap<String, LatestUpdate> = latest_rows
-            .iter()
-            .map(latest_from_row)
-            .collect::<StoreResult<_>>()?;
         let collaborators = query_with(
             format!(
                 "SELECT ra.resolution_id, ra.agency_id FROM resolution_agencies ra
@@ -310,8 +292,21 @@ impl Store {
         for row in &rows {
             let mut resolution = Self::resolution_from_row(row)?;
             resolution.collaborators = collaborators_of.remove(&resolution.id).unwrap_or_default();
+            let on_date: Option<String> = row.try_get("latest_update_on")?;
+            let latest = match on_date {
+                Some(on_date) => Some(LatestUpdate {
+                    on_date,
+                    percent: row
+                        .try_get::<Option<i64>, _>("latest_percent")?
+                        .unwrap_or(0),
+                    body: row
+                        .try_get::<Option<String>, _>("latest_body")?
+                        .unwrap_or_default(),
+                }),
+                None => None,
+            };
             let line = ResolutionRow {
-                latest: latest.remove(&resolution.id),
+                latest,
                 council_code: row.try_get("council_code")?,
                 council_name: row.try_get("council_name")?,
                 stall_days: row.try_get("stall_days")?,
@@ -326,6 +321,44 @@ impl Store {
             out.push(line);
         }
         Ok(out)
+    }
+
+    /// Just what the figures need of each resolution `filter` selects (ignoring its
+    /// overdue and stalled flags): far lighter than whole rows for dashboards.
+    pub async fn resolution_facts(
+        &self,
+        filter: &ResolutionFilter,
+    ) -> StoreResult<Vec<(String, Facts)>> {
+        let mut binds = Vec::new();
+        let condition = filter_sql(filter, &mut binds);
+        let rows = query_with(
+            format!(
+                "SELECT r.id, r.state, r.deadline, r.assigned_on, r.verified_on, r.last_activity_on, c.stall_days
+                 FROM resolutions r JOIN councils c ON c.id = r.council_id WHERE {condition}"
+            ),
+            &binds,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let date = |s: Option<String>| s.as_deref().and_then(parse_iso);
+        rows.iter()
+            .map(|r| {
+                let state: String = r.try_get("state")?;
+                Ok((
+                    r.try_get("id")?,
+                    Facts {
+                        state: State::from_code(&state)
+                            .ok_or_else(|| StoreError::Invalid(format!("unknown state {state}")))?,
+                        deadline: date(r.try_get("deadline")?),
+                        assigned_on: date(r.try_get("assigned_on")?),
+                        verified_on: date(r.try_get("verified_on")?),
+                        last_activity_on: date(r.try_get("last_activity_on")?)
+                            .unwrap_or(time::Date::MIN),
+                        stall_days: r.try_get("stall_days")?,
+                    },
+                ))
+            })
+            .collect()
     }
 
     /// Councils, by code; for an agency, the ones it sits on or has resolutions in.

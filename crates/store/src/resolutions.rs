@@ -632,9 +632,11 @@ impl Store {
         } else {
             r.state
         };
-        sqlx::query("UPDATE resolutions SET last_activity_on = $1, state = $2 WHERE id = $3")
+        sqlx::query("UPDATE resolutions SET last_activity_on = $1, state = $2, latest_update_on = $1, latest_percent = $3, latest_body = $4 WHERE id = $5")
             .bind(&today_s)
             .bind(new_state.code())
+            .bind(percent)
+            .bind(body.trim())
             .bind(id)
             .execute(&mut *w.tx)
             .await?;

@@ -139,15 +139,32 @@ pub async fn export_rows(store: &Store, rows: &[ResolutionRow]) -> StoreResult<V
         .map(|a| (a.id, (a.code, a.name_fa)))
         .collect();
     let code = |id: &str| agencies.get(id).map(|a| a.0.clone()).unwrap_or_default();
+    // Place codes of every listed resolution, a few hundred ids per query.
+    let mut places_of: HashMap<String, Vec<String>> = HashMap::new();
+    for chunk in rows.chunks(500) {
+        let ids: Vec<String> = chunk.iter().map(|r| r.resolution.id.clone()).collect();
+        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let found = crate::query_with(
+            format!(
+                "SELECT rp.resolution_id, p.code FROM resolution_places rp JOIN places p ON p.id = rp.place_id
+                 WHERE rp.resolution_id IN ({}) ORDER BY p.code",
+                marks.join(", ")
+            ),
+            &ids,
+        )
+        .fetch_all(&store.pool)
+        .await?;
+        for f in &found {
+            places_of
+                .entry(sqlx::Row::try_get(f, "resolution_id")?)
+                .or_default()
+                .push(sqlx::Row::try_get(f, "code")?);
+        }
+    }
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let r = &row.resolution;
-        let places: Vec<String> = sqlx::query_scalar(
-            "SELECT p.code FROM resolution_places rp JOIN places p ON p.id = rp.place_id WHERE rp.resolution_id = $1 ORDER BY p.code",
-        )
-        .bind(&r.id)
-        .fetch_all(&store.pool)
-        .await?;
+        let places = places_of.remove(&r.id).unwrap_or_default();
         let latest = row
             .latest
             .as_ref()

@@ -332,6 +332,25 @@ pub struct ListParams {
     pub period: Option<String>,
     pub overdue: Option<String>,
     pub stalled: Option<String>,
+    /// Which page of the list (from 1), for the list page and the API.
+    pub page: Option<usize>,
+}
+
+/// Lines per page of a resolution list (page and API).
+pub const PAGE_SIZE: usize = 200;
+
+impl ListParams {
+    /// The slice of `rows` on the requested page, and the number of pages.
+    pub fn page_of<'a, T>(&self, rows: &'a [T]) -> (&'a [T], usize, usize) {
+        let pages = rows.len().div_ceil(PAGE_SIZE).max(1);
+        let page = self.page.unwrap_or(1).clamp(1, pages);
+        let from = (page - 1) * PAGE_SIZE;
+        (
+            &rows[from.min(rows.len())..(from + PAGE_SIZE).min(rows.len())],
+            page,
+            pages,
+        )
+    }
 }
 
 fn flag(v: &Option<String>) -> bool {

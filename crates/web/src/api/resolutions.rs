@@ -244,10 +244,14 @@ pub async fn list_resolutions(
     let today = state.clock.today();
     let rows = state.store.list_resolutions(&filter, today).await?;
     let facts: Vec<_> = rows.iter().map(ResolutionRow::facts).collect();
+    let (shown, page, pages) = params.page_of(&rows);
     Ok(Json(json!({
         "today": f::iso(today),
         "summary": summary_json(&Summary::of(&facts, today)),
-        "items": rows.iter().map(|r| row_json(r, today)).collect::<Vec<_>>(),
+        "total": rows.len(),
+        "page": page,
+        "pages": pages,
+        "items": shown.iter().map(|r| row_json(r, today)).collect::<Vec<_>>(),
     })))
 }
 

@@ -28,9 +28,8 @@ pub async fn list_page(
         .await?;
     let mut lines = Vec::new();
     for c in &councils {
-        let rows = council_rows(&state, &user, c, today).await?;
-        let facts: Vec<_> = rows.iter().map(ResolutionRow::facts).collect();
-        lines.push((c, Summary::of(&facts, today)));
+        let facts = council_facts(&state, &user, c).await?;
+        lines.push((c, Summary::of(facts.iter().map(|(_, f)| f), today)));
     }
     let form = create_form(&state, &user, None).await?;
     let body = html! {
@@ -176,6 +175,20 @@ pub async fn settings_submit(
     }
 }
 
+/// What the figures need of the council's resolutions this user may see.
+async fn council_facts(
+    state: &AppState,
+    user: &CurrentUser,
+    c: &Council,
+) -> Result<Vec<(String, hamafza_core::scorecard::Facts)>, PageError> {
+    let filter = ResolutionFilter {
+        council_id: Some(c.id.clone()),
+        visible_to_agency: f::visible_to(user),
+        ..ResolutionFilter::default()
+    };
+    Ok(state.store.resolution_facts(&filter).await?)
+}
+
 /// The council's resolutions this user may see.
 async fn council_rows(
     state: &AppState,
@@ -190,6 +203,9 @@ async fn council_rows(
     };
     Ok(state.store.list_resolutions(&filter, today).await?)
 }
+
+/// How many overdue (and stalled) resolutions the dashboard lists, the longest late first.
+const DASHBOARD_LIST: usize = 15;
 
 pub async fn council_page(
     State(state): State<AppState>,
@@ -207,9 +223,8 @@ async fn render_council(
 ) -> Result<Markup, PageError> {
     let council = f::council_for(state, user, key).await?;
     let today = state.clock.today();
-    let rows = council_rows(state, user, &council, today).await?;
-    let facts: Vec<_> = rows.iter().map(ResolutionRow::facts).collect();
-    let summary = Summary::of(&facts, today);
+    let facts = council_facts(state, user, &council).await?;
+    let summary = Summary::of(facts.iter().map(|(_, f)| f), today);
     let names = agency_names(state).await?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
     let meetings = state.store.council_meetings(&council.id).await?;
@@ -222,16 +237,26 @@ async fn render_council(
         &user.actor,
         Uuid::parse_str(&council.secretariat_agency_id).unwrap_or_default(),
     );
-    let overdue: Vec<ResolutionRow> = rows
-        .iter()
-        .filter(|r| r.facts().is_overdue(today))
-        .cloned()
-        .collect();
-    let stalled: Vec<ResolutionRow> = rows
-        .iter()
-        .filter(|r| r.facts().is_stalled(today))
-        .cloned()
-        .collect();
+    // The dashboard shows the worst few of each, read in full; the full lists are a
+    // click away.
+    let mut late: Vec<_> = facts.iter().filter(|(_, f)| f.is_overdue(today)).collect();
+    late.sort_by_key(|(_, f)| f.deadline);
+    let mut quiet: Vec<_> = facts.iter().filter(|(_, f)| f.is_stalled(today)).collect();
+    quiet.sort_by_key(|(_, f)| f.last_activity_on);
+    let (overdue_total, stalled_total) = (late.len(), quiet.len());
+    let worst = |list: Vec<&(String, hamafza_core::scorecard::Facts)>| ResolutionFilter {
+        ids: Some(
+            list.iter()
+                .take(DASHBOARD_LIST)
+                .map(|(id, _)| id.clone())
+                .collect(),
+        ),
+        ..ResolutionFilter::default()
+    };
+    let mut overdue = state.store.list_resolutions(&worst(late), today).await?;
+    overdue.sort_by_key(|r| r.facts().deadline);
+    let mut stalled = state.store.list_resolutions(&worst(quiet), today).await?;
+    stalled.sort_by_key(|r| r.facts().last_activity_on);
     let current_period = hamafza_core::jalali::Period::Quarter(
         JalaliDate::from_gregorian(today).year,
         (JalaliDate::from_gregorian(today).month - 1) / 3 + 1,
@@ -273,10 +298,16 @@ async fn render_council(
         }
         h2 { "نمای کلی" }
         (figures(&summary))
-        h2 { "معوق (" (num(overdue.len() as i64)) ")" }
+        h2 { "معوق (" (num(overdue_total as i64)) ")" }
         (table(&overdue, &names, today))
-        h2 { "راکد (" (num(stalled.len() as i64)) ")" }
+        @if overdue_total > overdue.len() {
+            p { a href={ "/resolutions?council=" (council.code) "&overdue=true" } { "همهٔ " (num(overdue_total as i64)) " مصوبهٔ معوق" } }
+        }
+        h2 { "راکد (" (num(stalled_total as i64)) ")" }
         (table(&stalled, &names, today))
+        @if stalled_total > stalled.len() {
+            p { a href={ "/resolutions?council=" (council.code) "&stalled=true" } { "همهٔ " (num(stalled_total as i64)) " مصوبهٔ راکد" } }
+        }
         h2 { "جلسه‌ها" }
         @if meetings.is_empty() { p.hint { "هنوز جلسه‌ای ثبت نشده است." } }
         ul {

@@ -55,6 +55,10 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox", get(resolutions::inbox_page))
         .route("/inbox/read", post(resolutions::inbox_read))
         .route("/scorecard", get(resolutions::scorecard_page))
+        .route(
+            "/agencies/{id}/report.pdf",
+            get(resolutions::agency_report_pdf),
+        )
 }
 
 pub async fn not_found() -> impl IntoResponse {

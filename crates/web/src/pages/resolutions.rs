@@ -153,6 +153,7 @@ pub async fn list_page(
     let agencies = state.store.list_agencies().await?;
     let given = |v: &Option<String>| v.clone().unwrap_or_default();
     let query = params.query_string();
+    let (shown, page, pages) = params.page_of(&rows);
     let body = html! {
         h1 { "مصوبات" }
         form.inline method="get" action="/resolutions" {
@@ -176,7 +177,14 @@ pub async fn list_page(
         p { a href={ "/resolutions.xlsx?" (query) } download { "دریافت همین فهرست (اکسل)" } }
         (figures(&Summary::of(&facts, today)))
         h2 { "فهرست (" (num(rows.len() as i64)) ")" }
-        (table(&rows, &names, today))
+        (table(shown, &names, today))
+        @if pages > 1 {
+            nav.pager aria-label="صفحه‌ها" {
+                @if page > 1 { a href={ "/resolutions?" (query) "&page=" (page - 1) } { "صفحهٔ قبل" } }
+                span { "صفحهٔ " (num(page as i64)) " از " (num(pages as i64)) }
+                @if page < pages { a href={ "/resolutions?" (query) "&page=" (page + 1) } { "صفحهٔ بعد" } }
+            }
+        }
     };
     Ok(layout::page("مصوبات", &user, Section::Resolutions, body))
 }
@@ -514,8 +522,18 @@ pub async fn scorecard_page(
         x.map(|r| format!("{}٪", hamafza_core::numbers::format_decimal(r * 100.0, 0)))
             .unwrap_or_else(|| "—".into())
     };
+    let own = state
+        .store
+        .agency(&user.actor.agency_id.to_string())
+        .await?;
+    let today_jalali = hamafza_core::jalali::JalaliDate::from_gregorian(today);
     let body = html! {
         h1 { "کارنامهٔ دستگاه‌ها" }
+        form.inline method="get" action={ "/agencies/" (own.code) "/report.pdf" } {
+            label { "گزارش دوره‌ای مصوبات " (own.name_fa) " (PDF)"
+                input type="text" name="period" value=(today_jalali.year) size="8" aria-label="دوره"; }
+            button.primary type="submit" { "دریافت گزارش" }
+        }
         p.hint { "برای هر دستگاه مسئول، در همهٔ شوراهایی که می‌بینید. «اعلام انجام» و «تأییدشده» جدا شمرده می‌شوند." }
         div.table-wrap { table {
             thead { tr {
@@ -553,6 +571,25 @@ pub async fn export_xlsx(
     PageQuery(params): PageQuery<ListParams>,
 ) -> Response {
     match crate::documents::export_xlsx(&state, &user, &params).await {
+        Ok(r) => r,
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct PeriodQuery {
+    period: Option<String>,
+}
+
+/// An agency's own periodic report across every council.
+pub async fn agency_report_pdf(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(key): Path<String>,
+    PageQuery(q): PageQuery<PeriodQuery>,
+) -> Response {
+    let subject = crate::documents::ReportOf::Agency(&key);
+    match crate::documents::report_pdf(&state, &user, subject, q.period.as_deref()).await {
         Ok(r) => r,
         Err(e) => PageError::from(e).into_response(),
     }

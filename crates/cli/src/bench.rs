@@ -1,0 +1,251 @@
+//! `hamafza bench resolutions`: fills a council with many resolutions and progress
+//! updates through the ordinary write path (rules, history, audit), then times what a
+//! large council costs: the list query, the dashboard figures, the XLSX export and the
+//! PDF report. Prints JSON, so runs can be compared.
+
+use std::time::Instant;
+
+use hamafza_core::jalali::{JalaliDate, Period};
+use hamafza_core::resolution::{CouncilKind, Transition};
+use hamafza_core::scorecard::Summary;
+use hamafza_store::{NewCouncil, NewEvidence, NewResolution, ResolutionFilter, Store, Who};
+use time::Duration;
+use uuid::Uuid;
+
+use crate::Failure;
+
+/// A small deterministic generator (xorshift), so every run builds the same council.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+pub struct Args {
+    pub resolutions: usize,
+    pub updates: usize,
+    pub today: time::Date,
+}
+
+/// Builds the `bench-hq` council (the demo's agencies and places must be loaded) and
+/// prints the timings.
+pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
+    let who = Who::system();
+    let agency = |code: &'static str| async move {
+        store
+            .agency_by_code(code)
+            .await?
+            .map(|a| a.id)
+            .ok_or_else(|| Failure(format!("no agency {code}: load the demo first")))
+    };
+    let secretariat = agency("syn-d01-municipality").await?;
+    let leads = [
+        agency("teh-welfare").await?,
+        agency("teh-police").await?,
+        agency("teh-education").await?,
+        agency("teh-health").await?,
+        agency("teh-prosecutor").await?,
+    ];
+    let district = store
+        .place_by_code("SYN-HMF-D01")
+        .await?
+        .ok_or_else(|| Failure("no synthetic district: load the demo first".into()))?;
+    let neighbourhoods: Vec<String> = store
+        .list_places(
+            &hamafza_core::access::Scope::All,
+            &hamafza_store::PlaceFilter {
+                level: Some(hamafza_core::place::PlaceLevel::Neighbourhood),
+                limit: 400,
+                ..Default::default()
+            },
+        )
+        .await?
+        .0
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let council = store
+        .create_council(
+            &who,
+            &NewCouncil {
+                code: "bench-hq".into(),
+                name_fa: "قرارگاه آزمون بار".into(),
+                kind: CouncilKind::SocialHeadquarters,
+                place_id: district.id,
+                secretariat_agency_id: secretariat.clone(),
+                focus_limit: 100,
+                stall_days: 30,
+                members: leads.iter().map(|l| (l.clone(), None)).collect(),
+            },
+        )
+        .await?;
+    let user = store
+        .user_for_login(crate::demo::ADMIN_USERNAME)
+        .await?
+        .ok_or_else(|| Failure("no admin user: load the demo first".into()))?
+        .0
+        .id;
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let sec = Uuid::parse_str(&secretariat).unwrap_or_default();
+    let started = Instant::now();
+    let mut open = Vec::new();
+    for i in 0..args.resolutions {
+        let decided = args.today - Duration::days(30 + rng.below(700) as i64);
+        let lead = leads[i % leads.len()].clone();
+        let r = store
+            .create_resolution(
+                &who,
+                &NewResolution {
+                    council_id: council.id.clone(),
+                    year: JalaliDate::from_gregorian(decided).year,
+                    body: format!("مصوبهٔ آزمون بار شمارهٔ {i}: ساماندهی و پیگیری میدانی در محلهٔ هدف با گزارش ماهانه"),
+                    meeting_id: None,
+                    agenda_item_id: None,
+                    responsible_agency_id: lead.clone(),
+                    collaborators: vec![],
+                    places: vec![neighbourhoods[i % neighbourhoods.len().max(1)].clone()],
+                    deadline: Some(iso(decided + Duration::days(30 + rng.below(120) as i64))),
+                    priority: 1 + (i % 3) as i64,
+                    in_focus: false,
+                    topic: "آزمون".into(),
+                    expected_result: None,
+                    decided_on: Some(decided),
+                },
+                decided,
+            )
+            .await?;
+        if i % 10 != 0 {
+            store
+                .transition_resolution(
+                    &who,
+                    sec,
+                    &r.id,
+                    &Transition::Assign,
+                    decided + Duration::days(1),
+                )
+                .await?;
+            open.push((
+                r.id,
+                Uuid::parse_str(&lead).unwrap_or_default(),
+                decided + Duration::days(2),
+            ));
+        }
+    }
+    let created_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for u in 0..args.updates {
+        let (id, lead, day) = &open[u % open.len().max(1)];
+        let on = (*day + Duration::days((u / open.len().max(1)) as i64 * 7)).min(args.today);
+        let evidence = if u % 5 == 0 {
+            vec![NewEvidence {
+                file_name: format!("گزارش-{u}.txt"),
+                media_type: "text/plain".into(),
+                content: format!("گزارش میدانی آزمون بار {u}").into_bytes(),
+            }]
+        } else {
+            vec![]
+        };
+        let percent = (10 + (u / open.len().max(1)) * 10).min(100) as i64;
+        store
+            .add_resolution_update(
+                &who,
+                &user,
+                *lead,
+                id,
+                percent,
+                "پیشرفت کار طبق برنامه",
+                &evidence,
+                on,
+            )
+            .await?;
+    }
+    let updates_s = started.elapsed().as_secs_f64();
+    // Move part of them on: reported done, and some of those verified.
+    for (n, (id, lead, day)) in open.iter().enumerate().filter(|(n, _)| n % 3 == 0) {
+        let done = (*day + Duration::days(40)).min(args.today);
+        if store
+            .transition_resolution(
+                &who,
+                *lead,
+                id,
+                &Transition::ReportDone { evidence_files: 1 },
+                done,
+            )
+            .await
+            .is_ok()
+            && n % 2 == 0
+        {
+            store
+                .transition_resolution(&who, sec, id, &Transition::Verify, done + Duration::days(3))
+                .await?;
+        }
+    }
+
+    let filter = ResolutionFilter {
+        council_id: Some(council.id.clone()),
+        ..ResolutionFilter::default()
+    };
+    let started = Instant::now();
+    let rows = store.list_resolutions(&filter, args.today).await?;
+    let list_s = started.elapsed().as_secs_f64();
+    // The dashboard's figures come from the light facts query, not from whole rows.
+    let started = Instant::now();
+    let facts = store.resolution_facts(&filter).await?;
+    let summary = Summary::of(facts.iter().map(|(_, f)| f), args.today);
+    let summary_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let sheet = hamafza_store::sheet::export_rows(store, &rows).await?;
+    let xlsx = hamafza_report::spreadsheet::write_xlsx(&sheet)?;
+    let xlsx_s = started.elapsed().as_secs_f64();
+    let year = JalaliDate::from_gregorian(args.today).year;
+    let started = Instant::now();
+    let report = hamafza_report::gather(
+        store,
+        hamafza_report::Subject::Council(council.clone()),
+        Period::Year(year),
+        args.today,
+    )
+    .await?;
+    let gather_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let pdf = report.pdf()?;
+    let pdf_s = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({
+            "engine": format!("{:?}", store.engine()),
+            "council": council.code,
+            "resolutions": rows.len(),
+            "updates": args.updates,
+            "overdue": summary.overdue,
+            "stalled": summary.stalled,
+            "create_resolutions_s": round(created_s),
+            "post_updates_s": round(updates_s),
+            "list_query_s": round(list_s),
+            "dashboard_figures_s": round(summary_s),
+            "xlsx_export_s": round(xlsx_s),
+            "xlsx_bytes": xlsx.len(),
+            "pdf_gather_s": round(gather_s),
+            "pdf_typeset_s": round(pdf_s),
+            "pdf_bytes": pdf.len(),
+        })
+    );
+    Ok(())
+}
+
+fn round(s: f64) -> f64 {
+    (s * 1000.0).round() / 1000.0
+}
+
+fn iso(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
