@@ -40,7 +40,8 @@ echo "==> cargo test (unit, SQLite and PostgreSQL integration)"
 cargo test --workspace 2>&1 | tee "$log"
 
 echo "==> browser tests (headless Chromium)"
-cargo build -p hamafza --quiet
+# `cargo test --workspace` has built the binary already (the CLI tests run it); a separate
+# `cargo build -p hamafza` would resolve features differently and rebuild Typst.
 HAMAFZA_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/hamafza"
 export HAMAFZA_BIN
 (cd tests/browser && npm ci --no-audit --no-fund --silent)

@@ -64,12 +64,14 @@ test("secretary records, officer reports with evidence, secretary verifies; the 
   // A resolution decided in this meeting, led by welfare.
   await sec.getByLabel("متن مصوبه").fill("اسکان موقت متکدیان شناسایی‌شده در گرمخانهٔ منطقه");
   await sec.getByLabel("دستگاه مسئول").selectOption("teh-welfare");
+  await sec.getByLabel("بند دستور جلسه").selectOption("1");
   await sec.getByLabel("مهلت").fill("۱۴۰۶/۰۱/۱۵");
   await sec.getByLabel("موضوع").fill("تکدی‌گری");
   await sec.getByRole("button", { name: "ثبت پیش‌نویس" }).click();
   await sec.waitForURL(/\/resolutions\//);
   const resolutionUrl = sec.url();
   assert.match(await sec.textContent("h1"), /پیش‌نویس/);
+  assert.match(await sec.textContent("dl.facts"), /بند ۱: گزارش دبیر از گشت‌های مشترک/, "decided under its agenda item");
   await sec.getByRole("button", { name: "ابلاغ به دستگاه مسئول" }).click();
   await sec.waitForURL(resolutionUrl);
   assert.match(await sec.textContent("h1"), /ابلاغ/);

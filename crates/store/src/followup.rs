@@ -99,6 +99,7 @@ pub struct Meeting {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AgendaItem {
+    pub id: String,
     pub position: i64,
     pub title: String,
     pub resolution_id: Option<String>,
@@ -483,7 +484,7 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         let agenda = sqlx::query(
-            "SELECT position, title, resolution_id, automatic FROM agenda_items WHERE meeting_id = $1 ORDER BY position",
+            "SELECT id, position, title, resolution_id, automatic FROM agenda_items WHERE meeting_id = $1 ORDER BY position",
         )
         .bind(id)
         .fetch_all(&self.pool)
@@ -491,6 +492,7 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(AgendaItem {
+                id: r.try_get("id")?,
                 position: r.try_get("position")?,
                 title: r.try_get("title")?,
                 resolution_id: r.try_get("resolution_id")?,

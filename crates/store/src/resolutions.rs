@@ -50,6 +50,8 @@ pub struct Resolution {
     pub number: rules::Number,
     pub body: String,
     pub meeting_id: Option<String>,
+    /// The agenda item of that meeting that decided it.
+    pub agenda_item_id: Option<String>,
     pub responsible_agency_id: String,
     pub collaborators: Vec<String>,
     pub places: Vec<String>,
@@ -140,7 +142,7 @@ pub(crate) fn text_ok(field: &str, s: &str, required: bool) -> StoreResult<()> {
     Ok(())
 }
 
-pub(crate) const RESOLUTION_COLUMNS: &str = "id, council_id, year, seq, body, meeting_id, responsible_agency_id, deadline, priority, in_focus, topic, expected_result, state, state_reason, merged_into, last_activity_on, assigned_on, verified_on, decided_on";
+pub(crate) const RESOLUTION_COLUMNS: &str = "id, council_id, year, seq, body, meeting_id, agenda_item_id, responsible_agency_id, deadline, priority, in_focus, topic, expected_result, state, state_reason, merged_into, last_activity_on, assigned_on, verified_on, decided_on";
 
 impl Store {
     pub async fn create_council(&self, who: &Who, new: &NewCouncil) -> StoreResult<Council> {
@@ -250,6 +252,7 @@ impl Store {
             },
             body: r.try_get("body")?,
             meeting_id: r.try_get("meeting_id")?,
+            agenda_item_id: r.try_get("agenda_item_id")?,
             responsible_agency_id: r.try_get("responsible_agency_id")?,
             collaborators: Vec::new(),
             places: Vec::new(),
@@ -373,6 +376,18 @@ impl Store {
         };
         if new.meeting_id.is_some() && meeting_day.is_none() {
             return Err(StoreError::Invalid("جلسه در این شورا پیدا نشد".into()));
+        }
+        if let Some(item) = &new.agenda_item_id {
+            let of_meeting: Option<String> =
+                sqlx::query_scalar("SELECT meeting_id FROM agenda_items WHERE id = $1")
+                    .bind(item)
+                    .fetch_optional(&mut *w.tx)
+                    .await?;
+            if of_meeting.is_none() || of_meeting != new.meeting_id {
+                return Err(StoreError::Invalid(
+                    "بند دستور جلسه از همین جلسه نیست".into(),
+                ));
+            }
         }
         let decided_on = new
             .decided_on

@@ -498,6 +498,9 @@ pub struct ResolutionIn {
     pub expected_result: Option<String>,
     #[serde(default)]
     pub meeting_id: Option<String>,
+    /// The number of the meeting's agenda item that decided it (1, 2, …).
+    #[serde(default)]
+    pub agenda_item: Option<i64>,
     /// The day it was decided (Jalali or ISO); the meeting's day or today if absent.
     #[serde(default)]
     pub decided_on: Option<String>,
@@ -524,6 +527,27 @@ pub async fn create_resolution(
     for p in input.places.iter().filter(|p| !p.trim().is_empty()) {
         places.push(place_id(state, p).await?);
     }
+    let meeting_id = input.meeting_id.clone().filter(|m| !m.is_empty());
+    let agenda_item_id = match (&meeting_id, input.agenda_item) {
+        (Some(m), Some(position)) => Some(
+            state
+                .store
+                .meeting(m)
+                .await?
+                .agenda
+                .into_iter()
+                .find(|a| a.position == position)
+                .map(|a| a.id)
+                .ok_or_else(|| invalid("agenda_item", "این بند در دستور جلسه نیست"))?,
+        ),
+        (None, Some(_)) => {
+            return Err(invalid(
+                "agenda_item",
+                "بند دستور جلسه بدون جلسه معنا ندارد",
+            ));
+        }
+        _ => None,
+    };
     let today = state.clock.today();
     let deadline = parse_optional_day("deadline", input.deadline.as_deref())?;
     let decided_on = parse_optional_day("decided_on", input.decided_on.as_deref())?;
@@ -532,8 +556,8 @@ pub async fn create_resolution(
         council_id: council.id,
         year,
         body: input.body.clone(),
-        meeting_id: input.meeting_id.clone().filter(|m| !m.is_empty()),
-        agenda_item_id: None,
+        meeting_id,
+        agenda_item_id,
         responsible_agency_id: responsible,
         collaborators,
         places,

@@ -474,6 +474,15 @@ async fn bad_resolution_input_is_refused_with_its_field(f: Fixture) {
         assert_eq!(res.headers()["content-type"], "application/problem+json");
         assert_eq!(field_of(&res.json().await.expect("json")), field);
     }
+    let res = f
+        .post_json(&secretary, "/api/v1/resolutions", json!({"council": "hq", "body": "x", "responsible_agency": "agency-b", "agenda_item": 1}))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        field_of(&res.json().await.expect("json")),
+        "agenda_item",
+        "an agenda item needs its meeting"
+    );
     let res = f.get(&secretary, "/api/v1/resolutions?period=1404Q7").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // The focus limit (2) refuses a third resolution in focus, and says why.

@@ -39,6 +39,7 @@ pub(crate) fn resolution_json(r: &Resolution) -> Value {
         "number_fa": r.number.to_persian(),
         "body": r.body,
         "meeting_id": r.meeting_id,
+        "agenda_item_id": r.agenda_item_id,
         "responsible_agency_id": r.responsible_agency_id,
         "collaborating_agency_ids": r.collaborators,
         "place_ids": r.places,

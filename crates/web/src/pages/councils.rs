@@ -348,8 +348,9 @@ async fn resolution_form(
     state: &AppState,
     user: &CurrentUser,
     council: &Council,
-    meeting_id: Option<&str>,
+    meeting: Option<&hamafza_store::MeetingDetail>,
 ) -> Result<Markup, PageError> {
+    let meeting_id = meeting.map(|m| m.meeting.id.as_str());
     let agencies = state.store.list_agencies().await?;
     // The places a council's resolutions are usually about: its area and what lies in it.
     let scope = hamafza_core::access::Scope::All;
@@ -380,6 +381,12 @@ async fn resolution_form(
             input type="hidden" name="csrf" value=(user.csrf());
             input type="hidden" name="council" value=(council.code);
             @if let Some(m) = meeting_id { input type="hidden" name="meeting_id" value=(m); }
+            @if let Some(m) = meeting {
+                label { "بند دستور جلسه" select name="agenda_item" {
+                    option value="" { "—" }
+                    @for item in &m.agenda { option value=(item.position) { (num(item.position)) ". " (item.title) } }
+                } }
+            }
             label { "متن مصوبه" textarea name="body" rows="3" required {} }
             label { "دستگاه مسئول" select name="responsible_agency" required {
                 @for a in &agencies { option value=(a.code) { (a.name_fa) } }
@@ -475,6 +482,7 @@ pub async fn resolution_submit(
         topic: text("topic"),
         expected_result: text("expected_result"),
         meeting_id: text("meeting_id"),
+        agenda_item: form.get("agenda_item").and_then(|p| p.parse().ok()),
         decided_on: None,
     };
     match f::create_resolution(&state, &user, &input).await {
@@ -552,7 +560,7 @@ async fn render_meeting(
                 label { "صورت‌جلسه" textarea name="minutes" rows="6" { (m.minutes) } }
                 button.primary type="submit" { "ذخیرهٔ صورت‌جلسه" }
             }
-            (resolution_form(state, user, &council, Some(&m.id)).await?)
+            (resolution_form(state, user, &council, Some(&detail)).await?)
         } @else {
             ul { @for a in &detail.attendance { li { (name(&a.agency_id)) ": " (a.presence.name_fa()) @if let Some(r) = &a.representative { " (" (r) ")" } } } }
             p { (m.minutes) }

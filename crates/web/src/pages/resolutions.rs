@@ -209,9 +209,16 @@ async fn render_resolution(
     let updates = state.store.resolution_updates(&r.id).await?;
     let collaborations = state.store.collaborations(&r.id).await?;
     let meeting = match &r.meeting_id {
-        Some(m) => Some(state.store.meeting(m).await?.meeting),
+        Some(m) => Some(state.store.meeting(m).await?),
         None => None,
     };
+    let agenda_item = meeting.as_ref().and_then(|m| {
+        m.agenda
+            .iter()
+            .find(|a| Some(&a.id) == r.agenda_item_id.as_ref())
+            .cloned()
+    });
+    let meeting = meeting.map(|m| m.meeting);
     let history = state.store.resolution_history(&r.id).await?;
     let today = state.clock.today();
     let row = ResolutionRow {
@@ -259,7 +266,10 @@ async fn render_resolution(
                 } }
             }
             @if let Some(m) = &meeting {
-                dt { "مصوب در" } dd { a href={ "/meetings/" (m.id) } { "جلسهٔ " (num(m.number)) " — " (f::jalali(Some(&m.held_on))) } }
+                dt { "مصوب در" } dd {
+                    a href={ "/meetings/" (m.id) } { "جلسهٔ " (num(m.number)) " — " (f::jalali(Some(&m.held_on))) }
+                    @if let Some(a) = &agenda_item { "، بند " (num(a.position)) ": " (a.title) }
+                }
             }
             dt { "تاریخ تصویب" } dd { (f::jalali(r.decided_on.as_deref())) }
             dt { "مهلت" } dd { (f::jalali(r.deadline.as_deref())) }
