@@ -6,8 +6,7 @@ use std::collections::HashMap;
 
 use hamafza_core::resolution::{Escalation, EscalationPolicy, State};
 use hamafza_core::scorecard::Facts;
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::{FromRow, Row};
 
 use crate::audit::{Who, WriteTx};
 use crate::resolutions::{RESOLUTION_COLUMNS, iso, parse_iso, text_ok};
@@ -66,7 +65,7 @@ impl ResolutionRow {
     }
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct EvidenceMeta {
     pub id: String,
     pub file_name: String,
@@ -87,7 +86,7 @@ pub struct Update {
     pub evidence: Vec<EvidenceMeta>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Meeting {
     pub id: String,
     pub council_id: String,
@@ -163,7 +162,7 @@ pub struct Notification {
     pub read: bool,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct OutboxMessage {
     pub id: String,
     pub user_id: String,
@@ -431,7 +430,7 @@ impl Store {
             by_update
                 .entry(update.unwrap_or_default())
                 .or_default()
-                .push(evidence_meta(f)?);
+                .push(EvidenceMeta::from_row(f)?);
         }
         rows.iter()
             .map(|r| {
@@ -459,20 +458,19 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok((
-            evidence_meta(&row)?,
+            EvidenceMeta::from_row(&row)?,
             row.try_get("resolution_id")?,
             row.try_get("content")?,
         ))
     }
 
     pub async fn council_meetings(&self, council_id: &str) -> StoreResult<Vec<Meeting>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id, council_id, number, held_on, venue, minutes FROM meetings WHERE council_id = $1 ORDER BY number DESC",
         )
         .bind(council_id)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(meeting_from_row).collect()
+        .await?)
     }
 
     pub async fn meeting(&self, id: &str) -> StoreResult<MeetingDetail> {
@@ -517,7 +515,7 @@ impl Store {
         })
         .collect::<StoreResult<_>>()?;
         Ok(MeetingDetail {
-            meeting: meeting_from_row(&row)?,
+            meeting: Meeting::from_row(&row)?,
             agenda,
             attendance,
         })
@@ -638,22 +636,12 @@ impl Store {
 
     /// Messages a gateway has not delivered yet, oldest first.
     pub async fn pending_outbox(&self, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id, user_id, body, created_at FROM outbox WHERE sent_at IS NULL ORDER BY created_at, id LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OutboxMessage {
-                    id: r.try_get("id")?,
-                    user_id: r.try_get("user_id")?,
-                    body: r.try_get("body")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// Sends the escalation steps that are due on `today` for every overdue or stalled
@@ -763,28 +751,6 @@ impl Store {
     }
 }
 
-fn evidence_meta(r: &AnyRow) -> StoreResult<EvidenceMeta> {
-    Ok(EvidenceMeta {
-        id: r.try_get("id")?,
-        file_name: r.try_get("file_name")?,
-        media_type: r.try_get("media_type")?,
-        size: r.try_get("size")?,
-        sha256: r.try_get("sha256")?,
-        uploaded_by: r.try_get("uploaded_by")?,
-    })
-}
-
-fn meeting_from_row(r: &AnyRow) -> StoreResult<Meeting> {
-    Ok(Meeting {
-        id: r.try_get("id")?,
-        council_id: r.try_get("council_id")?,
-        number: r.try_get("number")?,
-        held_on: r.try_get("held_on")?,
-        venue: r.try_get("venue")?,
-        minutes: r.try_get("minutes")?,
-    })
-}
-
 /// Active users of an agency holding a role.
 pub(crate) async fn users_with_role(
     w: &mut WriteTx,
@@ -884,7 +850,7 @@ pub(crate) async fn notify_transition(
 }
 
 /// A state change in a reporting period.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Change {
     pub resolution_id: String,
     /// The business day (ISO).
@@ -919,16 +885,10 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Change {
-                    resolution_id: r.try_get("resolution_id")?,
-                    on_date: r.try_get("on_date")?,
-                    from_state: r.try_get("from_state")?,
-                    to_state: r.try_get("to_state")?,
-                })
-            })
-            .collect()
+        Ok(rows
+            .iter()
+            .map(Change::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     /// How many progress updates were posted between two days inclusive.
@@ -959,7 +919,7 @@ impl Store {
 }
 
 /// A collaborating agency's own part in a resolution.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Collaboration {
     pub agency_id: String,
     pub action: Option<String>,
@@ -968,21 +928,12 @@ pub struct Collaboration {
 
 impl Store {
     pub async fn collaborations(&self, resolution_id: &str) -> StoreResult<Vec<Collaboration>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT agency_id, action, deadline FROM resolution_agencies WHERE resolution_id = $1 ORDER BY agency_id",
         )
         .bind(resolution_id)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Collaboration {
-                    agency_id: r.try_get("agency_id")?,
-                    action: r.try_get("action")?,
-                    deadline: r.try_get("deadline")?,
-                })
-            })
-            .collect()
+        .await?)
     }
 
     /// Changes a council's focus limit and stall threshold (its secretariat's head or a

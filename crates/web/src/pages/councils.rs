@@ -132,17 +132,13 @@ pub async fn create_submit(
     };
     match f::create_council(&state, &user, input).await {
         Ok(c) => Redirect::to(&format!("/councils/{}", c.code)).into_response(),
-        Err(r) => match r.form_message() {
-            Some(m) => match create_form(&state, &user, Some(&m)).await {
-                Ok(form) => (
-                    axum::http::StatusCode::BAD_REQUEST,
-                    layout::page("شوراها", &user, Section::Councils, form),
-                )
-                    .into_response(),
-                Err(e) => e.into_response(),
-            },
-            None => PageError::from(r).into_response(),
-        },
+        Err(r) => {
+            super::refused_form(r, |m| async move {
+                let form = create_form(&state, &user, Some(&m)).await?;
+                Ok(layout::page("شوراها", &user, Section::Councils, form))
+            })
+            .await
+        }
     }
 }
 
@@ -411,13 +407,10 @@ async fn resolution_form(
 
 /// A refused form: the council page again, with the reason, as a 400.
 async fn council_refused(state: &AppState, user: &CurrentUser, key: &str, r: Refusal) -> Response {
-    match r.form_message() {
-        Some(message) => match render_council(state, user, key, Some(&message)).await {
-            Ok(page) => (axum::http::StatusCode::BAD_REQUEST, page).into_response(),
-            Err(e) => e.into_response(),
-        },
-        None => PageError::from(r).into_response(),
-    }
+    super::refused_form(r, |m| async move {
+        render_council(state, user, key, Some(&m)).await
+    })
+    .await
 }
 
 pub async fn meeting_submit(
@@ -616,13 +609,12 @@ pub async fn minutes_submit(
     .await;
     match result {
         Ok(()) => Redirect::to(&format!("/meetings/{id}")).into_response(),
-        Err(r) => match r.form_message() {
-            Some(message) => match render_meeting(&state, &user, &id, Some(&message)).await {
-                Ok(page) => (axum::http::StatusCode::BAD_REQUEST, page).into_response(),
-                Err(e) => e.into_response(),
-            },
-            None => PageError::from(r).into_response(),
-        },
+        Err(r) => {
+            super::refused_form(r, |m| async move {
+                render_meeting(&state, &user, &id, Some(&m)).await
+            })
+            .await
+        }
     }
 }
 

@@ -64,3 +64,22 @@ pub fn routes() -> Router<AppState> {
 pub async fn not_found() -> impl IntoResponse {
     PageError::NotFound
 }
+
+/// The answer to a refused form: when the refusal is about the input, the same page again
+/// with the reason (`render` draws it) as a 400; otherwise the refusal's own error page.
+pub(crate) async fn refused_form<F, Fut>(
+    refusal: crate::followup::Refusal,
+    render: F,
+) -> axum::response::Response
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<maud::Markup, PageError>>,
+{
+    match refusal.form_message() {
+        Some(message) => match render(message).await {
+            Ok(page) => (axum::http::StatusCode::BAD_REQUEST, page).into_response(),
+            Err(e) => e.into_response(),
+        },
+        None => PageError::from(refusal).into_response(),
+    }
+}

@@ -343,13 +343,10 @@ async fn render_resolution(
 
 /// The form's answer to a refused request: the same page with the reason, as a 400.
 async fn refused(state: &AppState, user: &CurrentUser, id: &str, r: Refusal) -> Response {
-    match r.form_message() {
-        Some(message) => match render_resolution(state, user, id, Some(&message)).await {
-            Ok(page) => (axum::http::StatusCode::BAD_REQUEST, page).into_response(),
-            Err(e) => e.into_response(),
-        },
-        None => PageError::from(r).into_response(),
-    }
+    super::refused_form(r, |m| async move {
+        render_resolution(state, user, id, Some(&m)).await
+    })
+    .await
 }
 
 pub async fn move_submit(
