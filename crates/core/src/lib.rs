@@ -7,6 +7,7 @@
 pub mod access;
 pub mod agency;
 pub mod audit;
+pub mod classify;
 pub mod digits;
 pub mod jalali;
 pub mod mobile;
