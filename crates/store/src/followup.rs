@@ -245,6 +245,12 @@ fn filter_sql(f: &ResolutionFilter, binds: &mut Vec<String>) -> String {
     conditions.join(" AND ")
 }
 
+/// An agency (bound as `$1`) sees a council `c` it sits on or has resolutions in, as the
+/// responsible or a collaborating agency.
+const COUNCIL_VISIBLE_TO_1: &str = "(EXISTS (SELECT 1 FROM council_members cm WHERE cm.council_id = c.id AND cm.agency_id = $1)
+     OR EXISTS (SELECT 1 FROM resolutions r WHERE r.council_id = c.id AND (r.responsible_agency_id = $1
+            OR EXISTS (SELECT 1 FROM resolution_agencies ra WHERE ra.resolution_id = r.id AND ra.agency_id = $1))))";
+
 impl Store {
     /// Resolutions matching `filter`, ordered by council, year and number, each with its
     /// latest update. Overdue and stalled depend on `today`.
@@ -373,13 +379,9 @@ impl Store {
                     .await?
             }
             Some(a) => {
-                sqlx::query_scalar(
-                    "SELECT id FROM councils c WHERE
-                        EXISTS (SELECT 1 FROM council_members cm WHERE cm.council_id = c.id AND cm.agency_id = $1)
-                     OR EXISTS (SELECT 1 FROM resolutions r WHERE r.council_id = c.id AND (r.responsible_agency_id = $1
-                            OR EXISTS (SELECT 1 FROM resolution_agencies ra WHERE ra.resolution_id = r.id AND ra.agency_id = $1)))
-                     ORDER BY code",
-                )
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT id FROM councils c WHERE {COUNCIL_VISIBLE_TO_1} ORDER BY code"
+                )))
                 .bind(a)
                 .fetch_all(&self.pool)
                 .await?
@@ -390,6 +392,19 @@ impl Store {
             out.push(self.council(&id).await?);
         }
         Ok(out)
+    }
+
+    /// Whether an agency sees a council (the same rule as [`Store::list_councils`]), in
+    /// one query: pages ask this on every request.
+    pub async fn council_visible_to(&self, council_id: &str, agency_id: &str) -> StoreResult<bool> {
+        let found: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM councils c WHERE c.id = $2 AND {COUNCIL_VISIBLE_TO_1}"
+        )))
+        .bind(agency_id)
+        .bind(council_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
     }
 
     /// A council's member agencies with their representatives.

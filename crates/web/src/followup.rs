@@ -128,12 +128,10 @@ pub async fn council_for(state: &AppState, user: &CurrentUser, key: &str) -> Res
         None if Uuid::parse_str(key).is_ok() => state.store.council(key).await?,
         None => return Err(StoreError::NotFound.into()),
     };
-    let visible = state
-        .store
-        .list_councils(visible_to(user).as_deref())
-        .await?
-        .iter()
-        .any(|c| c.id == council.id);
+    let visible = match visible_to(user) {
+        None => true,
+        Some(agency) => state.store.council_visible_to(&council.id, &agency).await?,
+    };
     if visible {
         Ok(council)
     } else {
