@@ -138,6 +138,12 @@ pub async fn report_pdf(
     Ok(download(bytes, "application/pdf", &name))
 }
 
+/// `?period=1404Q2` for a report (page or API).
+#[derive(serde::Deserialize)]
+pub struct PeriodQuery {
+    pub period: Option<String>,
+}
+
 /// Whose report, by code or id.
 pub enum ReportOf<'a> {
     Council(&'a str),

@@ -422,16 +422,11 @@ pub async fn import(
     }
 }
 
-#[derive(Deserialize)]
-pub struct PeriodQuery {
-    period: Option<String>,
-}
-
 pub async fn council_report(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(key): Path<String>,
-    ApiQuery(q): ApiQuery<PeriodQuery>,
+    ApiQuery(q): ApiQuery<crate::documents::PeriodQuery>,
 ) -> Result<Response, ApiError> {
     Ok(documents::report_pdf(&state, &user, ReportOf::Council(&key), q.period.as_deref()).await?)
 }
@@ -440,7 +435,7 @@ pub async fn agency_report(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(key): Path<String>,
-    ApiQuery(q): ApiQuery<PeriodQuery>,
+    ApiQuery(q): ApiQuery<crate::documents::PeriodQuery>,
 ) -> Result<Response, ApiError> {
     Ok(documents::report_pdf(&state, &user, ReportOf::Agency(&key), q.period.as_deref()).await?)
 }

@@ -618,16 +618,11 @@ pub async fn minutes_submit(
     }
 }
 
-#[derive(serde::Deserialize)]
-pub struct PeriodQuery {
-    period: Option<String>,
-}
-
 pub async fn report_pdf(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(key): Path<String>,
-    crate::forms::PageQuery(q): crate::forms::PageQuery<PeriodQuery>,
+    crate::forms::PageQuery(q): crate::forms::PageQuery<crate::documents::PeriodQuery>,
 ) -> Response {
     let subject = crate::documents::ReportOf::Council(&key);
     match crate::documents::report_pdf(&state, &user, subject, q.period.as_deref()).await {

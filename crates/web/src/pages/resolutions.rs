@@ -583,17 +583,12 @@ pub async fn export_xlsx(
     }
 }
 
-#[derive(serde::Deserialize)]
-pub struct PeriodQuery {
-    period: Option<String>,
-}
-
 /// An agency's own periodic report across every council.
 pub async fn agency_report_pdf(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(key): Path<String>,
-    PageQuery(q): PageQuery<PeriodQuery>,
+    PageQuery(q): PageQuery<crate::documents::PeriodQuery>,
 ) -> Response {
     let subject = crate::documents::ReportOf::Agency(&key);
     match crate::documents::report_pdf(&state, &user, subject, q.period.as_deref()).await {
