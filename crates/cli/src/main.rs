@@ -2,6 +2,8 @@
 
 mod bench;
 mod demo;
+mod events_csv;
+mod spatial_bench;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -105,6 +107,38 @@ enum BenchCommand {
         resolutions: usize,
         #[arg(long, default_value_t = 20000)]
         updates: usize,
+    },
+    /// Assigns events (CSV: event_id,lon,lat,category,ts) to polygons (GeoJSON with a
+    /// `nid` property) and counts per polygon and category; no database involved.
+    Sjoin {
+        #[arg(long)]
+        polygons: PathBuf,
+        #[arg(long)]
+        events: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Write `nid,total,cat_1..cat_12` rows (nid 0: in no polygon).
+        #[arg(long)]
+        counts_out: Option<PathBuf>,
+    },
+    /// Bins events on H3 and computes Getis-Ord Gi* over the cells whose centre lies in
+    /// the polygons' union; no database involved.
+    Hotspot {
+        #[arg(long)]
+        polygons: PathBuf,
+        #[arg(long)]
+        events: PathBuf,
+        #[arg(long, default_value_t = 9)]
+        res: u8,
+        #[arg(long, default_value_t = 0)]
+        permutations: usize,
+        #[arg(long, default_value_t = 12345)]
+        seed: u64,
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Write `cell,count,z,p_norm[,p_sim]` rows.
+        #[arg(long)]
+        cells_out: Option<PathBuf>,
     },
 }
 
@@ -242,9 +276,53 @@ async fn open(db: &DbArgs) -> Result<Store, Failure> {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    // The spatial benchmarks read files only: no database is opened for them.
+    if let Command::Bench { what } = &cli.command {
+        match what {
+            BenchCommand::Sjoin {
+                polygons,
+                events,
+                threads,
+                counts_out,
+            } => {
+                spatial_bench::sjoin(&spatial_bench::SjoinArgs {
+                    polygons: polygons.clone(),
+                    events: events.clone(),
+                    threads: *threads,
+                    counts_out: counts_out.clone(),
+                })?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            BenchCommand::Hotspot {
+                polygons,
+                events,
+                res,
+                permutations,
+                seed,
+                threads,
+                cells_out,
+            } => {
+                spatial_bench::hotspot(&spatial_bench::HotspotArgs {
+                    polygons: polygons.clone(),
+                    events: events.clone(),
+                    resolution: *res,
+                    permutations: *permutations,
+                    seed: *seed,
+                    threads: *threads,
+                    cells_out: cells_out.clone(),
+                })?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            BenchCommand::Resolutions { .. } => {}
+        }
+    }
     let store = open(&cli.db).await?;
     match cli.command {
         Command::Migrate => println!("migrations up to date"),
+        // Answered above, before a database is opened.
+        Command::Bench {
+            what: BenchCommand::Sjoin { .. } | BenchCommand::Hotspot { .. },
+        } => {}
         Command::Demo => {
             if !store.is_empty().await? {
                 return Err(Failure(

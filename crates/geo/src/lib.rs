@@ -6,6 +6,9 @@
 
 pub mod containment;
 pub mod features;
+pub mod hexbin;
+pub mod hotspot;
+pub mod locate;
 pub mod svg;
 
 pub use features::{
