@@ -7,6 +7,7 @@
 //! the caller, and every write appends to the audit chain inside the same transaction.
 
 mod agencies;
+pub mod atlas;
 mod audit;
 mod dialect;
 mod error;
@@ -20,6 +21,9 @@ pub mod sheet;
 mod users;
 
 pub use agencies::{Agency, NewAgency};
+pub use atlas::{
+    EventCategory, Indicator, NewEvent, NewIndicator, PlaceLocator, RecordedEvent, ValueIn,
+};
 pub use audit::{AuditFilter, AuditVerification, Who};
 pub use error::{StoreError, StoreResult};
 pub use followup::{

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "followup",
         include_str!("../migrations/0003_followup.sql"),
     ),
+    (4, "atlas", include_str!("../migrations/0004_atlas.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<usize> {

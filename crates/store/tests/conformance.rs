@@ -34,7 +34,241 @@ on_both_engines!(
     lists_come_in_persian_order_from_the_database,
     resolution_follows_its_state_machine_with_history_and_audit,
     escalation_follows_simulated_time_and_lists_filter,
+    events_are_placed_and_counted_live,
 );
+
+/// A square boundary as stored (GeoJSON geometry text).
+fn square_geometry(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
+    serde_json::json!({
+        "type": "Polygon",
+        "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]
+    })
+    .to_string()
+}
+
+async fn events_are_placed_and_counted_live(store: Store) {
+    use hamafza_core::indicator::{Denominator, Numerator, Publication, Worse};
+    use hamafza_core::jalali::Period;
+    use hamafza_store::testing::place;
+    use hamafza_store::{NewEvent, NewIndicator, ValueIn};
+    use time::macros::datetime;
+
+    let who = Who::system();
+    let mut city = place("T-CITY", "شهر آزمون", PlaceLevel::City, None);
+    city.geometry = Some(square_geometry(51.0, 35.0, 51.2, 35.1));
+    let mut west = place("T-W", "غرب", PlaceLevel::Neighbourhood, Some(&city));
+    west.geometry = Some(square_geometry(51.0, 35.0, 51.1, 35.1));
+    west.population = Some(20_000);
+    let mut east = place("T-E", "شرق", PlaceLevel::Neighbourhood, Some(&city));
+    east.geometry = Some(square_geometry(51.1, 35.0, 51.2, 35.1));
+    east.population = Some(5_000);
+    store
+        .insert_places(&who, &[city.clone(), west.clone(), east.clone()], &|_| {})
+        .await
+        .expect("places");
+    let agency = store
+        .create_agency(
+            &who,
+            &NewAgency {
+                code: "t-police".into(),
+                name_fa: "انتظامی".into(),
+                kind: AgencyKind::Police,
+                place_id: None,
+            },
+        )
+        .await
+        .expect("agency");
+    let locator = store.place_locator().await.expect("locator");
+    assert_eq!(
+        locator.leaf_count(),
+        2,
+        "the city has children, so only they are leaves"
+    );
+
+    // 1403-07 in Tehran: 2024-09-22 .. 2024-10-21.
+    let event = |category: &str, lon: f64, lat: f64| NewEvent {
+        category: category.into(),
+        occurred_at: datetime!(2024-10-01 10:00 UTC),
+        lon,
+        lat,
+        agency_id: agency.id.to_string(),
+        note: None,
+    };
+    let mut batch: Vec<NewEvent> = (0..12).map(|_| event("begging", 51.05, 35.05)).collect();
+    batch.extend((0..3).map(|_| event("begging", 51.15, 35.05)));
+    batch.push(event("begging", 52.0, 36.0)); // in no place
+    batch.push(event("begging", 51.1, 35.05)); // on the shared border: within neither
+    batch.push(event("homelessness", 51.05, 35.05));
+    let recorded = store
+        .record_events(&who, &locator, &batch)
+        .await
+        .expect("events");
+    assert_eq!(recorded[0].place_id.as_deref(), Some(west.id.as_str()));
+    assert_eq!(recorded[12].place_id.as_deref(), Some(east.id.as_str()));
+    assert_eq!(recorded[15].place_id, None);
+    assert_eq!(recorded[16].place_id, None);
+    assert_eq!(recorded[0].month, "1403-07");
+    assert!(
+        recorded[0]
+            .h3_cell
+            .as_deref()
+            .is_some_and(|c| c.starts_with("89"))
+    );
+    assert_eq!(store.unplaced_event_count().await.expect("count"), 2);
+
+    let begging = store
+        .save_indicator(
+            &who,
+            &NewIndicator {
+                code: "begging_rate".into(),
+                name_fa: "نرخ تکدی‌گری".into(),
+                name_en: "Begging rate".into(),
+                theme: "آسیب‌های اجتماعی".into(),
+                unit_fa: "مورد".into(),
+                worse: Worse::Higher,
+                numerator: Numerator::Events,
+                categories: vec!["begging".into()],
+                numerator_fa: "گزارش‌های تکدی‌گری".into(),
+                numerator_is_count: true,
+                denominator: Denominator::Population,
+                rate_base: 10_000.0,
+                source_agency_id: Some(agency.id.to_string()),
+                publication: Publication::Public,
+                note_fa: None,
+            },
+        )
+        .await
+        .expect("indicator");
+    assert_eq!(begging.version, 1);
+    let ids = vec![west.id.clone(), east.id.clone(), city.id.clone()];
+    let month = Period::Month(1403, 7);
+    let n = store
+        .numerators(&begging, &ids, month)
+        .await
+        .expect("numerators");
+    assert_eq!((n[&west.id], n[&east.id], n[&city.id]), (12.0, 3.0, 15.0));
+    let autumn = store
+        .numerators(&begging, &ids, Period::Quarter(1403, 3))
+        .await
+        .expect("numerators");
+    assert_eq!(autumn[&city.id], 15.0);
+    let other = store
+        .numerators(&begging, &ids, Period::Month(1403, 8))
+        .await
+        .expect("numerators");
+    assert_eq!(other[&west.id], 0.0, "no event is a true zero");
+
+    // Live: one more event shows at once, in the leaf and its ancestors.
+    store
+        .record_events(&who, &locator, &[event("begging", 51.15, 35.06)])
+        .await
+        .expect("one more");
+    let n = store
+        .numerators(&begging, &ids, month)
+        .await
+        .expect("numerators");
+    assert_eq!((n[&east.id], n[&city.id]), (4.0, 16.0));
+
+    // A bad event refuses the whole batch.
+    let err = store
+        .record_events(
+            &who,
+            &locator,
+            &[
+                event("begging", 51.05, 35.05),
+                event("no_such", 51.05, 35.05),
+            ],
+        )
+        .await
+        .expect_err("unknown category");
+    assert!(
+        err.to_string().contains("رویداد ۲") || err.to_string().contains("رویداد 2"),
+        "{err}"
+    );
+    let n = store
+        .numerators(&begging, &ids, month)
+        .await
+        .expect("numerators");
+    assert_eq!(
+        n[&west.id], 12.0,
+        "nothing of the refused batch was written"
+    );
+
+    // A new definition is a new version; the old one stays readable.
+    let mut def = NewIndicator {
+        code: "begging_rate".into(),
+        name_fa: "نرخ تکدی‌گری".into(),
+        name_en: "Begging rate".into(),
+        theme: "آسیب‌های اجتماعی".into(),
+        unit_fa: "مورد".into(),
+        worse: Worse::Higher,
+        numerator: Numerator::Events,
+        categories: vec!["begging".into(), "street_children".into()],
+        numerator_fa: "گزارش‌های تکدی‌گری و کودکان خیابانی".into(),
+        numerator_is_count: true,
+        denominator: Denominator::Population,
+        rate_base: 10_000.0,
+        source_agency_id: None,
+        publication: Publication::Public,
+        note_fa: None,
+    };
+    let v2 = store.save_indicator(&who, &def).await.expect("version 2");
+    assert_eq!(v2.version, 2);
+    assert_eq!(
+        store
+            .indicator_versions("begging_rate")
+            .await
+            .expect("versions")
+            .len(),
+        2
+    );
+    def.categories = vec!["no_such".into()];
+    assert!(store.save_indicator(&who, &def).await.is_err());
+
+    // Supplied values.
+    let dropout = store
+        .save_indicator(
+            &who,
+            &NewIndicator {
+                code: "dropout".into(),
+                name_fa: "بازماندگان از تحصیل".into(),
+                name_en: "School dropouts".into(),
+                theme: "آموزش".into(),
+                unit_fa: "نفر".into(),
+                worse: Worse::Higher,
+                numerator: Numerator::Imported,
+                categories: vec![],
+                numerator_fa: "دانش‌آموزان بازمانده از تحصیل".into(),
+                numerator_is_count: true,
+                denominator: Denominator::Population,
+                rate_base: 1000.0,
+                source_agency_id: None,
+                publication: Publication::Restricted,
+                note_fa: None,
+            },
+        )
+        .await
+        .expect("imported indicator");
+    store
+        .set_indicator_values(
+            &who,
+            "dropout",
+            &[ValueIn {
+                place_id: west.id.clone(),
+                period: Period::Year(1403),
+                value: 40.0,
+            }],
+            "manual",
+        )
+        .await
+        .expect("values");
+    let n = store
+        .numerators(&dropout, &ids, Period::Year(1403))
+        .await
+        .expect("numerators");
+    assert_eq!(n.get(&west.id), Some(&40.0));
+    assert_eq!(n.get(&east.id), None, "no supplied value is missing data");
+}
 
 async fn resolution_follows_its_state_machine_with_history_and_audit(store: Store) {
     use hamafza_core::resolution::{State, Transition};
