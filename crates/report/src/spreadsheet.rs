@@ -57,6 +57,31 @@ pub fn read(bytes: &[u8]) -> Result<Rows, String> {
     rows_from_cells(table)
 }
 
+/// A table read by its header row: each data row (numbered as a spreadsheet shows it)
+/// maps the header text, trimmed, to the cell's text. Blank rows are skipped.
+pub type Table = Vec<(usize, std::collections::HashMap<String, String>)>;
+
+/// Reads any table (XLSX's first sheet or UTF-8 CSV) by its header row.
+pub fn read_table(bytes: &[u8]) -> Result<Table, String> {
+    let cells = if bytes.starts_with(b"PK") {
+        read_xlsx_cells(bytes)?
+    } else {
+        read_csv_cells(bytes)?
+    };
+    let mut lines = cells.into_iter();
+    let header: Vec<String> = lines
+        .next()
+        .ok_or("پرونده خالی است")?
+        .into_iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    Ok(lines
+        .enumerate()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
+        .map(|(i, cells)| (i + 2, header.iter().cloned().zip(cells).collect()))
+        .collect())
+}
+
 fn read_xlsx_cells(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     use calamine::{Reader, Xlsx};
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))

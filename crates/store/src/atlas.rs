@@ -49,23 +49,29 @@ pub struct RecordedEvent {
     pub month: String,
 }
 
-/// The in-memory point-in-polygon index of the leaf places (places with a boundary and
-/// no child with one), each with its own id and its ancestors' ids.
+/// A place's id and its ancestors' ids, nearest first.
+pub type PlaceChain = (String, Vec<String>);
+
+/// The in-memory point-in-polygon index of the places, one grid per depth of the place
+/// tree (places at one depth do not overlap). A point is placed in the deepest place
+/// containing it — a neighbourhood where there are neighbourhoods, else the county —
+/// with that place's ancestors.
 pub struct PlaceLocator {
-    index: PointLocator,
-    chains: Vec<(String, Vec<String>)>,
+    /// Deepest first: the index and, per polygon, (place id, ancestor ids leaf first).
+    depths: Vec<(PointLocator, Vec<PlaceChain>)>,
 }
 
 impl PlaceLocator {
-    /// The leaf place containing the point and its ancestors, leaf first.
-    pub fn place(&self, lon: f64, lat: f64) -> Option<&(String, Vec<String>)> {
-        self.index
-            .locate(lon, lat)
-            .map(|i| &self.chains[i as usize])
+    /// The deepest place containing the point and its ancestors, nearest first.
+    pub fn place(&self, lon: f64, lat: f64) -> Option<&PlaceChain> {
+        self.depths
+            .iter()
+            .find_map(|(index, chains)| index.locate(lon, lat).map(|i| &chains[i as usize]))
     }
 
-    pub fn leaf_count(&self) -> usize {
-        self.chains.len()
+    /// How many places with a boundary the index holds.
+    pub fn place_count(&self) -> usize {
+        self.depths.iter().map(|(_, c)| c.len()).sum()
     }
 }
 
@@ -83,6 +89,9 @@ pub fn month_range(period: Period) -> (String, String) {
         Period::Month(b.year, b.month).code(),
     )
 }
+
+/// Rows per multi-row INSERT of events (12 parameters each; SQLite allows 32,766).
+const EVENTS_PER_INSERT: usize = 500;
 
 /// A definition in the indicator dictionary (one version of it).
 #[derive(Debug, Clone, Serialize)]
@@ -252,19 +261,15 @@ impl Store {
         tx.commit().await
     }
 
-    /// Builds the point-in-polygon index of the leaf places. Rebuilt by the caller after
-    /// places change.
+    /// Builds the point-in-polygon index of every place with a boundary. Rebuilt by the
+    /// caller after places change.
     pub async fn place_locator(&self) -> StoreResult<PlaceLocator> {
         let rows = sqlx::query(
-            "SELECT p.id, p.path, p.geometry FROM places p
-             WHERE p.geometry IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM places c WHERE c.parent_id = p.id AND c.geometry IS NOT NULL)
-             ORDER BY p.id",
+            "SELECT id, path, geometry FROM places WHERE geometry IS NOT NULL ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut polygons = Vec::with_capacity(rows.len());
-        let mut chains = Vec::with_capacity(rows.len());
+        let mut by_depth: std::collections::BTreeMap<usize, (Vec<_>, Vec<_>)> = Default::default();
         for r in &rows {
             let id: String = r.try_get("id")?;
             let path: String = r.try_get("path")?;
@@ -272,19 +277,23 @@ impl Store {
             let Some(mp) = read_stored_geometry(&geometry) else {
                 continue;
             };
-            // The path lists ids root first; the chain is leaf first.
+            // The path lists ids root first; the chain is nearest first.
             let mut ancestors: Vec<String> = path
                 .split('/')
                 .filter(|s| !s.is_empty() && *s != id)
                 .map(str::to_string)
                 .collect();
             ancestors.reverse();
-            polygons.push(mp);
-            chains.push((id, ancestors));
+            let slot = by_depth.entry(ancestors.len()).or_default();
+            slot.0.push(mp);
+            slot.1.push((id, ancestors));
         }
         Ok(PlaceLocator {
-            index: PointLocator::new(&polygons, 1000),
-            chains,
+            depths: by_depth
+                .into_values()
+                .rev()
+                .map(|(polygons, chains)| (PointLocator::new(&polygons, 1000), chains))
+                .collect(),
         })
     }
 
@@ -326,42 +335,68 @@ impl Store {
         let mut out = Vec::with_capacity(events.len());
         let mut increments: HashMap<(String, String, String), i64> = HashMap::new();
         let now = now_text();
-        for e in events {
-            let id = new_id();
-            let month = jalali_month(e.occurred_at);
-            let chain = locator.place(e.lon, e.lat);
-            let cell = hexbin::cell_of(e.lon, e.lat, res);
-            sqlx::query(
-                "INSERT INTO events (id, category, occurred_at, month, lon, lat, h3_cell, place_id, agency_id, note, created_by, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(&id)
-            .bind(&e.category)
-            .bind(instant_text(e.occurred_at))
-            .bind(&month)
-            .bind(e.lon)
-            .bind(e.lat)
-            .bind(cell.map(|c| c as i64))
-            .bind(chain.map(|c| c.0.clone()))
-            .bind(&e.agency_id)
-            .bind(&e.note)
-            .bind(who.user_id.map(|u| u.to_string()))
-            .bind(&now)
-            .execute(&mut *tx.tx)
-            .await?;
-            if let Some((leaf, ancestors)) = chain {
-                for place in std::iter::once(leaf).chain(ancestors) {
-                    *increments
-                        .entry((place.clone(), e.category.clone(), month.clone()))
-                        .or_default() += 1;
+        let who_id = who.user_id.map(|u| u.to_string());
+        // Many rows per statement: a bulk import of a hundred thousand events is then a
+        // few hundred round trips, not a hundred thousand.
+        for chunk in events.chunks(EVENTS_PER_INSERT) {
+            let mut sql = String::from(
+                "INSERT INTO events (id, category, occurred_at, month, lon, lat, h3_cell, place_id, agency_id, note, created_by, created_at) VALUES ",
+            );
+            for k in 0..chunk.len() {
+                let b = k * 12;
+                if k > 0 {
+                    sql.push(',');
                 }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10,
+                    b + 11,
+                    b + 12
+                ));
             }
-            out.push(RecordedEvent {
-                id,
-                place_id: chain.map(|c| c.0.clone()),
-                h3_cell: cell.map(hexbin::cell_name),
-                month,
-            });
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for e in chunk {
+                let id = new_id();
+                let month = jalali_month(e.occurred_at);
+                let chain = locator.place(e.lon, e.lat);
+                let cell = hexbin::cell_of(e.lon, e.lat, res);
+                query = query
+                    .bind(id.clone())
+                    .bind(e.category.clone())
+                    .bind(instant_text(e.occurred_at))
+                    .bind(month.clone())
+                    .bind(e.lon)
+                    .bind(e.lat)
+                    .bind(cell.map(|c| c as i64))
+                    .bind(chain.map(|c| c.0.clone()))
+                    .bind(e.agency_id.clone())
+                    .bind(e.note.clone())
+                    .bind(who_id.clone())
+                    .bind(now.clone());
+                if let Some((leaf, ancestors)) = chain {
+                    for place in std::iter::once(leaf).chain(ancestors) {
+                        *increments
+                            .entry((place.clone(), e.category.clone(), month.clone()))
+                            .or_default() += 1;
+                    }
+                }
+                out.push(RecordedEvent {
+                    id,
+                    place_id: chain.map(|c| c.0.clone()),
+                    h3_cell: cell.map(hexbin::cell_name),
+                    month,
+                });
+            }
+            query.execute(&mut *tx.tx).await?;
         }
         for ((place, category, month), n) in &increments {
             sqlx::query(

@@ -8,6 +8,7 @@
 
 mod agencies;
 pub mod atlas;
+pub mod atlas_sheet;
 mod audit;
 mod dialect;
 mod error;

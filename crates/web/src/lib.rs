@@ -7,6 +7,7 @@
 
 mod api;
 mod assets;
+mod atlas;
 pub mod auth;
 mod clock;
 mod documents;
@@ -32,6 +33,10 @@ pub struct AppState {
     pub store: Store,
     pub limiter: Arc<auth::LoginLimiter>,
     pub clock: Clock,
+    /// Leaf places in memory, for placing events.
+    pub locator: Arc<atlas::LocatorCache>,
+    /// Counts below this are hidden from callers without restricted access.
+    pub small_count: i64,
 }
 
 impl AppState {
@@ -40,6 +45,16 @@ impl AppState {
             store,
             limiter: Arc::new(auth::LoginLimiter::default()),
             clock: Clock::system(),
+            locator: Arc::default(),
+            small_count: hamafza_core::indicator::DEFAULT_SMALL_COUNT,
+        }
+    }
+
+    /// The same state with another small-count threshold.
+    pub fn with_small_count(self, k: i64) -> Self {
+        AppState {
+            small_count: k.max(1),
+            ..self
         }
     }
 

@@ -2,6 +2,7 @@
 //! Errors are RFC 9457 problem+json.
 
 mod admin;
+mod atlas;
 mod places;
 mod resolutions;
 
@@ -30,6 +31,13 @@ pub fn routes() -> Router<AppState> {
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
         )
         .route("/places", get(places::list))
+        .route("/event-categories", get(atlas::categories))
+        .route("/events", post(atlas::record))
+        .route("/events/import", post(atlas::import_events))
+        .route("/indicators", get(atlas::indicators).post(atlas::define))
+        .route("/indicators/{code}", get(atlas::indicator))
+        .route("/indicators/{code}/values", post(atlas::import_values))
+        .route("/atlas", get(atlas::values))
         .route("/places/import", post(places::import))
         .route("/places/{id}", get(places::one))
         .route(

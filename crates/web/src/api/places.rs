@@ -135,6 +135,8 @@ pub async fn import(
         .store
         .insert_places(&Who::of(&user.actor), &places, &|_| {})
         .await?;
+    // New boundaries: events must be placed against them from now on.
+    state.locator.invalidate().await;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "imported": places.len(), "level": level.code() })),

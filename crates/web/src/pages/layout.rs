@@ -9,6 +9,7 @@ use crate::auth::CurrentUser;
 pub enum Section {
     Home,
     Places,
+    Atlas,
     Councils,
     Resolutions,
     Inbox,
@@ -29,6 +30,7 @@ pub fn page(title: &str, user: &CurrentUser, section: Section, body: Markup) -> 
         (Section::Home, "/", "خانه", true),
         (Section::Inbox, "/inbox", "کارتابل", true),
         (Section::Places, "/places", "مکان‌ها", true),
+        (Section::Atlas, "/atlas", "اطلس", true),
         (Section::Councils, "/councils", "شوراها", true),
         (Section::Resolutions, "/resolutions", "مصوبات", true),
         (Section::Agencies, "/agencies", "دستگاه‌ها", true),

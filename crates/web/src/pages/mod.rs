@@ -1,6 +1,7 @@
 //! Server-rendered pages, in Persian, right to left.
 
 mod admin;
+mod atlas;
 mod audit;
 mod chart;
 mod councils;
@@ -9,6 +10,9 @@ pub mod layout;
 mod login;
 mod places;
 mod resolutions;
+mod trend;
+
+pub use atlas::default_period as default_atlas_period;
 
 use axum::Router;
 use axum::response::IntoResponse;
@@ -23,6 +27,8 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login::login_page).post(login::login_submit))
         .route("/logout", post(login::logout))
         .route("/places", get(places::browser))
+        .route("/atlas", get(atlas::atlas_page))
+        .route("/atlas/compare", get(trend::compare_page))
         .route("/places/{id}", get(places::place_page))
         .route(
             "/agencies",

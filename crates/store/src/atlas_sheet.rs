@@ -1,0 +1,279 @@
+//! Checking atlas files before anything is written: indicator values (place code,
+//! period, value) and events (category, time, longitude, latitude, note). Every bad row
+//! is reported with its row number, column and reason; a file with any bad row writes
+//! nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use hamafza_core::digits;
+use hamafza_core::jalali::{JalaliDate, Period};
+use hamafza_core::text::search_key;
+use time::{OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+
+use crate::atlas::{NewEvent, ValueIn};
+use crate::sheet::RowProblem;
+use crate::{Store, StoreResult};
+
+/// A table as read from a file: row number and header → cell text.
+pub type Table = [(usize, HashMap<String, String>)];
+
+/// Finds a column by any of its names (Persian or English), ignoring letter forms and case.
+struct Columns(HashMap<String, String>);
+
+impl Columns {
+    fn of(table: &Table) -> Columns {
+        let mut map = HashMap::new();
+        for (_, row) in table.iter().take(1) {
+            for header in row.keys() {
+                map.insert(search_key(header), header.clone());
+            }
+        }
+        Columns(map)
+    }
+
+    fn find(&self, names: &[&str]) -> Option<String> {
+        names
+            .iter()
+            .find_map(|n| self.0.get(&search_key(n)).cloned())
+    }
+}
+
+/// A number typed in any digit script, with `٫` or `.` as the decimal point and `٬` or
+/// `,` grouping.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let ascii: String = digits::to_ascii(text.trim())
+        .chars()
+        .filter(|c| !matches!(c, ',' | '٬' | ' '))
+        .map(|c| if c == '٫' { '.' } else { c })
+        .collect();
+    let v: f64 = ascii.parse().ok()?;
+    v.is_finite().then_some(v)
+}
+
+const PLACE: &[&str] = &["کد مکان", "place_code", "place"];
+const PERIOD: &[&str] = &["دوره", "period"];
+const VALUE: &[&str] = &["مقدار", "value"];
+
+/// Checks rows of `place code, period, value`.
+pub async fn plan_values(
+    store: &Store,
+    table: &Table,
+) -> StoreResult<Result<Vec<ValueIn>, Vec<RowProblem>>> {
+    let cols = Columns::of(table);
+    let mut problems = Vec::new();
+    let (Some(place_col), Some(period_col), Some(value_col)) =
+        (cols.find(PLACE), cols.find(PERIOD), cols.find(VALUE))
+    else {
+        problems.push(RowProblem {
+            row: 1,
+            column: None,
+            reason: "ستون‌های «کد مکان»، «دوره» و «مقدار» لازم‌اند".into(),
+        });
+        return Ok(Err(problems));
+    };
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (row, cells) in table {
+        let cell = |c: &str| cells.get(c).map(|s| s.trim()).unwrap_or("");
+        let code = cell(&place_col);
+        let place = if code.is_empty() {
+            problems.push(RowProblem {
+                row: *row,
+                column: Some("کد مکان"),
+                reason: "خالی است".into(),
+            });
+            None
+        } else {
+            match store.place_by_code(code).await? {
+                Some(p) => Some(p),
+                None => {
+                    problems.push(RowProblem {
+                        row: *row,
+                        column: Some("کد مکان"),
+                        reason: format!(
+                            "مکانی با کد «{}» نیست",
+                            code.chars().take(40).collect::<String>()
+                        ),
+                    });
+                    None
+                }
+            }
+        };
+        let period = match Period::parse(cell(&period_col)) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                problems.push(RowProblem {
+                    row: *row,
+                    column: Some("دوره"),
+                    reason: "دوره باید سال (۱۴۰۳)، فصل (1403Q2) یا ماه (1403-07) باشد".into(),
+                });
+                None
+            }
+        };
+        let value = match parse_number(cell(&value_col)) {
+            Some(v) => Some(v),
+            None => {
+                problems.push(RowProblem {
+                    row: *row,
+                    column: Some("مقدار"),
+                    reason: "عدد نیست".into(),
+                });
+                None
+            }
+        };
+        if let (Some(place), Some(period), Some(value)) = (place, period, value) {
+            if !seen.insert((place.id.clone(), period.code())) {
+                problems.push(RowProblem {
+                    row: *row,
+                    column: Some("دوره"),
+                    reason: "این مکان و دوره پیش‌تر در همین پرونده آمده است".into(),
+                });
+                continue;
+            }
+            out.push(ValueIn {
+                place_id: place.id,
+                period,
+                value,
+            });
+        }
+    }
+    Ok(if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    })
+}
+
+const CATEGORY: &[&str] = &["دسته", "category"];
+const TIME: &[&str] = &["زمان", "occurred_at", "time"];
+const LON: &[&str] = &["طول جغرافیایی", "طول", "lon", "longitude"];
+const LAT: &[&str] = &["عرض جغرافیایی", "عرض", "lat", "latitude"];
+const NOTE: &[&str] = &["یادداشت", "note"];
+
+/// Reads a time: RFC 3339 (`2024-10-01T10:00:00Z`), or a Jalali date with an optional
+/// Tehran time (`۱۴۰۳/۰۷/۱۰ ۱۴:۳۰`).
+pub fn parse_time(text: &str) -> Option<OffsetDateTime> {
+    let text = digits::to_ascii(text.trim());
+    if let Ok(t) = OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339) {
+        return Some(t);
+    }
+    let (date, clock) = match text.split_once(' ') {
+        Some((d, c)) => (d, Some(c.trim())),
+        None => (text.as_str(), None),
+    };
+    let day = JalaliDate::parse(date).ok()?.to_gregorian();
+    let at = match clock {
+        None => Time::MIDNIGHT,
+        Some(c) => {
+            let (h, m) = c.split_once(':')?;
+            Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()?
+        }
+    };
+    let tehran = UtcOffset::from_hms(3, 30, 0).ok()?;
+    Some(PrimitiveDateTime::new(day, at).assume_offset(tehran))
+}
+
+/// Checks rows of events; `agency_id` is the uploader's agency (the events' source).
+pub async fn plan_events(
+    store: &Store,
+    table: &Table,
+    agency_id: &str,
+) -> StoreResult<Result<Vec<NewEvent>, Vec<RowProblem>>> {
+    let cols = Columns::of(table);
+    let mut problems = Vec::new();
+    let (Some(cat_col), Some(time_col), Some(lon_col), Some(lat_col)) = (
+        cols.find(CATEGORY),
+        cols.find(TIME),
+        cols.find(LON),
+        cols.find(LAT),
+    ) else {
+        problems.push(RowProblem {
+            row: 1,
+            column: None,
+            reason: "ستون‌های «دسته»، «زمان»، «طول» و «عرض» لازم‌اند".into(),
+        });
+        return Ok(Err(problems));
+    };
+    let note_col = cols.find(NOTE);
+    let categories = store.event_categories().await?;
+    let mut out = Vec::new();
+    for (row, cells) in table {
+        let cell = |c: &str| cells.get(c).map(|s| s.trim()).unwrap_or("");
+        let wanted = cell(&cat_col);
+        let category = categories
+            .iter()
+            .filter(|c| c.active != 0)
+            .find(|c| c.code == wanted || search_key(&c.name_fa) == search_key(wanted))
+            .map(|c| c.code.clone());
+        if category.is_none() {
+            problems.push(RowProblem {
+                row: *row,
+                column: Some("دسته"),
+                reason: format!(
+                    "دستهٔ «{}» تعریف نشده است",
+                    wanted.chars().take(40).collect::<String>()
+                ),
+            });
+        }
+        let at = parse_time(cell(&time_col));
+        if at.is_none() {
+            problems.push(RowProblem {
+                row: *row,
+                column: Some("زمان"),
+                reason: "زمان باید تاریخ شمسی (۱۴۰۳/۰۷/۱۰ ۱۴:۳۰) یا RFC 3339 باشد".into(),
+            });
+        }
+        let lon = parse_number(cell(&lon_col)).filter(|v| (-180.0..=180.0).contains(v));
+        if lon.is_none() {
+            problems.push(RowProblem {
+                row: *row,
+                column: Some("طول"),
+                reason: "طول جغرافیایی باید عددی از −۱۸۰ تا ۱۸۰ باشد".into(),
+            });
+        }
+        let lat = parse_number(cell(&lat_col)).filter(|v| (-90.0..=90.0).contains(v));
+        if lat.is_none() {
+            problems.push(RowProblem {
+                row: *row,
+                column: Some("عرض"),
+                reason: "عرض جغرافیایی باید عددی از −۹۰ تا ۹۰ باشد".into(),
+            });
+        }
+        if let (Some(category), Some(occurred_at), Some(lon), Some(lat)) = (category, at, lon, lat)
+        {
+            out.push(NewEvent {
+                category,
+                occurred_at,
+                lon,
+                lat,
+                agency_id: agency_id.to_string(),
+                note: note_col
+                    .as_deref()
+                    .map(cell)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+            });
+        }
+    }
+    Ok(if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_times_in_persian() {
+        assert_eq!(parse_number("۱۲٫۵"), Some(12.5));
+        assert_eq!(parse_number("1,234"), Some(1234.0));
+        assert_eq!(parse_number("x"), None);
+        let t = parse_time("۱۴۰۳/۰۷/۱۰ ۱۴:۳۰").expect("jalali time");
+        assert_eq!(crate::instant_text(t), "2024-10-01T11:00:00.000Z");
+        assert!(parse_time("2024-10-01T10:00:00Z").is_some());
+        assert!(parse_time("دیروز").is_none());
+    }
+}

@@ -1,0 +1,385 @@
+//! `/api/v1/events`, `/api/v1/indicators`, `/api/v1/atlas`: events in, the indicator
+//! dictionary, supplied values, and indicator values by place (small counts hidden for
+//! callers without restricted access).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use hamafza_core::access::{Action, Target, decide};
+use hamafza_core::indicator::{Denominator, Numerator, Publication, Worse};
+use hamafza_core::jalali::{JalaliDate, Period};
+use hamafza_store::atlas_sheet;
+use hamafza_store::{NewEvent, NewIndicator, Who};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ApiUser;
+use crate::AppState;
+use crate::atlas::{self, MapRequest};
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+use crate::forms::{ApiJson, ApiQuery};
+
+pub async fn categories(
+    State(state): State<AppState>,
+    ApiUser(_user): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        json!({ "categories": state.store.event_categories().await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct EventIn {
+    category: String,
+    /// RFC 3339, or a Jalali date with an optional Tehran time.
+    occurred_at: String,
+    lon: f64,
+    lat: f64,
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum EventsIn {
+    Many { events: Vec<EventIn> },
+    One(EventIn),
+}
+
+/// Records one event or a batch; all or nothing.
+pub async fn record(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<EventsIn>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let list = match body {
+        EventsIn::Many { events } => events,
+        EventsIn::One(e) => vec![e],
+    };
+    let mut events = Vec::with_capacity(list.len());
+    for (i, e) in list.into_iter().enumerate() {
+        let occurred_at = atlas_sheet::parse_time(&e.occurred_at).ok_or_else(|| {
+            ApiError::validation(
+                format!("رویداد {}: زمان خوانده نشد", i + 1),
+                json!([{ "index": i, "field": "occurred_at" }]),
+            )
+        })?;
+        events.push(NewEvent {
+            category: e.category,
+            occurred_at,
+            lon: e.lon,
+            lat: e.lat,
+            agency_id: user.actor.agency_id.to_string(),
+            note: e.note.filter(|n| !n.trim().is_empty()),
+        });
+    }
+    let recorded = record_checked(&state, &user, &events).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "events": recorded }))))
+}
+
+/// Records events after checking the caller's role and that every placed event lies in
+/// the caller's jurisdiction. Events in no place are kept (and flagged).
+async fn record_checked(
+    state: &AppState,
+    user: &CurrentUser,
+    events: &[NewEvent],
+) -> Result<Vec<hamafza_store::RecordedEvent>, ApiError> {
+    if !atlas::may_record_events(&user.actor) {
+        return Err(ApiError::forbidden("ثبت رویداد با نقش شما ممکن نیست."));
+    }
+    let locator = state.locator.get(&state.store).await?;
+    for (i, e) in events.iter().enumerate() {
+        if let Some((leaf, _)) = locator.place(e.lon, e.lat) {
+            let place = state
+                .store
+                .get_place(&hamafza_core::access::Scope::All, leaf)
+                .await?;
+            let d = decide(
+                &user.actor,
+                Action::ViewPlace,
+                Target::Place { path: &place.path },
+            );
+            if !user.actor.covers(&place.path) || !d.is_allowed() {
+                return Err(ApiError::forbidden(format!(
+                    "رویداد {} در «{}» است که در حوزهٔ شما نیست.",
+                    i + 1,
+                    place.name_fa
+                )));
+            }
+        }
+    }
+    Ok(state
+        .store
+        .record_events(&Who::of(&user.actor), &locator, events)
+        .await?)
+}
+
+/// Bulk events from CSV or XLSX (the body is the file); all or nothing.
+pub async fn import_events(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let bytes = body.to_vec();
+    let table =
+        tokio::task::spawn_blocking(move || hamafza_report::spreadsheet::read_table(&bytes))
+            .await
+            .map_err(|e| ApiError::bad_request(e.to_string()))?
+            .map_err(ApiError::bad_request)?;
+    let events = atlas_sheet::plan_events(&state.store, &table, &user.actor.agency_id.to_string())
+        .await?
+        .map_err(|rows| {
+            ApiError::validation(
+                "هیچ رویدادی ثبت نشد؛ ردیف‌های نادرست را درست کنید و دوباره بفرستید",
+                json!(rows),
+            )
+        })?;
+    let recorded = record_checked(&state, &user, &events).await?;
+    let unplaced = recorded.iter().filter(|e| e.place_id.is_none()).count();
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "imported": recorded.len(), "outside_every_place": unplaced })),
+    ))
+}
+
+pub async fn indicators(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let list: Vec<_> = state
+        .store
+        .indicators()
+        .await?
+        .into_iter()
+        .filter(|i| atlas::may_see(&user.actor, i))
+        .collect();
+    Ok(Json(json!({ "indicators": list })))
+}
+
+pub async fn indicator(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let versions = state.store.indicator_versions(&code).await?;
+    match versions.first() {
+        Some(latest) if atlas::may_see(&user.actor, latest) => {
+            Ok(Json(json!({ "indicator": latest, "versions": versions })))
+        }
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct IndicatorIn {
+    code: String,
+    name_fa: String,
+    #[serde(default)]
+    name_en: String,
+    theme: String,
+    #[serde(default)]
+    unit_fa: String,
+    worse: String,
+    numerator: String,
+    #[serde(default)]
+    categories: Vec<String>,
+    numerator_fa: String,
+    #[serde(default = "yes")]
+    numerator_is_count: bool,
+    denominator: String,
+    #[serde(default = "one")]
+    rate_base: f64,
+    source_agency: Option<String>,
+    #[serde(default = "public")]
+    publication: String,
+    note_fa: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn one() -> f64 {
+    1.0
+}
+fn public() -> String {
+    "public".into()
+}
+
+/// Defines an indicator, or the next version of one.
+pub async fn define(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(d): ApiJson<IndicatorIn>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !atlas::may_define(&user.actor) {
+        return Err(ApiError::forbidden("تعریف شاخص با نقش شما ممکن نیست."));
+    }
+    let field =
+        |name: &str, msg: &str| ApiError::validation(msg.to_string(), json!([{ "field": name }]));
+    let source_agency_id = match d.source_agency.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(code) => Some(
+            state
+                .store
+                .agency_by_code(code)
+                .await?
+                .ok_or_else(|| field("source_agency", "دستگاه منبع پیدا نشد"))?
+                .id
+                .to_string(),
+        ),
+    };
+    let def = NewIndicator {
+        code: d.code,
+        name_fa: d.name_fa,
+        name_en: d.name_en,
+        theme: d.theme,
+        unit_fa: d.unit_fa,
+        worse: Worse::from_code(&d.worse)
+            .ok_or_else(|| field("worse", "worse باید higher یا lower باشد"))?,
+        numerator: Numerator::from_code(&d.numerator)
+            .ok_or_else(|| field("numerator", "numerator باید events یا imported باشد"))?,
+        categories: d.categories,
+        numerator_fa: d.numerator_fa,
+        numerator_is_count: d.numerator_is_count,
+        denominator: Denominator::from_code(&d.denominator).ok_or_else(|| {
+            field(
+                "denominator",
+                "denominator باید none، population یا area باشد",
+            )
+        })?,
+        rate_base: d.rate_base,
+        source_agency_id,
+        publication: Publication::from_code(&d.publication)
+            .ok_or_else(|| field("publication", "publication باید public یا restricted باشد"))?,
+        note_fa: d.note_fa,
+    };
+    let saved = state
+        .store
+        .save_indicator(&Who::of(&user.actor), &def)
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "indicator": saved }))))
+}
+
+/// Supplied values from CSV or XLSX (`کد مکان, دوره, مقدار`); all or nothing.
+pub async fn import_values(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !atlas::may_supply(&user.actor) {
+        return Err(ApiError::forbidden("ورود مقدار شاخص با نقش شما ممکن نیست."));
+    }
+    let indicator = state
+        .store
+        .indicator(&code)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if indicator.numerator != Numerator::Imported {
+        return Err(ApiError::bad_request(
+            "این شاخص از رویدادها شمرده می‌شود و مقدار واردشدنی ندارد.",
+        ));
+    }
+    let bytes = body.to_vec();
+    let table =
+        tokio::task::spawn_blocking(move || hamafza_report::spreadsheet::read_table(&bytes))
+            .await
+            .map_err(|e| ApiError::bad_request(e.to_string()))?
+            .map_err(ApiError::bad_request)?;
+    let values = atlas_sheet::plan_values(&state.store, &table)
+        .await?
+        .map_err(|rows| {
+            ApiError::validation(
+                "هیچ مقداری وارد نشد؛ ردیف‌های نادرست را درست کنید و دوباره بفرستید",
+                json!(rows),
+            )
+        })?;
+    for v in &values {
+        let place = state
+            .store
+            .get_place(&hamafza_core::access::Scope::All, &v.place_id)
+            .await?;
+        if !user.actor.covers(&place.path) {
+            return Err(ApiError::forbidden(format!(
+                "«{}» در حوزهٔ شما نیست.",
+                place.name_fa
+            )));
+        }
+    }
+    let n = state
+        .store
+        .set_indicator_values(&Who::of(&user.actor), &code, &values, "import")
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "imported": n }))))
+}
+
+#[derive(Deserialize)]
+pub struct AtlasQuery {
+    place: String,
+    indicator: String,
+    period: Option<String>,
+    method: Option<String>,
+}
+
+/// The values of a place's children (and the place itself) for one indicator and period.
+pub async fn values(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(q): ApiQuery<AtlasQuery>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(gather(&state, &user, &q).await?))
+}
+
+async fn gather(state: &AppState, user: &CurrentUser, q: &AtlasQuery) -> Result<Value, ApiError> {
+    let actor = &user.actor;
+    let place = atlas::visible_place(&state.store, actor, &q.place)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let indicator = state
+        .store
+        .indicator(&q.indicator)
+        .await?
+        .filter(|i| atlas::may_see(actor, i))
+        .ok_or_else(ApiError::not_found)?;
+    let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => Period::parse(p)
+            .map_err(|e| ApiError::validation(e.to_string(), json!([{ "field": "period" }])))?,
+        None => crate::pages::default_atlas_period(JalaliDate::from_gregorian(state.clock.today())),
+    };
+    let method = atlas::method_from(q.method.as_deref());
+    let data = atlas::map_data(
+        &state.store,
+        actor,
+        &MapRequest {
+            place: &place,
+            indicator: &indicator,
+            period,
+            method,
+            classes: 5,
+            k: state.small_count,
+        },
+    )
+    .await?;
+    let places: Vec<Value> = data
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.place.place.id,
+                "code": r.place.place.code,
+                "name_fa": r.place.place.name_fa,
+                "value": r.shown,
+                "class": r.class,
+            })
+        })
+        .collect();
+    Ok(json!({
+            "place": { "id": place.id, "code": place.code, "name_fa": place.name_fa, "value": data.own },
+            "indicator": { "code": indicator.code, "version": indicator.version, "name_fa": indicator.name_fa },
+            "period": period.code(),
+            "method": atlas::method_code(method),
+            "breaks": data.bounds,
+            "small_count_threshold": atlas::threshold_for(actor, state.small_count),
+            "places": places,
+    }))
+}

@@ -1,0 +1,240 @@
+//! What the atlas pages and API share: the place index for events, who may see which
+//! indicator, and the values of a place's children as the caller may see them.
+
+use std::sync::Arc;
+
+use hamafza_core::access::{Action, Actor, Role, Target, decide, scope};
+use hamafza_core::classify::{self, Method};
+use hamafza_core::indicator::{Publication, Shown, rate, sees_restricted};
+use hamafza_core::jalali::Period;
+use hamafza_store::{Indicator, Place, PlaceLocator, PlaceSummary, Store, StoreResult};
+use tokio::sync::RwLock;
+
+/// The leaf places' point-in-polygon index, built on first use and dropped when places
+/// change, so events are placed from memory.
+#[derive(Default)]
+pub struct LocatorCache(RwLock<Option<Arc<PlaceLocator>>>);
+
+impl LocatorCache {
+    pub async fn get(&self, store: &Store) -> StoreResult<Arc<PlaceLocator>> {
+        if let Some(l) = self.0.read().await.as_ref() {
+            return Ok(l.clone());
+        }
+        let mut slot = self.0.write().await;
+        if let Some(l) = slot.as_ref() {
+            return Ok(l.clone());
+        }
+        let built = Arc::new(store.place_locator().await?);
+        *slot = Some(built.clone());
+        Ok(built)
+    }
+
+    /// Forget the index (after an import of places).
+    pub async fn invalidate(&self) {
+        *self.0.write().await = None;
+    }
+}
+
+/// Whether the caller may see the indicator at all.
+pub fn may_see(actor: &Actor, indicator: &Indicator) -> bool {
+    indicator.publication == Publication::Public || sees_restricted(actor)
+}
+
+/// Who may write the dictionary: system administrators and analysts.
+pub fn may_define(actor: &Actor) -> bool {
+    actor.has(Role::SystemAdmin) || actor.has(Role::Analyst)
+}
+
+/// Who may supply values: those who define, and agency administrators.
+pub fn may_supply(actor: &Actor) -> bool {
+    may_define(actor) || actor.has(Role::AgencyAdmin)
+}
+
+/// Who may record events: the field roles of any agency.
+pub fn may_record_events(actor: &Actor) -> bool {
+    [
+        Role::SystemAdmin,
+        Role::AgencyAdmin,
+        Role::CouncilSecretary,
+        Role::AgencyOfficer,
+    ]
+    .iter()
+    .any(|r| actor.has(*r))
+}
+
+/// The threshold that applies to the caller: `None` for restricted access.
+pub fn threshold_for(actor: &Actor, k: i64) -> Option<i64> {
+    (!sees_restricted(actor)).then_some(k)
+}
+
+/// One child place on a map: its value as the caller may see it, and its class.
+pub struct MapRow {
+    pub place: PlaceSummary,
+    pub shown: Shown,
+    pub class: Option<usize>,
+}
+
+/// The children of a place with the indicator's values for a period.
+pub struct MapData {
+    pub rows: Vec<MapRow>,
+    pub bounds: Vec<f64>,
+    /// The place's own value (for the headline and trends).
+    pub own: Shown,
+}
+
+/// What a map shows: an indicator for the children of a place in a period.
+pub struct MapRequest<'a> {
+    pub place: &'a Place,
+    pub indicator: &'a Indicator,
+    pub period: Period,
+    pub method: Method,
+    pub classes: usize,
+    /// The small-count threshold (applied unless the caller has restricted access).
+    pub k: i64,
+}
+
+/// Values of the visible children of `place` (and the place itself), classified.
+pub async fn map_data(store: &Store, actor: &Actor, req: &MapRequest<'_>) -> StoreResult<MapData> {
+    let MapRequest {
+        place,
+        indicator,
+        period,
+        method,
+        classes,
+        k,
+    } = *req;
+    let visible = scope(actor, Action::ViewPlace);
+    let children = store
+        .children_with_geometry(&visible, Some(&place.id))
+        .await?;
+    let mut ids: Vec<String> = children.iter().map(|c| c.place.id.clone()).collect();
+    ids.push(place.id.clone());
+    let numerators = store.numerators(indicator, &ids, period).await?;
+    let threshold = threshold_for(actor, k);
+    let shown_for = |p: &Place| {
+        let n = numerators.get(&p.id).copied();
+        let d = denominator_of(indicator, p);
+        let v = n.and_then(|n| rate(n, indicator.denominator, d, indicator.rate_base));
+        Shown::of(n, v, d, indicator.numerator_is_count, threshold)
+    };
+    let own = shown_for(place);
+    let mut rows: Vec<MapRow> = children
+        .into_iter()
+        .map(|c| MapRow {
+            shown: shown_for(&c.place),
+            place: c,
+            class: None,
+        })
+        .collect();
+    let values: Vec<f64> = rows.iter().filter_map(|r| r.shown.value()).collect();
+    let bounds = classify::breaks(&values, classes, method);
+    for r in &mut rows {
+        r.class = r.shown.value().and_then(|v| classify::class_of(v, &bounds));
+    }
+    Ok(MapData { rows, bounds, own })
+}
+
+/// The denominator an indicator divides by for a place (population or km²).
+pub fn denominator_of(indicator: &Indicator, place: &Place) -> Option<f64> {
+    use hamafza_core::indicator::Denominator;
+    match indicator.denominator {
+        Denominator::None => None,
+        Denominator::Population => place.population.map(|p| p as f64),
+        Denominator::Area => place.area_km2,
+    }
+}
+
+/// The place, if the caller may see it.
+pub async fn visible_place(store: &Store, actor: &Actor, id: &str) -> StoreResult<Option<Place>> {
+    let place = match store.get_place(&hamafza_core::access::Scope::All, id).await {
+        Ok(p) => p,
+        Err(hamafza_store::StoreError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let allowed = decide(
+        actor,
+        Action::ViewPlace,
+        Target::Place { path: &place.path },
+    )
+    .is_allowed();
+    Ok(allowed.then_some(place))
+}
+
+/// ColorBrewer's colour-blind-safe sequential palettes, five classes, light to dark.
+pub const PALETTES: [(&str, &str, [&str; 5]); 3] = [
+    (
+        "ylorrd",
+        "زرد تا سرخ",
+        ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
+    ),
+    (
+        "blues",
+        "آبی",
+        ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"],
+    ),
+    (
+        "purples",
+        "بنفش",
+        ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"],
+    ),
+];
+
+/// The colours for `classes` classes, darkest for the worst end.
+pub fn colours(palette: &str, classes: usize, higher_is_worse: bool) -> Vec<&'static str> {
+    let all = PALETTES
+        .iter()
+        .find(|p| p.0 == palette)
+        .unwrap_or(&PALETTES[0])
+        .2;
+    // Spread the chosen number of classes across the five shades.
+    let n = classes.clamp(1, 5);
+    let mut out: Vec<&'static str> = (0..n)
+        .map(|i| all[if n == 1 { 4 } else { i * 4 / (n - 1) }])
+        .collect();
+    if !higher_is_worse {
+        out.reverse();
+    }
+    out
+}
+
+pub fn method_from(code: Option<&str>) -> Method {
+    match code {
+        Some("equal") => Method::EqualInterval,
+        Some("jenks") => Method::NaturalBreaks,
+        _ => Method::Quantile,
+    }
+}
+
+pub fn method_code(m: Method) -> &'static str {
+    match m {
+        Method::EqualInterval => "equal",
+        Method::NaturalBreaks => "jenks",
+        Method::Quantile => "quantile",
+    }
+}
+
+pub fn method_fa(m: Method) -> &'static str {
+    match m {
+        Method::EqualInterval => "فاصله‌های برابر",
+        Method::NaturalBreaks => "شکست‌های طبیعی (جنکس)",
+        Method::Quantile => "چندک‌ها (تعداد برابر در هر رده)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn palettes_darken_toward_the_worse_end() {
+        let up = colours("blues", 5, true);
+        assert_eq!(up.first(), Some(&"#eff3ff"));
+        assert_eq!(up.last(), Some(&"#08519c"));
+        let down = colours("blues", 5, false);
+        assert_eq!(down.first(), Some(&"#08519c"));
+        assert_eq!(
+            colours("nope", 3, true),
+            vec!["#ffffb2", "#fd8d3c", "#bd0026"]
+        );
+    }
+}

@@ -1,0 +1,424 @@
+//! The atlas page: an indicator for the children of a place as a choropleth map with its
+//! legend and definition, a sortable table, and the place's trend against its parent
+//! and siblings.
+
+use axum::extract::State;
+use hamafza_core::access::{Action, scope};
+use hamafza_core::classify::Method;
+use hamafza_core::indicator::{Shown, Worse, base_fa};
+use hamafza_core::jalali::{JalaliDate, Period};
+use hamafza_core::numbers::format_decimal;
+use hamafza_geo::svg::{MapShape, render_map};
+use hamafza_store::{Indicator, Place};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::layout::{self, Section, num};
+use super::trend;
+use crate::AppState;
+use crate::atlas::{self, MapRequest};
+use crate::auth::CurrentUser;
+use crate::error::PageError;
+use crate::forms::PageQuery;
+
+#[derive(Deserialize, Default)]
+pub struct AtlasQuery {
+    place: Option<String>,
+    indicator: Option<String>,
+    period: Option<String>,
+    method: Option<String>,
+    palette: Option<String>,
+    sort: Option<String>,
+}
+
+/// Classes on every map: five, or fewer when fewer distinct values exist.
+const CLASSES: usize = 5;
+
+/// The last complete Jalali season before `today`.
+pub fn default_period(today: JalaliDate) -> Period {
+    let q = (today.month - 1) / 3 + 1;
+    if q == 1 {
+        Period::Quarter(today.year - 1, 4)
+    } else {
+        Period::Quarter(today.year, q - 1)
+    }
+}
+
+/// A value in Persian digits with as many decimals as its size needs.
+pub fn value_fa(v: f64) -> String {
+    let decimals = if v.abs() >= 100.0 {
+        0
+    } else if v.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format_decimal(v, decimals)
+}
+
+/// The page's link with some parameters changed.
+struct Link<'a> {
+    place: &'a str,
+    indicator: &'a str,
+    period: String,
+    method: &'a str,
+    palette: &'a str,
+}
+
+impl Link<'_> {
+    fn to_place(&self, place: &str) -> String {
+        format!(
+            "/atlas?place={}&indicator={}&period={}&method={}&palette={}",
+            place, self.indicator, self.period, self.method, self.palette
+        )
+    }
+
+    fn sorted(&self, sort: &str) -> String {
+        format!("{}&sort={sort}", self.to_place(self.place))
+    }
+}
+
+pub async fn atlas_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageQuery(q): PageQuery<AtlasQuery>,
+) -> Result<Markup, PageError> {
+    let actor = &user.actor;
+    let indicators: Vec<Indicator> = state
+        .store
+        .indicators()
+        .await?
+        .into_iter()
+        .filter(|i| atlas::may_see(actor, i))
+        .collect();
+    let place = match q.place.as_deref().filter(|s| !s.is_empty()) {
+        Some(id) => atlas::visible_place(&state.store, actor, id)
+            .await?
+            .ok_or(PageError::NotFound)?,
+        None => default_place(&state, &user)
+            .await?
+            .ok_or(PageError::NotFound)?,
+    };
+    let Some(indicator) = (match q.indicator.as_deref().filter(|s| !s.is_empty()) {
+        Some(code) => Some(
+            indicators
+                .iter()
+                .find(|i| i.code == code)
+                .cloned()
+                .ok_or(PageError::NotFound)?,
+        ),
+        None => indicators.first().cloned(),
+    }) else {
+        let body = html! {
+            h1 { "اطلس" }
+            p.hint { "هنوز شاخصی که اجازهٔ دیدنش را داشته باشید تعریف نشده است." }
+        };
+        return Ok(layout::page("اطلس", &user, Section::Atlas, body));
+    };
+    let today = JalaliDate::from_gregorian(state.clock.today());
+    let period = match q.period.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(code) => Period::parse(code).map_err(|e| PageError::BadRequest(e.to_string()))?,
+        None => default_period(today),
+    };
+    let method = atlas::method_from(q.method.as_deref());
+    let palette = q
+        .palette
+        .as_deref()
+        .filter(|p| atlas::PALETTES.iter().any(|x| x.0 == *p))
+        .unwrap_or("ylorrd");
+    let data = atlas::map_data(
+        &state.store,
+        actor,
+        &MapRequest {
+            place: &place,
+            indicator: &indicator,
+            period,
+            method,
+            classes: CLASSES,
+            k: state.small_count,
+        },
+    )
+    .await?;
+    let ancestors = state.store.ancestors(&place).await?;
+    let link = Link {
+        place: &place.id,
+        indicator: &indicator.code,
+        period: period.code(),
+        method: atlas::method_code(method),
+        palette,
+    };
+    let colours = atlas::colours(palette, data.bounds.len(), indicator.worse == Worse::Higher);
+    let source = match &indicator.source_agency_id {
+        Some(id) => state
+            .store
+            .agency(id)
+            .await
+            .ok()
+            .map(|a| a.name_fa)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+
+    // The map: each child filled by its class, hatched when suppressed, outlined when
+    // without data; hover names the place and its value; a click drills down.
+    let parsed: Vec<(usize, hamafza_geo::MultiPolygon<f64>, String, String)> = data
+        .rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let g = hamafza_geo::read_stored_geometry(r.place.geometry.as_deref()?)?;
+            let href = if r.place.child_count > 0 {
+                link.to_place(&r.place.place.id)
+            } else {
+                format!("/places/{}", r.place.place.id)
+            };
+            let hover = format!("{}: {}", r.place.place.name_fa, shown_text(&r.shown));
+            Some((i, g, href, hover))
+        })
+        .collect();
+    let shapes: Vec<MapShape<'_>> = parsed
+        .iter()
+        .map(|(i, g, href, hover)| {
+            let row = &data.rows[*i];
+            let (class, fill) = match (&row.shown, row.class) {
+                (Shown::Suppressed, _) => ("choro suppressed", None),
+                (Shown::Value { .. }, Some(c)) => ("choro", colours.get(c).copied()),
+                _ => ("choro nodata", None),
+            };
+            MapShape {
+                label: hover,
+                href,
+                geometry: g,
+                class,
+                fill,
+            }
+        })
+        .collect();
+    let title = format!("{} — {}", indicator.name_fa, period.label());
+    let svg = render_map(&shapes, 640.0, &title);
+
+    let mut rows: Vec<&atlas::MapRow> = data.rows.iter().collect();
+    if q.sort.as_deref() == Some("value") {
+        // Worst first; suppressed and missing last. Ties keep the Persian name order.
+        rows.sort_by(|a, b| {
+            let (va, vb) = (a.shown.value(), b.shown.value());
+            match (va, vb) {
+                (Some(x), Some(y)) => match indicator.worse {
+                    Worse::Higher => y.total_cmp(&x),
+                    Worse::Lower => x.total_cmp(&y),
+                },
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            }
+        });
+    }
+    let trend_chart =
+        trend::for_place(&state, actor, &place, &ancestors, &indicator, period).await?;
+    let restricted = atlas::threshold_for(actor, state.small_count).is_none();
+
+    let body = html! {
+        h1 { "اطلس: " (place.name_fa) }
+        nav.crumbs aria-label="مسیر" {
+            @for a in &ancestors { a href=(link.to_place(&a.id)) { (a.name_fa) } " › " }
+            span { (place.name_fa) }
+        }
+        form.inline.atlas-controls method="get" action="/atlas" {
+            input type="hidden" name="place" value=(place.id);
+            label { "شاخص"
+                select name="indicator" {
+                    @for i in &indicators {
+                        option value=(i.code) selected[i.code == indicator.code] { (i.theme) " — " (i.name_fa) }
+                    }
+                }
+            }
+            label { "دوره"
+                input name="period" value=(period.code()) list="periods" size="8" dir="ltr"
+                    title="سال (۱۴۰۳)، فصل (1403Q2) یا ماه (1403-07)";
+                datalist #periods {
+                    @for p in recent_periods(today) { option value=(p.code()) { (p.label()) } }
+                }
+            }
+            label { "رده‌بندی"
+                select name="method" {
+                    @for m in [Method::Quantile, Method::NaturalBreaks, Method::EqualInterval] {
+                        option value=(atlas::method_code(m)) selected[m == method] { (atlas::method_fa(m)) }
+                    }
+                }
+            }
+            label { "رنگ‌ها"
+                select name="palette" {
+                    @for p in &atlas::PALETTES {
+                        option value=(p.0) selected[p.0 == palette] { (p.1) }
+                    }
+                }
+            }
+            button.primary type="submit" { "نمایش" }
+        }
+        div.place-layout {
+            div {
+                @if svg.is_empty() {
+                    p.hint { "زیرمجموعه‌ای با مرز برای رسم نیست." }
+                } @else {
+                    figure.map-box.atlas-map {
+                        (layout::raw(svg))
+                        figcaption {
+                            (legend(&data.bounds, &colours))
+                            p.attribution { "برای رفتن به درون هر ناحیه روی آن بزنید." }
+                        }
+                    }
+                }
+            }
+            div {
+                section.definition aria-label="تعریف شاخص" {
+                    h2 { (indicator.name_fa) " " span.badge { "نسخهٔ " (num(indicator.version)) } }
+                    dl.facts {
+                        dt { "دوره" } dd { (period.label()) }
+                        dt { "صورت" } dd { (indicator.numerator_fa) }
+                        dt { "مخرج" } dd {
+                            @match indicator.denominator {
+                                hamafza_core::indicator::Denominator::None => "ندارد (خود عدد)",
+                                hamafza_core::indicator::Denominator::Population => "جمعیت مکان",
+                                hamafza_core::indicator::Denominator::Area => "مساحت (کیلومتر مربع)",
+                            }
+                        }
+                        @let base = base_fa(indicator.denominator, indicator.rate_base);
+                        @if !base.is_empty() { dt { "واحد نرخ" } dd { (indicator.unit_fa) " " (base) } }
+                        dt { "بدتر است اگر" } dd { @if indicator.worse == Worse::Higher { "بیشتر باشد" } @else { "کمتر باشد" } }
+                        dt { "منبع" } dd { @if source.is_empty() { "—" } @else { (source) } }
+                        dt { "انتشار" } dd { @if indicator.publication == hamafza_core::indicator::Publication::Public { "عمومی" } @else { "محدود" } }
+                        dt { "رده‌بندی" } dd { (atlas::method_fa(method)) }
+                        dt { (place.name_fa) } dd.own-value { (shown_text(&data.own)) }
+                    }
+                    @if !restricted {
+                        p.hint { "شمارهای کمتر از " (num(state.small_count)) " (و نرخ‌هایی که از آن‌ها به دست می‌آید) برای حفظ حریم افراد نشان داده نمی‌شوند." }
+                    }
+                }
+                h2 { "زیرمجموعه‌ها" }
+                p.sort {
+                    "ترتیب: "
+                    a href=(link.sorted("name")) aria-current=[(q.sort.as_deref() != Some("value")).then_some("true")] { "نام" }
+                    " · "
+                    a href=(link.sorted("value")) aria-current=[(q.sort.as_deref() == Some("value")).then_some("true")] { "بدترین نخست" }
+                }
+                form method="get" action="/atlas/compare" {
+                    input type="hidden" name="indicator" value=(indicator.code);
+                    div.table-wrap {
+                        table.atlas-table {
+                            thead { tr { th { "مقایسه" } th { "نام" } th { "مقدار" } th { "صورت" } th { "مخرج" } } }
+                            tbody {
+                                @for r in &rows {
+                                    tr {
+                                        td { input type="checkbox" name="place" value=(r.place.place.id) aria-label=(format!("مقایسهٔ {}", r.place.place.name_fa)); }
+                                        td { a href=(link.to_place(&r.place.place.id)) { (r.place.place.name_fa) } }
+                                        td { (shown_text(&r.shown)) }
+                                        @match r.shown {
+                                            Shown::Value { numerator, denominator, .. } => {
+                                                td { (value_fa(numerator)) }
+                                                td { @if let Some(d) = denominator { (value_fa(d)) } }
+                                            }
+                                            _ => { td {} td {} }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    button type="submit" { "مقایسهٔ برگزیده‌ها در دوره‌های اخیر" }
+                }
+            }
+        }
+        section aria-label="روند" {
+            h2 { "روند " (indicator.name_fa) " در " (place.name_fa) }
+            (trend_chart)
+        }
+    };
+    Ok(layout::page("اطلس", &user, Section::Atlas, body))
+}
+
+/// The user's own area: the first place of their jurisdiction, else the first place
+/// they can see at the top.
+async fn default_place(state: &AppState, user: &CurrentUser) -> Result<Option<Place>, PageError> {
+    if let Some(id) = user
+        .actor
+        .jurisdiction
+        .first()
+        .and_then(|path| path.trim_matches('/').rsplit('/').next())
+        && let Some(p) = atlas::visible_place(&state.store, &user.actor, id).await?
+    {
+        return Ok(Some(p));
+    }
+    let top = state
+        .store
+        .children(&scope(&user.actor, Action::ViewPlace), None)
+        .await?;
+    Ok(top.into_iter().next().map(|p| p.place))
+}
+
+/// A value as the caller may see it, in words.
+pub fn shown_text(shown: &Shown) -> String {
+    match shown {
+        Shown::Value { value, .. } => value_fa(*value),
+        Shown::Suppressed => "پنهان (شمار کم)".into(),
+        Shown::NoData => "بی‌داده".into(),
+    }
+}
+
+/// The legend: one swatch per class with its range, then no data and suppressed.
+fn legend(bounds: &[f64], colours: &[&str]) -> Markup {
+    html! {
+        ul.legend aria-label="راهنمای نقشه" {
+            @for (i, upper) in bounds.iter().enumerate() {
+                li {
+                    span.swatch style=(format!("background:{}", colours.get(i).copied().unwrap_or("#ccc"))) {}
+                    @if i == 0 { "تا " (value_fa(*upper)) } @else { (value_fa(bounds[i - 1])) " تا " (value_fa(*upper)) }
+                }
+            }
+            li { span.swatch.nodata {} "بی‌داده" }
+            li { span.swatch.suppressed {} "پنهان برای حریم افراد (شمار کم)" }
+        }
+    }
+}
+
+/// Periods offered in the period box: the last eight seasons, two years and six months.
+fn recent_periods(today: JalaliDate) -> Vec<Period> {
+    let mut out = Vec::new();
+    let mut p = default_period(today);
+    for _ in 0..8 {
+        out.push(p);
+        p = match p {
+            Period::Quarter(y, 1) => Period::Quarter(y - 1, 4),
+            Period::Quarter(y, q) => Period::Quarter(y, q - 1),
+            other => other,
+        };
+    }
+    out.push(Period::Year(today.year));
+    out.push(Period::Year(today.year - 1));
+    let (mut y, mut m) = (today.year, today.month);
+    for _ in 0..6 {
+        out.push(Period::Month(y, m));
+        if m == 1 {
+            y -= 1;
+            m = 12;
+        } else {
+            m -= 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_digits() {
+        let day = JalaliDate::new(1404, 2, 10).expect("day");
+        assert_eq!(default_period(day), Period::Quarter(1403, 4));
+        let day = JalaliDate::new(1404, 8, 10).expect("day");
+        assert_eq!(default_period(day), Period::Quarter(1404, 2));
+        assert_eq!(value_fa(12.345), "۱۲٫۳");
+        assert_eq!(value_fa(1234.6), "۱٬۲۳۵");
+        assert_eq!(value_fa(0.5), "۰٫۵۰");
+    }
+}
