@@ -9,10 +9,9 @@ pub struct MapShape<'a> {
     pub label: &'a str,
     pub href: &'a str,
     pub geometry: &'a MultiPolygon<f64>,
-    /// An extra CSS class (e.g. "synthetic").
+    /// Extra CSS classes (e.g. "synthetic", or a choropleth class). Colours come from
+    /// the stylesheet, never inline styles, which the content security policy forbids.
     pub class: &'a str,
-    /// A fill colour that overrides the stylesheet (choropleth maps).
-    pub fill: Option<&'a str>,
 }
 
 /// Renders shapes into an SVG of the given width; the height follows the shapes' aspect.
@@ -52,13 +51,9 @@ pub fn render_map(shapes: &[MapShape<'_>], width: f64, title: &str) -> String {
         }
         let _ = write!(
             out,
-            r#"<a href="{}" class="map-link"><path class="map-shape {}"{} d="{}" fill-rule="evenodd" data-name="{}"><title>{}</title></path></a>"#,
+            r#"<a href="{}" class="map-link"><path class="map-shape {}" d="{}" fill-rule="evenodd" data-name="{}"><title>{}</title></path></a>"#,
             escape(shape.href),
             escape(shape.class),
-            shape
-                .fill
-                .map(|f| format!(r#" style="fill:{}""#, escape(f)))
-                .unwrap_or_default(),
             d,
             escape(shape.label),
             escape(shape.label)
@@ -121,14 +116,12 @@ mod tests {
                     href: "/places/a",
                     geometry: &a,
                     class: "",
-                    fill: None,
                 },
                 MapShape {
                     label: "ب",
                     href: "/places/b",
                     geometry: &b,
                     class: "synthetic",
-                    fill: None,
                 },
             ],
             400.0,

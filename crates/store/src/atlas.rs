@@ -90,8 +90,10 @@ pub fn month_range(period: Period) -> (String, String) {
     )
 }
 
-/// Rows per multi-row INSERT of events (12 parameters each; SQLite allows 32,766).
-const EVENTS_PER_INSERT: usize = 500;
+/// Rows per multi-row INSERT. Measured on the demo's 60,000 events (SQLite, release):
+/// 500 rows per statement took 9.2 s in all — binding grows faster than linearly with
+/// the parameter count — while 50 took 2.7 s and 16 no better.
+const EVENTS_PER_INSERT: usize = 50;
 
 /// A definition in the indicator dictionary (one version of it).
 #[derive(Debug, Clone, Serialize)]
@@ -398,17 +400,29 @@ impl Store {
             }
             query.execute(&mut *tx.tx).await?;
         }
-        for ((place, category, month), n) in &increments {
-            sqlx::query(
-                "INSERT INTO event_counts (place_id, category, month, n) VALUES ($1, $2, $3, $4)
+        let increments: Vec<_> = increments.into_iter().collect();
+        for chunk in increments.chunks(EVENTS_PER_INSERT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|k| {
+                    format!(
+                        "(${}, ${}, ${}, ${})",
+                        k * 4 + 1,
+                        k * 4 + 2,
+                        k * 4 + 3,
+                        k * 4 + 4
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO event_counts (place_id, category, month, n) VALUES {}
                  ON CONFLICT (place_id, category, month) DO UPDATE SET n = event_counts.n + excluded.n",
-            )
-            .bind(place)
-            .bind(category)
-            .bind(month)
-            .bind(n)
-            .execute(&mut *tx.tx)
-            .await?;
+                values.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for ((place, category, month), n) in chunk {
+                query = query.bind(place).bind(category).bind(month).bind(n);
+            }
+            query.execute(&mut *tx.tx).await?;
         }
         let unplaced = out.iter().filter(|e| e.place_id.is_none()).count();
         tx.audit(

@@ -161,6 +161,7 @@ pub async fn visible_place(store: &Store, actor: &Actor, id: &str) -> StoreResul
 }
 
 /// ColorBrewer's colour-blind-safe sequential palettes, five classes, light to dark.
+/// `assets/app.css` holds the same colours as `.pal-<code> .c<shade>`.
 pub const PALETTES: [(&str, &str, [&str; 5]); 3] = [
     (
         "ylorrd",
@@ -179,17 +180,12 @@ pub const PALETTES: [(&str, &str, [&str; 5]); 3] = [
     ),
 ];
 
-/// The colours for `classes` classes, darkest for the worst end.
-pub fn colours(palette: &str, classes: usize, higher_is_worse: bool) -> Vec<&'static str> {
-    let all = PALETTES
-        .iter()
-        .find(|p| p.0 == palette)
-        .unwrap_or(&PALETTES[0])
-        .2;
-    // Spread the chosen number of classes across the five shades.
+/// The shade (0 lightest … 4 darkest) of each of `classes` classes, darkest at the
+/// worse end. Pages draw shades with the CSS classes `c0`…`c4` under `pal-<palette>`.
+pub fn shades(classes: usize, higher_is_worse: bool) -> Vec<usize> {
     let n = classes.clamp(1, 5);
-    let mut out: Vec<&'static str> = (0..n)
-        .map(|i| all[if n == 1 { 4 } else { i * 4 / (n - 1) }])
+    let mut out: Vec<usize> = (0..n)
+        .map(|i| if n == 1 { 4 } else { i * 4 / (n - 1) })
         .collect();
     if !higher_is_worse {
         out.reverse();
@@ -226,15 +222,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn palettes_darken_toward_the_worse_end() {
-        let up = colours("blues", 5, true);
-        assert_eq!(up.first(), Some(&"#eff3ff"));
-        assert_eq!(up.last(), Some(&"#08519c"));
-        let down = colours("blues", 5, false);
-        assert_eq!(down.first(), Some(&"#08519c"));
-        assert_eq!(
-            colours("nope", 3, true),
-            vec!["#ffffb2", "#fd8d3c", "#bd0026"]
-        );
+    fn shades_darken_toward_the_worse_end() {
+        assert_eq!(shades(5, true), vec![0, 1, 2, 3, 4]);
+        assert_eq!(shades(3, true), vec![0, 2, 4]);
+        assert_eq!(shades(3, false), vec![4, 2, 0]);
+        assert_eq!(shades(1, true), vec![4]);
     }
 }

@@ -2,6 +2,7 @@
 //! city in Tehran province, the kinds of agencies named in the source documents, and
 //! users of every role. Everything ships inside the binary.
 
+mod atlas;
 mod councils;
 mod synthetic_city;
 
@@ -242,8 +243,9 @@ pub async fn load(store: &Store, today: time::Date) -> Result<String, String> {
             .map_err(|e| e.to_string())?;
     }
     let (councils, meetings, resolutions) = councils::load(store, today).await?;
+    let (indicators, events) = atlas::load(store, today).await?;
     Ok(format!(
-        "{provinces} provinces, {counties} counties, {synthetic} places of the synthetic city, {} agencies, {} users, {councils} councils, {meetings} meetings, {resolutions} resolutions",
+        "{provinces} provinces, {counties} counties, {synthetic} places of the synthetic city, {} agencies, {} users, {councils} councils, {meetings} meetings, {resolutions} resolutions, {indicators} indicators, {events} events",
         AGENCIES.len(),
         USERS.len()
     ))

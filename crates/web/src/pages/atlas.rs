@@ -46,6 +46,9 @@ pub fn default_period(today: JalaliDate) -> Period {
 
 /// A value in Persian digits with as many decimals as its size needs.
 pub fn value_fa(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        return num(v as i64);
+    }
     let decimals = if v.abs() >= 100.0 {
         0
     } else if v.abs() >= 10.0 {
@@ -147,7 +150,7 @@ pub async fn atlas_page(
         method: atlas::method_code(method),
         palette,
     };
-    let colours = atlas::colours(palette, data.bounds.len(), indicator.worse == Worse::Higher);
+    let shades = atlas::shades(data.bounds.len(), indicator.worse == Worse::Higher);
     let source = match &indicator.source_agency_id {
         Some(id) => state
             .store
@@ -161,11 +164,10 @@ pub async fn atlas_page(
 
     // The map: each child filled by its class, hatched when suppressed, outlined when
     // without data; hover names the place and its value; a click drills down.
-    let parsed: Vec<(usize, hamafza_geo::MultiPolygon<f64>, String, String)> = data
+    let parsed: Vec<(hamafza_geo::MultiPolygon<f64>, String, String, String)> = data
         .rows
         .iter()
-        .enumerate()
-        .filter_map(|(i, r)| {
+        .filter_map(|r| {
             let g = hamafza_geo::read_stored_geometry(r.place.geometry.as_deref()?)?;
             let href = if r.place.child_count > 0 {
                 link.to_place(&r.place.place.id)
@@ -173,25 +175,23 @@ pub async fn atlas_page(
                 format!("/places/{}", r.place.place.id)
             };
             let hover = format!("{}: {}", r.place.place.name_fa, shown_text(&r.shown));
-            Some((i, g, href, hover))
+            let class = match (&r.shown, r.class) {
+                (Shown::Suppressed, _) => "choro suppressed".to_string(),
+                (Shown::Value { .. }, Some(c)) => {
+                    format!("choro c{}", shades.get(c).copied().unwrap_or(0))
+                }
+                _ => "choro nodata".to_string(),
+            };
+            Some((g, href, hover, class))
         })
         .collect();
     let shapes: Vec<MapShape<'_>> = parsed
         .iter()
-        .map(|(i, g, href, hover)| {
-            let row = &data.rows[*i];
-            let (class, fill) = match (&row.shown, row.class) {
-                (Shown::Suppressed, _) => ("choro suppressed", None),
-                (Shown::Value { .. }, Some(c)) => ("choro", colours.get(c).copied()),
-                _ => ("choro nodata", None),
-            };
-            MapShape {
-                label: hover,
-                href,
-                geometry: g,
-                class,
-                fill,
-            }
+        .map(|(g, href, hover, class)| MapShape {
+            label: hover,
+            href,
+            geometry: g,
+            class,
         })
         .collect();
     let title = format!("{} — {}", indicator.name_fa, period.label());
@@ -260,10 +260,10 @@ pub async fn atlas_page(
                 @if svg.is_empty() {
                     p.hint { "زیرمجموعه‌ای با مرز برای رسم نیست." }
                 } @else {
-                    figure.map-box.atlas-map {
+                    figure class=(format!("map-box atlas-map pal-{palette}")) {
                         (layout::raw(svg))
                         figcaption {
-                            (legend(&data.bounds, &colours))
+                            (legend(&data.bounds, &shades))
                             p.attribution { "برای رفتن به درون هر ناحیه روی آن بزنید." }
                         }
                     }
@@ -365,12 +365,12 @@ pub fn shown_text(shown: &Shown) -> String {
 }
 
 /// The legend: one swatch per class with its range, then no data and suppressed.
-fn legend(bounds: &[f64], colours: &[&str]) -> Markup {
+fn legend(bounds: &[f64], shades: &[usize]) -> Markup {
     html! {
         ul.legend aria-label="راهنمای نقشه" {
             @for (i, upper) in bounds.iter().enumerate() {
                 li {
-                    span.swatch style=(format!("background:{}", colours.get(i).copied().unwrap_or("#ccc"))) {}
+                    span class=(format!("swatch c{}", shades.get(i).copied().unwrap_or(0))) {}
                     @if i == 0 { "تا " (value_fa(*upper)) } @else { (value_fa(bounds[i - 1])) " تا " (value_fa(*upper)) }
                 }
             }
@@ -420,5 +420,6 @@ mod tests {
         assert_eq!(value_fa(12.345), "۱۲٫۳");
         assert_eq!(value_fa(1234.6), "۱٬۲۳۵");
         assert_eq!(value_fa(0.5), "۰٫۵۰");
+        assert_eq!(value_fa(19.0), "۱۹", "counts without decimals");
     }
 }

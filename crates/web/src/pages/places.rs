@@ -216,7 +216,6 @@ fn map_of(places: &[hamafza_store::PlaceSummary], title: &str) -> Option<String>
             href,
             geometry: g,
             class: if p.synthetic { "synthetic" } else { "" },
-            fill: None,
         })
         .collect();
     let svg = render_map(&shapes, 640.0, title);

@@ -1,0 +1,310 @@
+//! The atlas over real HTTP, on SQLite and PostgreSQL: events in (placed, live in the
+//! indicator at once, refused outside the caller's jurisdiction), small counts hidden
+//! from callers without restricted access, supplied values imported all or nothing, and
+//! the atlas page.
+
+mod common;
+
+use common::{Fixture, PASSWORD};
+use hamafza_core::access::Role;
+use hamafza_store::{NewUser, Who};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+on_both_engines!(
+    events_show_live_and_small_counts_are_hidden,
+    values_import_is_all_or_nothing,
+);
+
+/// The fixture's places all share one square; events at its centre land in N1 (under D1).
+const INSIDE: (f64, f64) = (51.05, 35.05);
+
+async fn define(f: &Fixture, body: Value) {
+    let admin = f.login("admin").await;
+    let r = f.post_json(&admin, "/api/v1/indicators", body).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+}
+
+fn events(n: usize, category: &str, at: &str) -> Value {
+    let list: Vec<Value> = (0..n)
+        .map(|_| json!({ "category": category, "occurred_at": at, "lon": INSIDE.0, "lat": INSIDE.1 }))
+        .collect();
+    json!({ "events": list })
+}
+
+/// N1's entry in an atlas answer for D1.
+async fn n1_value(f: &Fixture, s: &common::Session, period: &str) -> Value {
+    let r = f
+        .get(
+            s,
+            &format!(
+                "/api/v1/atlas?place={}&indicator=begging&period={period}",
+                f.ids["D1"]
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.expect("json");
+    body["places"]
+        .as_array()
+        .expect("places")
+        .iter()
+        .find(|p| p["code"] == "N1")
+        .map(|p| p["value"].clone())
+        .expect("N1")
+}
+
+async fn events_show_live_and_small_counts_are_hidden(f: Fixture) {
+    define(
+        &f,
+        json!({
+            "code": "begging", "name_fa": "تکدی‌گری", "theme": "آسیب‌ها", "worse": "higher",
+            "numerator": "events", "categories": ["begging"], "numerator_fa": "گزارش‌های تکدی‌گری",
+            "denominator": "population", "rate_base": 1000
+        }),
+    )
+    .await;
+    let officer = f.login("officer").await;
+    let analyst = f.login("analyst").await;
+
+    // 12 events in Mehr 1404 (2025-10-01 is 9 Mehr).
+    let r = f
+        .post_json(
+            &officer,
+            "/api/v1/events",
+            events(12, "begging", "2025-10-01T08:00:00Z"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["events"][0]["place_id"], f.ids["N1"].as_str());
+    assert!(
+        body["events"][0]["h3_cell"]
+            .as_str()
+            .is_some_and(|c| c.len() == 15)
+    );
+    let v = n1_value(&f, &analyst, "1404-07").await;
+    assert_eq!(v["numerator"], 12.0);
+    assert_eq!(v["value"], 12.0, "12 per 1,000 of 1,000 residents");
+
+    // Live: one more, seen at once, with no job in between.
+    let r = f
+        .post_json(&officer, "/api/v1/events", json!({ "category": "begging", "occurred_at": "۱۴۰۴/۰۷/۱۵ ۱۰:۳۰", "lon": INSIDE.0, "lat": INSIDE.1 }))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(n1_value(&f, &analyst, "1404-07").await["numerator"], 13.0);
+
+    // Three in Shahrivar: the analyst (restricted access) sees 3; the officer does not.
+    f.post_json(
+        &officer,
+        "/api/v1/events",
+        events(3, "begging", "2025-09-01T08:00:00Z"),
+    )
+    .await;
+    assert_eq!(n1_value(&f, &analyst, "1404-06").await["numerator"], 3.0);
+    let hidden = n1_value(&f, &officer, "1404-06").await;
+    assert_eq!(
+        hidden,
+        json!({ "status": "suppressed" }),
+        "3 < 10 is hidden"
+    );
+    assert_eq!(n1_value(&f, &officer, "1404-07").await["numerator"], 13.0);
+    // The page says so too.
+    let page = f
+        .get(
+            &officer,
+            &format!(
+                "/atlas?place={}&indicator=begging&period=1404-06",
+                f.ids["D1"]
+            ),
+        )
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("پنهان (شمار کم)"),
+        "suppressed cell on the page"
+    );
+    assert!(
+        !html.contains("map-shape choro c"),
+        "no class colour for a hidden value"
+    );
+
+    // An event in no place is kept and flagged.
+    let r = f
+        .post_json(&officer, "/api/v1/events", json!({ "category": "begging", "occurred_at": "2025-10-01T08:00:00Z", "lon": 60.0, "lat": 30.0 }))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["events"][0]["place_id"], Value::Null);
+
+    // Refusals: an unknown category writes nothing; a viewer may not record; an officer
+    // whose jurisdiction is D2 may not record an event that lands in D1.
+    let r = f
+        .post_json(&officer, "/api/v1/events", json!({ "events": [
+            { "category": "begging", "occurred_at": "2025-10-02T08:00:00Z", "lon": INSIDE.0, "lat": INSIDE.1 },
+            { "category": "no-such", "occurred_at": "2025-10-02T08:00:00Z", "lon": INSIDE.0, "lat": INSIDE.1 }
+        ] }))
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(n1_value(&f, &analyst, "1404-07").await["numerator"], 13.0);
+    let viewer = f.login("viewer").await;
+    let r = f
+        .post_json(
+            &viewer,
+            "/api/v1/events",
+            events(1, "begging", "2025-10-01T08:00:00Z"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let hash = hamafza_web::hash_password(PASSWORD).expect("hash");
+    f.store
+        .create_user(
+            &Who::system(),
+            &NewUser {
+                username: "officer2".into(),
+                display_name: "کارشناس منطقهٔ ۲".into(),
+                agency_id: f.ids["B"].clone(),
+                roles: vec![Role::AgencyOfficer],
+                jurisdiction: vec![f.ids["D2"].clone()],
+                password_hash: hash,
+            },
+        )
+        .await
+        .expect("user");
+    let other = f.login("officer2").await;
+    let r = f
+        .post_json(
+            &other,
+            "/api/v1/events",
+            events(1, "begging", "2025-10-01T08:00:00Z"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Bulk CSV: a bad row refuses the file and names the row and column.
+    let csv = "category,occurred_at,lon,lat\nbegging,2025-10-03T08:00:00Z,51.05,35.05\nbegging,دیروز,51.05,35.05\n";
+    let r = f
+        .http
+        .post(f.url("/api/v1/events/import"))
+        .header("cookie", &officer.cookie)
+        .header("x-csrf-token", &officer.csrf)
+        .body(csv)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.expect("json");
+    assert_eq!(body["errors"][0]["row"], 3);
+    assert_eq!(body["errors"][0]["column"], "زمان");
+    assert_eq!(n1_value(&f, &analyst, "1404-07").await["numerator"], 13.0);
+    let good = "دسته,زمان,طول,عرض\nتکدی‌گری,۱۴۰۴/۰۷/۲۰,51.05,35.05\n";
+    let r = f
+        .http
+        .post(f.url("/api/v1/events/import"))
+        .header("cookie", &officer.cookie)
+        .header("x-csrf-token", &officer.csrf)
+        .body(good)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(n1_value(&f, &analyst, "1404-07").await["numerator"], 14.0);
+}
+
+async fn values_import_is_all_or_nothing(f: Fixture) {
+    define(
+        &f,
+        json!({
+            "code": "dropout", "name_fa": "بازماندگی از تحصیل", "theme": "آموزش", "worse": "higher",
+            "numerator": "imported", "numerator_fa": "بازماندگان از تحصیل",
+            "denominator": "population", "rate_base": 1000, "publication": "restricted"
+        }),
+    )
+    .await;
+    let aadmin = f.login("aadmin").await;
+    let post = |body: &'static str| {
+        f.http
+            .post(f.url("/api/v1/indicators/dropout/values"))
+            .header("cookie", &aadmin.cookie)
+            .header("x-csrf-token", &aadmin.csrf)
+            .body(body)
+            .send()
+    };
+    let bad = "کد مکان,دوره,مقدار\nN1,1403,12\nNOPE,1403,5\nN2,۱۴۰۳ بهار,5\nN2,1403,چند\n";
+    let r = post(bad).await.expect("post");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.expect("json");
+    let rows: Vec<(i64, String)> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_i64().unwrap_or(0),
+                e["column"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (3, "کد مکان".into()),
+            (4, "دوره".into()),
+            (5, "مقدار".into())
+        ]
+    );
+    let admin = f.login("admin").await;
+    let atlas = format!(
+        "/api/v1/atlas?place={}&indicator=dropout&period=1403",
+        f.ids["D1"]
+    );
+    let body: Value = f.get(&admin, &atlas).await.json().await.expect("json");
+    assert_eq!(
+        body["places"][0]["value"]["status"], "no_data",
+        "nothing was written"
+    );
+
+    let r = post("کد مکان,دوره,مقدار\nN1,۱۴۰۳,۱۲\n")
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let body: Value = f.get(&admin, &atlas).await.json().await.expect("json");
+    assert_eq!(body["places"][0]["value"]["numerator"], 12.0);
+
+    // Restricted: an officer neither sees it in the dictionary nor in the atlas.
+    let officer = f.login("officer").await;
+    let list: Value = f
+        .get(&officer, "/api/v1/indicators")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(list["indicators"].as_array().expect("list").is_empty());
+    assert_eq!(
+        f.get(&officer, &atlas).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // A viewer may not supply values.
+    let viewer = f.login("viewer").await;
+    let r = f
+        .http
+        .post(f.url("/api/v1/indicators/dropout/values"))
+        .header("cookie", &viewer.cookie)
+        .header("x-csrf-token", &viewer.csrf)
+        .body("کد مکان,دوره,مقدار\nN1,1403,1\n")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A bad period on the page is a clear 400.
+    assert_eq!(
+        f.get(&admin, "/atlas?period=next-year").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+}

@@ -1,0 +1,95 @@
+// Browser test of the atlas: an analyst opens the atlas of the synthetic city and sees
+// a choropleth map with a legend in Persian digits; hovering a district shows its name
+// and value; clicking it drills down into that district. A field officer, without
+// restricted access, sees small counts hidden.
+//
+// Needs HAMAFZA_BIN (the built binary); starts its own server with the demo data.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { start, signIn, shots } from "./harness.mjs";
+
+let app;
+
+before(async () => {
+  app = await start();
+});
+
+after(async () => {
+  await app?.stop();
+});
+
+const LATIN_DIGIT = /[0-9]/;
+
+test("atlas: map, Persian legend, hover and drill-down", async () => {
+  const { page, problems } = await app.newPage();
+  await signIn(app.base, page, "analyst", "hamafza-demo");
+  await page.waitForURL(`${app.base}/`);
+  await page.getByRole("link", { name: "اطلس" }).click();
+  await page.waitForURL(/\/atlas/);
+  // The analyst's jurisdiction is the synthetic city: its 22 districts are drawn.
+  await assert.doesNotReject(page.locator("h1", { hasText: "اطلس" }).waitFor());
+  const shapes = page.locator(".atlas-map .map-shape");
+  assert.equal(await shapes.count(), 22);
+  // Filled by class from the stylesheet: several distinct shades appear.
+  const fills = await shapes.evaluateAll((els) => els.map((e) => getComputedStyle(e).fill));
+  assert.ok(new Set(fills).size >= 3, `distinct fills: ${[...new Set(fills)].join(", ")}`);
+
+  // The legend's ranges are in Persian digits, never Latin ones.
+  const legend = await page.locator(".legend").innerText();
+  assert.match(legend, /[۰-۹]/);
+  assert.doesNotMatch(legend, LATIN_DIGIT);
+  // The definition is beside the map: numerator, denominator, period, source.
+  const definition = await page.locator(".definition").innerText();
+  for (const words of ["صورت", "مخرج", "دوره", "منبع"]) assert.ok(definition.includes(words), words);
+
+  // Hover: the tip names the district and gives its value in Persian digits.
+  const first = shapes.first();
+  const name = (await first.getAttribute("data-name")).split(":")[0];
+  await first.hover();
+  const tip = page.locator(".map-tip");
+  await assert.doesNotReject(tip.waitFor({ state: "visible" }));
+  const tipText = await tip.innerText();
+  assert.ok(tipText.startsWith(name), tipText);
+  assert.match(tipText, /[۰-۹]/);
+  await page.screenshot({ path: join(shots, "atlas-city.png"), fullPage: true });
+
+  // Click: drill down into the district; its sub-districts are drawn.
+  await first.click();
+  await page.waitForURL(/place=/);
+  assert.equal((await page.locator("h1").innerText()).trim(), `اطلس: ${name}`);
+  assert.ok((await page.locator(".atlas-map .map-shape").count()) >= 1);
+  // The trend chart of the district against its city and sibling districts.
+  assert.ok((await page.locator(".trend polyline").count()) >= 2);
+  await page.screenshot({ path: join(shots, "atlas-district.png"), fullPage: true });
+
+  // Another indicator and natural breaks, through the form.
+  await page.getByLabel("رده‌بندی").selectOption("jenks");
+  await page.getByRole("button", { name: "نمایش" }).click();
+  await page.waitForURL(/method=jenks/);
+  assert.equal(problems.length, 0, problems.join("\n"));
+  await page.close();
+});
+
+test("atlas: small counts are hidden from a field officer", async () => {
+  const { page, problems } = await app.newPage();
+  await signIn(app.base, page, "welfare.officer", "hamafza-demo");
+  await page.waitForURL(`${app.base}/`);
+  // One month of one category in the neighbourhoods of a sub-district: mostly small.
+  await page.goto(`${app.base}/atlas?indicator=domestic_violence_rate`);
+  const sub = page.locator(".atlas-map .map-shape").first();
+  await sub.click();
+  await page.waitForURL(/place=/);
+  const url = new URL(page.url());
+  // The month before the current one (the current month has barely begun).
+  const months = (await page.locator("#periods option").evaluateAll((o) => o.map((x) => x.value))).filter((v) => v.includes("-"));
+  url.searchParams.set("period", months[1]);
+  await page.goto(url.toString());
+  const hidden = page.locator(".atlas-table td", { hasText: "پنهان" });
+  assert.ok((await hidden.count()) > 0, "some neighbourhoods are hidden");
+  assert.ok((await page.locator(".map-shape.suppressed").count()) > 0);
+  await page.screenshot({ path: join(shots, "atlas-suppressed.png"), fullPage: true });
+  assert.equal(problems.length, 0, problems.join("\n"));
+  await page.close();
+});
