@@ -93,3 +93,35 @@ test("atlas: small counts are hidden from a field officer", async () => {
   assert.equal(problems.length, 0, problems.join("\n"));
   await page.close();
 });
+
+test("priority index: method in Persian, ranking, explanation and dynamics", async () => {
+  const { page, problems } = await app.newPage();
+  await signIn(app.base, page, "analyst", "hamafza-demo");
+  await page.waitForURL(`${app.base}/`);
+  await page.goto(`${app.base}/atlas`);
+  await page.getByRole("link", { name: "اولویت‌بندی محله‌ها" }).click();
+  await page.waitForURL(/\/atlas\/priority/);
+  // The method is written beside the result.
+  const method = await page.locator(".method").innerText();
+  assert.ok(method.includes("رتبهٔ صدکی") && method.includes("صدک ۹۰"), method);
+  // All 22 districts ranked, 1 first; ranks in Persian digits.
+  const rows = page.locator(".priority-table tbody tr");
+  assert.equal(await rows.count(), 22);
+  assert.equal((await rows.first().locator("td").first().innerText()).trim(), "۱");
+  // Why is the first one first?
+  const first = rows.first().locator("td a");
+  const name = (await first.innerText()).trim();
+  await first.click();
+  await page.waitForURL(/explain=/);
+  const why = await page.locator(".explain").innerText();
+  assert.ok(why.includes(name) && why.includes("سهم در امتیاز"), why);
+  // Status crossed with change since the year before.
+  await page.getByLabel("مقایسه با دورهٔ").fill("1403");
+  await page.getByRole("button", { name: "رتبه‌بندی" }).click();
+  await page.waitForURL(/since=1403/);
+  assert.equal(await page.locator(".crossing").count(), 1);
+  assert.ok((await page.locator(".priority-table td", { hasText: /رو به (بهبود|وخامت)|پایدار/ }).count()) >= 22);
+  await page.screenshot({ path: join(shots, "atlas-priority.png"), fullPage: true });
+  assert.equal(problems.length, 0, problems.join("\n"));
+  await page.close();
+});

@@ -15,6 +15,7 @@ pub mod mobile;
 pub mod national_id;
 pub mod numbers;
 pub mod place;
+pub mod priority;
 pub mod resolution;
 pub mod scorecard;
 pub mod text;

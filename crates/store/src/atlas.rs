@@ -654,6 +654,19 @@ impl Store {
                 r.try_get::<f64, _>("v")?,
             );
         }
+        // A supplied count missing for a place is the sum of its descendants' values at
+        // the deepest level that has them (neighbourhood figures add up to a district's).
+        if indicator.numerator == Numerator::Imported && indicator.numerator_is_count {
+            let missing: Vec<&String> = place_ids
+                .iter()
+                .filter(|id| !out.contains_key(*id))
+                .collect();
+            for id in missing {
+                if let Some(v) = self.summed_from_descendants(indicator, id, period).await? {
+                    out.insert(id.clone(), v);
+                }
+            }
+        }
         // A live count with no event is a true zero, not missing data.
         if indicator.numerator == Numerator::Events {
             for id in place_ids {
@@ -661,6 +674,40 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    async fn summed_from_descendants(
+        &self,
+        indicator: &Indicator,
+        place_id: &str,
+        period: Period,
+    ) -> StoreResult<Option<f64>> {
+        let rows = sqlx::query(
+            "SELECT p.path, v.value FROM indicator_values v JOIN places p ON p.id = v.place_id
+             JOIN places a ON a.id = $1
+             WHERE v.indicator_code = $2 AND v.period = $3 AND p.path LIKE a.path || '%' AND p.id <> a.id",
+        )
+        .bind(place_id)
+        .bind(&indicator.code)
+        .bind(period.code())
+        .fetch_all(&self.pool)
+        .await?;
+        let depth = |path: &str| path.matches('/').count();
+        let deepest = rows
+            .iter()
+            .filter_map(|r| r.try_get::<String, _>("path").ok())
+            .map(|p| depth(&p))
+            .max();
+        let Some(deepest) = deepest else {
+            return Ok(None);
+        };
+        let mut total = 0.0;
+        for r in &rows {
+            if depth(&r.try_get::<String, _>("path")?) == deepest {
+                total += r.try_get::<f64, _>("value")?;
+            }
+        }
+        Ok(Some(total))
     }
 
     /// Event counts per month for some places over a span of months (for trends).

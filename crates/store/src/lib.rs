@@ -16,6 +16,7 @@ mod followup;
 pub mod import;
 mod migrate;
 mod places;
+pub mod priority;
 mod resolutions;
 mod sessions;
 pub mod sheet;
@@ -33,6 +34,7 @@ pub use followup::{
     trouble_began,
 };
 pub use places::{NewPlace, Place, PlaceFilter, PlaceSummary};
+pub use priority::{NewPriorityIndex, PriorityIndex, Reference, WeightedIndicator};
 pub use resolutions::{Council, HistoryEntry, NewCouncil, NewEvidence, NewResolution, Resolution};
 pub use sessions::{ApiToken, Session};
 pub use users::{NewUser, User, valid_username};

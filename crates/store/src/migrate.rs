@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0003_followup.sql"),
     ),
     (4, "atlas", include_str!("../migrations/0004_atlas.sql")),
+    (
+        5,
+        "priority",
+        include_str!("../migrations/0005_priority.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<usize> {

@@ -364,6 +364,24 @@ impl Store {
         Ok(out)
     }
 
+    /// Every place of a level under a path (a reference set for standardising; not a
+    /// list shown to anyone, so not scoped).
+    pub async fn places_at_level_within(
+        &self,
+        level: PlaceLevel,
+        path_prefix: &str,
+    ) -> StoreResult<Vec<Place>> {
+        let sql = format!(
+            "SELECT {PLACE_COLUMNS} FROM places WHERE level = $1 AND path LIKE $2 ESCAPE '\\' ORDER BY name_sort, id"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(level.code())
+            .bind(format!("{}%", like_escape(path_prefix)))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(place_from_row).collect()
+    }
+
     /// How many places the caller can see, per level.
     pub async fn count_places_by_level(
         &self,

@@ -15,6 +15,7 @@ mod error;
 mod followup;
 mod forms;
 mod pages;
+mod priority;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -6,7 +6,11 @@
 use hamafza_core::indicator::{Denominator, Numerator, Publication, Worse};
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_core::place::PlaceLevel;
-use hamafza_store::{NewEvent, NewIndicator, Place, Store, ValueIn, Who};
+use hamafza_core::priority::Standardise;
+use hamafza_store::{
+    NewEvent, NewIndicator, NewPriorityIndex, Place, Reference, Store, ValueIn, WeightedIndicator,
+    Who,
+};
 use time::{Duration, OffsetDateTime, Time};
 
 /// How many events the demo city gets.
@@ -402,6 +406,53 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
         }
         store
             .set_indicator_values(&who, code, &values, "import")
+            .await
+            .map_err(e)?;
+    }
+    // The saved priority index: equal weights over the public indicators, and a named
+    // variant that weighs children twice.
+    let items = |child_weight: f64| -> Vec<WeightedIndicator> {
+        [
+            "begging_rate",
+            "street_children_rate",
+            "addiction_homeless_rate",
+            "domestic_violence_rate",
+            "urban_violations_density",
+            "school_dropout_rate",
+        ]
+        .iter()
+        .map(|code| WeightedIndicator {
+            indicator: code.to_string(),
+            weight: if code.contains("children") || code.contains("dropout") {
+                child_weight
+            } else {
+                1.0
+            },
+        })
+        .collect()
+    };
+    for (code, name, child_weight) in [
+        (
+            "neighbourhood_priority",
+            "اولویت محله‌ها برای مداخلهٔ اجتماعی",
+            1.0,
+        ),
+        ("weighted_children", "اولویت با تأکید بر کودکان", 2.0),
+    ] {
+        store
+            .save_priority_index(
+                &who,
+                &NewPriorityIndex {
+                    code: code.into(),
+                    name_fa: name.into(),
+                    reference: Reference::Siblings,
+                    standardise: Standardise::PercentileRank,
+                    min_population: 5000,
+                    shrink: true,
+                    items: items(child_weight),
+                    note_fa: None,
+                },
+            )
             .await
             .map_err(e)?;
     }

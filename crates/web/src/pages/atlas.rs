@@ -219,6 +219,7 @@ pub async fn atlas_page(
 
     let body = html! {
         h1 { "اطلس: " (place.name_fa) }
+        p.links { a href=(format!("/atlas/priority?place={}", place.id)) { "اولویت‌بندی محله‌ها" } " · " a href=(format!("/atlas/hotspots?place={}", place.id)) { "کانون‌های داغ" } " · " a href="/atlas/indicators" { "شناسنامهٔ شاخص‌ها" } }
         nav.crumbs aria-label="مسیر" {
             @for a in &ancestors { a href=(link.to_place(&a.id)) { (a.name_fa) } " › " }
             span { (place.name_fa) }
@@ -338,7 +339,10 @@ pub async fn atlas_page(
 
 /// The user's own area: the first place of their jurisdiction, else the first place
 /// they can see at the top.
-async fn default_place(state: &AppState, user: &CurrentUser) -> Result<Option<Place>, PageError> {
+pub(super) async fn default_place(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<Option<Place>, PageError> {
     if let Some(id) = user
         .actor
         .jurisdiction

@@ -9,6 +9,7 @@ mod home;
 pub mod layout;
 mod login;
 mod places;
+mod priority;
 mod resolutions;
 mod trend;
 
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/places", get(places::browser))
         .route("/atlas", get(atlas::atlas_page))
         .route("/atlas/compare", get(trend::compare_page))
+        .route("/atlas/priority", get(priority::priority_page))
         .route("/places/{id}", get(places::place_page))
         .route(
             "/agencies",

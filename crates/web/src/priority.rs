@@ -1,0 +1,212 @@
+//! Running a saved priority index over the children of a place: gathering each
+//! indicator's values for the reference set (shrunk toward the parent's rate when the
+//! index asks), ranking with `hamafza_core::priority`, and the change over a span.
+
+use std::collections::HashMap;
+
+use hamafza_core::access::Actor;
+use hamafza_core::indicator::{Denominator, Worse, rate};
+use hamafza_core::jalali::Period;
+use hamafza_core::priority::{self, Dynamics, Item, Outcome, Settings, Unit};
+use hamafza_store::{Indicator, Place, PriorityIndex, Reference, Store, StoreResult};
+
+use crate::atlas;
+
+/// An index run: the indicators, the ranked outcome, and what each place is.
+pub struct Ranking {
+    pub indicators: Vec<Indicator>,
+    pub outcome: Outcome,
+    /// Every place of the reference set, by id.
+    pub places: HashMap<String, Place>,
+    /// The ids of the chosen place's children (what the page lists and draws).
+    pub shown: Vec<String>,
+    /// Raw values per place, in item order (for the explanation view).
+    pub values: HashMap<String, Vec<Option<f64>>>,
+    /// Status × change, when a span was asked.
+    pub dynamics: HashMap<String, Dynamics>,
+}
+
+/// The index's indicators, if the caller may see every one of them.
+pub async fn indicators_for(
+    store: &Store,
+    actor: &Actor,
+    index: &PriorityIndex,
+) -> StoreResult<Option<Vec<Indicator>>> {
+    let mut out = Vec::new();
+    for item in &index.items {
+        match store.indicator(&item.indicator).await? {
+            Some(i) if atlas::may_see(actor, &i) => out.push(i),
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The reference set for ranking the children of `place`.
+async fn reference_places(
+    store: &Store,
+    index: &PriorityIndex,
+    place: &Place,
+    children: &[Place],
+) -> StoreResult<Vec<Place>> {
+    let Some(level) = children.first().map(|c| c.level) else {
+        return Ok(Vec::new());
+    };
+    let root = |depth: usize| -> String {
+        let ids: Vec<&str> = place.path.trim_matches('/').split('/').collect();
+        format!("/{}/", ids[..depth.min(ids.len())].join("/"))
+    };
+    match index.reference {
+        Reference::Siblings => Ok(children.to_vec()),
+        Reference::Province => store.places_at_level_within(level, &root(1)).await,
+        Reference::Country => store.places_at_level_within(level, "/").await,
+    }
+}
+
+/// Each place's value of one indicator in a period (shrunk if asked and possible).
+async fn values_of(
+    store: &Store,
+    indicator: &Indicator,
+    places: &[Place],
+    period: Period,
+    shrink: bool,
+) -> StoreResult<Vec<Option<f64>>> {
+    let ids: Vec<String> = places.iter().map(|p| p.id.clone()).collect();
+    let numerators = store.numerators(indicator, &ids, period).await?;
+    let denominators: Vec<Option<f64>> = places
+        .iter()
+        .map(|p| atlas::denominator_of(indicator, p))
+        .collect();
+    if shrink && indicator.numerator_is_count && indicator.denominator == Denominator::Population {
+        let counts: Vec<f64> = places
+            .iter()
+            .map(|p| numerators.get(&p.id).copied().unwrap_or(0.0))
+            .collect();
+        let pops: Vec<f64> = denominators.iter().map(|d| d.unwrap_or(0.0)).collect();
+        let (x, n): (f64, f64) = (counts.iter().sum(), pops.iter().sum());
+        // The prior is the parent's rate: all events over all residents of the set.
+        let prior = if n > 0.0 { x / n } else { 0.0 };
+        return Ok(priority::shrink_rates(&counts, &pops, prior)
+            .into_iter()
+            .zip(places)
+            .map(|(r, p)| {
+                r.filter(|_| numerators.contains_key(&p.id))
+                    .map(|r| r * indicator.rate_base)
+            })
+            .collect());
+    }
+    Ok(places
+        .iter()
+        .zip(&denominators)
+        .map(|(p, d)| {
+            numerators
+                .get(&p.id)
+                .and_then(|n| rate(*n, indicator.denominator, *d, indicator.rate_base))
+        })
+        .collect())
+}
+
+/// Runs the index for the children of `place` in `period`; with `since`, also the
+/// change since that period.
+pub async fn rank(
+    store: &Store,
+    index: &PriorityIndex,
+    indicators: Vec<Indicator>,
+    place: &Place,
+    children: &[Place],
+    period: Period,
+    since: Option<Period>,
+) -> StoreResult<Ranking> {
+    let reference = reference_places(store, index, place, children).await?;
+    let items: Vec<Item> = index
+        .items
+        .iter()
+        .zip(&indicators)
+        .map(|(w, i)| Item {
+            code: i.code.clone(),
+            theme: i.theme.clone(),
+            weight: w.weight,
+            higher_is_worse: i.worse == Worse::Higher,
+        })
+        .collect();
+    let mut columns = Vec::with_capacity(indicators.len());
+    for ind in &indicators {
+        columns.push(values_of(store, ind, &reference, period, index.shrink).await?);
+    }
+    let units: Vec<Unit> = reference
+        .iter()
+        .enumerate()
+        .map(|(row, p)| Unit {
+            id: p.id.clone(),
+            population: p.population.map(|v| v as f64),
+            values: columns.iter().map(|c| c[row]).collect(),
+        })
+        .collect();
+    let settings = Settings {
+        standardise: index.standardise,
+        min_population: index.min_population as f64,
+        flag_at: 0.9,
+    };
+    let outcome = priority::compute(&items, &units, settings);
+
+    let mut dynamics = HashMap::new();
+    if let Some(base) = since {
+        // Change of each indicator, turned so that up is worse, standardised by
+        // percentile rank over the places that have both periods, then summed.
+        let mut before = Vec::with_capacity(indicators.len());
+        for ind in &indicators {
+            before.push(values_of(store, ind, &reference, base, index.shrink).await?);
+        }
+        let mut ids = Vec::new();
+        let mut change_columns: Vec<Vec<f64>> = vec![Vec::new(); items.len()];
+        for (row, p) in reference.iter().enumerate() {
+            let diffs: Option<Vec<f64>> = items
+                .iter()
+                .enumerate()
+                .map(|(k, item)| {
+                    let d = columns[k][row]? - before[k][row]?;
+                    Some(if item.higher_is_worse { d } else { -d })
+                })
+                .collect();
+            if let Some(diffs) = diffs {
+                ids.push(p.id.clone());
+                for (k, d) in diffs.into_iter().enumerate() {
+                    change_columns[k].push(d);
+                }
+            }
+        }
+        let mut scores = vec![0.0; ids.len()];
+        for (k, column) in change_columns.iter().enumerate() {
+            for (s, p) in scores.iter_mut().zip(priority::percentile_ranks(column)) {
+                *s += items[k].weight * p;
+            }
+        }
+        for (id, d) in ids.into_iter().zip(priority::dynamics_of(&scores)) {
+            dynamics.insert(id, d);
+        }
+    }
+    let values = reference
+        .iter()
+        .enumerate()
+        .map(|(row, p)| (p.id.clone(), columns.iter().map(|c| c[row]).collect()))
+        .collect();
+    Ok(Ranking {
+        indicators,
+        outcome,
+        shown: children.iter().map(|c| c.id.clone()).collect(),
+        places: reference.into_iter().map(|p| (p.id.clone(), p)).collect(),
+        values,
+        dynamics,
+    })
+}
+
+/// The class names, from the least to the most critical quarter.
+pub const CLASS_FA: [&str; 4] = ["کم", "متوسط رو به پایین", "متوسط رو به بالا", "بحرانی"];
+
+pub fn dynamics_fa(d: Dynamics) -> &'static str {
+    match d {
+        Dynamics::Improving => "رو به بهبود",
+        Dynamics::Stable => "پایدار",
+        Dynamics::Declining => "رو به وخامت",
+    }
+}
