@@ -125,3 +125,22 @@ test("priority index: method in Persian, ranking, explanation and dynamics", asy
   assert.equal(problems.length, 0, problems.join("\n"));
   await page.close();
 });
+
+test("hot spots: Gi* map of H3 cells with confidence classes", async () => {
+  const { page, problems } = await app.newPage();
+  await signIn(app.base, page, "analyst", "hamafza-demo");
+  await page.waitForURL(`${app.base}/`);
+  await page.goto(`${app.base}/atlas`);
+  await page.getByRole("link", { name: "کانون‌های داغ" }).click();
+  await page.waitForURL(/\/atlas\/hotspots/);
+  const cells = page.locator(".hotspot-map .map-shape");
+  assert.ok((await cells.count()) > 1000, "the city's resolution-9 cells are drawn");
+  assert.ok((await page.locator(".hotspot-map .spot-hot3").count()) > 0, "the demo's clusters show as hot spots");
+  await page.getByLabel("جایگشت‌ها").fill("999");
+  await page.getByRole("button", { name: "محاسبه" }).click();
+  await page.waitForURL(/permutations=999/);
+  assert.ok((await page.locator("#hot-list tbody tr").count()) > 0);
+  await page.screenshot({ path: join(shots, "atlas-hotspots.png"), fullPage: true });
+  assert.equal(problems.length, 0, problems.join("\n"));
+  await page.close();
+});

@@ -160,6 +160,18 @@ pub fn cell_name(cell: u64) -> String {
     format!("{cell:x}")
 }
 
+/// A cell as a closed polygon in (lon, lat), for drawing.
+pub fn cell_polygon(cell: u64) -> geo::MultiPolygon<f64> {
+    let mut ring: Vec<geo::Coord<f64>> = cell_outline(cell)
+        .into_iter()
+        .map(|(x, y)| geo::Coord { x, y })
+        .collect();
+    if let Some(first) = ring.first().copied() {
+        ring.push(first);
+    }
+    geo::MultiPolygon(vec![geo::Polygon::new(geo::LineString(ring), vec![])])
+}
+
 /// A cell's outline as (lon, lat) vertices, for drawing.
 pub fn cell_outline(cell: u64) -> Vec<(f64, f64)> {
     CellIndex::try_from(cell)

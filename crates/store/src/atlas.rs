@@ -710,6 +710,38 @@ impl Store {
         Ok(Some(total))
     }
 
+    /// Events per H3 cell within a place (and its descendants), of some categories, over
+    /// a span of Jalali months.
+    pub async fn event_cell_counts(
+        &self,
+        place_path: &str,
+        categories: &[String],
+        first_month: &str,
+        last_month: &str,
+    ) -> StoreResult<Vec<(u64, u64)>> {
+        let mut binds = vec![format!("{}%", crate::like_escape(place_path))];
+        let cats = placeholders(&mut binds, categories.iter().cloned());
+        binds.push(first_month.to_string());
+        let a = binds.len();
+        binds.push(last_month.to_string());
+        let b = binds.len();
+        let sql = format!(
+            "SELECT e.h3_cell AS cell, COUNT(*) AS n FROM events e JOIN places p ON p.id = e.place_id
+             WHERE p.path LIKE $1 ESCAPE '\\' AND e.category IN ({cats}) AND e.month BETWEEN ${a} AND ${b}
+               AND e.h3_cell IS NOT NULL
+             GROUP BY e.h3_cell"
+        );
+        let rows = query_with(sql, &binds).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<i64, _>("cell")? as u64,
+                    r.try_get::<i64, _>("n")? as u64,
+                ))
+            })
+            .collect()
+    }
+
     /// Event counts per month for some places over a span of months (for trends).
     pub async fn monthly_event_counts(
         &self,

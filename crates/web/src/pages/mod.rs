@@ -6,6 +6,7 @@ mod audit;
 mod chart;
 mod councils;
 mod home;
+mod hotspots;
 pub mod layout;
 mod login;
 mod places;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/atlas", get(atlas::atlas_page))
         .route("/atlas/compare", get(trend::compare_page))
         .route("/atlas/priority", get(priority::priority_page))
+        .route("/atlas/hotspots", get(hotspots::hotspots_page))
         .route("/places/{id}", get(places::place_page))
         .route(
             "/agencies",
