@@ -4,6 +4,43 @@
 
 use hamafza_store::sheet::{Column, SheetRow};
 
+/// Any table as an XLSX workbook: one right-to-left sheet, bold headers, text cells
+/// (numbers where a cell parses as one, so the sheet can compute with them).
+pub fn write_table_xlsx(
+    sheet_name: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, String> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet
+        .set_name(sheet_name)
+        .map_err(|e| e.to_string())?
+        .set_right_to_left(true);
+    let bold = Format::new().set_bold();
+    for (c, h) in headers.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|e| e.to_string())?;
+        sheet
+            .write_string_with_format(0, c, *h, &bold)
+            .map_err(|e| e.to_string())?;
+        sheet.set_column_width(c, 18.0).map_err(|e| e.to_string())?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let r = u32::try_from(r + 1).map_err(|e| e.to_string())?;
+        for (c, text) in row.iter().enumerate() {
+            let c = u16::try_from(c).map_err(|e| e.to_string())?;
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => sheet.write_number(r, c, v).map(|_| ()),
+                _ => sheet.write_string(r, c, text).map(|_| ()),
+            }
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(|e| e.to_string())?;
+    book.save_to_buffer().map_err(|e| e.to_string())
+}
+
 /// An XLSX workbook of the rows, one sheet, headers in the first row.
 pub fn write_xlsx(rows: &[SheetRow]) -> Result<Vec<u8>, String> {
     use rust_xlsxwriter::{Format, Workbook};

@@ -159,6 +159,23 @@ impl ApiError {
     }
 }
 
+/// Shared handlers answer pages with `PageError`; the API speaks problem+json.
+impl From<PageError> for ApiError {
+    fn from(e: PageError) -> Self {
+        match e {
+            PageError::NotFound => ApiError::not_found(),
+            PageError::Forbidden(m) => ApiError::forbidden(m),
+            PageError::BadRequest(m) => ApiError::bad_request(m),
+            PageError::Internal => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal Server Error",
+                "خطای درونی؛ دوباره بکوشید.",
+            ),
+        }
+    }
+}
+
 impl From<DenyReason> for ApiError {
     fn from(r: DenyReason) -> Self {
         ApiError::forbidden(r.message_fa())

@@ -8,6 +8,7 @@
 mod api;
 mod assets;
 mod atlas;
+mod atlas_export;
 pub mod auth;
 mod clock;
 mod documents;

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 on_both_engines!(
     events_show_live_and_small_counts_are_hidden,
     values_import_is_all_or_nothing,
+    exports_hide_small_counts_and_the_profile_prints,
 );
 
 /// The fixture's places all share one square; events at its centre land in N1 (under D1).
@@ -306,5 +307,131 @@ async fn values_import_is_all_or_nothing(f: Fixture) {
     assert_eq!(
         f.get(&admin, "/atlas?period=next-year").await.status(),
         StatusCode::BAD_REQUEST
+    );
+}
+
+async fn exports_hide_small_counts_and_the_profile_prints(f: Fixture) {
+    define(
+        &f,
+        json!({
+            "code": "begging", "name_fa": "تکدی‌گری", "theme": "آسیب‌ها", "worse": "higher",
+            "numerator": "events", "categories": ["begging"], "numerator_fa": "گزارش‌های تکدی‌گری",
+            "denominator": "population", "rate_base": 1000
+        }),
+    )
+    .await;
+    let officer = f.login("officer").await;
+    let analyst = f.login("analyst").await;
+    f.post_json(
+        &officer,
+        "/api/v1/events",
+        events(4, "begging", "2025-10-01T08:00:00Z"),
+    )
+    .await;
+    let path = |format: &str, public: bool| {
+        format!(
+            "/atlas/export?place={}&indicator=begging&period=1404-07&format={format}{}",
+            f.ids["D1"],
+            if public { "&public=1" } else { "" }
+        )
+    };
+    // The analyst sees the 4; the officer and any public export do not.
+    let csv = f
+        .get(&analyst, &path("csv", false))
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert!(
+        csv.contains("N1,کوی ارغوان,begging,1,1404-07,value,4,4,1000"),
+        "{csv}"
+    );
+    let csv = f
+        .get(&officer, &path("csv", false))
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert!(
+        csv.contains("N1,کوی ارغوان,begging,1,1404-07,suppressed,,,"),
+        "{csv}"
+    );
+    let csv = f
+        .get(&analyst, &path("csv", true))
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert!(
+        csv.contains(",suppressed,"),
+        "public export hides small counts: {csv}"
+    );
+    let geo: Value = f
+        .get(&analyst, &path("geojson", false))
+        .await
+        .json()
+        .await
+        .expect("geojson");
+    assert_eq!(geo["type"], "FeatureCollection");
+    assert_eq!(geo["features"][0]["properties"]["numerator"], "4");
+    assert_eq!(geo["features"][0]["geometry"]["type"], "MultiPolygon");
+    let xlsx = f
+        .get(&analyst, &path("xlsx", false))
+        .await
+        .bytes()
+        .await
+        .expect("xlsx");
+    assert!(xlsx.starts_with(b"PK"));
+    let api = f
+        .get(
+            &officer,
+            &format!(
+                "/api/v1/atlas/export?place={}&indicator=begging&period=1404-07&format=bad",
+                f.ids["D1"]
+            ),
+        )
+        .await;
+    assert_eq!(api.status(), StatusCode::BAD_REQUEST);
+
+    // The district profile: a saved index over the one indicator.
+    f.store
+        .save_priority_index(
+            &Who::system(),
+            &hamafza_store::NewPriorityIndex {
+                code: "p".into(),
+                name_fa: "اولویت".into(),
+                reference: hamafza_store::Reference::Siblings,
+                standardise: hamafza_core::priority::Standardise::PercentileRank,
+                min_population: 0,
+                shrink: false,
+                items: vec![hamafza_store::WeightedIndicator {
+                    indicator: "begging".into(),
+                    weight: 1.0,
+                }],
+                note_fa: None,
+            },
+        )
+        .await
+        .expect("index");
+    let r = f
+        .get(
+            &analyst,
+            &format!("/atlas/profile.pdf?place={}&period=1404-07", f.ids["CITY"]),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().await.expect("pdf").starts_with(b"%PDF"));
+    let page = f
+        .get(
+            &analyst,
+            &format!("/atlas/priority?place={}&period=1404-07", f.ids["CITY"]),
+        )
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("روش محاسبه") && html.contains("منطقهٔ ۱"),
+        "method and ranking"
     );
 }

@@ -383,3 +383,13 @@ async fn gather(state: &AppState, user: &CurrentUser, q: &AtlasQuery) -> Result<
             "places": places,
     }))
 }
+
+/// Values by place as CSV, XLSX or GeoJSON (suppression applied for the caller; always
+/// with `public`).
+pub async fn export(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(q): ApiQuery<crate::atlas_export::ExportQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    Ok(crate::atlas_export::export(&state, &user, &q).await?)
+}

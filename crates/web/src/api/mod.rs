@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/indicators/{code}", get(atlas::indicator))
         .route("/indicators/{code}/values", post(atlas::import_values))
         .route("/atlas", get(atlas::values))
+        .route("/atlas/export", get(atlas::export))
         .route("/places/import", post(places::import))
         .route("/places/{id}", get(places::one))
         .route(

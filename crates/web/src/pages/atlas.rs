@@ -327,6 +327,14 @@ pub async fn atlas_page(
                     }
                     button type="submit" { "مقایسهٔ برگزیده‌ها در دوره‌های اخیر" }
                 }
+                p.downloads {
+                    "دریافت: "
+                    @for (format, label) in [("csv", "CSV"), ("xlsx", "XLSX"), ("geojson", "GeoJSON")] {
+                        a href=(format!("/atlas/export?place={}&indicator={}&period={}&format={format}", place.id, indicator.code, period.code())) download { (label) } " "
+                    }
+                    "· "
+                    a href=(format!("/atlas/profile.pdf?place={}&period={}", place.id, Period::Year(period.first_day().year).code())) { "نمایهٔ PDF" }
+                }
             }
         }
         section aria-label="روند" {
@@ -335,6 +343,15 @@ pub async fn atlas_page(
         }
     };
     Ok(layout::page("اطلس", &user, Section::Atlas, body))
+}
+
+/// `/atlas/export?place=…&indicator=…&period=…&format=csv|xlsx|geojson[&public=1]`.
+pub async fn export_download(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageQuery(q): PageQuery<crate::atlas_export::ExportQuery>,
+) -> Result<axum::response::Response, PageError> {
+    crate::atlas_export::export(&state, &user, &q).await
 }
 
 /// The user's own area: the first place of their jurisdiction, else the first place

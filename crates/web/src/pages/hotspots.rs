@@ -38,6 +38,87 @@ fn spot_class(s: Spot) -> &'static str {
     }
 }
 
+/// The statistic over a place's cells.
+pub(crate) struct HotSpots {
+    pub cells: Vec<u64>,
+    pub y: Vec<f64>,
+    pub g: hotspot::GiStar,
+    pub spots: Vec<Spot>,
+    /// The p-values the classes were tested with (permutation when asked, else normal).
+    pub p_values: Vec<f64>,
+}
+
+/// Gi* over the resolution-9 cells whose centre lies in `place`, for the events of
+/// `categories` in the months `first..=last`.
+pub(crate) async fn compute(
+    state: &AppState,
+    place: &hamafza_store::Place,
+    categories: &[String],
+    (first, last): (&str, &str),
+    permutations: usize,
+    fdr: bool,
+) -> Result<HotSpots, PageError> {
+    let chosen = categories;
+    let Some(boundary) = state
+        .store
+        .place_geometry(&place.id)
+        .await?
+        .and_then(|g| hamafza_geo::read_stored_geometry(&g))
+    else {
+        return Err(PageError::BadRequest("این مکان مرز ثبت‌شده ندارد.".into()));
+    };
+    let res = hexbin::resolution(hexbin::DEFAULT_RESOLUTION).ok_or(PageError::Internal)?;
+    let index = PointLocator::new(std::slice::from_ref(&boundary), 1000);
+    let cells = hexbin::study_cells(&index, index.bbox(), res);
+    if cells.len() > MAX_CELLS {
+        return Err(PageError::BadRequest(format!(
+            "این مکان {} یاختهٔ شش‌ضلعی دارد؛ مکان کوچک‌تری برگزینید.",
+            num(cells.len() as i64)
+        )));
+    }
+    let counts = state
+        .store
+        .event_cell_counts(&place.path, chosen, first, last)
+        .await?;
+    let mut y = vec![0.0; cells.len()];
+    for (cell, n) in counts {
+        if let Ok(i) = cells.binary_search(&cell) {
+            y[i] = n as f64;
+        }
+    }
+    let w = hexbin::ring_neighbours(&cells);
+    let perms = (permutations > 0).then_some(Permutations {
+        count: permutations,
+        seed: 12345,
+        threads: 2,
+    });
+    let g = hotspot::gi_star(&y, &w, perms);
+    let p_values: Vec<f64> = g.p_sim.clone().unwrap_or_else(|| g.p_norm.clone());
+    let significant = if fdr {
+        hotspot::fdr_significant(&p_values, 0.05)
+    } else {
+        vec![true; cells.len()]
+    };
+    let spots: Vec<Spot> =
+        g.z.iter()
+            .zip(&significant)
+            .map(|(&z, &ok)| {
+                if ok {
+                    Spot::of(z)
+                } else {
+                    Spot::NotSignificant
+                }
+            })
+            .collect();
+    Ok(HotSpots {
+        cells,
+        y,
+        g,
+        spots,
+        p_values,
+    })
+}
+
 pub async fn hotspots_page(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -85,57 +166,13 @@ pub async fn hotspots_page(
         .min(9999);
     let fdr = get("fdr").is_some();
 
-    let Some(boundary) = state
-        .store
-        .place_geometry(&place.id)
-        .await?
-        .and_then(|g| hamafza_geo::read_stored_geometry(&g))
-    else {
-        return Err(PageError::BadRequest("این مکان مرز ثبت‌شده ندارد.".into()));
-    };
-    let res = hexbin::resolution(hexbin::DEFAULT_RESOLUTION).ok_or(PageError::Internal)?;
-    let index = PointLocator::new(std::slice::from_ref(&boundary), 1000);
-    let cells = hexbin::study_cells(&index, index.bbox(), res);
-    if cells.len() > MAX_CELLS {
-        return Err(PageError::BadRequest(format!(
-            "این مکان {} یاختهٔ شش‌ضلعی دارد؛ مکان کوچک‌تری برگزینید.",
-            num(cells.len() as i64)
-        )));
-    }
-    let counts = state
-        .store
-        .event_cell_counts(&place.path, &chosen, &first, &last)
-        .await?;
-    let mut y = vec![0.0; cells.len()];
-    for (cell, n) in counts {
-        if let Ok(i) = cells.binary_search(&cell) {
-            y[i] = n as f64;
-        }
-    }
-    let w = hexbin::ring_neighbours(&cells);
-    let perms = (permutations > 0).then_some(Permutations {
-        count: permutations,
-        seed: 12345,
-        threads: 2,
-    });
-    let g = hotspot::gi_star(&y, &w, perms);
-    let p_values: &[f64] = g.p_sim.as_deref().unwrap_or(&g.p_norm);
-    let significant = if fdr {
-        hotspot::fdr_significant(p_values, 0.05)
-    } else {
-        vec![true; cells.len()]
-    };
-    let spots: Vec<Spot> =
-        g.z.iter()
-            .zip(&significant)
-            .map(|(&z, &ok)| {
-                if ok {
-                    Spot::of(z)
-                } else {
-                    Spot::NotSignificant
-                }
-            })
-            .collect();
+    let HotSpots {
+        cells,
+        y,
+        g,
+        spots,
+        p_values,
+    } = compute(&state, &place, &chosen, (&first, &last), permutations, fdr).await?;
     let k = atlas::threshold_for(actor, state.small_count);
     let count_text = |n: f64| {
         if k.is_some_and(|k| is_small(n, k)) {

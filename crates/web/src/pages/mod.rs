@@ -7,10 +7,12 @@ mod chart;
 mod councils;
 mod home;
 mod hotspots;
+mod indicators;
 pub mod layout;
 mod login;
 mod places;
 mod priority;
+mod profile;
 mod resolutions;
 mod trend;
 
@@ -33,6 +35,14 @@ pub fn routes() -> Router<AppState> {
         .route("/atlas/compare", get(trend::compare_page))
         .route("/atlas/priority", get(priority::priority_page))
         .route("/atlas/hotspots", get(hotspots::hotspots_page))
+        .route("/atlas/export", get(atlas::export_download))
+        .route("/atlas/profile.pdf", get(profile::profile_pdf))
+        .route("/atlas/indicators", get(indicators::dictionary_page))
+        .route("/atlas/indicators/{code}", get(indicators::indicator_page))
+        .route(
+            "/atlas/indicators/{code}/values",
+            post(indicators::value_submit),
+        )
         .route("/places/{id}", get(places::place_page))
         .route(
             "/agencies",

@@ -1,0 +1,174 @@
+//! Indicator values by place as CSV, XLSX or GeoJSON, with small counts hidden for the
+//! caller — and always hidden in a public export, whoever asks for it.
+
+use axum::response::Response;
+use hamafza_core::indicator::{Publication, Shown};
+use hamafza_core::jalali::{JalaliDate, Period};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::atlas::{self, MapRequest};
+use crate::auth::CurrentUser;
+use crate::documents::download;
+use crate::error::PageError;
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    place: String,
+    indicator: String,
+    period: Option<String>,
+    /// csv (default), xlsx or geojson
+    format: Option<String>,
+    /// Any value: an export for publication (small counts hidden for everyone, public
+    /// indicators only).
+    public: Option<String>,
+}
+
+const HEADERS: [&str; 9] = [
+    "place_code",
+    "place_name",
+    "indicator",
+    "version",
+    "period",
+    "status",
+    "value",
+    "numerator",
+    "denominator",
+];
+
+pub async fn export(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &ExportQuery,
+) -> Result<Response, PageError> {
+    let actor = &user.actor;
+    let public = q.public.is_some();
+    let place = atlas::visible_place(&state.store, actor, &q.place)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let indicator = state
+        .store
+        .indicator(&q.indicator)
+        .await?
+        .filter(|i| atlas::may_see(actor, i))
+        .filter(|i| !public || i.publication == Publication::Public)
+        .ok_or(PageError::NotFound)?;
+    let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => Period::parse(p).map_err(|e| PageError::BadRequest(e.to_string()))?,
+        None => crate::pages::default_atlas_period(JalaliDate::from_gregorian(state.clock.today())),
+    };
+    // A public export is computed as for a caller without restricted access.
+    let mut as_actor = actor.clone();
+    if public {
+        as_actor.roles.clear();
+    }
+    let data = atlas::map_data(
+        &state.store,
+        &as_actor,
+        &MapRequest {
+            place: &place,
+            indicator: &indicator,
+            period,
+            method: hamafza_core::classify::Method::Quantile,
+            classes: 5,
+            k: state.small_count,
+        },
+    )
+    .await?;
+    let row_of = |p: &hamafza_store::Place, shown: &Shown| -> Vec<String> {
+        let (status, value, numerator, denominator) = match shown {
+            Shown::Value {
+                value,
+                numerator,
+                denominator,
+            } => (
+                "value",
+                value.to_string(),
+                numerator.to_string(),
+                denominator.map(|d| d.to_string()).unwrap_or_default(),
+            ),
+            Shown::Suppressed => ("suppressed", String::new(), String::new(), String::new()),
+            Shown::NoData => ("no_data", String::new(), String::new(), String::new()),
+        };
+        vec![
+            p.code.clone(),
+            p.name_fa.clone(),
+            indicator.code.clone(),
+            indicator.version.to_string(),
+            period.code(),
+            status.to_string(),
+            value,
+            numerator,
+            denominator,
+        ]
+    };
+    let file = format!("{}-{}-{}", indicator.code, place.code, period.code());
+    match q.format.as_deref().unwrap_or("csv") {
+        "csv" => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut write = |r: &[String]| w.write_record(r).map_err(|_| PageError::Internal);
+            write(&HEADERS.map(String::from))?;
+            for r in &data.rows {
+                write(&row_of(&r.place.place, &r.shown))?;
+            }
+            let bytes = w.into_inner().map_err(|_| PageError::Internal)?;
+            // A byte-order mark so spreadsheet programs read the Persian names as UTF-8.
+            let mut out = b"\xEF\xBB\xBF".to_vec();
+            out.extend(bytes);
+            Ok(download(
+                out,
+                "text/csv; charset=utf-8",
+                &format!("{file}.csv"),
+            ))
+        }
+        "xlsx" => {
+            let rows: Vec<Vec<String>> = data
+                .rows
+                .iter()
+                .map(|r| row_of(&r.place.place, &r.shown))
+                .collect();
+            let bytes = tokio::task::spawn_blocking(move || {
+                hamafza_report::spreadsheet::write_table_xlsx("شاخص", &HEADERS, &rows)
+            })
+            .await
+            .map_err(|_| PageError::Internal)?
+            .map_err(|_| PageError::Internal)?;
+            Ok(download(
+                bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &format!("{file}.xlsx"),
+            ))
+        }
+        "geojson" => {
+            let features: Vec<Value> = data
+                .rows
+                .iter()
+                .map(|r| {
+                    let geometry: Value = r
+                        .place
+                        .geometry
+                        .as_deref()
+                        .and_then(|g| serde_json::from_str(g).ok())
+                        .unwrap_or(Value::Null);
+                    let props: serde_json::Map<String, Value> = HEADERS
+                        .iter()
+                        .zip(row_of(&r.place.place, &r.shown))
+                        .map(|(k, v)| ((*k).to_string(), Value::String(v)))
+                        .collect();
+                    json!({ "type": "Feature", "geometry": geometry, "properties": props })
+                })
+                .collect();
+            let body = json!({ "type": "FeatureCollection", "features": features });
+            Ok(download(
+                body.to_string().into_bytes(),
+                "application/geo+json",
+                &format!("{file}.geojson"),
+            ))
+        }
+        other => Err(PageError::BadRequest(format!(
+            "قالب «{}» شناخته نیست؛ csv، xlsx یا geojson.",
+            other.chars().take(20).collect::<String>()
+        ))),
+    }
+}
