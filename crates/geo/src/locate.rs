@@ -17,6 +17,20 @@
 
 use geo::{Coord, LineString, MultiPolygon};
 use robust::{Coord as RCoord, orient2d};
+use rstar::{AABB, RTree, RTreeObject};
+
+/// A polygon's bounding box in the R-tree used while building the grid.
+struct BoxEntry {
+    key: usize,
+    envelope: AABB<[f64; 2]>,
+}
+
+impl RTreeObject for BoxEntry {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.envelope
+    }
+}
 
 /// Where a point lies relative to one polygon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,6 +259,19 @@ impl PointLocator {
     /// Gives every run of edge-free cells in a row the polygon containing its first
     /// cell's centre: no edge separates neighbouring edge-free cells.
     fn fill_runs(&mut self, nx: usize, ny: usize) {
+        // Which polygons' boxes hold a point: an R-tree, so a run costs a lookup rather
+        // than a pass over every polygon.
+        let boxes = RTree::bulk_load(
+            self.polygons
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| !p.edges.is_empty())
+                .map(|(key, p)| BoxEntry {
+                    key,
+                    envelope: AABB::from_corners([p.bbox[0], p.bbox[1]], [p.bbox[2], p.bbox[3]]),
+                })
+                .collect(),
+        );
         let step_x = (self.bbox[2] - self.bbox[0]) / nx as f64;
         let step_y = (self.bbox[3] - self.bbox[1]) / ny as f64;
         for row in 0..ny {
@@ -260,10 +287,12 @@ impl PointLocator {
                 }
                 let cx = self.bbox[0] + (run_start as f64 + 0.5) * step_x;
                 let cy = self.bbox[1] + (row as f64 + 0.5) * step_y;
-                let owner = self
-                    .polygons
-                    .iter()
-                    .position(|p| p.side(cx, cy) == Side::Inside);
+                let at = AABB::from_point([cx, cy]);
+                let owner = boxes
+                    .locate_in_envelope_intersecting(&at)
+                    .map(|b| b.key)
+                    .filter(|&k| self.polygons[k].side(cx, cy) == Side::Inside)
+                    .min();
                 if let Some(owner) = owner {
                     self.cells[row * nx + run_start..row * nx + col].fill(owner as u32 + 1);
                 }
