@@ -19,19 +19,138 @@ impl Events {
     }
 }
 
+/// Reads the file in blocks (no copy of the whole file in memory), one byte range per
+/// thread, each parsed as it arrives; the parts are joined in file order.
 pub fn read(path: &std::path::Path, threads: usize) -> Result<Events, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
-    parse(&bytes, threads)
-        .map_err(|(line, why)| Failure(format!("{}:{line}: {why}", path.display())))
-}
-
-/// Parses the whole file; an error names the line (from 1) and what is wrong with it.
-pub fn parse(bytes: &[u8], threads: usize) -> Result<Events, (usize, String)> {
-    let header_end = bytes
+    use std::os::unix::fs::FileExt;
+    let fail = |e: std::io::Error| Failure(format!("{}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(fail)?;
+    let size = file.metadata().map_err(fail)?.len() as usize;
+    // The header: the first line.
+    let mut head = vec![0u8; size.min(4096)];
+    file.read_exact_at(&mut head, 0).map_err(fail)?;
+    let header_end = head
         .iter()
         .position(|&b| b == b'\n')
-        .ok_or((1, "no header line".to_string()))?;
-    let header = String::from_utf8_lossy(&bytes[..header_end]).replace('"', "");
+        .ok_or_else(|| Failure(format!("{}:1: no header line", path.display())))?;
+    let layout = layout_of(&head[..header_end])
+        .map_err(|(line, why)| Failure(format!("{}:{line}: {why}", path.display())))?;
+    // Byte ranges starting at line starts.
+    let threads = threads.max(1);
+    let body = header_end + 1;
+    let mut bounds = vec![body];
+    for t in 1..threads {
+        let mut at = body + (size - body) * t / threads;
+        let mut probe = [0u8; 1];
+        while at < size {
+            file.read_exact_at(&mut probe, (at - 1) as u64)
+                .map_err(fail)?;
+            if probe[0] == b'\n' {
+                break;
+            }
+            at += 1;
+        }
+        bounds.push(at.max(*bounds.last().unwrap_or(&body)));
+    }
+    bounds.push(size);
+    let parts: Vec<Result<(Events, usize), (usize, String)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let (from, to) = (w[0], w[1]);
+                let (file, layout) = (&file, &layout);
+                s.spawn(move || read_range(file, from, to, layout))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err((0, "reader thread failed".into())))
+            })
+            .collect()
+    });
+    let mut events = Events::default();
+    let mut line_offset = 1;
+    let total: usize = parts
+        .iter()
+        .map(|p| p.as_ref().map_or(0, |(e, _)| e.len()))
+        .sum();
+    events.lon.reserve_exact(total);
+    events.lat.reserve_exact(total);
+    events.category.reserve_exact(total);
+    for part in parts {
+        match part {
+            // One part (one thread) is taken as it is, without a copy.
+            Ok((part, _)) if events.len() == 0 && part.len() == total => {
+                events = part;
+            }
+            Ok((part, lines)) => {
+                events.lon.extend_from_slice(&part.lon);
+                events.lat.extend_from_slice(&part.lat);
+                events.category.extend_from_slice(&part.category);
+                line_offset += lines;
+            }
+            Err((line, why)) => {
+                return Err(Failure(format!(
+                    "{}:{}: {why}",
+                    path.display(),
+                    line_offset + line
+                )));
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// Reads and parses `from..to` in 4 MiB blocks; returns the events and the lines read.
+fn read_range(
+    file: &std::fs::File,
+    from: usize,
+    to: usize,
+    layout: &Layout,
+) -> Result<(Events, usize), (usize, String)> {
+    use std::os::unix::fs::FileExt;
+    const BLOCK: usize = 4 << 20;
+    let rows = (to - from) / 40 + 1;
+    let mut out = Events {
+        lon: Vec::with_capacity(rows),
+        lat: Vec::with_capacity(rows),
+        category: Vec::with_capacity(rows),
+    };
+    let mut buffer = vec![0u8; BLOCK];
+    let mut carried = 0; // bytes of an unfinished line kept at the buffer's start
+    let mut at = from;
+    let mut lines = 0;
+    while at < to {
+        let want = (to - at).min(BLOCK - carried);
+        if want == 0 && carried == BLOCK {
+            return Err((lines + 1, "a line longer than 4 MiB".into()));
+        }
+        file.read_exact_at(&mut buffer[carried..carried + want], at as u64)
+            .map_err(|e| (lines + 1, e.to_string()))?;
+        at += want;
+        let filled = carried + want;
+        // Parse up to the last complete line (or everything at the end of the range).
+        let end = if at >= to {
+            filled
+        } else {
+            buffer[..filled]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+        };
+        let n =
+            parse_into(&buffer[..end], layout, &mut out).map_err(|(l, why)| (lines + l, why))?;
+        lines += n;
+        buffer.copy_within(end..filled, 0);
+        carried = filled - end;
+    }
+    Ok((out, lines))
+}
+
+fn layout_of(header: &[u8]) -> Result<Layout, (usize, String)> {
+    let header = String::from_utf8_lossy(header).replace('"', "");
     let columns: Vec<&str> = header.trim().split(',').collect();
     let at = |name: &str| {
         columns
@@ -39,51 +158,11 @@ pub fn parse(bytes: &[u8], threads: usize) -> Result<Events, (usize, String)> {
             .position(|c| *c == name)
             .ok_or((1, format!("no `{name}` column in the header")))
     };
-    let layout = Layout {
+    Ok(Layout {
         lon: at("lon")?,
         lat: at("lat")?,
         category: at("category")?,
-    };
-    let body = &bytes[header_end + 1..];
-    // Split at line ends near equal shares.
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    for t in 1..=threads.max(1) {
-        let mut end = body.len() * t / threads.max(1);
-        while end < body.len() && body[end - 1] != b'\n' {
-            end += 1;
-        }
-        let end = end.max(start);
-        pieces.push(&body[start..end]);
-        start = end;
-    }
-    let results: Vec<Result<Events, (usize, String)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = pieces
-            .iter()
-            .map(|piece| s.spawn(|| parse_rows(piece, &layout)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err((0, "parser thread failed".into())))
-            })
-            .collect()
-    });
-    let mut events = Events::default();
-    let mut line_offset = 1;
-    for (piece, result) in pieces.iter().zip(results) {
-        match result {
-            Ok(part) => {
-                events.lon.extend_from_slice(&part.lon);
-                events.lat.extend_from_slice(&part.lat);
-                events.category.extend_from_slice(&part.category);
-            }
-            Err((line, why)) => return Err((line_offset + line, why)),
-        }
-        line_offset += memchr_count(piece);
-    }
-    Ok(events)
+    })
 }
 
 struct Layout {
@@ -92,33 +171,26 @@ struct Layout {
     category: usize,
 }
 
-fn memchr_count(piece: &[u8]) -> usize {
-    piece.iter().filter(|&&b| b == b'\n').count()
-}
-
-/// Parses rows; an error's line is counted from 1 within the piece. One pass over the
-/// bytes: each field is found by scanning for the next comma or line end.
-fn parse_rows(piece: &[u8], layout: &Layout) -> Result<Events, (usize, String)> {
-    let rows = piece.len() / 40 + 1;
-    let mut out = Events {
-        lon: Vec::with_capacity(rows),
-        lat: Vec::with_capacity(rows),
-        category: Vec::with_capacity(rows),
-    };
+/// Appends the rows of `piece` to `out`; returns how many lines it held.
+fn parse_into(piece: &[u8], layout: &Layout, out: &mut Events) -> Result<usize, (usize, String)> {
+    // Fields after the last one needed are skipped with one search for the line end.
+    let last_needed = layout.lon.max(layout.lat).max(layout.category);
     let mut i = 0;
     let mut line = 0;
     while i < piece.len() {
         line += 1;
+        let line_end = memchr::memchr(b'\n', &piece[i..]).map_or(piece.len(), |p| i + p);
+        let row = &piece[i..line_end];
+        i = line_end + 1;
+        let row = row.strip_suffix(b"\r").unwrap_or(row);
+        if row.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
         let (mut lon, mut lat, mut cat) = (None, None, None);
-        let mut field = 0;
-        let row_start = i;
-        loop {
-            let start = i;
-            while i < piece.len() && piece[i] != b',' && piece[i] != b'\n' {
-                i += 1;
-            }
-            let text = &piece[start..i];
-            let text = text.strip_suffix(b"\r").unwrap_or(text);
+        let mut rest = row;
+        for field in 0..=last_needed {
+            let end = memchr::memchr(b',', rest).unwrap_or(rest.len());
+            let text = &rest[..end];
             if field == layout.lon {
                 lon = decimal(text);
             } else if field == layout.lat {
@@ -126,19 +198,7 @@ fn parse_rows(piece: &[u8], layout: &Layout) -> Result<Events, (usize, String)> 
             } else if field == layout.category {
                 cat = small_integer(text);
             }
-            field += 1;
-            let end_of_line = i >= piece.len() || piece[i] == b'\n';
-            i += 1;
-            if end_of_line {
-                break;
-            }
-        }
-        if i - row_start <= 2
-            && piece[row_start..i.min(piece.len())]
-                .iter()
-                .all(|b| b.is_ascii_whitespace())
-        {
-            continue;
+            rest = rest.get(end + 1..).unwrap_or(&[]);
         }
         match (lon, lat, cat) {
             (Some(x), Some(y), Some(c)) => {
@@ -151,7 +211,7 @@ fn parse_rows(piece: &[u8], layout: &Layout) -> Result<Events, (usize, String)> 
             (_, _, None) => return Err((line, "category is not 1..255".into())),
         }
     }
-    Ok(out)
+    Ok(line)
 }
 
 const POW10: [f64; 23] = [
@@ -222,17 +282,30 @@ mod tests {
         assert_eq!(decimal(b"5x"), None);
     }
 
+    fn file_with(text: &[u8]) -> std::path::PathBuf {
+        let path =
+            std::env::temp_dir().join(format!("events-{}.csv", uuid::Uuid::now_v7().simple()));
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
     #[test]
     fn rows_and_errors() {
-        let file = b"\"event_id\",\"lon\",\"lat\",\"category\",\"ts\"\n1,51.25,35.76,11,0\n2,51.5,35.6,6,0\n3,51.1,35.7,3,0\n";
-        for threads in 1..4 {
-            let e = parse(file, threads).expect("parses");
+        let file = file_with(b"\"event_id\",\"lon\",\"lat\",\"category\",\"ts\"\n1,51.25,35.76,11,0\n2,51.5,35.6,6,0\r\n\n3,51.1,35.7,3,0");
+        for threads in 1..5 {
+            let e = read(&file, threads).expect("parses");
             assert_eq!(e.len(), 3);
             assert_eq!(e.lon, vec![51.25, 51.5, 51.1]);
             assert_eq!(e.category, vec![11, 6, 3]);
         }
-        let bad = b"event_id,lon,lat,category,ts\n1,51.25,35.76,11,0\n2,x,35.6,6,0\n";
-        assert_eq!(parse(bad, 1).err().map(|e| e.0), Some(3));
-        assert_eq!(parse(bad, 2).err().map(|e| e.0), Some(3));
+        let bad = file_with(
+            b"event_id,lon,lat,category,ts\n1,51.25,35.76,11,0\n2,x,35.6,6,0\n3,51.1,35.7,3,0\n",
+        );
+        for threads in 1..4 {
+            let err = read(&bad, threads).err().expect("refused").0;
+            assert!(err.ends_with(":3: lon is not a number"), "{threads}: {err}");
+        }
+        let _ = std::fs::remove_file(file);
+        let _ = std::fs::remove_file(bad);
     }
 }

@@ -233,6 +233,7 @@ enum AuditCommand {
 }
 
 /// A failure the user should read, already in words.
+#[derive(Debug)]
 pub(crate) struct Failure(pub(crate) String);
 
 impl<E: std::fmt::Display> From<E> for Failure {

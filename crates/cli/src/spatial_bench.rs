@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use hamafza_geo::hexbin;
 use hamafza_geo::hotspot::{self, Permutations};
-use hamafza_geo::locate::PointLocator;
+use hamafza_geo::locate::{DEFAULT_FINENESS, PointLocator};
 use hamafza_geo::{MultiPolygon, read_features};
 use serde_json::json;
 
@@ -71,7 +71,7 @@ pub fn sjoin(args: &SjoinArgs) -> Result<(), Failure> {
     let events_s = seconds(read_started);
 
     let join_started = Instant::now();
-    let index = PointLocator::new(&polygons, 1000);
+    let index = PointLocator::new(&polygons, DEFAULT_FINENESS);
     let index_s = seconds(join_started);
     let counts = count_by_polygon(&index, &events, args.threads);
     let join_s = seconds(join_started);

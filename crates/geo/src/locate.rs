@@ -172,6 +172,11 @@ impl BandedPolygon {
     }
 }
 
+/// Grid squares per polygon that place points fastest: on the peers' 354 neighbourhoods
+/// and 10M events, 300 took 0.55 s, 3,000 took 0.35–0.40 s, 10,000 0.43–0.47 s and
+/// 30,000 0.84 s (one thread; finer grids fall out of the caches).
+pub const DEFAULT_FINENESS: usize = 3000;
+
 /// A cell of the grid: no polygon, one polygon throughout, or a list of candidates.
 const EMPTY: u32 = 0;
 const CANDIDATES: u32 = 1 << 31;

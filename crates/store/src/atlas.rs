@@ -294,7 +294,12 @@ impl Store {
             depths: by_depth
                 .into_values()
                 .rev()
-                .map(|(polygons, chains)| (PointLocator::new(&polygons, 1000), chains))
+                .map(|(polygons, chains)| {
+                    (
+                        PointLocator::new(&polygons, hamafza_geo::locate::DEFAULT_FINENESS),
+                        chains,
+                    )
+                })
                 .collect(),
         })
     }
