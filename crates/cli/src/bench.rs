@@ -249,3 +249,124 @@ fn round(s: f64) -> f64 {
 fn iso(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
+
+pub struct AtlasArgs {
+    pub events: std::path::PathBuf,
+    pub limit: Option<usize>,
+}
+
+/// `hamafza bench atlas`: stores the peers' events (categories 1..12 taken as the first
+/// twelve Hamafza categories) through the ordinary write path — placed, binned and
+/// counted live — then times the city's choropleth query and how long one new event
+/// takes to show in it. The demo must be loaded (its synthetic city and indicators).
+pub async fn atlas(store: &Store, args: &AtlasArgs) -> Result<(), Failure> {
+    let who = Who::system();
+    let started = Instant::now();
+    let mut events = crate::events_csv::read(&args.events, 2)?;
+    let n = args.limit.unwrap_or(events.len()).min(events.len());
+    events.lon.truncate(n);
+    events.lat.truncate(n);
+    events.category.truncate(n);
+    let read_s = started.elapsed().as_secs_f64();
+    let categories: Vec<String> = store
+        .event_categories()
+        .await?
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    let agency = store
+        .agency_by_code("teh-police")
+        .await?
+        .ok_or_else(|| Failure("no agency teh-police: load the demo first".into()))?
+        .id
+        .to_string();
+    let city = store
+        .place_by_code("SYN-HMF")
+        .await?
+        .ok_or_else(|| Failure("no synthetic city: load the demo first".into()))?;
+    // The peers' times are spread over 1402–1403; kept as they are.
+    let locator = store.place_locator().await?;
+    let write_started = Instant::now();
+    let t0 = time::OffsetDateTime::from_unix_timestamp(1_679_344_200)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let mut written = 0usize;
+    for start in (0..n).step_by(50_000) {
+        let end = (start + 50_000).min(n);
+        let batch: Vec<hamafza_store::NewEvent> = (start..end)
+            .map(|i| hamafza_store::NewEvent {
+                category: categories[(events.category[i] as usize - 1) % categories.len()].clone(),
+                occurred_at: t0 + Duration::minutes((i as i64 * 7919) % (731 * 1440)),
+                lon: events.lon[i],
+                lat: events.lat[i],
+                agency_id: agency.clone(),
+                note: None,
+            })
+            .collect();
+        store.record_events(&who, &locator, &batch).await?;
+        written += batch.len();
+        if written % 1_000_000 == 0 {
+            eprintln!(
+                "{written} events stored in {:.0} s",
+                write_started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let write_s = write_started.elapsed().as_secs_f64();
+
+    // The city's districts for one indicator and a quarter: the map's query.
+    let indicator = store
+        .indicator("begging_rate")
+        .await?
+        .ok_or_else(|| Failure("no indicator begging_rate: load the demo first".into()))?;
+    let children: Vec<String> = store
+        .children(&hamafza_core::access::Scope::All, Some(&city.id))
+        .await?
+        .into_iter()
+        .map(|c| c.place.id)
+        .collect();
+    let period = Period::Quarter(1403, 2);
+    let mut map_ms = Vec::new();
+    for _ in 0..30 {
+        let t = Instant::now();
+        store.numerators(&indicator, &children, period).await?;
+        map_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    map_ms.sort_by(f64::total_cmp);
+    // One event posted, then the map query again: the time until it is visible.
+    let before = store.numerators(&indicator, &children, period).await?;
+    let centre = locator
+        .place(51.39, 35.69)
+        .map(|(id, _)| id.clone())
+        .unwrap_or_default();
+    let t = Instant::now();
+    store
+        .record_events(
+            &who,
+            &locator,
+            &[hamafza_store::NewEvent {
+                category: "begging".into(),
+                // 1403-04-01 is 2024-06-21: inside the quarter the map shows.
+                occurred_at: t0 + Duration::days(460),
+                lon: 51.39,
+                lat: 35.69,
+                agency_id: agency.clone(),
+                note: None,
+            }],
+        )
+        .await?;
+    let after = store.numerators(&indicator, &children, period).await?;
+    let visible_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let changed = before != after;
+    let report = serde_json::json!({
+        "events_stored": written,
+        "read_csv_s": read_s,
+        "write_s": write_s,
+        "events_per_s": written as f64 / write_s.max(1e-9),
+        "map_query_ms": { "p50": map_ms[map_ms.len() / 2], "max": map_ms[map_ms.len() - 1] },
+        "post_to_visible_ms": visible_ms,
+        "visible_change": changed,
+        "probe_place": centre,
+    });
+    println!("{report:#}");
+    Ok(())
+}

@@ -108,6 +108,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 20000)]
         updates: usize,
     },
+    /// Stores events from a CSV (the peers' format) through the normal write path into
+    /// the demo database, then times the city's map query and one event's way into it.
+    Atlas {
+        #[arg(long)]
+        events: PathBuf,
+        #[arg(long)]
+        limit: Option<usize>,
+    },
     /// Assigns events (CSV: event_id,lon,lat,category,ts) to polygons (GeoJSON with a
     /// `nid` property) and counts per polygon and category; no database involved.
     Sjoin {
@@ -314,7 +322,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 })?;
                 return Ok(ExitCode::SUCCESS);
             }
-            BenchCommand::Resolutions { .. } => {}
+            BenchCommand::Resolutions { .. } | BenchCommand::Atlas { .. } => {}
         }
     }
     let store = open(&cli.db).await?;
@@ -324,6 +332,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Bench {
             what: BenchCommand::Sjoin { .. } | BenchCommand::Hotspot { .. },
         } => {}
+        Command::Bench {
+            what: BenchCommand::Atlas { events, limit },
+        } => {
+            if store.is_empty().await? {
+                load_demo(&store, hamafza_web::Clock::system().today()).await?;
+            }
+            bench::atlas(&store, &bench::AtlasArgs { events, limit }).await?;
+        }
         Command::Demo => {
             if !store.is_empty().await? {
                 return Err(Failure(
