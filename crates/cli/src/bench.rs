@@ -304,7 +304,7 @@ pub async fn atlas(store: &Store, args: &AtlasArgs) -> Result<(), Failure> {
             .collect();
         store.record_events(&who, &locator, &batch).await?;
         written += batch.len();
-        if written % 1_000_000 == 0 {
+        if written.is_multiple_of(1_000_000) {
             eprintln!(
                 "{written} events stored in {:.0} s",
                 write_started.elapsed().as_secs_f64()

@@ -53,6 +53,10 @@ enum Command {
         /// tests of deadlines, overdue and escalation. Defaults to the real day in Tehran.
         #[arg(long)]
         today: Option<String>,
+        /// Counts below this (and rates from them) are hidden from users without
+        /// restricted access to statistics, and from every public export.
+        #[arg(long, default_value_t = hamafza_core::indicator::DEFAULT_SMALL_COUNT)]
+        small_count: i64,
     },
     /// Send the escalation steps due today (reminders, notices to heads, agenda items).
     /// The server also does this every hour.
@@ -352,6 +356,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             listen,
             demo,
             today,
+            small_count,
         } => {
             let started = Instant::now();
             let clock = match today.as_deref() {
@@ -377,7 +382,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 "Hamafza is listening on http://{listen} (ready in {:.1} s)",
                 started.elapsed().as_secs_f64()
             );
-            let state = hamafza_web::AppState::new(store).with_clock(clock);
+            let state = hamafza_web::AppState::new(store)
+                .with_clock(clock)
+                .with_small_count(small_count);
             hamafza_web::spawn_escalation_job(&state);
             hamafza_web::serve(listener, state).await?;
         }
