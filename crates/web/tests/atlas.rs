@@ -15,6 +15,7 @@ on_both_engines!(
     events_show_live_and_small_counts_are_hidden,
     values_import_is_all_or_nothing,
     exports_hide_small_counts_and_the_profile_prints,
+    weight_sets_and_categories_over_the_api,
 );
 
 /// The fixture's places all share one square; events at its centre land in N1 (under D1).
@@ -433,5 +434,128 @@ async fn exports_hide_small_counts_and_the_profile_prints(f: Fixture) {
     assert!(
         html.contains("روش محاسبه") && html.contains("منطقهٔ ۱"),
         "method and ranking"
+    );
+}
+
+/// Weight sets are named and versioned; only definers may save them; a saved set ranks
+/// the children of a place over the API; a new event category takes events at once.
+async fn weight_sets_and_categories_over_the_api(f: Fixture) {
+    define(
+        &f,
+        json!({
+            "code": "begging", "name_fa": "تکدی‌گری", "theme": "آسیب‌ها", "worse": "higher",
+            "numerator": "events", "categories": ["begging"], "numerator_fa": "گزارش‌های تکدی‌گری",
+            "denominator": "population", "rate_base": 1000
+        }),
+    )
+    .await;
+    let admin = f.login("admin").await;
+    let officer = f.login("officer").await;
+    let analyst = f.login("analyst").await;
+    let set = |weight: f64| {
+        json!({
+            "code": "harms", "name_fa": "اولویت آسیب‌ها",
+            "items": [{ "indicator": "begging", "weight": weight }]
+        })
+    };
+    let r = f
+        .post_json(&officer, "/api/v1/priority-indices", set(1.0))
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    for weight in [1.0, 2.0] {
+        let r = f
+            .post_json(&admin, "/api/v1/priority-indices", set(weight))
+            .await;
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "{}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+    let bad = f
+        .post_json(
+            &admin,
+            "/api/v1/priority-indices",
+            json!({ "code": "x", "name_fa": "x", "reference": "planet", "items": [] }),
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let listed: Value = f
+        .get(&analyst, "/api/v1/priority-indices")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let harms: Vec<&Value> = listed["indices"]
+        .as_array()
+        .expect("indices")
+        .iter()
+        .filter(|i| i["code"] == "harms")
+        .collect();
+    assert!(
+        harms
+            .iter()
+            .any(|i| i["version"] == 2 && i["items"][0]["weight"] == 2.0),
+        "the second save is version 2: {listed}"
+    );
+
+    // Five events in N1 (under D1), none under D2: D1 ranks first of the two districts.
+    f.post_json(
+        &officer,
+        "/api/v1/events",
+        events(5, "begging", "2025-10-01T08:00:00Z"),
+    )
+    .await;
+    let r = f
+        .get(
+            &analyst,
+            &format!(
+                "/api/v1/priority?index=harms&place={}&period=1404-07",
+                f.ids["CITY"]
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let ranked: Value = r.json().await.expect("json");
+    assert_eq!(ranked["index"]["version"], 2);
+    let places = ranked["places"].as_array().expect("places");
+    assert_eq!(places.len(), 2, "{ranked}");
+    let d1 = places.iter().find(|p| p["code"] == "D1").expect("D1");
+    let d2 = places.iter().find(|p| p["code"] == "D2").expect("D2");
+    assert_eq!(d1["rank"], 1, "{ranked}");
+    assert_eq!(d2["rank"], 2, "{ranked}");
+    let unknown = f
+        .get(
+            &analyst,
+            &format!(
+                "/api/v1/priority?index=nope&place={}&period=1404-07",
+                f.ids["CITY"]
+            ),
+        )
+        .await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    // A new category: refused to the officer, then added and used at once.
+    let category = json!({ "code": "graffiti", "name_fa": "دیوارنویسی" });
+    let r = f
+        .post_json(&officer, "/api/v1/event-categories", category.clone())
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = f
+        .post_json(&admin, "/api/v1/event-categories", category)
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = f
+        .post_json(
+            &officer,
+            "/api/v1/events",
+            events(1, "graffiti", "2025-10-02T08:00:00Z"),
+        )
+        .await;
+    assert!(
+        r.status().is_success(),
+        "{}",
+        r.text().await.unwrap_or_default()
     );
 }

@@ -393,3 +393,195 @@ pub async fn export(
 ) -> Result<axum::response::Response, ApiError> {
     Ok(crate::atlas_export::export(&state, &user, &q).await?)
 }
+
+#[derive(Deserialize)]
+pub struct CategoryIn {
+    code: String,
+    name_fa: String,
+    #[serde(default)]
+    name_en: String,
+}
+
+/// Adds an event category (or renames one): system administrators and analysts.
+pub async fn save_category(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(c): ApiJson<CategoryIn>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !atlas::may_define(&user.actor) {
+        return Err(ApiError::forbidden(
+            "تعریف دستهٔ رویداد با نقش شما ممکن نیست.",
+        ));
+    }
+    state
+        .store
+        .save_event_category(&Who::of(&user.actor), &c.code, &c.name_fa, &c.name_en)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "categories": state.store.event_categories().await? })),
+    ))
+}
+
+pub async fn priority_indices(
+    State(state): State<AppState>,
+    ApiUser(_user): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        json!({ "indices": state.store.priority_indices().await? }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct PriorityIndexIn {
+    code: String,
+    name_fa: String,
+    #[serde(default = "siblings")]
+    reference: String,
+    #[serde(default = "percentile")]
+    standardise: String,
+    #[serde(default)]
+    min_population: i64,
+    #[serde(default)]
+    shrink: bool,
+    items: Vec<hamafza_store::WeightedIndicator>,
+    note_fa: Option<String>,
+}
+
+fn siblings() -> String {
+    "siblings".into()
+}
+fn percentile() -> String {
+    "percentile".into()
+}
+
+/// Saves a named weight set (the next version of its code): system administrators and
+/// analysts.
+pub async fn save_priority_index(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(d): ApiJson<PriorityIndexIn>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !atlas::may_define(&user.actor) {
+        return Err(ApiError::forbidden(
+            "تعریف شاخص اولویت با نقش شما ممکن نیست.",
+        ));
+    }
+    let field =
+        |name: &str, msg: &str| ApiError::validation(msg.to_string(), json!([{ "field": name }]));
+    let saved = state
+        .store
+        .save_priority_index(
+            &Who::of(&user.actor),
+            &hamafza_store::NewPriorityIndex {
+                code: d.code,
+                name_fa: d.name_fa,
+                reference: hamafza_store::Reference::from_code(&d.reference).ok_or_else(|| {
+                    field(
+                        "reference",
+                        "reference باید siblings، province یا country باشد",
+                    )
+                })?,
+                standardise: hamafza_core::priority::Standardise::from_code(&d.standardise)
+                    .ok_or_else(|| {
+                        field("standardise", "standardise باید percentile یا zscore باشد")
+                    })?,
+                min_population: d.min_population.max(0),
+                shrink: d.shrink,
+                items: d.items,
+                note_fa: d.note_fa,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!({ "index": saved }))))
+}
+
+#[derive(Deserialize)]
+pub struct RankQuery {
+    index: String,
+    place: String,
+    period: Option<String>,
+    since: Option<String>,
+}
+
+/// A saved index run over the children of a place: rank, percentile, decile, class,
+/// flags and theme sums per place, and the change class when `since` is given.
+pub async fn rank(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(q): ApiQuery<RankQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let actor = &user.actor;
+    let index = state
+        .store
+        .priority_index(&q.index, None)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let indicators = crate::priority::indicators_for(&state.store, actor, &index)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let place = atlas::visible_place(&state.store, actor, &q.place)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let parse = |s: Option<&str>| -> Result<Option<Period>, ApiError> {
+        s.filter(|s| !s.is_empty())
+            .map(|s| {
+                Period::parse(s).map_err(|e| {
+                    ApiError::validation(e.to_string(), json!([{ "field": "period" }]))
+                })
+            })
+            .transpose()
+    };
+    let today = JalaliDate::from_gregorian(state.clock.today());
+    let period = parse(q.period.as_deref())?.unwrap_or(Period::Year(today.year - 1));
+    let since = parse(q.since.as_deref())?;
+    let visible = hamafza_core::access::scope(actor, Action::ViewPlace);
+    let children: Vec<hamafza_store::Place> = state
+        .store
+        .children(&visible, Some(&place.id))
+        .await?
+        .into_iter()
+        .map(|c| c.place)
+        .collect();
+    let ranking = crate::priority::rank(
+        &state.store,
+        &index,
+        indicators,
+        &place,
+        &children,
+        period,
+        since,
+    )
+    .await?;
+    let places: Vec<Value> = ranking
+        .outcome
+        .ranked
+        .iter()
+        .filter(|r| ranking.shown.contains(&r.id))
+        .map(|r| {
+            let p = &ranking.places[&r.id];
+            json!({
+                "id": r.id, "code": p.code, "name_fa": p.name_fa,
+                "rank": r.rank, "percentile": r.percentile, "decile": r.decile, "class": r.class,
+                "score": r.score, "theme_sums": r.theme_sums, "flags": r.flags, "flag_count": r.flag_count,
+                "dynamics": ranking.dynamics.get(&r.id),
+            })
+        })
+        .collect();
+    let excluded: Vec<Value> = ranking
+        .outcome
+        .excluded
+        .iter()
+        .filter(|(id, _)| ranking.shown.contains(id))
+        .map(|(id, why)| json!({ "id": id, "reason": why }))
+        .collect();
+    Ok(Json(json!({
+        "index": { "code": index.code, "version": index.version, "name_fa": index.name_fa },
+        "period": period.code(),
+        "since": since.map(|s| s.code()),
+        "themes": ranking.outcome.themes,
+        "indicators": ranking.indicators.iter().map(|i| &i.code).collect::<Vec<_>>(),
+        "places": places,
+        "excluded": excluded,
+    })))
+}

@@ -31,7 +31,15 @@ pub fn routes() -> Router<AppState> {
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
         )
         .route("/places", get(places::list))
-        .route("/event-categories", get(atlas::categories))
+        .route(
+            "/event-categories",
+            get(atlas::categories).post(atlas::save_category),
+        )
+        .route(
+            "/priority-indices",
+            get(atlas::priority_indices).post(atlas::save_priority_index),
+        )
+        .route("/priority", get(atlas::rank))
         .route("/events", post(atlas::record))
         .route("/events/import", post(atlas::import_events))
         .route("/indicators", get(atlas::indicators).post(atlas::define))
