@@ -172,25 +172,23 @@ struct Layout {
 }
 
 /// Appends the rows of `piece` to `out`; returns how many lines it held.
+///
+/// One pass per row: each field up to the last one needed ends at the next comma or
+/// line end, and only then is the rest of the line skipped, so the bytes of the needed
+/// fields are not searched twice.
 fn parse_into(piece: &[u8], layout: &Layout, out: &mut Events) -> Result<usize, (usize, String)> {
-    // Fields after the last one needed are skipped with one search for the line end.
     let last_needed = layout.lon.max(layout.lat).max(layout.category);
     let mut i = 0;
     let mut line = 0;
     while i < piece.len() {
         line += 1;
-        let line_end = memchr::memchr(b'\n', &piece[i..]).map_or(piece.len(), |p| i + p);
-        let row = &piece[i..line_end];
-        i = line_end + 1;
-        let row = row.strip_suffix(b"\r").unwrap_or(row);
-        if row.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
         let (mut lon, mut lat, mut cat) = (None, None, None);
-        let mut rest = row;
+        let mut at = i;
+        let mut line_done = false;
         for field in 0..=last_needed {
-            let end = memchr::memchr(b',', rest).unwrap_or(rest.len());
-            let text = &rest[..end];
+            let end = field_end(piece, at);
+            let text = &piece[at..end];
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
             if field == layout.lon {
                 lon = decimal(text);
             } else if field == layout.lat {
@@ -198,7 +196,22 @@ fn parse_into(piece: &[u8], layout: &Layout, out: &mut Events) -> Result<usize, 
             } else if field == layout.category {
                 cat = small_integer(text);
             }
-            rest = rest.get(end + 1..).unwrap_or(&[]);
+            at = end + 1;
+            if end >= piece.len() || piece[end] == b'\n' {
+                line_done = true;
+                break;
+            }
+        }
+        let row_end = if line_done {
+            at - 1
+        } else {
+            line_end(piece, at)
+        };
+        let row = &piece[i..row_end.min(piece.len())];
+        i = row_end + 1;
+        // A blank line counts as a line but holds no event.
+        if lon.is_none() && row.iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
         }
         match (lon, lat, cat) {
             (Some(x), Some(y), Some(c)) => {
@@ -212,6 +225,22 @@ fn parse_into(piece: &[u8], layout: &Layout, out: &mut Events) -> Result<usize, 
         }
     }
     Ok(line)
+}
+
+/// Where the field starting at `at` ends: the next comma or line end. Fields here are a
+/// few bytes long, so a plain loop beats a vectorised search and its setup.
+fn field_end(piece: &[u8], mut at: usize) -> usize {
+    while at < piece.len() && piece[at] != b',' && piece[at] != b'\n' {
+        at += 1;
+    }
+    at
+}
+
+fn line_end(piece: &[u8], mut at: usize) -> usize {
+    while at < piece.len() && piece[at] != b'\n' {
+        at += 1;
+    }
+    at
 }
 
 const POW10: [f64; 23] = [
@@ -276,10 +305,29 @@ mod tests {
             "12",
             "1e3",
             "51.2576240000000001",
+            "1234567.12345678",
+            "0.1",
+            "9.99999999",
+            "35.",
+            ".5",
+            "3.1x",
+            "12345678.5",
         ] {
             assert_eq!(decimal(s.as_bytes()), s.parse::<f64>().ok(), "{s}");
         }
         assert_eq!(decimal(b"5x"), None);
+        // Every digit in every place of the word.
+        let mut seed = 7u64;
+        for _ in 0..100_000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let whole = (seed >> 40) % 1000;
+            let places = 1 + (seed >> 20) % 8;
+            let fraction = (seed >> 3) % 10u64.pow(places as u32);
+            let s = format!("{whole}.{fraction:0width$}", width = places as usize);
+            assert_eq!(decimal(s.as_bytes()), s.parse::<f64>().ok(), "{s}");
+        }
     }
 
     fn file_with(text: &[u8]) -> std::path::PathBuf {

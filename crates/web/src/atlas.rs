@@ -5,9 +5,13 @@ use std::sync::Arc;
 
 use hamafza_core::access::{Action, Actor, Role, Target, decide, scope};
 use hamafza_core::classify::{self, Method};
-use hamafza_core::indicator::{Publication, Shown, rate, sees_restricted};
+use hamafza_core::indicator::{
+    Denominator, Numerator, Publication, Shown, Worse, rate, sees_restricted,
+};
 use hamafza_core::jalali::Period;
-use hamafza_store::{Indicator, Place, PlaceLocator, PlaceSummary, Store, StoreResult};
+use hamafza_store::{
+    Indicator, NewIndicator, Place, PlaceLocator, PlaceSummary, Store, StoreResult,
+};
 use tokio::sync::RwLock;
 
 /// The leaf places' point-in-polygon index, built on first use and dropped when places
@@ -228,4 +232,97 @@ mod tests {
         assert_eq!(shades(3, false), vec![4, 2, 0]);
         assert_eq!(shades(1, true), vec![4]);
     }
+}
+
+/// An indicator definition as a caller writes it: codes for the choices, the source
+/// agency by its code. The API takes it as JSON and the dictionary's form fills it.
+#[derive(serde::Deserialize)]
+pub struct IndicatorIn {
+    pub code: String,
+    pub name_fa: String,
+    #[serde(default)]
+    pub name_en: String,
+    pub theme: String,
+    #[serde(default)]
+    pub unit_fa: String,
+    pub worse: String,
+    pub numerator: String,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    pub numerator_fa: String,
+    #[serde(default = "yes")]
+    pub numerator_is_count: bool,
+    pub denominator: String,
+    #[serde(default = "one")]
+    pub rate_base: f64,
+    pub source_agency: Option<String>,
+    #[serde(default = "public")]
+    pub publication: String,
+    pub note_fa: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A coded choice, or the field at fault with the codes it takes.
+fn choice<T>(
+    field: &'static str,
+    parsed: Option<T>,
+    allowed: &str,
+) -> Result<T, (&'static str, String)> {
+    parsed.ok_or_else(|| (field, format!("{field} باید یکی از {allowed} باشد.")))
+}
+fn one() -> f64 {
+    1.0
+}
+fn public() -> String {
+    "public".into()
+}
+
+/// The definition to save, or the field at fault and why (in Persian). What the store
+/// checks itself (codes, names, categories, the rate base) it reports when saving.
+pub async fn indicator_definition(
+    store: &Store,
+    d: IndicatorIn,
+) -> StoreResult<Result<NewIndicator, (&'static str, String)>> {
+    let source_agency_id = match d.source_agency.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(code) => match store.agency_by_code(code).await? {
+            Some(a) => Some(a.id.to_string()),
+            None => return Ok(Err(("source_agency", "دستگاه منبع پیدا نشد.".into()))),
+        },
+    };
+    let parsed = (|| {
+        Ok(NewIndicator {
+            worse: choice("worse", Worse::from_code(&d.worse), "higher، lower")?,
+            numerator: choice(
+                "numerator",
+                Numerator::from_code(&d.numerator),
+                "events، imported",
+            )?,
+            denominator: choice(
+                "denominator",
+                Denominator::from_code(&d.denominator),
+                "none، population، area",
+            )?,
+            publication: choice(
+                "publication",
+                Publication::from_code(&d.publication),
+                "public، restricted",
+            )?,
+            code: d.code,
+            name_fa: d.name_fa,
+            name_en: d.name_en,
+            theme: d.theme,
+            unit_fa: d.unit_fa,
+            categories: d.categories,
+            numerator_fa: d.numerator_fa,
+            numerator_is_count: d.numerator_is_count,
+            rate_base: d.rate_base,
+            source_agency_id,
+            note_fa: d.note_fa.filter(|n| !n.trim().is_empty()),
+        })
+    })();
+    Ok(parsed)
 }

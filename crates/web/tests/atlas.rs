@@ -16,6 +16,7 @@ on_both_engines!(
     values_import_is_all_or_nothing,
     exports_hide_small_counts_and_the_profile_prints,
     weight_sets_and_categories_over_the_api,
+    the_dictionary_form_defines_and_versions,
 );
 
 /// The fixture's places all share one square; events at its centre land in N1 (under D1).
@@ -558,4 +559,102 @@ async fn weight_sets_and_categories_over_the_api(f: Fixture) {
         "{}",
         r.text().await.unwrap_or_default()
     );
+}
+
+/// The dictionary's form: a definer writes a new indicator and then its next version; a
+/// bad definition comes back with its reason and what was typed; others are refused.
+async fn the_dictionary_form_defines_and_versions(f: Fixture) {
+    let analyst = f.login("analyst").await;
+    let officer = f.login("officer").await;
+    assert_eq!(
+        f.get(&officer, "/atlas/define-indicator").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let page = f.get(&analyst, "/atlas/define-indicator").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .expect("html")
+            .contains("name=\"categories\"")
+    );
+    let form = |name: &str, categories: &[&'static str], existing: bool| {
+        let mut pairs: Vec<(&str, String)> = vec![
+            ("csrf", analyst.csrf.clone()),
+            ("code", "street_children".into()),
+            ("name_fa", name.into()),
+            ("theme", "کودکان".into()),
+            ("worse", "higher".into()),
+            ("numerator", "events".into()),
+            ("numerator_fa", "گزارش‌های کودکان کار".into()),
+            ("numerator_is_count", "1".into()),
+            ("denominator", "population".into()),
+            ("rate_base", "10000".into()),
+            ("source_agency", String::new()),
+            ("publication", "restricted".into()),
+            ("note_fa", String::new()),
+        ];
+        pairs.extend(categories.iter().map(|c| ("categories", c.to_string())));
+        if existing {
+            pairs.push(("existing", "1".into()));
+        }
+        pairs
+    };
+    let post = |pairs: Vec<(&'static str, String)>| {
+        let f = &f;
+        let analyst = &analyst;
+        async move {
+            let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            f.post_form(analyst, "/atlas/define-indicator", &refs).await
+        }
+    };
+    // No category for an event-counted indicator: refused, the form keeps the name.
+    let r = post(form("کودکان کار و خیابان", &[], false)).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains("دست‌کم یک دسته") && html.contains("کودکان کار و خیابان"),
+        "{html}"
+    );
+    assert!(
+        f.store
+            .indicator("street_children")
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    let r = post(form("کودکان کار", &["street_children"], false)).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    let r = post(form(
+        "کودکان کار و خیابان",
+        &["street_children", "begging"],
+        true,
+    ))
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let versions = f
+        .store
+        .indicator_versions("street_children")
+        .await
+        .expect("versions");
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0].version, 2);
+    assert_eq!(versions[0].name_fa, "کودکان کار و خیابان");
+    assert_eq!(versions[0].categories, vec!["street_children", "begging"]);
+    assert_eq!(versions[0].rate_base, 10000.0);
+    assert_eq!(versions[1].name_fa, "کودکان کار");
+    // The edit form opens on the latest version.
+    let page = f
+        .get(&analyst, "/atlas/define-indicator?code=street_children")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("نسخهٔ تازهٔ «کودکان کار و خیابان»"), "{page}");
 }

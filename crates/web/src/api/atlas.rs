@@ -6,10 +6,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use hamafza_core::access::{Action, Target, decide};
-use hamafza_core::indicator::{Denominator, Numerator, Publication, Worse};
+use hamafza_core::indicator::Numerator;
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_store::atlas_sheet;
-use hamafza_store::{NewEvent, NewIndicator, Who};
+use hamafza_store::{NewEvent, Who};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -170,89 +170,18 @@ pub async fn indicator(
     }
 }
 
-#[derive(Deserialize)]
-pub struct IndicatorIn {
-    code: String,
-    name_fa: String,
-    #[serde(default)]
-    name_en: String,
-    theme: String,
-    #[serde(default)]
-    unit_fa: String,
-    worse: String,
-    numerator: String,
-    #[serde(default)]
-    categories: Vec<String>,
-    numerator_fa: String,
-    #[serde(default = "yes")]
-    numerator_is_count: bool,
-    denominator: String,
-    #[serde(default = "one")]
-    rate_base: f64,
-    source_agency: Option<String>,
-    #[serde(default = "public")]
-    publication: String,
-    note_fa: Option<String>,
-}
-
-fn yes() -> bool {
-    true
-}
-fn one() -> f64 {
-    1.0
-}
-fn public() -> String {
-    "public".into()
-}
-
 /// Defines an indicator, or the next version of one.
 pub async fn define(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    ApiJson(d): ApiJson<IndicatorIn>,
+    ApiJson(d): ApiJson<atlas::IndicatorIn>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if !atlas::may_define(&user.actor) {
         return Err(ApiError::forbidden("تعریف شاخص با نقش شما ممکن نیست."));
     }
-    let field =
-        |name: &str, msg: &str| ApiError::validation(msg.to_string(), json!([{ "field": name }]));
-    let source_agency_id = match d.source_agency.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(code) => Some(
-            state
-                .store
-                .agency_by_code(code)
-                .await?
-                .ok_or_else(|| field("source_agency", "دستگاه منبع پیدا نشد"))?
-                .id
-                .to_string(),
-        ),
-    };
-    let def = NewIndicator {
-        code: d.code,
-        name_fa: d.name_fa,
-        name_en: d.name_en,
-        theme: d.theme,
-        unit_fa: d.unit_fa,
-        worse: Worse::from_code(&d.worse)
-            .ok_or_else(|| field("worse", "worse باید higher یا lower باشد"))?,
-        numerator: Numerator::from_code(&d.numerator)
-            .ok_or_else(|| field("numerator", "numerator باید events یا imported باشد"))?,
-        categories: d.categories,
-        numerator_fa: d.numerator_fa,
-        numerator_is_count: d.numerator_is_count,
-        denominator: Denominator::from_code(&d.denominator).ok_or_else(|| {
-            field(
-                "denominator",
-                "denominator باید none، population یا area باشد",
-            )
-        })?,
-        rate_base: d.rate_base,
-        source_agency_id,
-        publication: Publication::from_code(&d.publication)
-            .ok_or_else(|| field("publication", "publication باید public یا restricted باشد"))?,
-        note_fa: d.note_fa,
-    };
+    let def = atlas::indicator_definition(&state.store, d)
+        .await?
+        .map_err(|(name, msg)| ApiError::validation(msg, json!([{ "field": name }])))?;
     let saved = state
         .store
         .save_indicator(&Who::of(&user.actor), &def)

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
 use crate::error::PageError;
-use crate::forms::FormPairs;
+use crate::forms::{FormPairs, PageQuery};
 
 fn denominator_fa(i: &Indicator) -> String {
     match i.denominator {
@@ -68,6 +68,7 @@ pub async fn dictionary_page(
     let body = html! {
         h1 { "شناسنامهٔ شاخص‌ها" }
         p.hint { "هر شاخص یک تعریف نوشته‌شده دارد؛ هر تغییر تعریف نسخهٔ تازه‌ای است و نسخه‌های پیشین می‌مانند." }
+        @if atlas::may_define(&user.actor) { p { a.button href="/atlas/define-indicator" { "تعریف شاخص تازه" } } }
         div.table-wrap {
             table {
                 thead { tr { th { "محور" } th { "شاخص" } th { "صورت" } th { "مخرج" } th { "نسخه" } th { "انتشار" } } }
@@ -111,7 +112,8 @@ async fn indicator_markup(
     let can_supply = latest.numerator == Numerator::Imported && atlas::may_supply(&user.actor);
     let body = html! {
         h1 { (latest.name_fa) }
-        p { a href="/atlas/indicators" { "همهٔ شاخص‌ها" } " · " a href=(format!("/atlas?indicator={}", latest.code)) { "روی نقشه" } }
+        p { a href="/atlas/indicators" { "همهٔ شاخص‌ها" } " · " a href=(format!("/atlas?indicator={}", latest.code)) { "روی نقشه" }
+            @if atlas::may_define(&user.actor) { " · " a href=(format!("/atlas/define-indicator?code={}", latest.code)) { "ویرایش تعریف (نسخهٔ تازه)" } } }
         @if let Some((ok, text)) = &message {
             p class=(if *ok { "flash ok" } else { "flash error" }) role="status" { (text) }
         }
@@ -206,6 +208,290 @@ pub async fn value_submit(
                 Ok(page) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
                 Err(e) => e.into_response(),
             }
+        }
+    }
+}
+
+/// A definition as the form holds it: what the user typed, kept when the form comes back
+/// with an error.
+#[derive(Default)]
+struct Draft {
+    code: String,
+    name_fa: String,
+    name_en: String,
+    theme: String,
+    unit_fa: String,
+    worse: String,
+    numerator: String,
+    categories: Vec<String>,
+    numerator_fa: String,
+    numerator_is_count: bool,
+    denominator: String,
+    rate_base: String,
+    source_agency: String,
+    publication: String,
+    note_fa: String,
+    /// The code is fixed when this is the next version of an existing indicator.
+    existing: bool,
+}
+
+impl Draft {
+    fn blank() -> Draft {
+        Draft {
+            worse: "higher".into(),
+            numerator: "events".into(),
+            numerator_is_count: true,
+            denominator: "population".into(),
+            rate_base: "1000".into(),
+            publication: "public".into(),
+            ..Draft::default()
+        }
+    }
+
+    fn of(i: &Indicator, agency_code: String) -> Draft {
+        Draft {
+            code: i.code.clone(),
+            name_fa: i.name_fa.clone(),
+            name_en: i.name_en.clone(),
+            theme: i.theme.clone(),
+            unit_fa: i.unit_fa.clone(),
+            worse: i.worse.code().into(),
+            numerator: i.numerator.code().into(),
+            categories: i.categories.clone(),
+            numerator_fa: i.numerator_fa.clone(),
+            numerator_is_count: i.numerator_is_count,
+            denominator: i.denominator.code().into(),
+            rate_base: format_base(i.rate_base),
+            source_agency: agency_code,
+            publication: i.publication.code().into(),
+            note_fa: i.note_fa.clone().unwrap_or_default(),
+            existing: true,
+        }
+    }
+
+    fn from_form(form: &FormPairs) -> Draft {
+        let text = |k: &str| form.get(k).unwrap_or("").trim().to_string();
+        Draft {
+            code: text("code"),
+            name_fa: text("name_fa"),
+            name_en: text("name_en"),
+            theme: text("theme"),
+            unit_fa: text("unit_fa"),
+            worse: text("worse"),
+            numerator: text("numerator"),
+            categories: form.all("categories"),
+            numerator_fa: text("numerator_fa"),
+            numerator_is_count: form.get("numerator_is_count") == Some("1"),
+            denominator: text("denominator"),
+            rate_base: text("rate_base"),
+            source_agency: text("source_agency"),
+            publication: text("publication"),
+            note_fa: text("note_fa"),
+            existing: form.get("existing") == Some("1"),
+        }
+    }
+
+    fn to_input(&self) -> Result<atlas::IndicatorIn, String> {
+        let rate_base =
+            parse_number(&self.rate_base).ok_or_else(|| "پایهٔ نرخ باید عدد باشد.".to_string())?;
+        Ok(atlas::IndicatorIn {
+            code: self.code.clone(),
+            name_fa: self.name_fa.clone(),
+            name_en: self.name_en.clone(),
+            theme: self.theme.clone(),
+            unit_fa: self.unit_fa.clone(),
+            worse: self.worse.clone(),
+            numerator: self.numerator.clone(),
+            categories: self.categories.clone(),
+            numerator_fa: self.numerator_fa.clone(),
+            numerator_is_count: self.numerator_is_count,
+            denominator: self.denominator.clone(),
+            rate_base,
+            source_agency: Some(self.source_agency.clone()),
+            publication: self.publication.clone(),
+            note_fa: Some(self.note_fa.clone()),
+        })
+    }
+}
+
+fn format_base(b: f64) -> String {
+    if b.fract() == 0.0 && b.abs() < 1e15 {
+        format!("{}", b as i64)
+    } else {
+        b.to_string()
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct DefineQuery {
+    code: Option<String>,
+}
+
+/// `GET /atlas/define-indicator[?code=…]`: the definition form, empty for a new
+/// indicator or holding the latest version of `code` for its next version.
+pub async fn define_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageQuery(q): PageQuery<DefineQuery>,
+) -> Result<Markup, PageError> {
+    if !atlas::may_define(&user.actor) {
+        return Err(PageError::Forbidden(
+            "تعریف شاخص تنها برای مدیر سامانه و تحلیل‌گر است.".into(),
+        ));
+    }
+    let draft = match q.code.as_deref().filter(|c| !c.is_empty()) {
+        None => Draft::blank(),
+        Some(code) => {
+            let latest = state
+                .store
+                .indicator(code)
+                .await?
+                .ok_or(PageError::NotFound)?;
+            let agency_code = match &latest.source_agency_id {
+                Some(id) => state
+                    .store
+                    .agency(id)
+                    .await
+                    .map(|a| a.code)
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            Draft::of(&latest, agency_code)
+        }
+    };
+    define_markup(&state, &user, &draft, None).await
+}
+
+async fn define_markup(
+    state: &AppState,
+    user: &CurrentUser,
+    d: &Draft,
+    error: Option<&str>,
+) -> Result<Markup, PageError> {
+    let categories = state.store.event_categories().await?;
+    let agencies = state.store.list_agencies().await?;
+    let title = if d.existing {
+        format!("نسخهٔ تازهٔ «{}»", d.name_fa)
+    } else {
+        "شاخص تازه".to_string()
+    };
+    let choice = |name: &str, current: &str, options: &[(&str, &str)]| {
+        html! {
+            select name=(name) {
+                @for (code, label) in options {
+                    option value=(code) selected[*code == current] { (label) }
+                }
+            }
+        }
+    };
+    let mut bases: Vec<(String, String)> = [
+        ("1", "خود مقدار (بی‌پایه)"),
+        ("100", "درصد"),
+        ("1000", "در هر هزار"),
+        ("10000", "در هر ده هزار"),
+        ("100000", "در هر صد هزار"),
+    ]
+    .iter()
+    .map(|(c, l)| (c.to_string(), l.to_string()))
+    .collect();
+    if !bases.iter().any(|(c, _)| *c == d.rate_base) && !d.rate_base.is_empty() {
+        bases.push((d.rate_base.clone(), d.rate_base.clone()));
+    }
+    let body = html! {
+        h1 { (title) }
+        p { a href="/atlas/indicators" { "همهٔ شاخص‌ها" } }
+        p.hint { "تعریف نوشته‌شده همان است که همهٔ دستگاه‌ها می‌بینند. ذخیرهٔ دوباره با همان کد نسخهٔ تازه‌ای می‌سازد و نسخه‌های پیشین با تاریخشان می‌مانند." }
+        @if let Some(e) = error { p.flash.error role="alert" { (e) } }
+        form.stack method="post" action="/atlas/define-indicator" {
+            input type="hidden" name="csrf" value=(user.csrf());
+            @if d.existing {
+                input type="hidden" name="existing" value="1";
+                input type="hidden" name="code" value=(d.code);
+                p { "کد: " (bdi(&d.code)) }
+            } @else {
+                label { "کد" span.hint { "حروف کوچک لاتین، رقم و خط زیر؛ مثلاً begging_rate" }
+                    input type="text" name="code" required dir="ltr" maxlength="64" value=(d.code); }
+            }
+            label { "نام فارسی" input type="text" name="name_fa" required maxlength="200" value=(d.name_fa); }
+            label { "نام انگلیسی" input type="text" name="name_en" dir="ltr" maxlength="200" value=(d.name_en); }
+            label { "محور" span.hint { "شاخص‌های هم‌محور در شاخص اولویت با هم جمع می‌شوند" }
+                input type="text" name="theme" required maxlength="100" value=(d.theme); }
+            label { "یکا" input type="text" name="unit_fa" maxlength="100" value=(d.unit_fa); }
+            label { "بدتر است اگر" (choice("worse", &d.worse, &[("higher", "بیشتر باشد"), ("lower", "کمتر باشد")])) }
+            label { "صورت" (choice("numerator", &d.numerator, &[("events", "شمار زندهٔ رویدادها"), ("imported", "مقدار واردشده از دستگاه")])) }
+            fieldset.categories {
+                legend { "دسته‌های رویداد (برای صورتِ رویدادی)" }
+                @for c in &categories {
+                    label.check { input type="checkbox" name="categories" value=(c.code) checked[d.categories.contains(&c.code)]; (c.name_fa) }
+                }
+            }
+            label { "تعریف صورت" input type="text" name="numerator_fa" required maxlength="500" value=(d.numerator_fa); }
+            label.check { input type="checkbox" name="numerator_is_count" value="1" checked[d.numerator_is_count]; "صورت یک شمارش است (شمار کوچک پنهان می‌شود)" }
+            label { "مخرج" (choice("denominator", &d.denominator, &[("population", "جمعیت"), ("area", "مساحت (کیلومتر مربع)"), ("none", "ندارد")])) }
+            label { "پایهٔ نرخ"
+                select name="rate_base" {
+                    @for (code, label) in &bases { option value=(code) selected[*code == d.rate_base] { (label) } }
+                }
+            }
+            label { "دستگاه منبع"
+                select name="source_agency" {
+                    option value="" { "—" }
+                    @for a in &agencies { option value=(a.code) selected[a.code == d.source_agency] { (a.name_fa) } }
+                }
+            }
+            label { "انتشار" (choice("publication", &d.publication, &[("public", "عمومی"), ("restricted", "محدود (تنها دارندگان دسترسی آماری)")])) }
+            label { "یادداشت" textarea name="note_fa" rows="3" maxlength="2000" { (d.note_fa) } }
+            button.primary type="submit" { @if d.existing { "ذخیرهٔ نسخهٔ تازه" } @else { "ذخیره" } }
+        }
+    };
+    Ok(layout::page(&title, user, Section::Atlas, body))
+}
+
+/// `POST /atlas/define-indicator`: saves the definition (a new indicator or the next
+/// version of one) and opens it; an error shows the form again with what was typed.
+pub async fn define_submit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    form: FormPairs,
+) -> Response {
+    if let Err(e) = user.check_csrf(form.get("csrf")) {
+        return e.into_response();
+    }
+    if !atlas::may_define(&user.actor) {
+        return PageError::Forbidden("تعریف شاخص تنها برای مدیر سامانه و تحلیل‌گر است.".into())
+            .into_response();
+    }
+    let draft = Draft::from_form(&form);
+    let saved: Result<Indicator, String> = async {
+        let input = draft.to_input()?;
+        let definition = atlas::indicator_definition(&state.store, input)
+            .await
+            .map_err(store_message)?
+            .map_err(|(_, why)| why)?;
+        state
+            .store
+            .save_indicator(&Who::of(&user.actor), &definition)
+            .await
+            .map_err(store_message)
+    }
+    .await;
+    match saved {
+        Ok(i) => Redirect::to(&format!("/atlas/indicators/{}", i.code)).into_response(),
+        Err(why) => match define_markup(&state, &user, &draft, Some(&why)).await {
+            Ok(page) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
+            Err(e) => e.into_response(),
+        },
+    }
+}
+
+/// What the user is told when saving fails: the store's own reason for bad input, a
+/// plain apology (and a log line without the input) for anything else.
+fn store_message(e: hamafza_store::StoreError) -> String {
+    match e {
+        hamafza_store::StoreError::Invalid(m) | hamafza_store::StoreError::Conflict(m) => m,
+        e => {
+            tracing::error!(error = %e, "saving an indicator");
+            "ذخیره ممکن نشد (خطای داخلی)؛ دوباره بکوشید.".into()
         }
     }
 }

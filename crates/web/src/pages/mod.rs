@@ -38,6 +38,10 @@ pub fn routes() -> Router<AppState> {
         .route("/atlas/export", get(atlas::export_download))
         .route("/atlas/profile.pdf", get(profile::profile_pdf))
         .route("/atlas/indicators", get(indicators::dictionary_page))
+        .route(
+            "/atlas/define-indicator",
+            get(indicators::define_page).post(indicators::define_submit),
+        )
         .route("/atlas/indicators/{code}", get(indicators::indicator_page))
         .route(
             "/atlas/indicators/{code}/values",
