@@ -17,6 +17,7 @@ on_both_engines!(
     exports_hide_small_counts_and_the_profile_prints,
     weight_sets_and_categories_over_the_api,
     the_dictionary_form_defines_and_versions,
+    the_weight_set_form_saves_versions,
 );
 
 /// The fixture's places all share one square; events at its centre land in N1 (under D1).
@@ -657,4 +658,86 @@ async fn the_dictionary_form_defines_and_versions(f: Fixture) {
         .await
         .expect("html");
     assert!(page.contains("نسخهٔ تازهٔ «کودکان کار و خیابان»"), "{page}");
+}
+
+/// The weight-set form: refused to non-definers; a bad weight comes back with its reason
+/// and nothing saved; a good one is version 1, the edit is version 2 with the new weight.
+async fn the_weight_set_form_saves_versions(f: Fixture) {
+    define(
+        &f,
+        json!({
+            "code": "begging", "name_fa": "تکدی‌گری", "theme": "آسیب‌ها", "worse": "higher",
+            "numerator": "events", "categories": ["begging"], "numerator_fa": "گزارش‌های تکدی‌گری",
+            "denominator": "population", "rate_base": 1000
+        }),
+    )
+    .await;
+    let admin = f.login("admin").await;
+    let officer = f.login("officer").await;
+    assert_eq!(
+        f.get(&officer, "/atlas/define-priority").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let page = f.get(&admin, "/atlas/define-priority").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text()
+            .await
+            .expect("html")
+            .contains("name=\"weight.begging\"")
+    );
+    let post = |weight: &'static str, existing: bool| {
+        let (f, admin) = (&f, &admin);
+        async move {
+            let mut form = vec![
+                ("csrf", admin.csrf.as_str()),
+                ("code", "harms"),
+                ("name_fa", "اولویت آسیب‌ها"),
+                ("reference", "siblings"),
+                ("standardise", "zscore"),
+                ("min_population", "0"),
+                ("weight.begging", weight),
+            ];
+            if existing {
+                form.push(("existing", "1"));
+            }
+            f.post_form(admin, "/atlas/define-priority", &form).await
+        }
+    };
+    let r = post("-1", false).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .expect("html")
+            .contains("باید عددی مثبت باشد")
+    );
+    assert!(
+        f.store
+            .priority_index("harms", None)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert_eq!(post("1", false).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(post("2.5", true).await.status(), StatusCode::SEE_OTHER);
+    let saved = f
+        .store
+        .priority_index("harms", None)
+        .await
+        .expect("read")
+        .expect("saved");
+    assert_eq!(saved.version, 2);
+    assert_eq!(saved.items[0].weight, 2.5);
+    assert_eq!(
+        saved.standardise,
+        hamafza_core::priority::Standardise::ZScore
+    );
+    let page = f
+        .get(&admin, "/atlas/define-priority?code=harms")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("value=\"2.5\""), "{page}");
 }

@@ -486,11 +486,11 @@ pub async fn define_submit(
 
 /// What the user is told when saving fails: the store's own reason for bad input, a
 /// plain apology (and a log line without the input) for anything else.
-fn store_message(e: hamafza_store::StoreError) -> String {
+pub(super) fn store_message(e: hamafza_store::StoreError) -> String {
     match e {
         hamafza_store::StoreError::Invalid(m) | hamafza_store::StoreError::Conflict(m) => m,
         e => {
-            tracing::error!(error = %e, "saving an indicator");
+            tracing::error!(error = %e, "saving a definition");
             "ذخیره ممکن نشد (خطای داخلی)؛ دوباره بکوشید.".into()
         }
     }

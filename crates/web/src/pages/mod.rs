@@ -12,6 +12,7 @@ pub mod layout;
 mod login;
 mod places;
 mod priority;
+mod priority_form;
 mod profile;
 mod resolutions;
 mod trend;
@@ -38,6 +39,10 @@ pub fn routes() -> Router<AppState> {
         .route("/atlas/export", get(atlas::export_download))
         .route("/atlas/profile.pdf", get(profile::profile_pdf))
         .route("/atlas/indicators", get(indicators::dictionary_page))
+        .route(
+            "/atlas/define-priority",
+            get(priority_form::define_page).post(priority_form::define_submit),
+        )
         .route(
             "/atlas/define-indicator",
             get(indicators::define_page).post(indicators::define_submit),

@@ -50,7 +50,11 @@ pub async fn priority_page(
         None => match indices.first() {
             Some(i) => i.clone(),
             None => {
-                let body = html! { h1 { "اولویت‌بندی محله‌ها" } p.hint { "هنوز شاخص اولویتی ذخیره نشده است." } };
+                let body = html! {
+                    h1 { "اولویت‌بندی محله‌ها" }
+                    p.hint { "هنوز شاخص اولویتی ذخیره نشده است." }
+                    @if atlas::may_define(actor) { p { a.button href="/atlas/define-priority" { "تعریف شاخص اولویت" } } }
+                };
                 return Ok(layout::page("اولویت‌بندی", &user, Section::Atlas, body));
             }
         },
@@ -183,7 +187,11 @@ pub async fn priority_page(
     let body = html! {
         h1 { (index.name_fa) ": " (place.name_fa) }
         p.hint { "نسخهٔ " (num(index.version)) " · دوره: " (period.label())
-            @if let Some(s) = since { " · تغییر نسبت به " (s.label()) } }
+            @if let Some(s) = since { " · تغییر نسبت به " (s.label()) }
+            @if atlas::may_define(actor) {
+                " · " a href=(format!("/atlas/define-priority?code={}", index.code)) { "وزن‌ها و روش (نسخهٔ تازه)" }
+                " · " a href="/atlas/define-priority" { "شاخص اولویت تازه" }
+            } }
         form.inline method="get" action="/atlas/priority" {
             input type="hidden" name="place" value=(place.id);
             label { "شاخص اولویت"
