@@ -1,6 +1,6 @@
 //! Reading the benchmark's events file (`event_id,lon,lat,category,ts`, as the peers'
-//! generator writes it) fast: the file is read whole, split at line ends into one slice
-//! per thread, and each slice parsed without allocating per row.
+//! generator writes it) fast: the file is split at line ends into one byte range per
+//! thread, and each range read in small blocks and parsed without allocating per row.
 
 use crate::Failure;
 
@@ -103,7 +103,9 @@ pub fn read(path: &std::path::Path, threads: usize) -> Result<Events, Failure> {
     Ok(events)
 }
 
-/// Reads and parses `from..to` in 4 MiB blocks; returns the events and the lines read.
+/// Reads and parses `from..to` in 256 KiB blocks, small enough that a block is still in
+/// the core's cache when it is parsed (measured 4 MiB: 0.52–0.61 s for 10M rows, 256 KiB:
+/// 0.49–0.62 s, median 0.52 against 0.55); returns the events and the lines read.
 fn read_range(
     file: &std::fs::File,
     from: usize,
@@ -111,7 +113,7 @@ fn read_range(
     layout: &Layout,
 ) -> Result<(Events, usize), (usize, String)> {
     use std::os::unix::fs::FileExt;
-    const BLOCK: usize = 4 << 20;
+    const BLOCK: usize = 256 << 10;
     let rows = (to - from) / 40 + 1;
     let mut out = Events {
         lon: Vec::with_capacity(rows),
@@ -125,7 +127,7 @@ fn read_range(
     while at < to {
         let want = (to - at).min(BLOCK - carried);
         if want == 0 && carried == BLOCK {
-            return Err((lines + 1, "a line longer than 4 MiB".into()));
+            return Err((lines + 1, "a line longer than 256 KiB".into()));
         }
         file.read_exact_at(&mut buffer[carried..carried + want], at as u64)
             .map_err(|e| (lines + 1, e.to_string()))?;
@@ -335,6 +337,35 @@ mod tests {
             std::env::temp_dir().join(format!("events-{}.csv", uuid::Uuid::now_v7().simple()));
         std::fs::write(&path, text).expect("write");
         path
+    }
+
+    /// A file several blocks long, so rows are cut at block ends and carried over.
+    #[test]
+    fn rows_across_blocks() {
+        let mut text = String::from("event_id,lon,lat,category,ts\n");
+        let rows = 30_000;
+        for i in 0..rows {
+            text.push_str(&format!(
+                "{i},51.{i:06},35.{:06},{},1700000000\n",
+                rows - i,
+                1 + i % 12
+            ));
+        }
+        assert!(text.len() > 3 * (256 << 10));
+        let file = file_with(text.as_bytes());
+        for threads in 1..4 {
+            let e = read(&file, threads).expect("parses");
+            assert_eq!(e.len(), rows);
+            for i in [0, 1, 7_000, 12_345, rows - 1] {
+                assert_eq!(e.lon[i], format!("51.{i:06}").parse::<f64>().expect("f64"));
+                assert_eq!(
+                    e.lat[i],
+                    format!("35.{:06}", rows - i).parse::<f64>().expect("f64")
+                );
+                assert_eq!(usize::from(e.category[i]), 1 + i % 12);
+            }
+        }
+        let _ = std::fs::remove_file(file);
     }
 
     #[test]
