@@ -204,10 +204,7 @@ pub async fn value_submit(
     match result {
         Ok(()) => Redirect::to(&format!("/atlas/indicators/{code}")).into_response(),
         Err(message) => {
-            match indicator_markup(&state, &user, &code, Some((false, message))).await {
-                Ok(page) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-                Err(e) => e.into_response(),
-            }
+            super::form_again(indicator_markup(&state, &user, &code, Some((false, message))).await)
         }
     }
 }
@@ -477,10 +474,7 @@ pub async fn define_submit(
     .await;
     match saved {
         Ok(i) => Redirect::to(&format!("/atlas/indicators/{}", i.code)).into_response(),
-        Err(why) => match define_markup(&state, &user, &draft, Some(&why)).await {
-            Ok(page) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-            Err(e) => e.into_response(),
-        },
+        Err(why) => super::form_again(define_markup(&state, &user, &draft, Some(&why)).await),
     }
 }
 

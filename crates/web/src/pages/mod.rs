@@ -96,6 +96,15 @@ pub async fn not_found() -> impl IntoResponse {
 
 /// The answer to a refused form: when the refusal is about the input, the same page again
 /// with the reason (`render` draws it) as a 400; otherwise the refusal's own error page.
+/// A form shown again with the reason its input was refused (422), or the error that
+/// stopped the page itself.
+pub(crate) fn form_again(page: Result<maud::Markup, PageError>) -> axum::response::Response {
+    match page {
+        Ok(page) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
 pub(crate) async fn refused_form<F, Fut>(
     refusal: crate::followup::Refusal,
     render: F,

@@ -245,9 +245,6 @@ pub async fn define_submit(
     };
     match saved {
         Ok(index) => Redirect::to(&format!("/atlas/priority?index={}", index.code)).into_response(),
-        Err(why) => match form_markup(&state, &user, &draft, Some(&why)).await {
-            Ok(page) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
-            Err(e) => e.into_response(),
-        },
+        Err(why) => super::form_again(form_markup(&state, &user, &draft, Some(&why)).await),
     }
 }
