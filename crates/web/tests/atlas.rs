@@ -34,6 +34,19 @@ async fn define(f: &Fixture, body: Value) {
     );
 }
 
+/// The indicator most tests use: begging reports per 1,000 residents, counted live.
+async fn define_begging(f: &Fixture) {
+    define(
+        f,
+        json!({
+            "code": "begging", "name_fa": "تکدی‌گری", "theme": "آسیب‌ها", "worse": "higher",
+            "numerator": "events", "categories": ["begging"], "numerator_fa": "گزارش‌های تکدی‌گری",
+            "denominator": "population", "rate_base": 1000
+        }),
+    )
+    .await;
+}
+
 fn events(n: usize, category: &str, at: &str) -> Value {
     let list: Vec<Value> = (0..n)
         .map(|_| json!({ "category": category, "occurred_at": at, "lon": INSIDE.0, "lat": INSIDE.1 }))
@@ -64,15 +77,7 @@ async fn n1_value(f: &Fixture, s: &common::Session, period: &str) -> Value {
 }
 
 async fn events_show_live_and_small_counts_are_hidden(f: Fixture) {
-    define(
-        &f,
-        json!({
-            "code": "begging", "name_fa": "تکدی‌گری", "theme": "آسیب‌ها", "worse": "higher",
-            "numerator": "events", "categories": ["begging"], "numerator_fa": "گزارش‌های تکدی‌گری",
-            "denominator": "population", "rate_base": 1000
-        }),
-    )
-    .await;
+    define_begging(&f).await;
     let officer = f.login("officer").await;
     let analyst = f.login("analyst").await;
 
@@ -314,15 +319,7 @@ async fn values_import_is_all_or_nothing(f: Fixture) {
 }
 
 async fn exports_hide_small_counts_and_the_profile_prints(f: Fixture) {
-    define(
-        &f,
-        json!({
-            "code": "begging", "name_fa": "تکدی‌گری", "theme": "آسیب‌ها", "worse": "higher",
-            "numerator": "events", "categories": ["begging"], "numerator_fa": "گزارش‌های تکدی‌گری",
-            "denominator": "population", "rate_base": 1000
-        }),
-    )
-    .await;
+    define_begging(&f).await;
     let officer = f.login("officer").await;
     let analyst = f.login("analyst").await;
     f.post_json(
@@ -442,15 +439,7 @@ async fn exports_hide_small_counts_and_the_profile_prints(f: Fixture) {
 /// Weight sets are named and versioned; only definers may save them; a saved set ranks
 /// the children of a place over the API; a new event category takes events at once.
 async fn weight_sets_and_categories_over_the_api(f: Fixture) {
-    define(
-        &f,
-        json!({
-            "code": "begging", "name_fa": "تکدی‌گری", "theme": "آسیب‌ها", "worse": "higher",
-            "numerator": "events", "categories": ["begging"], "numerator_fa": "گزارش‌های تکدی‌گری",
-            "denominator": "population", "rate_base": 1000
-        }),
-    )
-    .await;
+    define_begging(&f).await;
     let admin = f.login("admin").await;
     let officer = f.login("officer").await;
     let analyst = f.login("analyst").await;
@@ -663,15 +652,7 @@ async fn the_dictionary_form_defines_and_versions(f: Fixture) {
 /// The weight-set form: refused to non-definers; a bad weight comes back with its reason
 /// and nothing saved; a good one is version 1, the edit is version 2 with the new weight.
 async fn the_weight_set_form_saves_versions(f: Fixture) {
-    define(
-        &f,
-        json!({
-            "code": "begging", "name_fa": "تکدی‌گری", "theme": "آسیب‌ها", "worse": "higher",
-            "numerator": "events", "categories": ["begging"], "numerator_fa": "گزارش‌های تکدی‌گری",
-            "denominator": "population", "rate_base": 1000
-        }),
-    )
-    .await;
+    define_begging(&f).await;
     let admin = f.login("admin").await;
     let officer = f.login("officer").await;
     assert_eq!(
