@@ -17,26 +17,37 @@ resolutions=${RESOLUTIONS:-2000}
 updates=${UPDATES:-20000}
 duration=${DURATION:-20s}
 
+# Whatever happens (a failed step, Ctrl-C), the server started below is stopped and the
+# temporary data directory removed.
+server_pid=
+data=$(mktemp -d)
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  rm -rf "$data"
+}
+trap cleanup EXIT
+
 measure() { # engine-label, database arguments...
   local label=$1; shift
   echo "== $label: building bench-hq ($resolutions resolutions, $updates updates)"
   "$bin" "$@" bench resolutions --resolutions "$resolutions" --updates "$updates" 2>/dev/null
-  local token port=18181 pid
+  local token port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   token=$("$bin" "$@" token create --username admin --label bench 2>/dev/null | grep -Eo '[A-Za-z0-9_-]{32,}' | head -1)
   "$bin" "$@" serve --listen 127.0.0.1:$port >/dev/null 2>&1 &
-  pid=$!
-  trap 'kill $pid 2>/dev/null || true' RETURN
+  server_pid=$!
   for _ in $(seq 50); do curl -fs http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
   for path in "/councils/bench-hq" "/resolutions?council=bench-hq&overdue=true" "/api/v1/resolutions?council=bench-hq"; do
     printf '%s %-45s ' "$label" "$path"
     wrk -t2 -c8 -d"$duration" -s scripts/wrk-percentiles.lua -H "Authorization: Bearer $token" \
       "http://127.0.0.1:$port$path" | tail -1
   done
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
 }
 
-data=$(mktemp -d)
 measure sqlite --data-dir "$data"
 if [ $# -gt 0 ]; then
   measure postgres --database-url "$1"
 fi
-rm -rf "$data"

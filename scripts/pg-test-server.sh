@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Starts a throw-away PostgreSQL server for the test suite and prints its URL.
-# Usage: scripts/pg-test-server.sh start|stop   (installs Debian's postgresql if missing)
+# Starts a throw-away PostgreSQL server for the test suite and prints its URL; `stop`
+# stops it and removes its folder, and with it every test database created in it.
+#
+#   dir=$(mktemp -d); url=$(scripts/pg-test-server.sh start "$dir"); …; scripts/pg-test-server.sh stop "$dir"
+#
+# Each run has its own folder and a port the kernel reports free, so two runs on one
+# machine do not collide. Installs Debian's postgresql if missing.
 set -euo pipefail
 
-PGPORT=${HAMAFZA_TEST_PG_PORT:-54329}
-PGDIR=${HAMAFZA_TEST_PG_DIR:-/tmp/hamafza-test-pg}
+cmd=${1:-}
+PGDIR=${2:-}
+[ -n "$cmd" ] && [ -n "$PGDIR" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 
 find_bin() {
   local d
@@ -31,25 +37,37 @@ as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-case "${1:-start}" in
+# A TCP port nothing listens on now (the kernel picks it).
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
+    || shuf -i 20000-60000 -n 1
+}
+
+case "$cmd" in
   start)
     ensure_installed
     BIN=$(find_bin)
-    if [ -f "$PGDIR/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$PGDIR" status >/dev/null 2>&1; then
-      :
-    else
-      rm -rf "$PGDIR"
-      mkdir -p "$PGDIR"
-      [ "$(id -u)" = 0 ] && chown postgres:postgres "$PGDIR"
-      as_pg "$BIN/initdb" -D "$PGDIR" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-      as_pg "$BIN/pg_ctl" -D "$PGDIR" -l "$PGDIR/server.log" \
-        -o "-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" -w start >/dev/null
-    fi
-    echo "postgres://postgres@127.0.0.1:$PGPORT/postgres"
+    mkdir -p "$PGDIR/data"
+    [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$PGDIR"
+    as_pg "$BIN/initdb" -D "$PGDIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    for _ in 1 2 3 4 5; do
+      port=$(free_port)
+      if as_pg "$BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" \
+          -o "-p $port -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
+          -w start >/dev/null 2>&1; then
+        echo "postgres://postgres@127.0.0.1:$port/postgres"
+        exit 0
+      fi
+    done
+    echo "PostgreSQL did not start; its log:" >&2
+    cat "$PGDIR/server.log" >&2 || true
+    exit 1
     ;;
   stop)
-    BIN=$(find_bin) || exit 0
-    as_pg "$BIN/pg_ctl" -D "$PGDIR" -m fast stop >/dev/null 2>&1 || true
+    if BIN=$(find_bin) && [ -d "$PGDIR/data" ]; then
+      as_pg "$BIN/pg_ctl" -D "$PGDIR/data" -m fast stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$PGDIR"
     ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
 esac
