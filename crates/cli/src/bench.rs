@@ -5,14 +5,16 @@
 
 use std::time::Instant;
 
+use hamafza_core::access::Scope;
 use hamafza_core::jalali::{JalaliDate, Period};
-use hamafza_core::resolution::{CouncilKind, Transition};
+use hamafza_core::resolutions::{CouncilKind, Transition};
 use hamafza_core::scorecard::Summary;
 use hamafza_store::{NewCouncil, NewEvidence, NewResolution, ResolutionFilter, Store, Who};
 use time::Duration;
 use uuid::Uuid;
 
 use crate::Failure;
+use crate::demo::agency_head;
 
 /// A small deterministic generator (xorshift), so every run builds the same council.
 struct Rng(u64);
@@ -61,7 +63,7 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
         .ok_or_else(|| Failure("no synthetic district: load the demo first".into()))?;
     let neighbourhoods: Vec<String> = store
         .list_places(
-            &hamafza_core::access::Scope::All,
+            &Scope::system_job("bench"),
             &hamafza_store::PlaceFilter {
                 level: Some(hamafza_core::place::PlaceLevel::Neighbourhood),
                 limit: 400,
@@ -125,9 +127,9 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
             .await?;
         if i % 10 != 0 {
             store
-                .transition_resolution(
+                .move_resolution(
                     &who,
-                    sec,
+                    &agency_head(sec, Uuid::nil()),
                     &r.id,
                     &Transition::Assign,
                     decided + Duration::days(1),
@@ -158,8 +160,7 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
         store
             .add_resolution_update(
                 &who,
-                &user,
-                *lead,
+                &agency_head(*lead, Uuid::parse_str(&user).unwrap_or_default()),
                 id,
                 percent,
                 "پیشرفت کار طبق برنامه",
@@ -173,9 +174,9 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
     for (n, (id, lead, day)) in open.iter().enumerate().filter(|(n, _)| n % 3 == 0) {
         let done = (*day + Duration::days(40)).min(args.today);
         if store
-            .transition_resolution(
+            .move_resolution(
                 &who,
-                *lead,
+                &agency_head(*lead, Uuid::nil()),
                 id,
                 &Transition::ReportDone { evidence_files: 1 },
                 done,
@@ -185,7 +186,13 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
             && n % 2 == 0
         {
             store
-                .transition_resolution(&who, sec, id, &Transition::Verify, done + Duration::days(3))
+                .move_resolution(
+                    &who,
+                    &agency_head(sec, Uuid::nil()),
+                    id,
+                    &Transition::Verify,
+                    done + Duration::days(3),
+                )
                 .await?;
         }
     }
@@ -195,11 +202,12 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
         ..ResolutionFilter::default()
     };
     let started = Instant::now();
-    let rows = store.list_resolutions(&filter, args.today).await?;
+    let every = Scope::system_job("bench resolutions");
+    let rows = store.list_resolutions(&every, &filter, args.today).await?;
     let list_s = started.elapsed().as_secs_f64();
     // The dashboard's figures come from the light facts query, not from whole rows.
     let started = Instant::now();
-    let facts = store.resolution_facts(&filter).await?;
+    let facts = store.resolution_facts(&every, &filter).await?;
     let summary = Summary::of(facts.iter().map(|(_, f)| f), args.today);
     let summary_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
@@ -210,6 +218,7 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
     let started = Instant::now();
     let report = hamafza_report::gather(
         store,
+        &every,
         hamafza_report::Subject::Council(council.clone()),
         Period::Year(year),
         args.today,
@@ -319,7 +328,7 @@ pub async fn atlas(store: &Store, args: &AtlasArgs) -> Result<(), Failure> {
         .await?
         .ok_or_else(|| Failure("no indicator begging_rate: load the demo first".into()))?;
     let children: Vec<String> = store
-        .children(&hamafza_core::access::Scope::All, Some(&city.id))
+        .children(&Scope::system_job("bench"), Some(&city.id))
         .await?
         .into_iter()
         .map(|c| c.place.id)

@@ -394,7 +394,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 None => hamafza_web::Clock::system().today(),
             };
             let run = store
-                .run_escalations(&hamafza_core::resolution::EscalationPolicy::default(), day)
+                .run_escalations(&hamafza_core::resolutions::EscalationPolicy::default(), day)
                 .await?;
             println!(
                 "reminders: {}, notices to heads: {}, onto agendas: {}",
@@ -545,7 +545,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 Some(day) => jalali_day(day)?,
                 None => hamafza_web::Clock::system().today(),
             };
-            let report = hamafza_report::gather(&store, subject, period, day).await?;
+            // The operator at the command line reports on everything of the subject.
+            let every = hamafza_core::access::Scope::system_job("report command");
+            let report = hamafza_report::gather(&store, &every, subject, period, day).await?;
             let bytes = report.pdf()?;
             std::fs::write(&output, &bytes)
                 .map_err(|e| Failure(format!("cannot write {}: {e}", output.display())))?;

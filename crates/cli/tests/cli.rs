@@ -141,7 +141,7 @@ fn demo_import_users_tokens_and_audit() {
             .expect("imported");
         let parent = store
             .get_place(
-                &hamafza_core::access::Scope::All,
+                &hamafza_core::access::Scope::system_job("test"),
                 place.parent_id.as_deref().unwrap_or(""),
             )
             .await

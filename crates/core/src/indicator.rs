@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::access::{Actor, Role};
+pub use crate::access::sees_restricted;
 
 /// Which direction is worse for the people concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -87,14 +87,6 @@ pub fn base_fa(denominator: Denominator, base: f64) -> String {
     }
 }
 
-/// Whether the caller may see counts below the threshold and restricted indicators:
-/// analysts (who work with statistics), council secretaries (who prepare the council's
-/// atlas) and system administrators. Everyone else, and every public export, sees
-/// small counts suppressed.
-pub fn sees_restricted(actor: &Actor) -> bool {
-    actor.has(Role::SystemAdmin) || actor.has(Role::Analyst) || actor.has(Role::CouncilSecretary)
-}
-
 /// A count that must not be shown to someone without restricted access: 1 to k − 1.
 /// Zero is shown, as CDC WONDER and most statistical offices do: it discloses no one.
 pub fn is_small(count: f64, k: i64) -> bool {
@@ -151,6 +143,7 @@ impl Shown {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::access::{Actor, Role};
     use uuid::Uuid;
 
     #[test]

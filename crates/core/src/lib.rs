@@ -16,6 +16,6 @@ pub mod national_id;
 pub mod numbers;
 pub mod place;
 pub mod priority;
-pub mod resolution;
+pub mod resolutions;
 pub mod scorecard;
 pub mod text;

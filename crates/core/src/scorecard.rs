@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::resolution::{State, is_overdue, is_stalled};
+use crate::resolutions::{State, is_overdue, is_stalled};
 
 /// What the figures need to know of one resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,9 +5,10 @@
 
 use std::collections::HashMap;
 
+use hamafza_core::access::Scope;
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_core::numbers::{format_decimal, format_int};
-use hamafza_core::resolution::State;
+use hamafza_core::resolutions::State;
 use hamafza_core::scorecard::Summary;
 use hamafza_store::{Agency, Council, ResolutionFilter, ResolutionRow, Store, StoreResult};
 
@@ -64,10 +65,13 @@ fn jalali(iso: Option<&str>) -> String {
     .unwrap_or_default()
 }
 
-/// Gathers the report: the subject's resolutions decided up to the end of the period,
-/// their states as of `today`, and what happened within the period.
+/// Gathers the report: the subject's resolutions within `scope` (the caller's, from
+/// `hamafza_core::access::scope(actor, Action::ExportResolutions)`) decided up to the
+/// end of the period, their states as of `today`, and what happened within the period.
+/// A report is never wider than the list the same caller sees.
 pub async fn gather(
     store: &Store,
+    scope: &Scope,
     subject: Subject,
     period: Period,
     today: time::Date,
@@ -75,7 +79,7 @@ pub async fn gather(
     let (start, end) = period.gregorian_range();
     let mut filter = subject.filter();
     filter.decided_between = Some((time::Date::MIN, end));
-    let rows = store.list_resolutions(&filter, today).await?;
+    let rows = store.list_resolutions(scope, &filter, today).await?;
     let facts: Vec<_> = rows.iter().map(ResolutionRow::facts).collect();
     let summary = Summary::of(&facts, today);
     let start_iso = iso(start);
@@ -88,7 +92,7 @@ pub async fn gather(
         .map(|r| (r.resolution.id.as_str(), r.resolution.number.to_persian()))
         .collect();
     let changes = store
-        .changes_between(&subject.filter(), start, end)
+        .changes_between(scope, &subject.filter(), start, end)
         .await?
         .into_iter()
         .map(|c| {
@@ -108,7 +112,9 @@ pub async fn gather(
             )
         })
         .collect();
-    let updates_in_period = store.updates_between(&subject.filter(), start, end).await?;
+    let updates_in_period = store
+        .updates_between(scope, &subject.filter(), start, end)
+        .await?;
     let agency_names = store
         .list_agencies()
         .await?

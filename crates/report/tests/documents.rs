@@ -3,16 +3,32 @@
 //! every bad row; the PDF report's text (read back with poppler's `pdftotext`) holds the
 //! council's name, the period and the resolution numbers in Persian.
 
+use hamafza_core::access::{Actor, Role, Scope};
 use hamafza_core::agency::AgencyKind;
 use hamafza_core::jalali::Period;
 use hamafza_core::place::PlaceLevel;
-use hamafza_core::resolution::{CouncilKind, Transition};
+use hamafza_core::resolutions::{CouncilKind, Transition};
 use hamafza_store::sheet::{self, Column};
 use hamafza_store::{
     Council, Engine, NewAgency, NewCouncil, NewEvidence, NewResolution, ResolutionFilter, Store,
     Who,
 };
 use time::macros::date;
+
+/// The whole store: these tests look at documents, not at who may read them.
+fn every() -> Scope {
+    Scope::system_job("test")
+}
+
+/// An agency's head, who makes both the secretariat's and the responsible agency's moves.
+fn head_of(agency: uuid::Uuid) -> Actor {
+    Actor {
+        user_id: uuid::Uuid::nil(),
+        agency_id: agency,
+        roles: vec![Role::AgencyAdmin],
+        jurisdiction: vec![],
+    }
+}
 
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
@@ -141,7 +157,7 @@ async fn setup(engine: Engine) -> (Store, Council, Council) {
             let id = r.id.clone();
             async move {
                 store
-                    .transition_resolution(&Who::system(), agency, &id, &t, day)
+                    .move_resolution(&Who::system(), &head_of(agency), &id, &t, day)
                     .await
                     .expect("move")
             }
@@ -153,8 +169,10 @@ async fn setup(engine: Engine) -> (Store, Council, Council) {
             store
                 .add_resolution_update(
                     &Who::system(),
-                    &officer.id,
-                    welfare,
+                    &Actor {
+                        user_id: uuid::Uuid::parse_str(&officer.id).expect("uuid"),
+                        ..head_of(welfare)
+                    },
                     &r.id,
                     100,
                     "انجام شد",
@@ -227,7 +245,7 @@ async fn export_then_import_reproduces_the_resolutions(engine: Engine) {
         ..ResolutionFilter::default()
     };
     let original = store
-        .list_resolutions(&of(&full), TODAY)
+        .list_resolutions(&every(), &of(&full), TODAY)
         .await
         .expect("list");
     assert_eq!(original.len(), 5);
@@ -246,7 +264,7 @@ async fn export_then_import_reproduces_the_resolutions(engine: Engine) {
         5
     );
     let copy = store
-        .list_resolutions(&of(&empty), TODAY)
+        .list_resolutions(&every(), &of(&empty), TODAY)
         .await
         .expect("list");
     assert_eq!(essence(&copy), essence(&original));
@@ -308,7 +326,7 @@ async fn a_bad_file_writes_nothing_and_names_every_bad_row(engine: Engine) {
     };
     assert!(
         store
-            .list_resolutions(&of, TODAY)
+            .list_resolutions(&every(), &of, TODAY)
             .await
             .expect("list")
             .is_empty(),
@@ -321,6 +339,7 @@ async fn the_pdf_report_says_who_when_and_which(engine: Engine) {
     let period = Period::parse("1404Q2").expect("period");
     let report = hamafza_report::gather(
         &store,
+        &every(),
         hamafza_report::Subject::Council(full),
         period,
         TODAY,

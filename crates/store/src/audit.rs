@@ -157,16 +157,12 @@ impl Store {
         scope: &Scope,
         filter: &AuditFilter,
     ) -> StoreResult<(Vec<AuditEntry>, i64)> {
-        let mut conditions = vec!["1 = 1".to_string()];
         let mut binds: Vec<String> = Vec::new();
-        match scope {
-            Scope::All => {}
-            Scope::Agency(agency) => {
-                binds.push(agency.to_string());
-                conditions.push(format!("actor_agency_id = ${}", binds.len()));
-            }
-            Scope::PlacesVisibleFrom(_) | Scope::Nothing => return Ok((Vec::new(), 0)),
-        }
+        let mut conditions = vec![crate::scope_sql::owned_by_agency(
+            scope,
+            "actor_agency_id",
+            &mut binds,
+        )];
         if let Some(action) = filter.action.as_deref().filter(|s| !s.is_empty()) {
             binds.push(format!("{}%", crate::like_escape(action)));
             conditions.push(format!("action LIKE ${} ESCAPE '\\'", binds.len()));

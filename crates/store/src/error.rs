@@ -6,6 +6,9 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("پیدا نشد")]
     NotFound,
+    /// The access policy refused, with its Persian reason.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use hamafza_core::resolution::{Escalation, EscalationPolicy, State};
+use hamafza_core::access::Scope;
+use hamafza_core::resolutions::{Escalation, EscalationPolicy, State};
 use hamafza_core::scorecard::Facts;
 use sqlx::{FromRow, Row};
 
@@ -12,7 +13,9 @@ use crate::audit::{Who, WriteTx};
 use crate::resolutions::{RESOLUTION_COLUMNS, iso, parse_iso, text_ok};
 use crate::{Council, Resolution, Store, StoreError, StoreResult, new_id, now_text, query_with};
 
-/// Which resolutions a list shows. Empty fields do not filter.
+/// Which resolutions a list shows, within the caller's [`Scope`] (which every list
+/// function takes apart from the filter, so it cannot be left out). Empty fields do
+/// not filter.
 #[derive(Debug, Clone, Default)]
 pub struct ResolutionFilter {
     pub council_id: Option<String>,
@@ -27,9 +30,6 @@ pub struct ResolutionFilter {
     pub stalled_only: bool,
     /// Only these resolutions (by id).
     pub ids: Option<Vec<String>>,
-    /// The viewer's agency; `None` for someone who sees everything (a system admin).
-    /// Others see what their agency leads or collaborates on, and all of its councils'.
-    pub visible_to_agency: Option<String>,
 }
 
 /// The latest progress update of a resolution.
@@ -195,12 +195,12 @@ pub fn trouble_began(f: &Facts, today: time::Date) -> Option<time::Date> {
     }
 }
 
-fn filter_sql(f: &ResolutionFilter, binds: &mut Vec<String>) -> String {
+fn filter_sql(scope: &Scope, f: &ResolutionFilter, binds: &mut Vec<String>) -> String {
+    let mut conditions = vec![crate::scope_sql::resolutions(scope, binds)];
     let mut bind = |v: String| {
         binds.push(v);
         format!("${}", binds.len())
     };
-    let mut conditions = vec!["1 = 1".to_string()];
     if let Some(c) = &f.council_id {
         conditions.push(format!("r.council_id = {}", bind(c.clone())));
     }
@@ -234,33 +234,20 @@ fn filter_sql(f: &ResolutionFilter, binds: &mut Vec<String>) -> String {
             conditions.push(format!("r.id IN ({})", marks.join(", ")));
         }
     }
-    if let Some(v) = &f.visible_to_agency {
-        let p = bind(v.clone());
-        conditions.push(format!(
-            "(r.responsible_agency_id = {p}
-              OR EXISTS (SELECT 1 FROM resolution_agencies ra WHERE ra.resolution_id = r.id AND ra.agency_id = {p})
-              OR EXISTS (SELECT 1 FROM council_members cm WHERE cm.council_id = r.council_id AND cm.agency_id = {p}))"
-        ));
-    }
     conditions.join(" AND ")
 }
-
-/// An agency (bound as `$1`) sees a council `c` it sits on or has resolutions in, as the
-/// responsible or a collaborating agency.
-const COUNCIL_VISIBLE_TO_1: &str = "(EXISTS (SELECT 1 FROM council_members cm WHERE cm.council_id = c.id AND cm.agency_id = $1)
-     OR EXISTS (SELECT 1 FROM resolutions r WHERE r.council_id = c.id AND (r.responsible_agency_id = $1
-            OR EXISTS (SELECT 1 FROM resolution_agencies ra WHERE ra.resolution_id = r.id AND ra.agency_id = $1))))";
 
 impl Store {
     /// Resolutions matching `filter`, ordered by council, year and number, each with its
     /// latest update. Overdue and stalled depend on `today`.
     pub async fn list_resolutions(
         &self,
+        scope: &Scope,
         filter: &ResolutionFilter,
         today: time::Date,
     ) -> StoreResult<Vec<ResolutionRow>> {
         let mut binds = Vec::new();
-        let condition = filter_sql(filter, &mut binds);
+        let condition = filter_sql(scope, filter, &mut binds);
         let columns = RESOLUTION_COLUMNS
             .split(", ")
             .map(|c| format!("r.{c}"))
@@ -333,10 +320,11 @@ impl Store {
     /// overdue and stalled flags): far lighter than whole rows for dashboards.
     pub async fn resolution_facts(
         &self,
+        scope: &Scope,
         filter: &ResolutionFilter,
     ) -> StoreResult<Vec<(String, Facts)>> {
         let mut binds = Vec::new();
-        let condition = filter_sql(filter, &mut binds);
+        let condition = filter_sql(scope, filter, &mut binds);
         let rows = query_with(
             format!(
                 "SELECT r.id, r.state, r.deadline, r.assigned_on, r.verified_on, r.last_activity_on, c.stall_days
@@ -367,41 +355,37 @@ impl Store {
             .collect()
     }
 
-    /// Councils, by code; for an agency, the ones it sits on or has resolutions in.
-    pub async fn list_councils(
-        &self,
-        visible_to_agency: Option<&str>,
-    ) -> StoreResult<Vec<Council>> {
-        let ids: Vec<String> = match visible_to_agency {
-            None => {
-                sqlx::query_scalar("SELECT id FROM councils ORDER BY code")
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            Some(a) => {
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT id FROM councils c WHERE {COUNCIL_VISIBLE_TO_1} ORDER BY code"
-                )))
-                .bind(a)
-                .fetch_all(&self.pool)
-                .await?
-            }
-        };
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(self.council(&id).await?);
+    /// Councils within `scope`, by code.
+    pub async fn list_councils(&self, scope: &Scope) -> StoreResult<Vec<Council>> {
+        let mut binds = Vec::new();
+        let condition = crate::scope_sql::councils(scope, &mut binds);
+        let rows = query_with(
+            format!("SELECT c.id FROM councils c WHERE {condition} ORDER BY c.code"),
+            &binds,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(self.council(&row.try_get::<String, _>("id")?).await?);
         }
         Ok(out)
     }
 
-    /// Whether an agency sees a council (the same rule as [`Store::list_councils`]), in
-    /// one query: pages ask this on every request.
-    pub async fn council_visible_to(&self, council_id: &str, agency_id: &str) -> StoreResult<bool> {
-        let found: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT id FROM councils c WHERE c.id = $2 AND {COUNCIL_VISIBLE_TO_1}"
-        )))
-        .bind(agency_id)
+    /// Whether `agency` leads or collaborates on at least one resolution of the council:
+    /// the one fact about a council, besides its members, that access to it depends on.
+    pub async fn agency_takes_part_in_council(
+        &self,
+        council_id: &str,
+        agency_id: &str,
+    ) -> StoreResult<bool> {
+        let found: Option<String> = sqlx::query_scalar(
+            "SELECT r.id FROM resolutions r WHERE r.council_id = $1 AND (r.responsible_agency_id = $2
+                OR EXISTS (SELECT 1 FROM resolution_agencies ra WHERE ra.resolution_id = r.id AND ra.agency_id = $2))
+             LIMIT 1",
+        )
         .bind(council_id)
+        .bind(agency_id)
         .fetch_optional(&self.pool)
         .await?;
         Ok(found.is_some())
@@ -670,8 +654,10 @@ impl Store {
         policy: &EscalationPolicy,
         today: time::Date,
     ) -> StoreResult<EscalationRun> {
-        let open = ResolutionFilter::default();
-        let rows = self.list_resolutions(&open, today).await?;
+        let every = Scope::system_job("escalation");
+        let rows = self
+            .list_resolutions(&every, &ResolutionFilter::default(), today)
+            .await?;
         let troubled: Vec<(ResolutionRow, time::Date)> = rows
             .into_iter()
             .filter_map(|row| trouble_began(&row.facts(), today).map(|b| (row, b)))
@@ -879,12 +865,13 @@ impl Store {
     /// (ignoring its overdue and stalled flags), oldest first.
     pub async fn changes_between(
         &self,
+        scope: &Scope,
         filter: &ResolutionFilter,
         from: time::Date,
         to: time::Date,
     ) -> StoreResult<Vec<Change>> {
         let mut binds = Vec::new();
-        let condition = filter_sql(filter, &mut binds);
+        let condition = filter_sql(scope, filter, &mut binds);
         binds.push(iso(from));
         let a = binds.len();
         binds.push(iso(to));
@@ -909,12 +896,13 @@ impl Store {
     /// How many progress updates were posted between two days inclusive.
     pub async fn updates_between(
         &self,
+        scope: &Scope,
         filter: &ResolutionFilter,
         from: time::Date,
         to: time::Date,
     ) -> StoreResult<i64> {
         let mut binds = Vec::new();
-        let condition = filter_sql(filter, &mut binds);
+        let condition = filter_sql(scope, filter, &mut binds);
         binds.push(iso(from));
         let a = binds.len();
         binds.push(iso(to));

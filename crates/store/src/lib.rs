@@ -18,6 +18,7 @@ mod migrate;
 mod places;
 pub mod priority;
 mod resolutions;
+mod scope_sql;
 mod sessions;
 pub mod sheet;
 mod users;

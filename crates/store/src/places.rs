@@ -88,30 +88,6 @@ fn place_from_row(r: &AnyRow) -> StoreResult<Place> {
     })
 }
 
-/// SQL condition (with its binds appended) restricting places to a scope.
-pub(crate) fn place_scope_sql(scope: &Scope, column: &str, binds: &mut Vec<String>) -> String {
-    match scope {
-        Scope::All => "1 = 1".into(),
-        Scope::PlacesVisibleFrom(paths) if !paths.is_empty() => {
-            let parts: Vec<String> = paths
-                .iter()
-                .map(|p| {
-                    // within the jurisdiction, or one of its ancestors (for navigation)
-                    binds.push(format!("{}%", like_escape(p)));
-                    let under = binds.len();
-                    binds.push(p.clone());
-                    let above = binds.len();
-                    format!(
-                        "({column} LIKE ${under} ESCAPE '\\' OR ${above} LIKE ({column} || '%'))"
-                    )
-                })
-                .collect();
-            format!("({})", parts.join(" OR "))
-        }
-        _ => "1 = 0".into(),
-    }
-}
-
 impl Store {
     /// Writes a batch of places in one transaction, each with its audit entry.
     /// Nothing is written if any insert fails.
@@ -177,7 +153,7 @@ impl Store {
         filter: &PlaceFilter,
     ) -> StoreResult<(Vec<Place>, usize)> {
         let mut binds = Vec::new();
-        let mut conditions = vec![place_scope_sql(scope, "path", &mut binds)];
+        let mut conditions = vec![crate::scope_sql::places(scope, "path", &mut binds)];
         if let Some(level) = filter.level {
             binds.push(level.code().to_string());
             conditions.push(format!("level = ${}", binds.len()));
@@ -225,10 +201,23 @@ impl Store {
     /// One place by id, if the caller's scope includes it.
     pub async fn get_place(&self, scope: &Scope, id: &str) -> StoreResult<Place> {
         let mut binds = vec![id.to_string()];
-        let cond = place_scope_sql(scope, "path", &mut binds);
+        let cond = crate::scope_sql::places(scope, "path", &mut binds);
         let sql = format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = $1 AND {cond}");
         let q = crate::query_with(sql, &binds);
         let row = q
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        place_from_row(&row)
+    }
+
+    /// One place by id, regardless of scope: the caller decides with
+    /// `hamafza_core::access::decide` (a council's or a resolution's own place, ancestors
+    /// for breadcrumbs), or it is a job that serves no request.
+    pub async fn place_by_id(&self, id: &str) -> StoreResult<Place> {
+        let sql = format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -289,7 +278,7 @@ impl Store {
         with_geometry: bool,
     ) -> StoreResult<Vec<PlaceSummary>> {
         let mut binds = Vec::new();
-        let cond = place_scope_sql(scope, "p.path", &mut binds);
+        let cond = crate::scope_sql::places(scope, "p.path", &mut binds);
         let parent_cond = match parent_id {
             Some(id) => {
                 binds.push(id.to_string());
@@ -337,7 +326,7 @@ impl Store {
             .collect();
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push(self.get_place(&Scope::All, id).await?);
+            out.push(self.place_by_id(id).await?);
         }
         Ok(out)
     }
@@ -388,7 +377,7 @@ impl Store {
         scope: &Scope,
     ) -> StoreResult<Vec<(PlaceLevel, i64)>> {
         let mut binds = Vec::new();
-        let cond = place_scope_sql(scope, "path", &mut binds);
+        let cond = crate::scope_sql::places(scope, "path", &mut binds);
         let sql = format!("SELECT level, COUNT(*) AS n FROM places WHERE {cond} GROUP BY level");
         let q = crate::query_with(sql, &binds);
         let rows = q.fetch_all(&self.pool).await?;

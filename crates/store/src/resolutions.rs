@@ -1,13 +1,18 @@
 //! Councils, meetings and resolutions: follow every decision to a verified result.
 //!
-//! Every move goes through `hamafza_core::resolution::apply`, is written to the
+//! Every move goes through `hamafza_core::resolutions::decide_move`, is written to the
 //! resolution's own history and to the audit chain in one transaction. "Today" is always
 //! passed in, so tests can move the clock.
 
+use hamafza_core::access::{Action, Actor, Decision, DenyReason, Target, decide};
 use hamafza_core::audit::hex;
-use hamafza_core::resolution::{self as rules, CouncilKind, Parties, State, Transition};
+use hamafza_core::resolutions::{
+    self as rules, CouncilKind, MoveFacts, MoveRefusal, Parties, State, Transition,
+    TransitionError, decide_move,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use uuid::Uuid;
@@ -204,30 +209,8 @@ impl Store {
     }
 
     pub async fn council(&self, id: &str) -> StoreResult<Council> {
-        let row = sqlx::query(
-            "SELECT id, code, name_fa, kind, place_id, secretariat_agency_id, focus_limit, stall_days FROM councils WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let members: Vec<String> =
-            sqlx::query_scalar("SELECT agency_id FROM council_members WHERE council_id = $1")
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await?;
-        let kind: String = row.try_get("kind")?;
-        Ok(Council {
-            id: row.try_get("id")?,
-            code: row.try_get("code")?,
-            name_fa: row.try_get("name_fa")?,
-            kind: CouncilKind::from_code(&kind).unwrap_or(CouncilKind::Other),
-            place_id: row.try_get("place_id")?,
-            secretariat_agency_id: row.try_get("secretariat_agency_id")?,
-            focus_limit: row.try_get("focus_limit")?,
-            stall_days: row.try_get("stall_days")?,
-            members,
-        })
+        let mut conn = self.pool.acquire().await?;
+        council_in(&mut conn, id).await
     }
 
     pub async fn council_by_code(&self, code: &str) -> StoreResult<Option<Council>> {
@@ -273,30 +256,13 @@ impl Store {
     }
 
     pub async fn resolution(&self, id: &str) -> StoreResult<Resolution> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {RESOLUTION_COLUMNS} FROM resolutions WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let mut r = Self::resolution_from_row(&row)?;
-        r.collaborators = sqlx::query_scalar(
-            "SELECT agency_id FROM resolution_agencies WHERE resolution_id = $1",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        r.places =
-            sqlx::query_scalar("SELECT place_id FROM resolution_places WHERE resolution_id = $1")
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(r)
+        let mut conn = self.pool.acquire().await?;
+        resolution_in(&mut conn, id).await
     }
 
-    /// The resolutions of a council (all of them; callers filter with `can_view`).
-    pub async fn council_resolutions(&self, council_id: &str) -> StoreResult<Vec<Resolution>> {
+    /// Every resolution of a council, for the automatic agenda of a meeting its
+    /// secretariat records (not a list anyone reads: lists take a `Scope`).
+    async fn resolutions_for_agenda(&self, council_id: &str) -> StoreResult<Vec<Resolution>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {RESOLUTION_COLUMNS} FROM resolutions WHERE council_id = $1 ORDER BY year, seq"
         )))
@@ -304,6 +270,16 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(Self::resolution_from_row).collect()
+    }
+
+    /// The resolution of a council with this people-facing number, if there is one.
+    pub async fn resolution_by_number(
+        &self,
+        council_id: &str,
+        number: rules::Number,
+    ) -> StoreResult<Option<Resolution>> {
+        let mut conn = self.pool.acquire().await?;
+        resolution_by_number_in(&mut conn, council_id, number).await
     }
 
     /// Who is who in a resolution, for the access rules.
@@ -449,84 +425,82 @@ impl Store {
         self.resolution(&id).await
     }
 
-    /// Moves a resolution, acting for `agency`. Refusals say why, in Persian.
-    pub async fn transition_resolution(
+    /// Moves a resolution for `actor`: everything the decision needs is read inside the
+    /// write transaction, `hamafza_core::resolutions::decide_move` is asked once, and the
+    /// move, its history, notifications and audit entry are written in the same
+    /// transaction. A merge target may be named by its number in the same council
+    /// («۱۴۰۴/۳») or by its id. Refusals say why, in Persian.
+    pub async fn move_resolution(
         &self,
         who: &Who,
-        agency: Uuid,
+        actor: &Actor,
         id: &str,
         t: &Transition,
         today: time::Date,
     ) -> StoreResult<Resolution> {
-        let r = self.resolution(id).await?;
-        let (council, collaborators, members) = self.resolution_parties(&r).await?;
-        let parties = Parties {
-            secretariat: uuid_of(&council.secretariat_agency_id),
-            responsible: uuid_of(&r.responsible_agency_id),
-            collaborators: &collaborators,
-            council_members: &members,
-        };
-        let party = rules::party_for(agency, t, &parties);
+        let mut w = self.write_tx().await?;
+        let r = resolution_in(&mut w.tx, id).await?;
+        let council = council_in(&mut w.tx, &r.council_id).await?;
+        let collaborators: Vec<Uuid> = r.collaborators.iter().map(|a| uuid_of(a)).collect();
+        let members: Vec<Uuid> = council.members.iter().map(|a| uuid_of(a)).collect();
         let evidence: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM evidence_files WHERE resolution_id = $1")
                 .bind(id)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *w.tx)
                 .await?;
-        // The evidence the core rule asks for is what is on file for this resolution.
-        let t = match t {
-            Transition::ReportDone { .. } => Transition::ReportDone {
-                evidence_files: usize::try_from(evidence).unwrap_or(0),
+        let reporter: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT user_id FROM resolution_history WHERE resolution_id = $1 AND to_state = 'reported_done' ORDER BY at DESC, id DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+        let facts = MoveFacts {
+            id,
+            state: r.state,
+            parties: Parties {
+                secretariat: uuid_of(&council.secretariat_agency_id),
+                responsible: uuid_of(&r.responsible_agency_id),
+                collaborators: &collaborators,
+                council_members: &members,
             },
-            other => other.clone(),
+            evidence_files: usize::try_from(evidence).unwrap_or(0),
+            reported_by: reporter.flatten().and_then(|u| Uuid::parse_str(&u).ok()),
         };
-        let to =
-            rules::apply(id, r.state, &t, party).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        if t == Transition::Verify && who.user_id.is_some() {
-            // Whoever reported it done does not verify it, even when the secretariat is
-            // also the responsible agency.
-            let reporter: Option<Option<String>> = sqlx::query_scalar(
-                "SELECT user_id FROM resolution_history WHERE resolution_id = $1 AND to_state = 'reported_done' ORDER BY at DESC, id DESC LIMIT 1",
-            )
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-            if reporter.flatten() == who.user_id.map(|u| u.to_string()) {
-                return Err(StoreError::Invalid(
-                    "کسی که انجام را اعلام کرده نمی‌تواند خودش آن را تأیید کند".into(),
-                ));
+        // A merge target named by its number is looked up in the same council first, so
+        // that the rule "not into itself" sees the real id.
+        let t = match t {
+            Transition::MergeInto { other } => Transition::MergeInto {
+                other: merge_target(&mut w.tx, &r, other).await?,
+            },
+            t => t.clone(),
+        };
+        let to = decide_move(actor, &facts, &t).map_err(|refusal| match refusal {
+            MoveRefusal::Hidden => StoreError::NotFound,
+            MoveRefusal::Role => StoreError::Forbidden(DenyReason::Role.message_fa().to_string()),
+            MoveRefusal::Rule(e @ TransitionError::WrongParty(_)) => {
+                StoreError::Forbidden(e.to_string())
             }
-        }
+            MoveRefusal::Rule(e) => StoreError::Invalid(e.to_string()),
+        })?;
         let (reason, merged_into) = match &t {
             Transition::SendBack { reason }
             | Transition::Cancel { reason }
             | Transition::CloseWithoutResult { reason }
             | Transition::Reopen { reason } => (Some(reason.trim().to_string()), None),
-            Transition::MergeInto { other } => {
-                let target = self
-                    .resolution(other)
-                    .await
-                    .map_err(|_| StoreError::Invalid("مصوبهٔ مقصد ادغام پیدا نشد".into()))?;
-                if target.council_id != r.council_id {
-                    return Err(StoreError::Invalid(
-                        "ادغام فقط در مصوبه‌ای از همین شورا ممکن است".into(),
-                    ));
-                }
-                (None, Some(other.clone()))
-            }
+            Transition::MergeInto { other } => (None, Some(other.clone())),
             _ => (None, None),
         };
-        let mut w = self.write_tx().await?;
         if let Transition::Reopen { .. } = t
             && r.in_focus
         {
             check_focus(&mut w, &council).await?;
         }
         let today_s = iso(today);
-        let moved = sqlx::query(
+        sqlx::query(
             "UPDATE resolutions SET state = $1, state_reason = $2, merged_into = COALESCE($3, merged_into), last_activity_on = $4,
                  assigned_on = CASE WHEN $5 = 'assigned' THEN $4 ELSE assigned_on END,
                  verified_on = CASE WHEN $5 = 'verified' THEN $4 WHEN $5 = 'in_progress' THEN NULL ELSE verified_on END
-             WHERE id = $6 AND state = $7",
+             WHERE id = $6",
         )
         .bind(to.code())
         .bind(&reason)
@@ -534,15 +508,8 @@ impl Store {
         .bind(&today_s)
         .bind(to.code())
         .bind(id)
-        .bind(r.state.code())
         .execute(&mut *w.tx)
         .await?;
-        if moved.rows_affected() == 0 {
-            // Someone else moved it between our read and this write.
-            return Err(StoreError::Conflict(
-                "مصوبه هم‌زمان تغییر کرد؛ صفحه را تازه کنید و دوباره تلاش کنید".into(),
-            ));
-        }
         history(&mut w, id, who, today, Some(r.state), to, reason.as_deref()).await?;
         crate::followup::notify_transition(&mut w, &r, &council, to, reason.as_deref()).await?;
         w.audit(
@@ -557,14 +524,14 @@ impl Store {
         self.resolution(id).await
     }
 
-    /// A dated progress update from the responsible or a collaborating agency, with its
-    /// evidence files. An assigned resolution starts with its first update.
+    /// A dated progress update from the responsible or a collaborating agency (decided
+    /// by the access policy's `ReportProgress`), with its evidence files. An assigned
+    /// resolution starts with its first update.
     #[allow(clippy::too_many_arguments)]
     pub async fn add_resolution_update(
         &self,
         who: &Who,
-        user_id: &str,
-        agency: Uuid,
+        actor: &Actor,
         id: &str,
         percent: i64,
         body: &str,
@@ -594,11 +561,20 @@ impl Store {
             collaborators: &collaborators,
             council_members: &members,
         };
-        if !rules::may_report(agency, &parties) {
-            return Err(StoreError::Invalid(
-                "فقط دستگاه مسئول و دستگاه‌های همکار گزارش پیشرفت می‌فرستند".into(),
-            ));
+        match decide(actor, Action::ReportProgress, Target::Resolution(&parties)) {
+            Decision::Allow => {}
+            Decision::Deny(DenyReason::Hidden) => return Err(StoreError::NotFound),
+            Decision::Deny(DenyReason::Agency) => {
+                return Err(StoreError::Forbidden(
+                    "فقط دستگاه مسئول و دستگاه‌های همکار گزارش پیشرفت می‌فرستند".into(),
+                ));
+            }
+            Decision::Deny(reason) => {
+                return Err(StoreError::Forbidden(reason.message_fa().into()));
+            }
         }
+        let (user_id, agency) = (actor.user_id.to_string(), actor.agency_id);
+        let user_id = user_id.as_str();
         if !matches!(r.state, State::Assigned | State::InProgress) {
             return Err(StoreError::Invalid(format!(
                 "در وضعیت «{}» گزارش پیشرفت پذیرفته نیست",
@@ -715,7 +691,7 @@ impl Store {
         }
         let council = self.council(council_id).await?;
         let pending: Vec<Resolution> = self
-            .council_resolutions(council_id)
+            .resolutions_for_agenda(council_id)
             .await?
             .into_iter()
             .filter(|r| {
@@ -813,4 +789,98 @@ async fn history(
         .execute(&mut *w.tx)
         .await?;
     Ok(())
+}
+
+/// A council, read on `conn` (a pool connection, or a write transaction).
+async fn council_in(conn: &mut AnyConnection, id: &str) -> StoreResult<Council> {
+    let row = sqlx::query(
+        "SELECT id, code, name_fa, kind, place_id, secretariat_agency_id, focus_limit, stall_days FROM councils WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let members: Vec<String> =
+        sqlx::query_scalar("SELECT agency_id FROM council_members WHERE council_id = $1")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let kind: String = row.try_get("kind")?;
+    Ok(Council {
+        id: row.try_get("id")?,
+        code: row.try_get("code")?,
+        name_fa: row.try_get("name_fa")?,
+        kind: CouncilKind::from_code(&kind).unwrap_or(CouncilKind::Other),
+        place_id: row.try_get("place_id")?,
+        secretariat_agency_id: row.try_get("secretariat_agency_id")?,
+        focus_limit: row.try_get("focus_limit")?,
+        stall_days: row.try_get("stall_days")?,
+        members,
+    })
+}
+
+/// A resolution with its collaborators and places, read on `conn`.
+async fn resolution_in(conn: &mut AnyConnection, id: &str) -> StoreResult<Resolution> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {RESOLUTION_COLUMNS} FROM resolutions WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let mut r = Store::resolution_from_row(&row)?;
+    r.collaborators =
+        sqlx::query_scalar("SELECT agency_id FROM resolution_agencies WHERE resolution_id = $1")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    r.places =
+        sqlx::query_scalar("SELECT place_id FROM resolution_places WHERE resolution_id = $1")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(r)
+}
+
+/// The resolution of a council with this number, read on `conn`.
+async fn resolution_by_number_in(
+    conn: &mut AnyConnection,
+    council_id: &str,
+    number: rules::Number,
+) -> StoreResult<Option<Resolution>> {
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM resolutions WHERE council_id = $1 AND year = $2 AND seq = $3",
+    )
+    .bind(council_id)
+    .bind(i64::from(number.year))
+    .bind(i64::from(number.seq))
+    .fetch_optional(&mut *conn)
+    .await?;
+    match id {
+        Some(id) => Ok(Some(resolution_in(conn, &id).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The id of the resolution a merge folds `r` into: named by a number of the same
+/// council («۱۴۰۴/۳») or by an id, and always of the same council.
+async fn merge_target(conn: &mut AnyConnection, r: &Resolution, key: &str) -> StoreResult<String> {
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(StoreError::Invalid("شمارهٔ مصوبهٔ مقصد را بنویسید".into()));
+    }
+    let target = match rules::Number::parse(key) {
+        Some(n) => resolution_by_number_in(conn, &r.council_id, n)
+            .await?
+            .ok_or_else(|| StoreError::Invalid("مصوبه‌ای با این شماره در این شورا نیست".into()))?,
+        None => resolution_in(conn, key)
+            .await
+            .map_err(|_| StoreError::Invalid("مصوبهٔ مقصد ادغام پیدا نشد".into()))?,
+    };
+    if target.council_id != r.council_id {
+        return Err(StoreError::Invalid(
+            "ادغام فقط در مصوبه‌ای از همین شورا ممکن است".into(),
+        ));
+    }
+    Ok(target.id)
 }

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use hamafza_core::digits;
 use hamafza_core::jalali::JalaliDate;
-use hamafza_core::resolution::{Number, State};
+use hamafza_core::resolutions::{Number, State};
 use hamafza_core::text::search_key;
 use serde::Serialize;
 

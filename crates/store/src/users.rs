@@ -198,24 +198,14 @@ impl Store {
 
     /// Users the caller may see.
     pub async fn list_users(&self, scope: &Scope) -> StoreResult<Vec<User>> {
-        let rows = match scope {
-            Scope::All => {
-                sqlx::query(AssertSqlSafe(format!(
-                    "SELECT {USER_COLUMNS} FROM users ORDER BY username"
-                )))
-                .fetch_all(&self.pool)
-                .await?
-            }
-            Scope::Agency(agency) => {
-                sqlx::query(AssertSqlSafe(format!(
-                    "SELECT {USER_COLUMNS} FROM users WHERE agency_id = $1 ORDER BY username"
-                )))
-                .bind(agency.to_string())
-                .fetch_all(&self.pool)
-                .await?
-            }
-            _ => Vec::new(),
-        };
+        let mut binds = Vec::new();
+        let cond = crate::scope_sql::owned_by_agency(scope, "agency_id", &mut binds);
+        let rows = crate::query_with(
+            format!("SELECT {USER_COLUMNS} FROM users WHERE {cond} ORDER BY username"),
+            &binds,
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             out.push(self.user_from_row(r).await?);
@@ -265,19 +255,14 @@ impl Store {
     }
 
     pub async fn count_users(&self, scope: &Scope) -> StoreResult<i64> {
-        Ok(match scope {
-            Scope::All => {
-                sqlx::query_scalar("SELECT COUNT(*) FROM users")
-                    .fetch_one(&self.pool)
-                    .await?
-            }
-            Scope::Agency(a) => {
-                sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE agency_id = $1")
-                    .bind(a.to_string())
-                    .fetch_one(&self.pool)
-                    .await?
-            }
-            _ => 0,
-        })
+        let mut binds = Vec::new();
+        let cond = crate::scope_sql::owned_by_agency(scope, "agency_id", &mut binds);
+        let row = crate::query_with(
+            format!("SELECT COUNT(*) AS n FROM users WHERE {cond}"),
+            &binds,
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
     }
 }

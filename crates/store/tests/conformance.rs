@@ -1,6 +1,6 @@
 //! One store test suite, run against SQLite and a real PostgreSQL server.
 
-use hamafza_core::access::{Action, Role, Scope, scope};
+use hamafza_core::access::{Action, Actor, Role, Scope, scope};
 use hamafza_core::agency::AgencyKind;
 use hamafza_core::place::PlaceLevel;
 use hamafza_store::import::plan_places;
@@ -8,6 +8,22 @@ use hamafza_store::{
     AuditFilter, AuditVerification, NewAgency, NewPlace, NewUser, PlaceFilter, Store, Who,
 };
 use sqlx::AssertSqlSafe;
+
+/// The whole store, for tests about something other than who sees what.
+fn every() -> Scope {
+    Scope::system_job("test")
+}
+
+/// An agency's head acting in a test: makes the secretariat's and the responsible
+/// agency's moves, as the access policy allows an agency head to.
+fn head_of(agency: uuid::Uuid) -> Actor {
+    Actor {
+        user_id: uuid::Uuid::nil(),
+        agency_id: agency,
+        roles: vec![Role::AgencyAdmin],
+        jurisdiction: vec![],
+    }
+}
 
 /// Runs each listed test body on both engines.
 macro_rules! on_both_engines {
@@ -267,7 +283,7 @@ async fn events_are_placed_and_counted_live(store: Store) {
 }
 
 async fn resolution_follows_its_state_machine_with_history_and_audit(store: Store) {
-    use hamafza_core::resolution::{State, Transition};
+    use hamafza_core::resolutions::{State, Transition};
     use hamafza_store::{NewEvidence, NewResolution};
     use time::macros::date;
 
@@ -339,7 +355,7 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
         let who = who.clone();
         async move {
             store
-                .transition_resolution(&who, agency, &r, &t, today)
+                .move_resolution(&who, &head_of(agency), &r, &t, today)
                 .await
         }
     };
@@ -374,8 +390,10 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
             store
                 .add_resolution_update(
                     &Who::system(),
-                    &officer,
-                    agency,
+                    &Actor {
+                        user_id: uuid::Uuid::parse_str(&officer).expect("uuid"),
+                        ..head_of(agency)
+                    },
                     &r1,
                     40,
                     "گزارش",
@@ -507,7 +525,7 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
 }
 
 async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
-    use hamafza_core::resolution::{EscalationPolicy, State, Transition};
+    use hamafza_core::resolutions::{EscalationPolicy, State, Transition};
     use hamafza_store::{Attendance, NewResolution, Presence, ResolutionFilter};
     use time::macros::date;
 
@@ -552,7 +570,13 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
         .expect("quiet");
     for r in [&late, &quiet] {
         store
-            .transition_resolution(&Who::system(), sec, &r.id, &Transition::Assign, start)
+            .move_resolution(
+                &Who::system(),
+                &head_of(sec),
+                &r.id,
+                &Transition::Assign,
+                start,
+            )
             .await
             .expect("assign");
     }
@@ -582,10 +606,7 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
     // 20 days) gets all three steps at once, in order.
     assert_eq!(steps(&run(date!(2025 - 11 - 20)).await), (1, 1, 2));
 
-    let users = store
-        .list_users(&hamafza_core::access::Scope::All)
-        .await
-        .expect("users");
+    let users = store.list_users(&every()).await.expect("users");
     let user = |name: &str| {
         users
             .iter()
@@ -640,9 +661,23 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
 
     // Lists filter in the database (and by date for overdue and stalled).
     let today = date!(2025 - 11 - 20);
-    let count = |f: ResolutionFilter| {
+    let count_in = |scope: Scope, f: ResolutionFilter| {
         let store = store.clone();
-        async move { store.list_resolutions(&f, today).await.expect("list").len() }
+        async move {
+            store
+                .list_resolutions(&scope, &f, today)
+                .await
+                .expect("list")
+                .len()
+        }
+    };
+    let count = |f: ResolutionFilter| count_in(every(), f);
+    let seen_by = |agency: &str| {
+        let viewer = Actor {
+            roles: vec![Role::Viewer],
+            ..head_of(uuid::Uuid::parse_str(agency).expect("uuid"))
+        };
+        scope(&viewer, Action::ViewResolutions)
     };
     let all = ResolutionFilter::default();
     assert_eq!(count(all.clone()).await, 2);
@@ -697,20 +732,12 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
         "under the city"
     );
     assert_eq!(
-        count(ResolutionFilter {
-            visible_to_agency: Some(ids[4].clone()),
-            ..all.clone()
-        })
-        .await,
+        count_in(seen_by(&ids[4]), all.clone()).await,
         0,
         "a stranger sees none"
     );
     assert_eq!(
-        count(ResolutionFilter {
-            visible_to_agency: Some(ids[3].clone()),
-            ..all.clone()
-        })
-        .await,
+        count_in(seen_by(&ids[3]), all.clone()).await,
         2,
         "a member sees all"
     );
@@ -802,7 +829,7 @@ struct Fixture {
 /// A district headquarters run by `sec`, with `lead` and `member` on it, `helper` ready to
 /// collaborate and `stranger` outside; officers, a head and a secretary to notify.
 async fn resolution_fixture(store: &Store) -> Fixture {
-    use hamafza_core::resolution::CouncilKind;
+    use hamafza_core::resolutions::CouncilKind;
     use hamafza_store::NewCouncil;
 
     let tree = small_tree();
@@ -922,7 +949,7 @@ async fn lists_come_in_persian_order_from_the_database(store: Store) {
     let mut got = Vec::new();
     for offset in [0, 4, 8] {
         let (chunk, total) = store
-            .list_places(&Scope::All, &page(offset))
+            .list_places(&every(), &page(offset))
             .await
             .expect("list");
         assert_eq!(total, names.len());
@@ -943,7 +970,7 @@ async fn lists_come_in_persian_order_from_the_database(store: Store) {
             "گیلان"
         ]
     );
-    let top = store.children(&Scope::All, None).await.expect("children");
+    let top = store.children(&every(), None).await.expect("children");
     assert_eq!(
         top.iter()
             .map(|c| c.place.name_fa.as_str())
@@ -1036,7 +1063,7 @@ async fn places_nest_and_lists_respect_jurisdiction(store: Store) {
     assert!(store.get_place(&s, &tree[6].id).await.is_ok());
     let (children, _) = store
         .list_places(
-            &Scope::All,
+            &every(),
             &PlaceFilter {
                 parent_id: Some(tree[3].id.clone()),
                 ..Default::default()
@@ -1049,7 +1076,7 @@ async fn places_nest_and_lists_respect_jurisdiction(store: Store) {
         vec!["SYN-D12", "SYN-D13"]
     );
     let ancestors = store
-        .ancestors(&store.get_place(&Scope::All, &tree[6].id).await.expect("n1"))
+        .ancestors(&store.get_place(&every(), &tree[6].id).await.expect("n1"))
         .await
         .expect("ancestors");
     assert_eq!(
@@ -1063,7 +1090,7 @@ async fn places_nest_and_lists_respect_jurisdiction(store: Store) {
     assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 5);
     assert_eq!(
         store
-            .count_places_by_level(&Scope::Nothing)
+            .count_places_by_level(&Scope::nothing())
             .await
             .expect("none")
             .len(),
@@ -1081,7 +1108,7 @@ async fn persian_name_search_ignores_letter_forms_and_zwnj(store: Store) {
         ..Default::default()
     };
     let (r, _) = store
-        .list_places(&Scope::All, &find("كرمان"))
+        .list_places(&every(), &find("كرمان"))
         .await
         .expect("search");
     assert_eq!(
@@ -1089,12 +1116,12 @@ async fn persian_name_search_ignores_letter_forms_and_zwnj(store: Store) {
         vec!["IR-08"]
     );
     let (r, _) = store
-        .list_places(&Scope::All, &find("بینالملل"))
+        .list_places(&every(), &find("بینالملل"))
         .await
         .expect("search");
     assert_eq!(r.len(), 1);
     let (r, _) = store
-        .list_places(&Scope::All, &find("منطقه 12"))
+        .list_places(&every(), &find("منطقه 12"))
         .await
         .expect("search");
     assert_eq!(
@@ -1102,7 +1129,7 @@ async fn persian_name_search_ignores_letter_forms_and_zwnj(store: Store) {
         vec!["SYN-D12"]
     );
     let (r, _) = store
-        .list_places(&Scope::All, &find("%"))
+        .list_places(&every(), &find("%"))
         .await
         .expect("search");
     assert!(r.is_empty(), "LIKE wildcards are escaped");
@@ -1160,7 +1187,7 @@ async fn import_is_all_or_nothing_with_every_problem_listed(store: Store) {
     assert_eq!(numbers, vec![2, 3, 4, 5, 6], "{problems:#?}");
     assert!(problems[0].reason.contains("name_fa"));
     let (all, _) = store
-        .list_places(&Scope::All, &PlaceFilter::default())
+        .list_places(&every(), &PlaceFilter::default())
         .await
         .expect("list");
     assert_eq!(all.len(), 1, "nothing written");
@@ -1299,7 +1326,7 @@ async fn users_agencies_and_actor(store: Store) {
     let actor = u.actor();
     assert_eq!(actor.jurisdiction, vec![tree[4].path.clone()]);
     assert_eq!(actor.roles, vec![Role::AgencyOfficer]);
-    let agency_scope = Scope::Agency(uuid::Uuid::parse_str(&welfare.id).expect("uuid"));
+    let agency_scope = Scope::agency(uuid::Uuid::parse_str(&welfare.id).expect("uuid"));
     let users = store.list_users(&agency_scope).await.expect("list");
     assert_eq!(
         users
@@ -1308,10 +1335,10 @@ async fn users_agencies_and_actor(store: Store) {
             .collect::<Vec<_>>(),
         vec!["officer1"]
     );
-    assert_eq!(store.list_users(&Scope::All).await.expect("all").len(), 2);
+    assert_eq!(store.list_users(&every()).await.expect("all").len(), 2);
     assert!(
         store
-            .list_users(&Scope::Nothing)
+            .list_users(&Scope::nothing())
             .await
             .expect("none")
             .is_empty()
@@ -1332,7 +1359,7 @@ async fn users_agencies_and_actor(store: Store) {
     // the audit log holds no username in clear
     let (entries, _) = store
         .list_audit(
-            &Scope::All,
+            &every(),
             &AuditFilter {
                 action: Some("user.".into()),
                 limit: 50,
@@ -1488,7 +1515,7 @@ async fn injection_strings_are_stored_verbatim(store: Store) {
     assert_eq!(store.agency(&a.id).await.expect("read").name_fa, nasty);
     let (r, _) = store
         .list_places(
-            &Scope::All,
+            &every(),
             &PlaceFilter {
                 name: Some("' OR 1=1 --".into()),
                 ..Default::default()

@@ -150,7 +150,7 @@ pub fn denominator_of(indicator: &Indicator, place: &Place) -> Option<f64> {
 
 /// The place, if the caller may see it.
 pub async fn visible_place(store: &Store, actor: &Actor, id: &str) -> StoreResult<Option<Place>> {
-    let place = match store.get_place(&hamafza_core::access::Scope::All, id).await {
+    let place = match store.place_by_id(id).await {
         Ok(p) => p,
         Err(hamafza_store::StoreError::NotFound) => return Ok(None),
         Err(e) => return Err(e),

@@ -4,6 +4,7 @@
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use hamafza_core::access::{Action, Target, decide, scope};
 use hamafza_core::jalali::Period;
 use hamafza_report::Subject;
 use hamafza_store::sheet::{self, RowProblem};
@@ -44,7 +45,11 @@ pub async fn export_xlsx(
     let filter = params.filter(state, user).await?;
     let rows = state
         .store
-        .list_resolutions(&filter, state.clock.today())
+        .list_resolutions(
+            &scope(&user.actor, Action::ExportResolutions),
+            &filter,
+            state.clock.today(),
+        )
         .await?;
     let sheet_rows = sheet::export_rows(&state.store, &rows).await?;
     let bytes =
@@ -122,14 +127,21 @@ pub async fn report_pdf(
             let id = f::agency_id(state, "agency", key).await?;
             let agency = state.store.agency(&id).await?;
             // An agency's report is for its own people (and system administrators).
-            if f::visible_to(user).is_some_and(|own| own != agency.id) {
-                return Err(Refusal::Deny(hamafza_core::access::DenyReason::Agency));
-            }
+            let target = Target::Agency {
+                id: uuid::Uuid::parse_str(&agency.id).unwrap_or(uuid::Uuid::max()),
+            };
+            decide(&user.actor, Action::ViewAgencyReport, target)
+                .check()
+                .map_err(Refusal::Deny)?;
             let code = agency.code.clone();
             (Subject::Agency(agency), code)
         }
     };
-    let report = hamafza_report::gather(&state.store, subject, period, state.clock.today()).await?;
+    // Never wider than the list the same user sees: a party to one resolution of a
+    // council it does not sit on gets a report of that resolution alone.
+    let scope = scope(&user.actor, Action::ExportResolutions);
+    let report =
+        hamafza_report::gather(&state.store, &scope, subject, period, state.clock.today()).await?;
     let name = report.file_name(&code);
     let bytes = tokio::task::spawn_blocking(move || report.pdf())
         .await

@@ -66,6 +66,7 @@ impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => PageError::NotFound,
+            StoreError::Forbidden(m) => PageError::Forbidden(m),
             StoreError::Invalid(m) | StoreError::Conflict(m) => PageError::BadRequest(m),
             e => {
                 tracing::error!(error = %e, "store error");
@@ -77,7 +78,10 @@ impl From<StoreError> for PageError {
 
 impl From<DenyReason> for PageError {
     fn from(r: DenyReason) -> Self {
-        PageError::Forbidden(r.message_fa().into())
+        match r {
+            DenyReason::Hidden => PageError::NotFound,
+            r => PageError::Forbidden(r.message_fa().into()),
+        }
     }
 }
 
@@ -178,7 +182,10 @@ impl From<PageError> for ApiError {
 
 impl From<DenyReason> for ApiError {
     fn from(r: DenyReason) -> Self {
-        ApiError::forbidden(r.message_fa())
+        match r {
+            DenyReason::Hidden => ApiError::not_found(),
+            r => ApiError::forbidden(r.message_fa()),
+        }
     }
 }
 
@@ -186,6 +193,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::not_found(),
+            StoreError::Forbidden(m) => ApiError::forbidden(m),
             StoreError::Invalid(m) => ApiError::validation(m, json!([])),
             StoreError::Conflict(m) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", "Conflict", m)

@@ -2,9 +2,11 @@
 //! list parameters, and reading dates as people type them. Both front ends call these,
 //! so a page and an API call cannot disagree on an access decision.
 
-use hamafza_core::access::{DenyReason, Role};
+use hamafza_core::access::{
+    Action, CouncilFacts, Decision, DenyReason, Scope, Target, decide, scope,
+};
 use hamafza_core::jalali::{JalaliDate, Period};
-use hamafza_core::resolution::{self as rules, Parties, Party, State, Transition};
+use hamafza_core::resolutions::{self as rules, MoveFacts, MoveKind, Parties, Party, State};
 use hamafza_store::{Council, Resolution, ResolutionFilter, StoreError, Who};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -18,8 +20,6 @@ use crate::error::{ApiError, PageError};
 pub enum Refusal {
     Store(StoreError),
     Deny(DenyReason),
-    /// Not this user's move to make, with the rule's own Persian reason.
-    Forbidden(String),
     /// Bad input, with the field at fault.
     Invalid {
         field: &'static str,
@@ -37,8 +37,8 @@ impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> Self {
         match r {
             Refusal::Store(e) => e.into(),
+            Refusal::Deny(DenyReason::Hidden) => ApiError::not_found(),
             Refusal::Deny(d) => d.into(),
-            Refusal::Forbidden(m) => ApiError::forbidden(m),
             Refusal::Invalid { field, message } => {
                 ApiError::validation(message, serde_json::json!([{ "field": field }]))
             }
@@ -50,8 +50,8 @@ impl From<Refusal> for PageError {
     fn from(r: Refusal) -> Self {
         match r {
             Refusal::Store(e) => e.into(),
+            Refusal::Deny(DenyReason::Hidden) => PageError::NotFound,
             Refusal::Deny(d) => d.into(),
-            Refusal::Forbidden(m) => PageError::Forbidden(m),
             Refusal::Invalid { message, .. } => PageError::BadRequest(message),
         }
     }
@@ -115,61 +115,159 @@ pub fn jalali(iso_day: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-/// The agency whose view a user has; `None` for a system administrator, who sees all.
-pub fn visible_to(user: &CurrentUser) -> Option<String> {
-    (!user.actor.has(Role::SystemAdmin)).then(|| user.actor.agency_id.to_string())
+/// Turns the policy's decision into this module's refusal.
+fn allowed(d: Decision) -> Result<()> {
+    d.check().map_err(Refusal::Deny)
 }
 
-/// A council by id or code, if the user may see it (else "not found", which does not
-/// tell outsiders that it exists).
-pub async fn council_for(state: &AppState, user: &CurrentUser, key: &str) -> Result<Council> {
+/// The resolutions this user may see, for any list, dashboard, export or report.
+pub fn resolution_scope(user: &CurrentUser) -> Scope {
+    scope(&user.actor, Action::ViewResolutions)
+}
+
+/// A council by code or id, with what access to it depends on.
+async fn council_and_facts(
+    state: &AppState,
+    user: &CurrentUser,
+    key: &str,
+) -> Result<(Council, Vec<Uuid>, bool)> {
     let council = match state.store.council_by_code(key).await? {
         Some(c) => c,
         None if Uuid::parse_str(key).is_ok() => state.store.council(key).await?,
         None => return Err(StoreError::NotFound.into()),
     };
-    let visible = match visible_to(user) {
-        None => true,
-        Some(agency) => state.store.council_visible_to(&council.id, &agency).await?,
+    let members = council.members.iter().map(|m| uuid_of(m)).collect();
+    let takes_part = state
+        .store
+        .agency_takes_part_in_council(&council.id, &user.actor.agency_id.to_string())
+        .await?;
+    Ok((council, members, takes_part))
+}
+
+/// A council by id or code, if the policy lets the user do `action` to it (else "not
+/// found" for those who may not know it exists, or the policy's reason).
+pub async fn council_where(
+    state: &AppState,
+    user: &CurrentUser,
+    key: &str,
+    action: Action,
+) -> Result<Council> {
+    let (council, members, takes_part) = council_and_facts(state, user, key).await?;
+    let facts = CouncilFacts {
+        secretariat: uuid_of(&council.secretariat_agency_id),
+        members: &members,
+        actor_agency_takes_part: takes_part,
     };
-    if visible {
-        Ok(council)
-    } else {
-        Err(StoreError::NotFound.into())
-    }
+    allowed(decide(&user.actor, action, Target::Council(&facts)))?;
+    Ok(council)
+}
+
+/// A council whose heading the user may see.
+pub async fn council_for(state: &AppState, user: &CurrentUser, key: &str) -> Result<Council> {
+    council_where(state, user, key, Action::ViewCouncil).await
+}
+
+/// A council whose meetings and minutes the user may read (its members).
+pub async fn council_records_for(
+    state: &AppState,
+    user: &CurrentUser,
+    key: &str,
+) -> Result<Council> {
+    council_where(state, user, key, Action::ViewCouncilRecords).await
 }
 
 /// A council the user may run (record meetings, minutes and resolutions for).
 pub async fn council_to_run(state: &AppState, user: &CurrentUser, key: &str) -> Result<Council> {
-    let council = council_for(state, user, key).await?;
-    let secretariat = Uuid::parse_str(&council.secretariat_agency_id).unwrap_or_default();
-    if rules::can_run_council(&user.actor, secretariat) {
-        Ok(council)
-    } else {
-        Err(Refusal::Deny(DenyReason::Role))
+    council_where(state, user, key, Action::RunCouncil).await
+}
+
+/// Whether the user may run this council (to show its forms).
+pub async fn may_run(state: &AppState, user: &CurrentUser, council: &Council) -> Result<bool> {
+    match council_to_run(state, user, &council.id).await {
+        Ok(_) => Ok(true),
+        Err(Refusal::Deny(_)) => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
-/// A resolution the user may see, its council, and the part the user's agency plays.
-pub async fn resolution_for(
+/// Whether the user may read this council's meetings and minutes.
+pub async fn may_read_records(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
-) -> Result<(Resolution, Council, Party)> {
-    let r = state.store.resolution(id).await?;
-    let (council, collaborators, members) = state.store.resolution_parties(&r).await?;
-    let uuid = |s: &str| Uuid::parse_str(s).unwrap_or_default();
-    let parties = Parties {
-        secretariat: uuid(&council.secretariat_agency_id),
-        responsible: uuid(&r.responsible_agency_id),
-        collaborators: &collaborators,
-        council_members: &members,
-    };
-    if !rules::can_view(&user.actor, &parties) {
-        return Err(StoreError::NotFound.into());
+    council: &Council,
+) -> Result<bool> {
+    match council_records_for(state, user, &council.id).await {
+        Ok(_) => Ok(true),
+        Err(Refusal::Deny(_)) => Ok(false),
+        Err(e) => Err(e),
     }
-    let party = rules::party_of(user.actor.agency_id, &parties);
-    Ok((r, council, party))
+}
+
+fn uuid_of(s: &str) -> Uuid {
+    // Ids in the database are written by the store as UUIDs; an unreadable one matches
+    // no agency (never the caller's).
+    Uuid::parse_str(s).unwrap_or(Uuid::max())
+}
+
+/// A resolution the user may see (else "not found"), its council, and what the
+/// policy needs to decide anything else about it.
+pub struct Visible {
+    pub resolution: Resolution,
+    pub council: Council,
+    pub collaborators: Vec<Uuid>,
+    pub members: Vec<Uuid>,
+}
+
+impl Visible {
+    pub fn parties(&self) -> Parties<'_> {
+        Parties {
+            secretariat: uuid_of(&self.council.secretariat_agency_id),
+            responsible: uuid_of(&self.resolution.responsible_agency_id),
+            collaborators: &self.collaborators,
+            council_members: &self.members,
+        }
+    }
+
+    /// The part the user's agency plays in it.
+    pub fn party(&self, user: &CurrentUser) -> Party {
+        rules::party_of(user.actor.agency_id, &self.parties())
+    }
+
+    /// Whether the policy lets the user do `action` to it.
+    pub fn may(&self, user: &CurrentUser, action: Action) -> bool {
+        decide(&user.actor, action, Target::Resolution(&self.parties())).is_allowed()
+    }
+
+    /// The moves the user may make now (the buttons of the resolution page).
+    pub fn moves(&self, user: &CurrentUser) -> Vec<MoveKind> {
+        rules::available_moves(
+            &user.actor,
+            &MoveFacts {
+                id: &self.resolution.id,
+                state: self.resolution.state,
+                parties: self.parties(),
+                evidence_files: 0,
+                reported_by: None,
+            },
+        )
+    }
+}
+
+pub async fn resolution_for(state: &AppState, user: &CurrentUser, id: &str) -> Result<Visible> {
+    let resolution = state.store.resolution(id).await?;
+    let (council, collaborators, members) = state.store.resolution_parties(&resolution).await?;
+    let v = Visible {
+        resolution,
+        council,
+        collaborators,
+        members,
+    };
+    allowed(decide(
+        &user.actor,
+        Action::ViewResolution,
+        Target::Resolution(&v.parties()),
+    ))?;
+    Ok(v)
 }
 
 /// A move as a form or JSON body names it.
@@ -184,136 +282,31 @@ pub struct MoveIn {
     pub into: Option<String>,
 }
 
-impl MoveIn {
-    fn transition(&self) -> Transition {
-        let reason = self.reason.clone().unwrap_or_default();
-        match self.action.as_str() {
-            "assign" => Transition::Assign,
-            "start" => Transition::Start,
-            "report_done" => Transition::ReportDone { evidence_files: 0 },
-            "verify" => Transition::Verify,
-            "send_back" => Transition::SendBack { reason },
-            "cancel" => Transition::Cancel { reason },
-            "close" => Transition::CloseWithoutResult { reason },
-            "reopen" => Transition::Reopen { reason },
-            _ => Transition::MergeInto {
-                other: self.into.clone().unwrap_or_default(),
-            },
-        }
-    }
-}
-
-/// The moves the buttons offer, with their Persian labels and whether they need a reason.
-pub const MOVES: [(&str, &str, Party, bool); 9] = [
-    ("assign", "ابلاغ به دستگاه مسئول", Party::Secretariat, false),
-    ("start", "شروع اقدام", Party::Responsible, false),
-    ("report_done", "اعلام انجام", Party::Responsible, false),
-    ("verify", "تأیید انجام", Party::Secretariat, false),
-    ("send_back", "بازگرداندن", Party::Secretariat, true),
-    ("close", "بستن بدون نتیجه", Party::Secretariat, true),
-    ("cancel", "لغو", Party::Secretariat, true),
-    ("reopen", "بازگشایی", Party::Secretariat, true),
-    ("merge", "ادغام در مصوبهٔ دیگر", Party::Secretariat, false),
-];
-
-/// The part the user's agency plays in a move that is `by`'s to make: a secretariat that
-/// is also the responsible agency makes the responsible agency's moves as such.
-fn acting_party(user: &CurrentUser, r: &Resolution, party: Party, by: Party) -> Party {
-    if by == Party::Responsible && r.responsible_agency_id == user.actor.agency_id.to_string() {
-        Party::Responsible
-    } else {
-        party
-    }
-}
-
-/// The moves open to this user on this resolution now.
-pub fn moves_for(
-    user: &CurrentUser,
-    r: &Resolution,
-    party: Party,
-) -> Vec<(&'static str, &'static str, bool)> {
-    MOVES
-        .iter()
-        .filter(|(_, _, by, _)| {
-            let acting = acting_party(user, r, party, *by);
-            acting == *by && rules::can_act(&user.actor, acting)
-        })
-        .filter(|(action, ..)| {
-            // Ask the state machine with a stand-in reason and evidence: the button shows
-            // when the move is possible at all; the real request is checked again.
-            let t = match (MoveIn {
-                action: (*action).into(),
-                reason: Some("-".into()),
-                into: Some("-".into()),
-            })
-            .transition()
-            {
-                Transition::ReportDone { .. } => Transition::ReportDone { evidence_files: 1 },
-                t => t,
-            };
-            rules::apply(&r.id, r.state, &t, party).is_ok()
-        })
-        .map(|(a, l, _, reason)| (*a, *l, *reason))
-        .collect()
-}
-
-/// Moves a resolution for the user's agency, after checking they may.
+/// Moves a resolution: the store reads what the decision needs inside its write
+/// transaction and asks `hamafza_core::resolutions::decide_move` once. An unknown move
+/// is refused, never mapped to another.
 pub async fn move_resolution(
     state: &AppState,
     user: &CurrentUser,
     id: &str,
     m: &MoveIn,
 ) -> Result<Resolution> {
-    if !MOVES.iter().any(|(a, ..)| *a == m.action) {
-        return Err(invalid("action", "کار خواسته‌شده را نمی‌شناسم"));
-    }
-    let (r, _, party) = resolution_for(state, user, id).await?;
-    let mut t = m.transition();
-    let by = match t {
-        Transition::Start | Transition::ReportDone { .. } => Party::Responsible,
-        _ => Party::Secretariat,
-    };
-    let acting = acting_party(user, &r, party, by);
-    if acting != by {
-        // The state machine words the refusal ("only the council's secretariat …").
-        let why = rules::apply(&r.id, r.state, &t, acting)
-            .err()
-            .map(|e| e.to_string());
-        return Err(Refusal::Forbidden(why.unwrap_or_default()));
-    }
-    if !rules::can_act(&user.actor, acting) {
-        return Err(Refusal::Deny(DenyReason::Role));
-    }
-    if let Transition::MergeInto { other } = &mut t {
-        *other = merge_target(state, &r, other).await?;
-    }
-    let today = state.clock.today();
+    let kind = MoveKind::from_code(m.action.trim())
+        .ok_or_else(|| invalid("action", "کار خواسته‌شده را نمی‌شناسم"))?;
+    let t = kind.with(
+        m.reason.as_deref().unwrap_or_default(),
+        m.into.as_deref().unwrap_or_default(),
+    );
     Ok(state
         .store
-        .transition_resolution(
+        .move_resolution(
             &Who::of(&user.actor),
-            user.actor.agency_id,
-            &r.id,
+            &user.actor,
+            id,
             &t,
-            today,
+            state.clock.today(),
         )
         .await?)
-}
-
-/// The resolution named by a number of the same council («۱۴۰۴/۳») or by its id.
-async fn merge_target(state: &AppState, r: &Resolution, key: &str) -> Result<String> {
-    if let Some(n) = rules::Number::parse(key) {
-        let all = state.store.council_resolutions(&r.council_id).await?;
-        return all
-            .into_iter()
-            .find(|x| x.number == n)
-            .map(|x| x.id)
-            .ok_or_else(|| invalid("into", "مصوبه‌ای با این شماره در این شورا نیست"));
-    }
-    if key.trim().is_empty() {
-        return Err(invalid("into", "شمارهٔ مصوبهٔ مقصد را بنویسید"));
-    }
-    Ok(key.trim().to_string())
 }
 
 /// List parameters, as the list page and `GET /api/v1/resolutions` take them.
@@ -364,7 +357,6 @@ impl ListParams {
     /// user may see).
     pub async fn filter(&self, state: &AppState, user: &CurrentUser) -> Result<ResolutionFilter> {
         let mut f = ResolutionFilter {
-            visible_to_agency: visible_to(user),
             overdue_only: flag(&self.overdue),
             stalled_only: flag(&self.stalled),
             ..ResolutionFilter::default()
@@ -389,7 +381,7 @@ impl ListParams {
                 Some(place) => place,
                 None => state
                     .store
-                    .get_place(&hamafza_core::access::Scope::All, p)
+                    .place_by_id(p)
                     .await
                     .map_err(|_| invalid("place", "مکان پیدا نشد"))?,
             };
@@ -455,7 +447,7 @@ pub async fn place_id(state: &AppState, key: &str) -> Result<String> {
     }
     state
         .store
-        .get_place(&hamafza_core::access::Scope::All, key)
+        .place_by_id(key)
         .await
         .map(|p| p.id)
         .map_err(|_| invalid("places", format!("مکان «{key}» پیدا نشد")))
@@ -628,21 +620,18 @@ pub async fn post_update(
     id: &str,
     input: UpdateIn,
 ) -> Result<String> {
-    let (r, _, _) = resolution_for(state, user, id).await?;
-    let agency = user.actor.agency_id.to_string();
-    if r.responsible_agency_id != agency && !r.collaborators.contains(&agency) {
-        return Err(Refusal::Deny(DenyReason::Agency));
-    }
-    if !rules::can_act(&user.actor, Party::Responsible) {
-        return Err(Refusal::Deny(DenyReason::Role));
-    }
+    let v = resolution_for(state, user, id).await?;
+    allowed(decide(
+        &user.actor,
+        Action::ReportProgress,
+        Target::Resolution(&v.parties()),
+    ))?;
     Ok(state
         .store
         .add_resolution_update(
             &Who::of(&user.actor),
-            &user.user.id,
-            user.actor.agency_id,
-            &r.id,
+            &user.actor,
+            &v.resolution.id,
             input.percent,
             &input.body,
             &input.files,
@@ -714,11 +703,10 @@ pub async fn scorecard(
     user: &CurrentUser,
     today: time::Date,
 ) -> Result<Vec<(hamafza_store::Agency, hamafza_core::scorecard::Summary)>> {
-    let filter = ResolutionFilter {
-        visible_to_agency: visible_to(user),
-        ..ResolutionFilter::default()
-    };
-    let rows = state.store.list_resolutions(&filter, today).await?;
+    let rows = state
+        .store
+        .list_resolutions(&resolution_scope(user), &ResolutionFilter::default(), today)
+        .await?;
     let mut by_agency: std::collections::HashMap<&str, Vec<hamafza_core::scorecard::Facts>> =
         std::collections::HashMap::new();
     for row in &rows {
@@ -789,11 +777,13 @@ pub async fn create_council(
     let kind = rules::CouncilKind::from_code(&input.kind)
         .ok_or_else(|| invalid("kind", "گونهٔ شورا نامعتبر است"))?;
     let secretariat = agency_id(state, "secretariat_agency", &input.secretariat_agency).await?;
-    let may = user.actor.has(Role::SystemAdmin)
-        || (user.actor.has(Role::AgencyAdmin) && user.actor.agency_id.to_string() == secretariat);
-    if !may {
-        return Err(Refusal::Deny(DenyReason::Role));
-    }
+    allowed(decide(
+        &user.actor,
+        Action::CreateCouncil,
+        Target::Agency {
+            id: uuid_of(&secretariat),
+        },
+    ))?;
     let mut members = Vec::new();
     for m in &input.members {
         members.push((

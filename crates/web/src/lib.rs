@@ -110,7 +110,7 @@ pub fn spawn_escalation_job(state: &AppState) {
     let store = state.store.clone();
     let clock = state.clock.clone();
     tokio::spawn(async move {
-        let policy = hamafza_core::resolution::EscalationPolicy::default();
+        let policy = hamafza_core::resolutions::EscalationPolicy::default();
         let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             every_hour.tick().await;

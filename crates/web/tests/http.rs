@@ -482,7 +482,7 @@ async fn bad_input_never_breaks_anything(f: Fixture) {
     let agencies_before = f.store.list_agencies().await.expect("a").len();
     let users_before = f
         .store
-        .list_users(&hamafza_core::access::Scope::All)
+        .list_users(&hamafza_core::access::Scope::system_job("test"))
         .await
         .expect("u")
         .len();
@@ -645,7 +645,7 @@ async fn bad_input_never_breaks_anything(f: Fixture) {
     );
     assert_eq!(
         f.store
-            .list_users(&hamafza_core::access::Scope::All)
+            .list_users(&hamafza_core::access::Scope::system_job("test"))
             .await
             .expect("u")
             .len(),

@@ -407,7 +407,7 @@ async fn escalation_over_simulated_time_reaches_the_inbox(f: Fixture) {
     let run = f
         .store
         .run_escalations(
-            &hamafza_core::resolution::EscalationPolicy::default(),
+            &hamafza_core::resolutions::EscalationPolicy::default(),
             f.clock.today(),
         )
         .await

@@ -4,7 +4,7 @@
 //! new user sees the whole follow-up flow at once.
 
 use hamafza_core::jalali::JalaliDate;
-use hamafza_core::resolution::{CouncilKind, Transition};
+use hamafza_core::resolutions::{CouncilKind, Transition};
 use hamafza_store::{Council, NewCouncil, NewEvidence, NewResolution, Store, Who};
 use time::Duration;
 use uuid::Uuid;
@@ -490,7 +490,7 @@ async fn play(
         let who = who.clone();
         async move {
             store
-                .transition_resolution(&who, agency, &id, &t, day)
+                .move_resolution(&who, &agency_head(agency, Uuid::nil()), &id, &t, day)
                 .await
                 .map_err(err)
         }
@@ -510,9 +510,17 @@ async fn play(
                 Vec::new()
             };
             // Demo updates are posted on behalf of the agency by the system account.
-            let user = demo_user(store).await?;
+            let user = Uuid::parse_str(&demo_user(store).await?).unwrap_or_default();
             store
-                .add_resolution_update(&who, &user, lead, &id, percent, text, &files, day)
+                .add_resolution_update(
+                    &who,
+                    &agency_head(lead, user),
+                    &id,
+                    percent,
+                    text,
+                    &files,
+                    day,
+                )
                 .await
                 .map_err(err)
         }
@@ -613,6 +621,17 @@ fn iso(d: time::Date) -> String {
 }
 
 /// The account demo updates are recorded under (the system administrator).
+/// The demo's stand-in for an agency's head: the loader plays every agency's part, and
+/// the access policy still decides each move as it would for that agency's head.
+pub(crate) fn agency_head(agency: Uuid, user_id: Uuid) -> hamafza_core::access::Actor {
+    hamafza_core::access::Actor {
+        user_id,
+        agency_id: agency,
+        roles: vec![hamafza_core::access::Role::AgencyAdmin],
+        jurisdiction: Vec::new(),
+    }
+}
+
 async fn demo_user(store: &Store) -> Result<String> {
     Ok(store
         .user_for_login(super::ADMIN_USERNAME)

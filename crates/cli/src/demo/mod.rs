@@ -4,6 +4,8 @@
 
 mod atlas;
 mod councils;
+
+pub(crate) use councils::agency_head;
 mod synthetic_city;
 
 use hamafza_core::access::Role;

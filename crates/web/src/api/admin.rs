@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use hamafza_core::access::{Action, Role, Scope, Target, decide, scope};
+use hamafza_core::access::{Action, Role, Target, decide, scope};
 use hamafza_core::agency::AgencyKind;
 use hamafza_store::{AuditFilter, NewAgency, NewUser, User, Who};
 use serde::Deserialize;
@@ -169,7 +169,7 @@ pub async fn create_user(
     }
     let mut paths = Vec::new();
     for id in &body.jurisdiction {
-        match state.store.get_place(&Scope::All, id).await {
+        match state.store.place_by_id(id).await {
             Ok(p) => paths.push(p.path),
             Err(_) => errors.push(json!({"field": "jurisdiction", "detail": "مکان حوزه پیدا نشد"})),
         }

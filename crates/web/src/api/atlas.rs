@@ -90,10 +90,7 @@ async fn record_checked(
     let locator = state.locator.get(&state.store).await?;
     for (i, e) in events.iter().enumerate() {
         if let Some((leaf, _)) = locator.place(e.lon, e.lat) {
-            let place = state
-                .store
-                .get_place(&hamafza_core::access::Scope::All, leaf)
-                .await?;
+            let place = state.store.place_by_id(leaf).await?;
             let d = decide(
                 &user.actor,
                 Action::ViewPlace,
@@ -224,10 +221,7 @@ pub async fn import_values(
             )
         })?;
     for v in &values {
-        let place = state
-            .store
-            .get_place(&hamafza_core::access::Scope::All, &v.place_id)
-            .await?;
+        let place = state.store.place_by_id(&v.place_id).await?;
         if !user.actor.covers(&place.path) {
             return Err(ApiError::forbidden(format!(
                 "«{}» در حوزهٔ شما نیست.",

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use hamafza_core::access::{Action, scope};
 use hamafza_core::scorecard::Summary;
 use hamafza_store::{Attendance, Council, Presence, Resolution, ResolutionRow, Who};
 use serde::Deserialize;
@@ -89,7 +90,7 @@ pub async fn list_councils(
 ) -> Result<Json<Value>, ApiError> {
     let councils = state
         .store
-        .list_councils(f::visible_to(&user).as_deref())
+        .list_councils(&scope(&user.actor, Action::ViewCouncils))
         .await?;
     Ok(Json(
         json!({ "items": councils.iter().map(council_json).collect::<Vec<_>>() }),
@@ -144,7 +145,10 @@ pub async fn one_council(
     }
     .filter(&state, &user)
     .await?;
-    let rows = state.store.list_resolutions(&filter, today).await?;
+    let rows = state
+        .store
+        .list_resolutions(&f::resolution_scope(&user), &filter, today)
+        .await?;
     let facts: Vec<_> = rows.iter().map(ResolutionRow::facts).collect();
     let mut v = council_json(&council);
     v["summary"] = summary_json(&Summary::of(&facts, today));
@@ -157,7 +161,7 @@ pub async fn council_meetings(
     ApiUser(user): ApiUser,
     Path(key): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let council = f::council_for(&state, &user, &key).await?;
+    let council = f::council_records_for(&state, &user, &key).await?;
     let meetings = state.store.council_meetings(&council.id).await?;
     Ok(Json(json!({ "items": meetings })))
 }
@@ -173,14 +177,14 @@ pub async fn create_meeting(
     Ok((StatusCode::CREATED, Json(json!(detail))))
 }
 
-/// A meeting, if the user may see its council.
+/// A meeting, if the user may read its council's records (its members may).
 async fn visible_meeting(
     state: &AppState,
     user: &crate::auth::CurrentUser,
     id: &str,
 ) -> Result<hamafza_store::MeetingDetail, Refusal> {
     let detail = state.store.meeting(id).await?;
-    f::council_for(state, user, &detail.meeting.council_id).await?;
+    f::council_records_for(state, user, &detail.meeting.council_id).await?;
     Ok(detail)
 }
 
@@ -243,7 +247,10 @@ pub async fn list_resolutions(
 ) -> Result<Json<Value>, ApiError> {
     let filter = params.filter(&state, &user).await?;
     let today = state.clock.today();
-    let rows = state.store.list_resolutions(&filter, today).await?;
+    let rows = state
+        .store
+        .list_resolutions(&f::resolution_scope(&user), &filter, today)
+        .await?;
     let facts: Vec<_> = rows.iter().map(ResolutionRow::facts).collect();
     let (shown, page, pages) = params.page_of(&rows);
     Ok(Json(json!({
@@ -271,8 +278,10 @@ pub async fn one_resolution(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (r, council, party) = f::resolution_for(&state, &user, &id).await?;
-    let mut v = resolution_json(&r);
+    let visible = f::resolution_for(&state, &user, &id).await?;
+    let party = visible.party(&user);
+    let (r, council) = (&visible.resolution, &visible.council);
+    let mut v = resolution_json(r);
     v["council_code"] = json!(council.code);
     v["your_part"] = json!(format!("{party:?}").to_lowercase());
     v["collaborations"] = json!(state.store.collaborations(&r.id).await?);
@@ -320,9 +329,9 @@ pub async fn list_updates(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (r, ..) = f::resolution_for(&state, &user, &id).await?;
+    let v = f::resolution_for(&state, &user, &id).await?;
     Ok(Json(
-        json!({ "items": state.store.resolution_updates(&r.id).await? }),
+        json!({ "items": state.store.resolution_updates(&v.resolution.id).await? }),
     ))
 }
 
@@ -342,7 +351,11 @@ pub(crate) async fn evidence_response(
     id: &str,
 ) -> Result<Response, Refusal> {
     let (meta, resolution_id, content) = state.store.evidence_file(id).await?;
-    f::resolution_for(state, user, &resolution_id).await?;
+    let v = f::resolution_for(state, user, &resolution_id).await?;
+    if !v.may(user, Action::ViewEvidence) {
+        // Analysts see aggregates only: evidence can show people.
+        return Err(Refusal::Deny(hamafza_core::access::DenyReason::Role));
+    }
     let disposition = format!(
         "attachment; filename=\"evidence\"; filename*=UTF-8''{}",
         f::url_encode(&meta.file_name)

@@ -151,11 +151,7 @@ async fn render_users(
     let mut place_names = std::collections::HashMap::new();
     for id in users.iter().flat_map(|u| &u.jurisdiction) {
         if !place_names.contains_key(id) {
-            let name = match state
-                .store
-                .get_place(&hamafza_core::access::Scope::All, id)
-                .await
-            {
+            let name = match state.store.place_by_id(id).await {
                 Ok(p) => format!("{} {}", p.level.name_fa(), p.name_fa),
                 Err(_) => id.clone(),
             };
@@ -302,11 +298,7 @@ pub async fn create_user(
     };
     let mut paths = Vec::new();
     for id in &form.jurisdiction {
-        match state
-            .store
-            .get_place(&hamafza_core::access::Scope::All, id)
-            .await
-        {
+        match state.store.place_by_id(id).await {
             Ok(p) => paths.push(p.path),
             Err(_) => return Err(refuse("مکان حوزه پیدا نشد.".into()).await),
         }

@@ -3,11 +3,11 @@
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use hamafza_core::access::{Action, scope};
 use hamafza_core::jalali::JalaliDate;
 use hamafza_core::scorecard::Summary;
 use hamafza_store::{Attendance, Council, Presence, ResolutionFilter, ResolutionRow, Who};
 use maud::{Markup, html};
-use uuid::Uuid;
 
 use super::layout::{self, Section, num};
 use super::resolutions::{agency_names, figures, table};
@@ -24,7 +24,7 @@ pub async fn list_page(
     let today = state.clock.today();
     let councils = state
         .store
-        .list_councils(f::visible_to(&user).as_deref())
+        .list_councils(&scope(&user.actor, Action::ViewCouncils))
         .await?;
     let mut lines = Vec::new();
     for c in &councils {
@@ -44,8 +44,8 @@ pub async fn list_page(
                         td { a href={ "/councils/" (c.code) } { (c.name_fa) } }
                         td { (c.kind.name_fa()) }
                         td { (num(s.total as i64)) }
-                        td { (num(s.count(hamafza_core::resolution::State::ReportedDone) as i64)) }
-                        td { (num(s.count(hamafza_core::resolution::State::Verified) as i64)) }
+                        td { (num(s.count(hamafza_core::resolutions::State::ReportedDone) as i64)) }
+                        td { (num(s.count(hamafza_core::resolutions::State::Verified) as i64)) }
                         td { (num(s.overdue as i64)) }
                         td { (num(s.stalled as i64)) }
                     }
@@ -78,7 +78,7 @@ async fn create_form(
             label { "کد (لاتین)" input type="text" name="code" required placeholder="d05-hq" dir="ltr"; }
             label { "نام" input type="text" name="name_fa" required; }
             label { "گونه" select name="kind" {
-                @for k in hamafza_core::resolution::CouncilKind::ALL { option value=(k.code()) { (k.name_fa()) } }
+                @for k in hamafza_core::resolutions::CouncilKind::ALL { option value=(k.code()) { (k.name_fa()) } }
             } }
             label { "کد مکان حوزه" input type="text" name="place" required placeholder="SYN-HMF-D05" dir="ltr"; }
             label { "دبیرخانه" select name="secretariat_agency" {
@@ -179,10 +179,12 @@ async fn council_facts(
 ) -> Result<Vec<(String, hamafza_core::scorecard::Facts)>, PageError> {
     let filter = ResolutionFilter {
         council_id: Some(c.id.clone()),
-        visible_to_agency: f::visible_to(user),
         ..ResolutionFilter::default()
     };
-    Ok(state.store.resolution_facts(&filter).await?)
+    Ok(state
+        .store
+        .resolution_facts(&f::resolution_scope(user), &filter)
+        .await?)
 }
 
 /// The council's resolutions this user may see.
@@ -194,10 +196,12 @@ async fn council_rows(
 ) -> Result<Vec<ResolutionRow>, PageError> {
     let filter = ResolutionFilter {
         council_id: Some(c.id.clone()),
-        visible_to_agency: f::visible_to(user),
         ..ResolutionFilter::default()
     };
-    Ok(state.store.list_resolutions(&filter, today).await?)
+    Ok(state
+        .store
+        .list_resolutions(&f::resolution_scope(user), &filter, today)
+        .await?)
 }
 
 /// How many overdue (and stalled) resolutions the dashboard lists, the longest late first.
@@ -223,16 +227,17 @@ async fn render_council(
     let summary = Summary::of(facts.iter().map(|(_, f)| f), today);
     let names = agency_names(state).await?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
-    let meetings = state.store.council_meetings(&council.id).await?;
+    // Meetings and minutes are the members' (an agency with one resolution here sees
+    // the heading and its own resolutions only).
+    let reads_records = f::may_read_records(state, user, &council).await?;
+    let meetings = if reads_records {
+        state.store.council_meetings(&council.id).await?
+    } else {
+        Vec::new()
+    };
     let members = state.store.council_members(&council.id).await?;
-    let place = state
-        .store
-        .get_place(&hamafza_core::access::Scope::All, &council.place_id)
-        .await?;
-    let can_run = hamafza_core::resolution::can_run_council(
-        &user.actor,
-        Uuid::parse_str(&council.secretariat_agency_id).unwrap_or_default(),
-    );
+    let place = state.store.place_by_id(&council.place_id).await?;
+    let can_run = f::may_run(state, user, &council).await?;
     // The dashboard shows the worst few of each, read in full; the full lists are a
     // click away.
     let mut late: Vec<_> = facts.iter().filter(|(_, f)| f.is_overdue(today)).collect();
@@ -249,9 +254,16 @@ async fn render_council(
         ),
         ..ResolutionFilter::default()
     };
-    let mut overdue = state.store.list_resolutions(&worst(late), today).await?;
+    let resolutions = f::resolution_scope(user);
+    let mut overdue = state
+        .store
+        .list_resolutions(&resolutions, &worst(late), today)
+        .await?;
     overdue.sort_by_key(|r| r.facts().deadline);
-    let mut stalled = state.store.list_resolutions(&worst(quiet), today).await?;
+    let mut stalled = state
+        .store
+        .list_resolutions(&resolutions, &worst(quiet), today)
+        .await?;
     stalled.sort_by_key(|r| r.facts().last_activity_on);
     let current_period = hamafza_core::jalali::Period::Quarter(
         JalaliDate::from_gregorian(today).year,
@@ -304,12 +316,16 @@ async fn render_council(
         @if stalled_total > stalled.len() {
             p { a href={ "/resolutions?council=" (council.code) "&stalled=true" } { "همهٔ " (num(stalled_total as i64)) " مصوبهٔ راکد" } }
         }
+        @if reads_records {
         h2 { "جلسه‌ها" }
         @if meetings.is_empty() { p.hint { "هنوز جلسه‌ای ثبت نشده است." } }
         ul {
             @for m in &meetings {
                 li { a href={ "/meetings/" (m.id) } { "جلسهٔ " (num(m.number)) } " — " (f::jalali(Some(&m.held_on))) " — " (m.venue) }
             }
+        }
+        } @else {
+            p.hint { "دستگاه شما عضو این شورا نیست: فقط مصوباتی را می‌بینید که مسئول یا همکار آن‌هاست." }
         }
         @if can_run {
             form.inline method="post" action={ "/councils/" (council.code) "/import" } enctype="multipart/form-data" {
@@ -349,8 +365,8 @@ async fn resolution_form(
     let meeting_id = meeting.map(|m| m.meeting.id.as_str());
     let agencies = state.store.list_agencies().await?;
     // The places a council's resolutions are usually about: its area and what lies in it.
-    let scope = hamafza_core::access::Scope::All;
-    let mut places = vec![state.store.get_place(&scope, &council.place_id).await?];
+    let scope = scope(&user.actor, Action::ViewPlace);
+    let mut places = vec![state.store.place_by_id(&council.place_id).await?];
     let under = |parent: String| hamafza_store::PlaceFilter {
         parent_id: Some(parent),
         limit: 500,
@@ -499,15 +515,12 @@ async fn render_meeting(
     error: Option<&str>,
 ) -> Result<Markup, PageError> {
     let detail = state.store.meeting(id).await?;
-    let council = f::council_for(state, user, &detail.meeting.council_id).await?;
+    let council = f::council_records_for(state, user, &detail.meeting.council_id).await?;
     let today = state.clock.today();
     let names = agency_names(state).await?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
     let members = state.store.council_members(&council.id).await?;
-    let can_run = hamafza_core::resolution::can_run_council(
-        &user.actor,
-        Uuid::parse_str(&council.secretariat_agency_id).unwrap_or_default(),
-    );
+    let can_run = f::may_run(state, user, &council).await?;
     let decided: Vec<ResolutionRow> = council_rows(state, user, &council, today)
         .await?
         .into_iter()

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use hamafza_core::resolution::{Party, State as RState};
+use hamafza_core::access::{Action, acts_for, scope};
+use hamafza_core::resolutions::{MoveKind, Party, State as RState};
 use hamafza_core::scorecard::Summary;
 use hamafza_store::{ResolutionFilter, ResolutionRow};
 use maud::{Markup, html};
@@ -143,12 +144,15 @@ pub async fn list_page(
 ) -> Result<Markup, PageError> {
     let today = state.clock.today();
     let filter = params.filter(&state, &user).await?;
-    let rows = state.store.list_resolutions(&filter, today).await?;
+    let rows = state
+        .store
+        .list_resolutions(&f::resolution_scope(&user), &filter, today)
+        .await?;
     let facts: Vec<_> = rows.iter().map(ResolutionRow::facts).collect();
     let names = agency_names(&state).await?;
     let councils = state
         .store
-        .list_councils(f::visible_to(&user).as_deref())
+        .list_councils(&scope(&user.actor, Action::ViewCouncils))
         .await?;
     let agencies = state.store.list_agencies().await?;
     let given = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -203,7 +207,8 @@ async fn render_resolution(
     id: &str,
     error: Option<&str>,
 ) -> Result<Markup, PageError> {
-    let (r, council, party) = f::resolution_for(state, user, id).await?;
+    let visible = f::resolution_for(state, user, id).await?;
+    let (r, council) = (&visible.resolution, &visible.council);
     let names = agency_names(state).await?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
     let updates = state.store.resolution_updates(&r.id).await?;
@@ -228,19 +233,15 @@ async fn render_resolution(
         stall_days: council.stall_days,
         latest: None,
     };
-    let moves = f::moves_for(user, &r, party);
-    let agency = user.actor.agency_id.to_string();
-    let can_report = (r.responsible_agency_id == agency || r.collaborators.contains(&agency))
-        && hamafza_core::resolution::can_act(&user.actor, Party::Responsible)
+    let moves = visible.moves(user);
+    let can_report = visible.may(user, Action::ReportProgress)
         && matches!(r.state, RState::Assigned | RState::InProgress);
+    let sees_evidence = visible.may(user, Action::ViewEvidence);
+    // The places the resolution is about: named for whoever may see the resolution.
     let places = {
         let mut out = Vec::new();
         for p in &r.places {
-            if let Ok(place) = state
-                .store
-                .get_place(&hamafza_core::access::Scope::All, p)
-                .await
-            {
+            if let Ok(place) = state.store.place_by_id(p).await {
                 out.push(place);
             }
         }
@@ -285,13 +286,13 @@ async fn render_resolution(
         @if !moves.is_empty() {
             h2 { "اقدام" }
             div.actions {
-                @for (action, label, needs_reason) in &moves {
+                @for m in &moves {
                     form method="post" action={ "/resolutions/" (r.id) "/move" } {
                         input type="hidden" name="csrf" value=(user.csrf());
-                        input type="hidden" name="action" value=(action);
-                        @if *needs_reason { input type="text" name="reason" placeholder="دلیل" required aria-label={ "دلیل " (label) }; }
-                        @if *action == "merge" { input type="text" name="into" placeholder="شمارهٔ مقصد، مثلاً ۱۴۰۴/۳" aria-label="شمارهٔ مصوبهٔ مقصد"; }
-                        button.primary type="submit" data-action=(action) { (label) }
+                        input type="hidden" name="action" value=(m.code());
+                        @if m.needs_reason() { input type="text" name="reason" placeholder="دلیل" required aria-label={ "دلیل " (m.name_fa()) }; }
+                        @if *m == MoveKind::Merge { input type="text" name="into" placeholder="شمارهٔ مقصد، مثلاً ۱۴۰۴/۳" aria-label="شمارهٔ مصوبهٔ مقصد"; }
+                        button.primary type="submit" data-action=(m.code()) { (m.name_fa()) }
                     }
                 }
             }
@@ -312,7 +313,7 @@ async fn render_resolution(
             article.card.update {
                 strong { (f::jalali(Some(&u.on_date))) " — " (name(&u.agency_id)) " — " (num(u.percent)) "٪" }
                 p { (u.body) }
-                @for e in &u.evidence {
+                @for e in u.evidence.iter().filter(|_| sees_evidence) {
                     p.evidence {
                         a href={ "/evidence/" (e.id) } { (e.file_name) }
                         " (" (num(e.size)) " بایت) "
@@ -419,13 +420,15 @@ pub async fn inbox_page(
     let agency = user.actor.agency_id.to_string();
     let names = agency_names(&state).await?;
     // To verify: reported done in councils this agency runs as secretariat.
-    let councils = state.store.list_councils(Some(&agency)).await?;
+    let councils = state
+        .store
+        .list_councils(&scope(&user.actor, Action::ViewCouncils))
+        .await?;
+    let resolutions = f::resolution_scope(&user);
     let mut to_verify = Vec::new();
     let mut to_assign = Vec::new();
-    let secretary = councils.iter().any(|c| {
-        c.secretariat_agency_id == agency
-            && hamafza_core::resolution::can_act(&user.actor, Party::Secretariat)
-    });
+    let secretary = acts_for(&user.actor, Party::Secretariat)
+        && councils.iter().any(|c| c.secretariat_agency_id == agency);
     if secretary {
         for c in councils
             .iter()
@@ -439,36 +442,36 @@ pub async fn inbox_page(
             to_verify.extend(
                 state
                     .store
-                    .list_resolutions(&of(RState::ReportedDone), today)
+                    .list_resolutions(&resolutions, &of(RState::ReportedDone), today)
                     .await?,
             );
             to_assign.extend(
                 state
                     .store
-                    .list_resolutions(&of(RState::Draft), today)
+                    .list_resolutions(&resolutions, &of(RState::Draft), today)
                     .await?,
             );
         }
     }
     // To report on: open resolutions this agency leads or helps with, late ones first.
-    let mut to_report: Vec<ResolutionRow> =
-        if hamafza_core::resolution::can_act(&user.actor, Party::Responsible) {
-            state
-                .store
-                .list_resolutions(
-                    &ResolutionFilter {
-                        agency_id: Some(agency.clone()),
-                        ..ResolutionFilter::default()
-                    },
-                    today,
-                )
-                .await?
-                .into_iter()
-                .filter(|r| matches!(r.resolution.state, RState::Assigned | RState::InProgress))
-                .collect()
-        } else {
-            Vec::new()
-        };
+    let mut to_report: Vec<ResolutionRow> = if acts_for(&user.actor, Party::Responsible) {
+        state
+            .store
+            .list_resolutions(
+                &resolutions,
+                &ResolutionFilter {
+                    agency_id: Some(agency.clone()),
+                    ..ResolutionFilter::default()
+                },
+                today,
+            )
+            .await?
+            .into_iter()
+            .filter(|r| matches!(r.resolution.state, RState::Assigned | RState::InProgress))
+            .collect()
+    } else {
+        Vec::new()
+    };
     to_report.sort_by_key(|r| {
         let f = r.facts();
         (

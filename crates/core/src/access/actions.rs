@@ -1,0 +1,127 @@
+//! What can be asked of the policy: the verbs ([`Action`]) and the records they are
+//! about ([`Target`]), with the facts about a council or a resolution that access to
+//! it depends on.
+
+use uuid::Uuid;
+
+use super::Role;
+
+/// What the caller wants to do. One variant per thing and verb; a new record type adds
+/// its own here, its arm in [`super::decide`] and its rows in the matrix test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    // places
+    ViewPlace,
+    ImportPlaces,
+    // agencies, users, audit
+    ViewAgencies,
+    ManageAgencies,
+    ViewUsers,
+    ManageUsers,
+    ViewAudit,
+    // councils (target: the secretariat agency to create; the council otherwise)
+    CreateCouncil,
+    ViewCouncils,
+    /// The council's heading and the resolutions of it the caller may see.
+    ViewCouncil,
+    /// Meetings, minutes, attendance and agenda: members only.
+    ViewCouncilRecords,
+    /// Record meetings, minutes and resolutions; change the council's settings.
+    RunCouncil,
+    // resolutions
+    ViewResolutions,
+    ViewResolution,
+    /// Post a progress update (with evidence) on a resolution.
+    ReportProgress,
+    /// Download an evidence file of a resolution.
+    ViewEvidence,
+    /// XLSX exports and PDF reports of resolution lists (always scoped to the caller).
+    ExportResolutions,
+    /// An agency's scorecard and PDF report.
+    ViewAgencyReport,
+    // atlas
+    ViewAtlas,
+    ViewIndicator,
+    /// Counts under the small-number threshold, and rates made from them.
+    SeeSmallCounts,
+    DefineIndicators,
+    SupplyValues,
+    RecordEvents,
+    ManageEventCategories,
+    DefinePriorityIndices,
+}
+
+/// The record the action is about.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A whole collection, before any record is known (e.g. "may I open the users page?").
+    Collection,
+    Place {
+        path: &'a str,
+    },
+    Agency {
+        id: Uuid,
+    },
+    /// An existing or proposed user account.
+    User {
+        agency_id: Uuid,
+        roles: &'a [Role],
+        jurisdiction: &'a [String],
+    },
+    Council(&'a CouncilFacts<'a>),
+    Resolution(&'a Parties<'a>),
+    Indicator {
+        restricted: bool,
+    },
+}
+
+/// What access to a council depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct CouncilFacts<'a> {
+    pub secretariat: Uuid,
+    pub members: &'a [Uuid],
+    /// The caller's agency leads or collaborates on at least one of its resolutions.
+    pub actor_agency_takes_part: bool,
+}
+
+impl CouncilFacts<'_> {
+    /// The agency sits on the council (its secretariat always does).
+    pub fn is_member(&self, agency: Uuid) -> bool {
+        agency == self.secretariat || self.members.contains(&agency)
+    }
+}
+
+/// The agencies a resolution involves: what access to it depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct Parties<'a> {
+    pub secretariat: Uuid,
+    pub responsible: Uuid,
+    pub collaborators: &'a [Uuid],
+    pub council_members: &'a [Uuid],
+}
+
+/// The part an agency plays in one resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    /// The council's secretariat agency.
+    Secretariat,
+    /// The one lead agency responsible for it.
+    Responsible,
+    Collaborator,
+    Other,
+}
+
+/// The role an agency plays in one resolution (the secretariat first, when it is also
+/// responsible: see [`crate::resolutions::decide_move`] for the moves it then makes as
+/// the responsible agency).
+pub fn party_of(agency: Uuid, p: &Parties<'_>) -> Party {
+    if agency == p.secretariat {
+        Party::Secretariat
+    } else if agency == p.responsible {
+        Party::Responsible
+    } else if p.collaborators.contains(&agency) {
+        Party::Collaborator
+    } else {
+        Party::Other
+    }
+}

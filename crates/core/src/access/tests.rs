@@ -1,0 +1,284 @@
+use super::*;
+
+fn actor(roles: &[Role], jurisdiction: &[&str]) -> Actor {
+    Actor {
+        user_id: Uuid::from_u128(1),
+        agency_id: Uuid::from_u128(10),
+        roles: roles.to_vec(),
+        jurisdiction: jurisdiction.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn of_agency(agency: u128, roles: &[Role]) -> Actor {
+    Actor {
+        agency_id: Uuid::from_u128(agency),
+        ..actor(roles, &[])
+    }
+}
+
+#[test]
+fn jurisdiction_covers_descendants_and_shows_ancestors() {
+    let a = actor(&[Role::AgencyOfficer], &["/teh/city/d12/"]);
+    let see = |p| decide(&a, Action::ViewPlace, Target::Place { path: p });
+    assert_eq!(see("/teh/city/d12/n1/"), Decision::Allow);
+    assert_eq!(see("/teh/"), Decision::Allow, "ancestor, for navigation");
+    assert_eq!(
+        see("/teh/city/d13/"),
+        Decision::Deny(DenyReason::Jurisdiction)
+    );
+    assert_eq!(see("/ker/"), Decision::Deny(DenyReason::Jurisdiction));
+}
+
+#[test]
+fn agency_admin_manages_only_own_agency_within_own_places() {
+    let a = actor(&[Role::AgencyAdmin], &["/teh/"]);
+    let own = Uuid::from_u128(10);
+    let other = Uuid::from_u128(11);
+    let j_in = vec!["/teh/x/".to_string()];
+    let j_out = vec!["/ker/".to_string()];
+    let user = |agency_id, roles: &'static [Role], j: &'static Vec<String>| Target::User {
+        agency_id,
+        roles,
+        jurisdiction: j,
+    };
+    let j_in: &'static Vec<String> = Box::leak(Box::new(j_in));
+    let j_out: &'static Vec<String> = Box::leak(Box::new(j_out));
+    let manage = |t| decide(&a, Action::ManageUsers, t);
+    assert!(manage(user(own, &[Role::AgencyOfficer], j_in)).is_allowed());
+    assert_eq!(
+        manage(user(other, &[Role::AgencyOfficer], j_in)),
+        Decision::Deny(DenyReason::Agency)
+    );
+    assert_eq!(
+        manage(user(own, &[Role::SystemAdmin], j_in)),
+        Decision::Deny(DenyReason::Role)
+    );
+    assert_eq!(
+        manage(user(own, &[Role::Viewer], j_out)),
+        Decision::Deny(DenyReason::Jurisdiction)
+    );
+}
+
+#[test]
+fn scope_matches_decide_for_lists() {
+    let viewer = actor(&[Role::Viewer], &["/teh/"]);
+    assert_eq!(scope(&viewer, Action::ViewUsers).rule(), ScopeRule::Nothing);
+    assert_eq!(
+        scope(&viewer, Action::ViewPlace).rule(),
+        ScopeRule::PlacesVisibleFrom(&["/teh/".to_string()])
+    );
+    assert_eq!(
+        scope(&viewer, Action::ViewResolutions).rule(),
+        ScopeRule::AgencyResolutions(viewer.agency_id)
+    );
+    assert_eq!(
+        scope(&viewer, Action::ExportResolutions).rule(),
+        ScopeRule::AgencyResolutions(viewer.agency_id),
+        "an export is never wider than the list"
+    );
+    let nowhere = actor(&[Role::Analyst], &[]);
+    assert_eq!(
+        scope(&nowhere, Action::ViewPlace).rule(),
+        ScopeRule::Nothing
+    );
+    let admin = actor(&[Role::SystemAdmin], &[]);
+    assert_eq!(
+        scope(&admin, Action::ViewAudit).rule(),
+        ScopeRule::Everything
+    );
+    assert!(Scope::system_job("test").is_everything());
+    assert_eq!(
+        Scope::places_visible_from(vec![]).rule(),
+        ScopeRule::Nothing
+    );
+}
+
+/// The two leaks of December 2026: an agency responsible for one resolution of a council
+/// it does not sit on saw the council's meetings, minutes and (through its PDF) every
+/// other resolution.
+#[test]
+fn a_party_to_one_resolution_sees_the_council_heading_but_not_its_records() {
+    let (sec, member, outsider_party, stranger) = (1, 2, 3, 4);
+    let members = [Uuid::from_u128(member)];
+    let facts = |takes_part| CouncilFacts {
+        secretariat: Uuid::from_u128(sec),
+        members: &members,
+        actor_agency_takes_part: takes_part,
+    };
+    let viewer = |a| of_agency(a, &[Role::Viewer]);
+    let party = viewer(outsider_party);
+    let part = facts(true);
+    assert!(decide(&party, Action::ViewCouncil, Target::Council(&part)).is_allowed());
+    assert_eq!(
+        decide(&party, Action::ViewCouncilRecords, Target::Council(&part)),
+        Decision::Deny(DenyReason::Agency)
+    );
+    let none = facts(false);
+    assert_eq!(
+        decide(
+            &viewer(stranger),
+            Action::ViewCouncil,
+            Target::Council(&none)
+        ),
+        Decision::Deny(DenyReason::Hidden),
+        "a stranger is told nothing exists"
+    );
+    for a in [sec, member] {
+        assert!(
+            decide(
+                &viewer(a),
+                Action::ViewCouncilRecords,
+                Target::Council(&none)
+            )
+            .is_allowed()
+        );
+    }
+    // Another resolution of the same council, which the party has no part in.
+    let others = [];
+    let p = Parties {
+        secretariat: Uuid::from_u128(sec),
+        responsible: Uuid::from_u128(member),
+        collaborators: &others,
+        council_members: &members,
+    };
+    assert_eq!(
+        decide(&party, Action::ViewResolution, Target::Resolution(&p)),
+        Decision::Deny(DenyReason::Hidden)
+    );
+    assert!(
+        decide(
+            &viewer(member),
+            Action::ViewResolution,
+            Target::Resolution(&p)
+        )
+        .is_allowed()
+    );
+    // Running the council is the secretariat's secretaries' and head's.
+    let secretary = of_agency(sec, &[Role::CouncilSecretary]);
+    assert!(decide(&secretary, Action::RunCouncil, Target::Council(&none)).is_allowed());
+    assert_eq!(
+        decide(
+            &of_agency(member, &[Role::AgencyAdmin]),
+            Action::RunCouncil,
+            Target::Council(&none)
+        ),
+        Decision::Deny(DenyReason::Agency)
+    );
+    assert_eq!(
+        decide(
+            &of_agency(sec, &[Role::AgencyOfficer]),
+            Action::RunCouncil,
+            Target::Council(&none)
+        ),
+        Decision::Deny(DenyReason::Role)
+    );
+}
+
+#[test]
+fn analysts_read_resolutions_but_never_evidence() {
+    let members = [Uuid::from_u128(10)];
+    let p = Parties {
+        secretariat: Uuid::from_u128(1),
+        responsible: Uuid::from_u128(2),
+        collaborators: &[],
+        council_members: &members,
+    };
+    let analyst = actor(&[Role::Analyst], &[]);
+    assert!(analyst.aggregates_only());
+    assert!(decide(&analyst, Action::ViewResolution, Target::Resolution(&p)).is_allowed());
+    assert_eq!(
+        decide(&analyst, Action::ViewEvidence, Target::Resolution(&p)),
+        Decision::Deny(DenyReason::Role)
+    );
+    let viewer = actor(&[Role::Viewer], &[]);
+    assert!(decide(&viewer, Action::ViewEvidence, Target::Resolution(&p)).is_allowed());
+    assert_eq!(
+        decide(&analyst, Action::ReportProgress, Target::Resolution(&p)),
+        Decision::Deny(DenyReason::Agency)
+    );
+}
+
+#[test]
+fn progress_is_reported_by_the_doers_officers_and_heads() {
+    let collaborators = [Uuid::from_u128(3)];
+    let p = Parties {
+        secretariat: Uuid::from_u128(1),
+        responsible: Uuid::from_u128(2),
+        collaborators: &collaborators,
+        council_members: &[],
+    };
+    let report = |a, r: &[Role]| {
+        decide(
+            &of_agency(a, r),
+            Action::ReportProgress,
+            Target::Resolution(&p),
+        )
+    };
+    assert!(report(2, &[Role::AgencyOfficer]).is_allowed());
+    assert!(report(3, &[Role::AgencyAdmin]).is_allowed());
+    assert_eq!(report(2, &[Role::Viewer]), Decision::Deny(DenyReason::Role));
+    assert_eq!(
+        report(1, &[Role::CouncilSecretary]),
+        Decision::Deny(DenyReason::Agency)
+    );
+    assert_eq!(
+        report(9, &[Role::AgencyOfficer]),
+        Decision::Deny(DenyReason::Hidden)
+    );
+    // A secretariat that is also responsible reports as the responsible agency.
+    let both = Parties {
+        responsible: Uuid::from_u128(1),
+        ..p
+    };
+    assert!(
+        decide(
+            &of_agency(1, &[Role::AgencyOfficer]),
+            Action::ReportProgress,
+            Target::Resolution(&both)
+        )
+        .is_allowed()
+    );
+}
+
+#[test]
+fn roles_decide_who_acts_for_a_party() {
+    let officer = actor(&[Role::AgencyOfficer], &[]);
+    let secretary = actor(&[Role::CouncilSecretary], &[]);
+    let head = actor(&[Role::AgencyAdmin], &[]);
+    let viewer = actor(&[Role::Viewer, Role::Analyst], &[]);
+    assert!(acts_for(&officer, Party::Responsible) && !acts_for(&officer, Party::Secretariat));
+    assert!(acts_for(&secretary, Party::Secretariat) && !acts_for(&secretary, Party::Responsible));
+    assert!(acts_for(&head, Party::Secretariat) && acts_for(&head, Party::Collaborator));
+    for p in [
+        Party::Secretariat,
+        Party::Responsible,
+        Party::Collaborator,
+        Party::Other,
+    ] {
+        assert!(!acts_for(&viewer, p));
+    }
+}
+
+#[test]
+fn atlas_rules() {
+    let analyst = actor(&[Role::Analyst], &[]);
+    let officer = actor(&[Role::AgencyOfficer], &[]);
+    let head = actor(&[Role::AgencyAdmin], &[]);
+    let restricted = Target::Indicator { restricted: true };
+    assert!(decide(&analyst, Action::ViewIndicator, restricted).is_allowed());
+    assert!(!decide(&officer, Action::ViewIndicator, restricted).is_allowed());
+    assert!(
+        decide(
+            &officer,
+            Action::ViewIndicator,
+            Target::Indicator { restricted: false }
+        )
+        .is_allowed()
+    );
+    assert!(decide(&analyst, Action::DefineIndicators, Target::Collection).is_allowed());
+    assert!(!decide(&head, Action::DefineIndicators, Target::Collection).is_allowed());
+    assert!(decide(&head, Action::SupplyValues, Target::Collection).is_allowed());
+    assert!(decide(&officer, Action::RecordEvents, Target::Collection).is_allowed());
+    assert!(!decide(&analyst, Action::RecordEvents, Target::Collection).is_allowed());
+    assert!(!decide(&officer, Action::SeeSmallCounts, Target::Collection).is_allowed());
+}
