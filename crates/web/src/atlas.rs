@@ -3,11 +3,9 @@
 
 use std::sync::Arc;
 
-use hamafza_core::access::{Action, Actor, Role, Target, decide, scope};
+use hamafza_core::access::{Action, Actor, Target, decide, scope};
 use hamafza_core::classify::{self, Method};
-use hamafza_core::indicator::{
-    Denominator, Numerator, Publication, Shown, Worse, rate, sees_restricted,
-};
+use hamafza_core::indicator::{Denominator, Numerator, Publication, Shown, Worse, rate};
 use hamafza_core::jalali::Period;
 use hamafza_store::{
     Indicator, NewIndicator, Place, PlaceLocator, PlaceSummary, Store, StoreResult,
@@ -39,36 +37,43 @@ impl LocatorCache {
     }
 }
 
+// The atlas's questions to the access policy (`hamafza_core::access`), by name.
+
 /// Whether the caller may see the indicator at all.
 pub fn may_see(actor: &Actor, indicator: &Indicator) -> bool {
-    indicator.publication == Publication::Public || sees_restricted(actor)
+    let restricted = indicator.publication != Publication::Public;
+    decide(
+        actor,
+        Action::ViewIndicator,
+        Target::Indicator { restricted },
+    )
+    .is_allowed()
 }
 
-/// Who may write the dictionary: system administrators and analysts.
+/// Who may write the dictionary (and event categories).
 pub fn may_define(actor: &Actor) -> bool {
-    actor.has(Role::SystemAdmin) || actor.has(Role::Analyst)
+    decide(actor, Action::DefineIndicators, Target::Collection).is_allowed()
 }
 
-/// Who may supply values: those who define, and agency administrators.
+/// Who may write priority indices (weight sets).
+pub fn may_define_priority(actor: &Actor) -> bool {
+    decide(actor, Action::DefinePriorityIndices, Target::Collection).is_allowed()
+}
+
+/// Who may supply values.
 pub fn may_supply(actor: &Actor) -> bool {
-    may_define(actor) || actor.has(Role::AgencyAdmin)
+    decide(actor, Action::SupplyValues, Target::Collection).is_allowed()
 }
 
-/// Who may record events: the field roles of any agency.
+/// Who may record events.
 pub fn may_record_events(actor: &Actor) -> bool {
-    [
-        Role::SystemAdmin,
-        Role::AgencyAdmin,
-        Role::CouncilSecretary,
-        Role::AgencyOfficer,
-    ]
-    .iter()
-    .any(|r| actor.has(*r))
+    decide(actor, Action::RecordEvents, Target::Collection).is_allowed()
 }
 
 /// The threshold that applies to the caller: `None` for restricted access.
 pub fn threshold_for(actor: &Actor, k: i64) -> Option<i64> {
-    (!sees_restricted(actor)).then_some(k)
+    let sees_small = decide(actor, Action::SeeSmallCounts, Target::Collection).is_allowed();
+    (!sees_small).then_some(k)
 }
 
 /// One child place on a map: its value as the caller may see it, and its class.

@@ -385,7 +385,7 @@ pub async fn save_priority_index(
     ApiUser(user): ApiUser,
     ApiJson(d): ApiJson<PriorityIndexIn>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    if !atlas::may_define(&user.actor) {
+    if !atlas::may_define_priority(&user.actor) {
         return Err(ApiError::forbidden(
             "تعریف شاخص اولویت با نقش شما ممکن نیست.",
         ));

@@ -53,7 +53,7 @@ pub async fn priority_page(
                 let body = html! {
                     h1 { "اولویت‌بندی محله‌ها" }
                     p.hint { "هنوز شاخص اولویتی ذخیره نشده است." }
-                    @if atlas::may_define(actor) { p { a.button href="/atlas/define-priority" { "تعریف شاخص اولویت" } } }
+                    @if atlas::may_define_priority(actor) { p { a.button href="/atlas/define-priority" { "تعریف شاخص اولویت" } } }
                 };
                 return Ok(layout::page("اولویت‌بندی", &user, Section::Atlas, body));
             }
@@ -188,7 +188,7 @@ pub async fn priority_page(
         h1 { (index.name_fa) ": " (place.name_fa) }
         p.hint { "نسخهٔ " (num(index.version)) " · دوره: " (period.label())
             @if let Some(s) = since { " · تغییر نسبت به " (s.label()) }
-            @if atlas::may_define(actor) {
+            @if atlas::may_define_priority(actor) {
                 " · " a href=(format!("/atlas/define-priority?code={}", index.code)) { "وزن‌ها و روش (نسخهٔ تازه)" }
                 " · " a href="/atlas/define-priority" { "شاخص اولویت تازه" }
             } }

@@ -141,7 +141,7 @@ pub async fn define_page(
     user: CurrentUser,
     PageQuery(q): PageQuery<DefineQuery>,
 ) -> Result<Markup, PageError> {
-    if !atlas::may_define(&user.actor) {
+    if !atlas::may_define_priority(&user.actor) {
         return Err(PageError::Forbidden(REFUSED.into()));
     }
     let draft = match q.code.as_deref().filter(|c| !c.is_empty()) {
@@ -231,7 +231,7 @@ pub async fn define_submit(
     if let Err(e) = user.check_csrf(form.get("csrf")) {
         return e.into_response();
     }
-    if !atlas::may_define(&user.actor) {
+    if !atlas::may_define_priority(&user.actor) {
         return PageError::Forbidden(REFUSED.into()).into_response();
     }
     let draft = Draft::from_form(&form);

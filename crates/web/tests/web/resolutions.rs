@@ -2,7 +2,7 @@
 //! what (the access matrix for resolutions), evidence upload and download, escalation
 //! over simulated time reaching the inbox, and bad input refused with the field at fault.
 
-mod common;
+use crate::common;
 
 use common::{Fixture, Session};
 use hamafza_core::access::Role;
@@ -22,13 +22,13 @@ on_both_engines!(
 
 /// A third agency outside everything, with an officer; a council run by agency A (the
 /// secretary's) with only A on it; R1 led by B (the officer's), R2 led by A.
-struct World {
-    council: String,
-    r1: String,
-    r2: String,
+pub(crate) struct World {
+    pub(crate) council: String,
+    pub(crate) r1: String,
+    pub(crate) r2: String,
 }
 
-async fn world(f: &Fixture) -> World {
+pub(crate) async fn world(f: &Fixture) -> World {
     let c = f
         .store
         .create_agency(
@@ -117,7 +117,7 @@ async fn move_it(f: &Fixture, s: &Session, id: &str, action: &str) -> StatusCode
     .status()
 }
 
-async fn post_update(
+pub(crate) async fn post_update(
     f: &Fixture,
     s: &Session,
     id: &str,

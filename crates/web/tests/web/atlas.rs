@@ -3,7 +3,7 @@
 //! from callers without restricted access, supplied values imported all or nothing, and
 //! the atlas page.
 
-mod common;
+use crate::common;
 
 use common::{Fixture, PASSWORD};
 use hamafza_core::access::Role;

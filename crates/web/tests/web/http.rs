@@ -2,7 +2,7 @@
 //! matrix (roles × jurisdictions × endpoints), sign-in, CSRF, sessions, rate limiting,
 //! bad input of every kind, and the OpenAPI document against the routes.
 
-mod common;
+use crate::common;
 
 use common::{Fixture, PASSWORD, Session};
 use hamafza_store::Who;
@@ -824,7 +824,7 @@ async fn openapi_matches_the_routes(f: Fixture) {
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().expect("paths");
     // Every route in the router source is documented, and nothing else is.
-    let source = include_str!("../src/api/mod.rs");
+    let source = include_str!("../../src/api/mod.rs");
     let mut routed: Vec<String> = source
         .split(".route(")
         .skip(1)

@@ -1,0 +1,10 @@
+//! The web crate's integration tests, in one binary (one link, one process start): a
+//! real server on a free port over SQLite and over PostgreSQL, driven over HTTP.
+
+#[macro_use]
+mod common;
+
+mod atlas;
+mod http;
+mod matrix;
+mod resolutions;
