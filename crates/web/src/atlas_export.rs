@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::atlas::{self, MapRequest};
 use crate::auth::CurrentUser;
 use crate::documents::download;
-use crate::error::PageError;
+use crate::error::AppError;
 
 #[derive(Deserialize)]
 pub struct ExportQuery {
@@ -41,21 +41,21 @@ pub async fn export(
     state: &AppState,
     user: &CurrentUser,
     q: &ExportQuery,
-) -> Result<Response, PageError> {
+) -> Result<Response, AppError> {
     let actor = &user.actor;
     let public = q.public.is_some();
     let place = atlas::visible_place(&state.store, actor, &q.place)
         .await?
-        .ok_or(PageError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let indicator = state
         .store
         .indicator(&q.indicator)
         .await?
         .filter(|i| atlas::may_see(actor, i))
         .filter(|i| !public || i.publication == Publication::Public)
-        .ok_or(PageError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
-        Some(p) => Period::parse(p).map_err(|e| PageError::BadRequest(e.to_string()))?,
+        Some(p) => Period::parse(p).map_err(|e| AppError::BadRequest(e.to_string()))?,
         None => crate::pages::default_atlas_period(JalaliDate::from_gregorian(state.clock.today())),
     };
     // A public export is computed as for a caller without restricted access.
@@ -107,12 +107,12 @@ pub async fn export(
     match q.format.as_deref().unwrap_or("csv") {
         "csv" => {
             let mut w = csv::Writer::from_writer(Vec::new());
-            let mut write = |r: &[String]| w.write_record(r).map_err(|_| PageError::Internal);
+            let mut write = |r: &[String]| w.write_record(r).map_err(|_| AppError::Internal);
             write(&HEADERS.map(String::from))?;
             for r in &data.rows {
                 write(&row_of(&r.place.place, &r.shown))?;
             }
-            let bytes = w.into_inner().map_err(|_| PageError::Internal)?;
+            let bytes = w.into_inner().map_err(|_| AppError::Internal)?;
             // A byte-order mark so spreadsheet programs read the Persian names as UTF-8.
             let mut out = b"\xEF\xBB\xBF".to_vec();
             out.extend(bytes);
@@ -132,8 +132,8 @@ pub async fn export(
                 hamafza_report::spreadsheet::write_table_xlsx("شاخص", &HEADERS, &rows)
             })
             .await
-            .map_err(|_| PageError::Internal)?
-            .map_err(|_| PageError::Internal)?;
+            .map_err(|_| AppError::Internal)?
+            .map_err(|_| AppError::Internal)?;
             Ok(download(
                 bytes,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -166,7 +166,7 @@ pub async fn export(
                 &format!("{file}.geojson"),
             ))
         }
-        other => Err(PageError::BadRequest(format!(
+        other => Err(AppError::BadRequest(format!(
             "قالب «{}» شناخته نیست؛ csv، xlsx یا geojson.",
             other.chars().take(20).collect::<String>()
         ))),

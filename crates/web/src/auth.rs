@@ -20,7 +20,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::error::AuthError;
+use crate::error::AppError;
 
 pub const SESSION_COOKIE: &str = "hamafza_session";
 pub const LOGIN_CSRF_COOKIE: &str = "hamafza_login_csrf";
@@ -152,14 +152,14 @@ impl CurrentUser {
     }
 
     /// Checks a submitted CSRF token (forms and cookie-authenticated API writes).
-    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), AuthError> {
+    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), AppError> {
         match &self.credential {
             Credential::Bearer => Ok(()),
             Credential::Session { csrf, .. } => {
                 if submitted.is_some_and(|s| constant_time_eq(s.as_bytes(), csrf.as_bytes())) {
                     Ok(())
                 } else {
-                    Err(AuthError::Csrf)
+                    Err(AppError::Csrf)
                 }
             }
         }
@@ -193,7 +193,7 @@ pub fn client_addr(parts: &Parts) -> IpAddr {
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
-    type Rejection = AuthError;
+    type Rejection = AppError;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -205,23 +205,24 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .to_str()
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or(AuthError::BadToken)?;
+                .ok_or(AppError::BadToken)?;
             let user_id = store
                 .api_token_user(&secret_hash(token.trim()))
                 .await?
-                .ok_or(AuthError::BadToken)?;
+                .ok_or(AppError::BadToken)?;
             (user_id, Credential::Bearer)
         } else {
-            let token = cookie(parts, SESSION_COOKIE).ok_or(AuthError::NotSignedIn)?;
+            let token = cookie(parts, SESSION_COOKIE)
+                .ok_or(AppError::Unauthenticated { expired: false })?;
             let token_hash = secret_hash(token);
             let session = store
                 .session(&token_hash)
                 .await?
-                .ok_or(AuthError::SessionExpired)?;
+                .ok_or(AppError::Unauthenticated { expired: true })?;
             let expired = hamafza_store::parse_instant(&session.expires_at)
                 .is_none_or(|t| t < time::OffsetDateTime::now_utc());
             if expired {
-                return Err(AuthError::SessionExpired);
+                return Err(AppError::Unauthenticated { expired: true });
             }
             (
                 session.user_id,
@@ -234,9 +235,9 @@ impl FromRequestParts<AppState> for CurrentUser {
         let user = store
             .user(&user_id)
             .await
-            .map_err(|_| AuthError::NotSignedIn)?;
+            .map_err(|_| AppError::Unauthenticated { expired: false })?;
         if !user.active {
-            return Err(AuthError::NotSignedIn);
+            return Err(AppError::Unauthenticated { expired: false });
         }
         let actor = user.actor();
         Ok(CurrentUser {

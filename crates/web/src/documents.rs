@@ -7,12 +7,13 @@ use axum::response::{IntoResponse, Response};
 use hamafza_core::access::{Action, Target, decide, scope};
 use hamafza_core::jalali::Period;
 use hamafza_report::Subject;
+use hamafza_store::Who;
 use hamafza_store::sheet::{self, RowProblem};
-use hamafza_store::{StoreError, Who};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::followup::{self as f, ListParams, Refusal, url_encode};
+use crate::error::AppError;
+use crate::followup::{self as f, ListParams, url_encode};
 
 /// A file download with a Persian-safe name.
 pub fn download(bytes: Vec<u8>, media_type: &'static str, file_name: &str) -> Response {
@@ -41,7 +42,7 @@ pub async fn export_xlsx(
     state: &AppState,
     user: &CurrentUser,
     params: &ListParams,
-) -> Result<Response, Refusal> {
+) -> Result<Response, AppError> {
     let filter = params.filter(state, user).await?;
     let rows = state
         .store
@@ -55,28 +56,37 @@ pub async fn export_xlsx(
     let bytes =
         tokio::task::spawn_blocking(move || hamafza_report::spreadsheet::write_xlsx(&sheet_rows))
             .await
-            .map_err(|e| StoreError::Io(e.to_string()))?
-            .map_err(StoreError::Io)?;
+            .map_err(AppError::from_join)?
+            .map_err(|e| {
+                tracing::error!(error = %e, "XLSX export failed");
+                AppError::Internal
+            })?;
     Ok(download(bytes, XLSX, "resolutions.xlsx"))
 }
 
-/// Why an import was refused: the file could not be read, or rows are bad.
-pub enum ImportRefusal {
-    Refused(Refusal),
-    Unreadable(String),
-    BadRows(Vec<RowProblem>),
-}
-
-impl From<Refusal> for ImportRefusal {
-    fn from(r: Refusal) -> Self {
-        ImportRefusal::Refused(r)
-    }
-}
-
-impl From<StoreError> for ImportRefusal {
-    fn from(e: StoreError) -> Self {
-        ImportRefusal::Refused(e.into())
-    }
+/// An import refused for its rows: 422 with every bad row (row, column, reason) in
+/// `errors`, and the same list in Persian in the detail for the page.
+fn bad_rows(rows: Vec<RowProblem>) -> AppError {
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|p| {
+            hamafza_core::digits::to_persian(&format!(
+                "ردیف {}{}: {}",
+                p.row,
+                p.column
+                    .map(|c| format!("، ستون «{c}»"))
+                    .unwrap_or_default(),
+                p.reason
+            ))
+        })
+        .collect();
+    AppError::validation(
+        format!(
+            "هیچ ردیفی وارد نشد؛ ردیف‌های نادرست را درست کنید و دوباره بفرستید. {}",
+            lines.join(" · ")
+        ),
+        serde_json::json!(rows),
+    )
 }
 
 /// Imports resolutions from an XLSX or CSV file into a council the user runs: every row
@@ -86,15 +96,15 @@ pub async fn import(
     user: &CurrentUser,
     council_key: &str,
     bytes: Vec<u8>,
-) -> Result<usize, ImportRefusal> {
+) -> Result<usize, AppError> {
     let council = f::council_to_run(state, user, council_key).await?;
     let rows = tokio::task::spawn_blocking(move || hamafza_report::spreadsheet::read(&bytes))
         .await
-        .map_err(|e| ImportRefusal::Unreadable(e.to_string()))?
-        .map_err(ImportRefusal::Unreadable)?;
+        .map_err(AppError::from_join)?
+        .map_err(AppError::BadRequest)?;
     let planned = sheet::plan_import(&state.store, &council, &rows)
         .await?
-        .map_err(ImportRefusal::BadRows)?;
+        .map_err(bad_rows)?;
     Ok(state
         .store
         .import_resolutions(
@@ -112,11 +122,9 @@ pub async fn report_pdf(
     user: &CurrentUser,
     subject: ReportOf<'_>,
     period: Option<&str>,
-) -> Result<Response, Refusal> {
-    let period = Period::parse(period.unwrap_or_default()).map_err(|e| Refusal::Invalid {
-        field: "period",
-        message: e.to_string(),
-    })?;
+) -> Result<Response, AppError> {
+    let period = Period::parse(period.unwrap_or_default())
+        .map_err(|e| AppError::invalid("period", e.to_string()))?;
     let (subject, code) = match subject {
         ReportOf::Council(key) => {
             let c = f::council_for(state, user, key).await?;
@@ -132,7 +140,7 @@ pub async fn report_pdf(
             };
             decide(&user.actor, Action::ViewAgencyReport, target)
                 .check()
-                .map_err(Refusal::Deny)?;
+                .map_err(AppError::from)?;
             let code = agency.code.clone();
             (Subject::Agency(agency), code)
         }
@@ -145,8 +153,11 @@ pub async fn report_pdf(
     let name = report.file_name(&code);
     let bytes = tokio::task::spawn_blocking(move || report.pdf())
         .await
-        .map_err(|e| StoreError::Io(e.to_string()))?
-        .map_err(StoreError::Io)?;
+        .map_err(AppError::from_join)?
+        .map_err(|e| {
+            tracing::error!(error = %e, "PDF report failed");
+            AppError::Internal
+        })?;
     Ok(download(bytes, "application/pdf", &name))
 }
 

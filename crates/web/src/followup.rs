@@ -2,9 +2,7 @@
 //! list parameters, and reading dates as people type them. Both front ends call these,
 //! so a page and an API call cannot disagree on an access decision.
 
-use hamafza_core::access::{
-    Action, CouncilFacts, Decision, DenyReason, Scope, Target, decide, scope,
-};
+use hamafza_core::access::{Action, CouncilFacts, Decision, Scope, Target, decide, scope};
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_core::resolutions::{self as rules, MoveFacts, MoveKind, Parties, Party, State};
 use hamafza_store::{Council, Resolution, ResolutionFilter, StoreError, Who};
@@ -13,68 +11,12 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, PageError};
+use crate::error::AppError;
 
-/// Why a request about councils or resolutions was refused.
-#[derive(Debug)]
-pub enum Refusal {
-    Store(StoreError),
-    Deny(DenyReason),
-    /// Bad input, with the field at fault.
-    Invalid {
-        field: &'static str,
-        message: String,
-    },
-}
+pub type Result<T> = crate::error::AppResult<T>;
 
-impl From<StoreError> for Refusal {
-    fn from(e: StoreError) -> Self {
-        Refusal::Store(e)
-    }
-}
-
-impl From<Refusal> for ApiError {
-    fn from(r: Refusal) -> Self {
-        match r {
-            Refusal::Store(e) => e.into(),
-            Refusal::Deny(DenyReason::Hidden) => ApiError::not_found(),
-            Refusal::Deny(d) => d.into(),
-            Refusal::Invalid { field, message } => {
-                ApiError::validation(message, serde_json::json!([{ "field": field }]))
-            }
-        }
-    }
-}
-
-impl From<Refusal> for PageError {
-    fn from(r: Refusal) -> Self {
-        match r {
-            Refusal::Store(e) => e.into(),
-            Refusal::Deny(DenyReason::Hidden) => PageError::NotFound,
-            Refusal::Deny(d) => d.into(),
-            Refusal::Invalid { message, .. } => PageError::BadRequest(message),
-        }
-    }
-}
-
-impl Refusal {
-    /// The Persian message to show beside a form, when the refusal is about the input.
-    pub fn form_message(&self) -> Option<String> {
-        match self {
-            Refusal::Store(StoreError::Invalid(m) | StoreError::Conflict(m)) => Some(m.clone()),
-            Refusal::Invalid { message, .. } => Some(message.clone()),
-            _ => None,
-        }
-    }
-}
-
-pub type Result<T> = std::result::Result<T, Refusal>;
-
-fn invalid(field: &'static str, message: impl Into<String>) -> Refusal {
-    Refusal::Invalid {
-        field,
-        message: message.into(),
-    }
+fn invalid(field: &'static str, message: impl Into<String>) -> AppError {
+    AppError::invalid(field, message)
 }
 
 /// A day as typed: Jalali (`۱۴۰۴/۰۸/۲۹`, `1404-8-29`) or ISO Gregorian (`2025-11-20`).
@@ -117,7 +59,7 @@ pub fn jalali(iso_day: Option<&str>) -> String {
 
 /// Turns the policy's decision into this module's refusal.
 fn allowed(d: Decision) -> Result<()> {
-    d.check().map_err(Refusal::Deny)
+    d.check().map_err(AppError::from)
 }
 
 /// The resolutions this user may see, for any list, dashboard, export or report.
@@ -185,7 +127,7 @@ pub async fn council_to_run(state: &AppState, user: &CurrentUser, key: &str) -> 
 pub async fn may_run(state: &AppState, user: &CurrentUser, council: &Council) -> Result<bool> {
     match council_to_run(state, user, &council.id).await {
         Ok(_) => Ok(true),
-        Err(Refusal::Deny(_)) => Ok(false),
+        Err(AppError::Forbidden(_) | AppError::NotFound) => Ok(false),
         Err(e) => Err(e),
     }
 }
@@ -198,7 +140,7 @@ pub async fn may_read_records(
 ) -> Result<bool> {
     match council_records_for(state, user, &council.id).await {
         Ok(_) => Ok(true),
-        Err(Refusal::Deny(_)) => Ok(false),
+        Err(AppError::Forbidden(_) | AppError::NotFound) => Ok(false),
         Err(e) => Err(e),
     }
 }

@@ -6,17 +6,17 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, PageError};
+use crate::error::AppError;
 
 /// A form body; a malformed one is a Persian 400 page.
 pub struct PageForm<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
-    type Rejection = PageError;
+    type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(v)) => Ok(PageForm(v)),
-            Err(e) => Err(PageError::BadRequest(form_message(&e))),
+            Err(e) => Err(AppError::BadRequest(form_message(&e))),
         }
     }
 }
@@ -38,13 +38,13 @@ fn form_message(e: &FormRejection) -> String {
 pub struct PageQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
-    type Rejection = PageError;
+    type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| PageQuery(q.0))
             .map_err(|_: QueryRejection| {
-                PageError::BadRequest("پارامترهای نشانی نادرست است.".into())
+                AppError::BadRequest("پارامترهای نشانی نادرست است.".into())
             })
     }
 }
@@ -53,7 +53,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         axum::Json::<T>::from_request(req, state)
             .await
@@ -69,7 +69,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                     }
                     _ => "بدنهٔ درخواست خوانده نشد.".to_string(),
                 };
-                ApiError::bad_request(detail)
+                AppError::bad_request(detail)
             })
     }
 }
@@ -78,13 +78,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
+    type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))
             .map_err(|e: QueryRejection| {
-                ApiError::bad_request(format!("پارامترهای نشانی نادرست است: {}", e.body_text()))
+                AppError::bad_request(format!("پارامترهای نشانی نادرست است: {}", e.body_text()))
             })
     }
 }
@@ -93,12 +93,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 pub struct Multipart(pub axum::extract::Multipart);
 
 impl<S: Send + Sync> FromRequest<S> for Multipart {
-    type Rejection = ApiError;
+    type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         axum::extract::Multipart::from_request(req, state)
             .await
             .map(Multipart)
-            .map_err(|_| ApiError::bad_request("بدنهٔ درخواست باید multipart/form-data باشد."))
+            .map_err(|_| AppError::bad_request("بدنهٔ درخواست باید multipart/form-data باشد."))
     }
 }
 
@@ -124,7 +124,7 @@ impl FormPairs {
 }
 
 impl<S: Send + Sync> FromRequest<S> for FormPairs {
-    type Rejection = PageError;
+    type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let is_form = req
             .headers()
@@ -132,15 +132,15 @@ impl<S: Send + Sync> FromRequest<S> for FormPairs {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         if !is_form {
-            return Err(PageError::BadRequest(
+            return Err(AppError::BadRequest(
                 "فرم باید به شکل application/x-www-form-urlencoded فرستاده شود.".into(),
             ));
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| PageError::BadRequest("فرم خوانده نشد.".into()))?;
+            .map_err(|_| AppError::BadRequest("فرم خوانده نشد.".into()))?;
         if std::str::from_utf8(&bytes).is_err() {
-            return Err(PageError::BadRequest("فرم نویسه‌های نامعتبر دارد.".into()));
+            return Err(AppError::BadRequest("فرم نویسه‌های نامعتبر دارد.".into()));
         }
         Ok(FormPairs(
             form_urlencoded::parse(&bytes)

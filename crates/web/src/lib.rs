@@ -83,6 +83,8 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
+        // Outermost: every AppError, a panic's included, in the face its route speaks.
+        .layer(axum::middleware::from_fn(error::render))
         .with_state(state)
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::{ApiUser, allowed};
 use crate::AppState;
 use crate::auth;
-use crate::error::ApiError;
+use crate::error::AppError;
 use crate::forms::{ApiJson, ApiQuery};
 
 fn user_json(u: &User) -> Value {
@@ -30,7 +30,7 @@ fn user_json(u: &User) -> Value {
 pub async fn list_agencies(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     allowed(decide(
         &user.actor,
         Action::ViewAgencies,
@@ -52,14 +52,14 @@ pub async fn create_agency(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiJson(body): ApiJson<AgencyIn>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), AppError> {
     allowed(decide(
         &user.actor,
         Action::ManageAgencies,
         Target::Collection,
     ))?;
     let kind = AgencyKind::from_code(&body.kind).ok_or_else(|| {
-        ApiError::validation("گونهٔ دستگاه نامعتبر است", json!([{"field": "kind"}]))
+        AppError::validation("گونهٔ دستگاه نامعتبر است", json!([{"field": "kind"}]))
     })?;
     let agency = state
         .store
@@ -88,7 +88,7 @@ pub async fn me(ApiUser(user): ApiUser) -> Json<Value> {
 pub async fn my_tokens(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     Ok(Json(
         json!({ "items": state.store.list_api_tokens(&user.user.id).await? }),
     ))
@@ -98,7 +98,7 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, AppError> {
     state
         .store
         .revoke_api_token(&Who::of(&user.actor), &user.user.id, &id)
@@ -109,7 +109,7 @@ pub async fn revoke_token(
 pub async fn list_users(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     allowed(decide(&user.actor, Action::ViewUsers, Target::Collection))?;
     let users = state
         .store
@@ -124,13 +124,13 @@ pub async fn get_user(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let target = state.store.user(&id).await?;
     if !decide(&user.actor, Action::ViewUsers, target.as_target()).is_allowed()
         && target.id != user.user.id
     {
         // Do not reveal that the account exists.
-        return Err(ApiError::not_found());
+        return Err(AppError::not_found());
     }
     Ok(Json(user_json(&target)))
 }
@@ -151,7 +151,7 @@ pub async fn create_user(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiJson(body): ApiJson<UserIn>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), AppError> {
     let mut errors = Vec::new();
     let roles: Vec<Role> = body
         .roles
@@ -178,7 +178,7 @@ pub async fn create_user(
         errors.push(json!({"field": "password", "detail": "گذرواژه باید ۸ تا ۱۰۲۴ بایت باشد"}));
     }
     if !errors.is_empty() {
-        return Err(ApiError::validation(
+        return Err(AppError::validation(
             "داده‌های کاربر نادرست است",
             Value::Array(errors),
         ));
@@ -194,7 +194,7 @@ pub async fn create_user(
         },
     ))?;
     let hash = auth::hash_password(&body.password)
-        .map_err(|m| ApiError::validation(m, json!([{"field": "password"}])))?;
+        .map_err(|m| AppError::validation(m, json!([{"field": "password"}])))?;
     let created = state
         .store
         .create_user(
@@ -222,11 +222,11 @@ pub async fn set_active(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ActiveIn>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let target = state.store.user(&id).await?;
     allowed(decide(&user.actor, Action::ManageUsers, target.as_target()))?;
     if target.id == user.user.id {
-        return Err(ApiError::bad_request(
+        return Err(AppError::bad_request(
             "نمی‌توانید حساب خودتان را غیرفعال کنید.",
         ));
     }
@@ -249,7 +249,7 @@ pub async fn audit(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<AuditQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     allowed(decide(&user.actor, Action::ViewAudit, Target::Collection))?;
     let filter = AuditFilter {
         action: q.action,

@@ -17,13 +17,13 @@ use super::ApiUser;
 use crate::AppState;
 use crate::atlas::{self, MapRequest};
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::error::AppError;
 use crate::forms::{ApiJson, ApiQuery};
 
 pub async fn categories(
     State(state): State<AppState>,
     ApiUser(_user): ApiUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     Ok(Json(
         json!({ "categories": state.store.event_categories().await? }),
     ))
@@ -51,7 +51,7 @@ pub async fn record(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiJson(body): ApiJson<EventsIn>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), AppError> {
     let list = match body {
         EventsIn::Many { events } => events,
         EventsIn::One(e) => vec![e],
@@ -59,7 +59,7 @@ pub async fn record(
     let mut events = Vec::with_capacity(list.len());
     for (i, e) in list.into_iter().enumerate() {
         let occurred_at = atlas_sheet::parse_time(&e.occurred_at).ok_or_else(|| {
-            ApiError::validation(
+            AppError::validation(
                 format!("رویداد {}: زمان خوانده نشد", i + 1),
                 json!([{ "index": i, "field": "occurred_at" }]),
             )
@@ -83,9 +83,9 @@ async fn record_checked(
     state: &AppState,
     user: &CurrentUser,
     events: &[NewEvent],
-) -> Result<Vec<hamafza_store::RecordedEvent>, ApiError> {
+) -> Result<Vec<hamafza_store::RecordedEvent>, AppError> {
     if !atlas::may_record_events(&user.actor) {
-        return Err(ApiError::forbidden("ثبت رویداد با نقش شما ممکن نیست."));
+        return Err(AppError::forbidden("ثبت رویداد با نقش شما ممکن نیست."));
     }
     let locator = state.locator.get(&state.store).await?;
     for (i, e) in events.iter().enumerate() {
@@ -97,7 +97,7 @@ async fn record_checked(
                 Target::Place { path: &place.path },
             );
             if !user.actor.covers(&place.path) || !d.is_allowed() {
-                return Err(ApiError::forbidden(format!(
+                return Err(AppError::forbidden(format!(
                     "رویداد {} در «{}» است که در حوزهٔ شما نیست.",
                     i + 1,
                     place.name_fa
@@ -116,17 +116,17 @@ pub async fn import_events(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), AppError> {
     let bytes = body.to_vec();
     let table =
         tokio::task::spawn_blocking(move || hamafza_report::spreadsheet::read_table(&bytes))
             .await
-            .map_err(|e| ApiError::bad_request(e.to_string()))?
-            .map_err(ApiError::bad_request)?;
+            .map_err(|e| AppError::bad_request(e.to_string()))?
+            .map_err(AppError::bad_request)?;
     let events = atlas_sheet::plan_events(&state.store, &table, &user.actor.agency_id.to_string())
         .await?
         .map_err(|rows| {
-            ApiError::validation(
+            AppError::validation(
                 "هیچ رویدادی ثبت نشد؛ ردیف‌های نادرست را درست کنید و دوباره بفرستید",
                 json!(rows),
             )
@@ -142,7 +142,7 @@ pub async fn import_events(
 pub async fn indicators(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let list: Vec<_> = state
         .store
         .indicators()
@@ -157,13 +157,13 @@ pub async fn indicator(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(code): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let versions = state.store.indicator_versions(&code).await?;
     match versions.first() {
         Some(latest) if atlas::may_see(&user.actor, latest) => {
             Ok(Json(json!({ "indicator": latest, "versions": versions })))
         }
-        _ => Err(ApiError::not_found()),
+        _ => Err(AppError::not_found()),
     }
 }
 
@@ -172,13 +172,13 @@ pub async fn define(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiJson(d): ApiJson<atlas::IndicatorIn>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), AppError> {
     if !atlas::may_define(&user.actor) {
-        return Err(ApiError::forbidden("تعریف شاخص با نقش شما ممکن نیست."));
+        return Err(AppError::forbidden("تعریف شاخص با نقش شما ممکن نیست."));
     }
     let def = atlas::indicator_definition(&state.store, d)
         .await?
-        .map_err(|(name, msg)| ApiError::validation(msg, json!([{ "field": name }])))?;
+        .map_err(|(name, msg)| AppError::validation(msg, json!([{ "field": name }])))?;
     let saved = state
         .store
         .save_indicator(&Who::of(&user.actor), &def)
@@ -192,17 +192,17 @@ pub async fn import_values(
     ApiUser(user): ApiUser,
     Path(code): Path<String>,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), AppError> {
     if !atlas::may_supply(&user.actor) {
-        return Err(ApiError::forbidden("ورود مقدار شاخص با نقش شما ممکن نیست."));
+        return Err(AppError::forbidden("ورود مقدار شاخص با نقش شما ممکن نیست."));
     }
     let indicator = state
         .store
         .indicator(&code)
         .await?
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or_else(AppError::not_found)?;
     if indicator.numerator != Numerator::Imported {
-        return Err(ApiError::bad_request(
+        return Err(AppError::bad_request(
             "این شاخص از رویدادها شمرده می‌شود و مقدار واردشدنی ندارد.",
         ));
     }
@@ -210,12 +210,12 @@ pub async fn import_values(
     let table =
         tokio::task::spawn_blocking(move || hamafza_report::spreadsheet::read_table(&bytes))
             .await
-            .map_err(|e| ApiError::bad_request(e.to_string()))?
-            .map_err(ApiError::bad_request)?;
+            .map_err(|e| AppError::bad_request(e.to_string()))?
+            .map_err(AppError::bad_request)?;
     let values = atlas_sheet::plan_values(&state.store, &table)
         .await?
         .map_err(|rows| {
-            ApiError::validation(
+            AppError::validation(
                 "هیچ مقداری وارد نشد؛ ردیف‌های نادرست را درست کنید و دوباره بفرستید",
                 json!(rows),
             )
@@ -223,7 +223,7 @@ pub async fn import_values(
     for v in &values {
         let place = state.store.place_by_id(&v.place_id).await?;
         if !user.actor.covers(&place.path) {
-            return Err(ApiError::forbidden(format!(
+            return Err(AppError::forbidden(format!(
                 "«{}» در حوزهٔ شما نیست.",
                 place.name_fa
             )));
@@ -249,24 +249,24 @@ pub async fn values(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<AtlasQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     Ok(Json(gather(&state, &user, &q).await?))
 }
 
-async fn gather(state: &AppState, user: &CurrentUser, q: &AtlasQuery) -> Result<Value, ApiError> {
+async fn gather(state: &AppState, user: &CurrentUser, q: &AtlasQuery) -> Result<Value, AppError> {
     let actor = &user.actor;
     let place = atlas::visible_place(&state.store, actor, &q.place)
         .await?
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or_else(AppError::not_found)?;
     let indicator = state
         .store
         .indicator(&q.indicator)
         .await?
         .filter(|i| atlas::may_see(actor, i))
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or_else(AppError::not_found)?;
     let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
         Some(p) => Period::parse(p)
-            .map_err(|e| ApiError::validation(e.to_string(), json!([{ "field": "period" }])))?,
+            .map_err(|e| AppError::validation(e.to_string(), json!([{ "field": "period" }])))?,
         None => crate::pages::default_atlas_period(JalaliDate::from_gregorian(state.clock.today())),
     };
     let method = atlas::method_from(q.method.as_deref());
@@ -313,8 +313,8 @@ pub async fn export(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<crate::atlas_export::ExportQuery>,
-) -> Result<axum::response::Response, ApiError> {
-    Ok(crate::atlas_export::export(&state, &user, &q).await?)
+) -> Result<axum::response::Response, AppError> {
+    crate::atlas_export::export(&state, &user, &q).await
 }
 
 #[derive(Deserialize)]
@@ -330,9 +330,9 @@ pub async fn save_category(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiJson(c): ApiJson<CategoryIn>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), AppError> {
     if !atlas::may_define(&user.actor) {
-        return Err(ApiError::forbidden(
+        return Err(AppError::forbidden(
             "تعریف دستهٔ رویداد با نقش شما ممکن نیست.",
         ));
     }
@@ -349,7 +349,7 @@ pub async fn save_category(
 pub async fn priority_indices(
     State(state): State<AppState>,
     ApiUser(_user): ApiUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     Ok(Json(
         json!({ "indices": state.store.priority_indices().await? }),
     ))
@@ -384,14 +384,14 @@ pub async fn save_priority_index(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiJson(d): ApiJson<PriorityIndexIn>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), AppError> {
     if !atlas::may_define_priority(&user.actor) {
-        return Err(ApiError::forbidden(
+        return Err(AppError::forbidden(
             "تعریف شاخص اولویت با نقش شما ممکن نیست.",
         ));
     }
     let field =
-        |name: &str, msg: &str| ApiError::validation(msg.to_string(), json!([{ "field": name }]));
+        |name: &str, msg: &str| AppError::validation(msg.to_string(), json!([{ "field": name }]));
     let saved = state
         .store
         .save_priority_index(
@@ -433,24 +433,24 @@ pub async fn rank(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<RankQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let actor = &user.actor;
     let index = state
         .store
         .priority_index(&q.index, None)
         .await?
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or_else(AppError::not_found)?;
     let indicators = crate::priority::indicators_for(&state.store, actor, &index)
         .await?
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or_else(AppError::not_found)?;
     let place = atlas::visible_place(&state.store, actor, &q.place)
         .await?
-        .ok_or_else(ApiError::not_found)?;
-    let parse = |s: Option<&str>| -> Result<Option<Period>, ApiError> {
+        .ok_or_else(AppError::not_found)?;
+    let parse = |s: Option<&str>| -> Result<Option<Period>, AppError> {
         s.filter(|s| !s.is_empty())
             .map(|s| {
                 Period::parse(s).map_err(|e| {
-                    ApiError::validation(e.to_string(), json!([{ "field": "period" }]))
+                    AppError::validation(e.to_string(), json!([{ "field": "period" }]))
                 })
             })
             .transpose()

@@ -18,7 +18,7 @@ use hamafza_core::access::Decision;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::error::AppError;
 
 /// The OpenAPI document, kept by hand next to the handlers; a test checks that every
 /// path and method in it is routed and that every route is in it.
@@ -99,7 +99,7 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox", get(resolutions::inbox))
         .route("/inbox/read", post(resolutions::mark_inbox_read))
         .route("/scorecard", get(resolutions::scorecard))
-        .fallback(|| async { ApiError::not_found().into_response() })
+        .fallback(|| async { AppError::not_found().into_response() })
 }
 
 /// The signed-in caller of an API request. Writes from a browser session must carry the
@@ -107,7 +107,7 @@ pub fn routes() -> Router<AppState> {
 pub struct ApiUser(pub CurrentUser);
 
 impl FromRequestParts<AppState> for ApiUser {
-    type Rejection = ApiError;
+    type Rejection = AppError;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -125,7 +125,7 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
-pub(crate) fn allowed(d: Decision) -> Result<(), ApiError> {
+pub(crate) fn allowed(d: Decision) -> Result<(), AppError> {
     match d {
         Decision::Allow => Ok(()),
         Decision::Deny(r) => Err(r.into()),

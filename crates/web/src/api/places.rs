@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::{ApiUser, allowed};
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::AppError;
 use crate::forms::ApiQuery;
 
 #[derive(Deserialize)]
@@ -28,11 +28,11 @@ pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let level = match q.level.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(l) => Some(PlaceLevel::from_code(l).ok_or_else(|| {
-            ApiError::bad_request(format!(
+            AppError::bad_request(format!(
                 "سطح «{}» نامعتبر است؛ یکی از: {}",
                 l.chars().take(40).collect::<String>(),
                 PlaceLevel::ALL.map(|l| l.code()).join(", ")
@@ -65,7 +65,7 @@ pub async fn one(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<OneQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let place = state
         .store
         .get_place(&scope(&user.actor, Action::ViewPlace), &id)
@@ -98,18 +98,18 @@ pub async fn import(
     ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<ImportQuery>,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), AppError> {
     allowed(decide(
         &user.actor,
         Action::ImportPlaces,
         Target::Collection,
     ))?;
     let level = PlaceLevel::from_code(&q.level)
-        .ok_or_else(|| ApiError::bad_request("سطح (level) نامعتبر است"))?;
+        .ok_or_else(|| AppError::bad_request("سطح (level) نامعتبر است"))?;
     let features =
-        hamafza_geo::read_features(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        hamafza_geo::read_features(&body).map_err(|e| AppError::bad_request(e.to_string()))?;
     if features.is_empty() {
-        return Err(ApiError::bad_request("پرونده هیچ عارضه‌ای (feature) ندارد"));
+        return Err(AppError::bad_request("پرونده هیچ عارضه‌ای (feature) ندارد"));
     }
     let places = match hamafza_store::import::plan_places(
         &state.store,
@@ -121,7 +121,7 @@ pub async fn import(
     {
         Ok(places) => places,
         Err(problems) => {
-            return Err(ApiError::validation(
+            return Err(AppError::validation(
                 format!(
                     "{} عارضه از {} نادرست است؛ هیچ مکانی ثبت نشد",
                     problems.len(),

@@ -12,9 +12,9 @@ use serde_json::{Value, json};
 
 use super::ApiUser;
 use crate::AppState;
-use crate::documents::{self, ImportRefusal, ReportOf};
-use crate::error::ApiError;
-use crate::followup::{self as f, ListParams, Refusal};
+use crate::documents::{self, ReportOf};
+use crate::error::AppError;
+use crate::followup::{self as f, ListParams};
 use crate::forms::{ApiJson, ApiQuery, Multipart};
 
 fn council_json(c: &Council) -> Value {
@@ -87,7 +87,7 @@ pub(crate) fn summary_json(s: &Summary) -> Value {
 pub async fn list_councils(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let councils = state
         .store
         .list_councils(&scope(&user.actor, Action::ViewCouncils))
@@ -101,7 +101,7 @@ pub async fn create_council(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiJson(body): ApiJson<f::CouncilIn>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), AppError> {
     let council = f::create_council(&state, &user, body).await?;
     Ok((StatusCode::CREATED, Json(council_json(&council))))
 }
@@ -117,7 +117,7 @@ pub async fn council_settings(
     ApiUser(user): ApiUser,
     Path(key): Path<String>,
     ApiJson(body): ApiJson<SettingsIn>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let council = f::council_to_run(&state, &user, &key).await?;
     let council = state
         .store
@@ -136,7 +136,7 @@ pub async fn one_council(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(key): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let council = f::council_for(&state, &user, &key).await?;
     let today = state.clock.today();
     let filter = ListParams {
@@ -160,7 +160,7 @@ pub async fn council_meetings(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(key): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let council = f::council_records_for(&state, &user, &key).await?;
     let meetings = state.store.council_meetings(&council.id).await?;
     Ok(Json(json!({ "items": meetings })))
@@ -171,7 +171,7 @@ pub async fn create_meeting(
     ApiUser(user): ApiUser,
     Path(key): Path<String>,
     ApiJson(body): ApiJson<f::MeetingIn>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), AppError> {
     let id = f::create_meeting(&state, &user, &key, &body).await?;
     let detail = state.store.meeting(&id).await?;
     Ok((StatusCode::CREATED, Json(json!(detail))))
@@ -182,7 +182,7 @@ async fn visible_meeting(
     state: &AppState,
     user: &crate::auth::CurrentUser,
     id: &str,
-) -> Result<hamafza_store::MeetingDetail, Refusal> {
+) -> Result<hamafza_store::MeetingDetail, AppError> {
     let detail = state.store.meeting(id).await?;
     f::council_records_for(state, user, &detail.meeting.council_id).await?;
     Ok(detail)
@@ -192,7 +192,7 @@ pub async fn one_meeting(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     Ok(Json(json!(visible_meeting(&state, &user, &id).await?)))
 }
 
@@ -217,7 +217,7 @@ pub async fn record_minutes(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<MinutesIn>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let detail = visible_meeting(&state, &user, &id).await?;
     f::council_to_run(&state, &user, &detail.meeting.council_id).await?;
     let mut attendance = Vec::new();
@@ -225,7 +225,7 @@ pub async fn record_minutes(
         attendance.push(Attendance {
             agency_id: f::agency_id(&state, "attendance.agency", &a.agency).await?,
             presence: Presence::from_code(&a.presence).ok_or_else(|| {
-                ApiError::validation(
+                AppError::validation(
                     "حضور باید present، represented یا absent باشد",
                     json!([{"field": "attendance.presence"}]),
                 )
@@ -244,7 +244,7 @@ pub async fn list_resolutions(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let filter = params.filter(&state, &user).await?;
     let today = state.clock.today();
     let rows = state
@@ -267,7 +267,7 @@ pub async fn create_resolution(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiJson(body): ApiJson<f::ResolutionIn>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), AppError> {
     let r = f::create_resolution(&state, &user, &body).await?;
     Ok((StatusCode::CREATED, Json(resolution_json(&r))))
 }
@@ -277,7 +277,7 @@ pub async fn one_resolution(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let visible = f::resolution_for(&state, &user, &id).await?;
     let party = visible.party(&user);
     let (r, council) = (&visible.resolution, &visible.council);
@@ -303,7 +303,7 @@ pub async fn move_resolution(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<f::MoveIn>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let r = f::move_resolution(&state, &user, &id, &body).await?;
     Ok(Json(resolution_json(&r)))
 }
@@ -315,7 +315,7 @@ pub async fn post_update(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
     Multipart(form): Multipart,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), AppError> {
     let (fields, files) = f::read_multipart(form).await?;
     let update = f::UpdateIn::from_form(&fields, files)?;
     let update_id = f::post_update(&state, &user, &id, update).await?;
@@ -328,7 +328,7 @@ pub async fn list_updates(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let v = f::resolution_for(&state, &user, &id).await?;
     Ok(Json(
         json!({ "items": state.store.resolution_updates(&v.resolution.id).await? }),
@@ -340,8 +340,8 @@ pub async fn evidence(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    Ok(evidence_response(&state, &user, &id).await?)
+) -> Result<Response, AppError> {
+    evidence_response(&state, &user, &id).await
 }
 
 /// The file as a download, its name in the header (RFC 6266, UTF-8).
@@ -349,12 +349,12 @@ pub(crate) async fn evidence_response(
     state: &AppState,
     user: &crate::auth::CurrentUser,
     id: &str,
-) -> Result<Response, Refusal> {
+) -> Result<Response, AppError> {
     let (meta, resolution_id, content) = state.store.evidence_file(id).await?;
     let v = f::resolution_for(state, user, &resolution_id).await?;
     if !v.may(user, Action::ViewEvidence) {
         // Analysts see aggregates only: evidence can show people.
-        return Err(Refusal::Deny(hamafza_core::access::DenyReason::Role));
+        return Err(AppError::from(hamafza_core::access::DenyReason::Role));
     }
     let disposition = format!(
         "attachment; filename=\"evidence\"; filename*=UTF-8''{}",
@@ -377,7 +377,7 @@ pub(crate) async fn evidence_response(
 pub async fn inbox(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let items = state.store.inbox(&user.user.id, 200).await?;
     let unread = state.store.unread_count(&user.user.id).await?;
     Ok(Json(json!({ "unread": unread, "items": items })))
@@ -386,7 +386,7 @@ pub async fn inbox(
 pub async fn mark_inbox_read(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let marked = state.store.mark_inbox_read(&user.user.id).await?;
     Ok(Json(json!({ "marked": marked })))
 }
@@ -395,7 +395,7 @@ pub async fn mark_inbox_read(
 pub async fn scorecard(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Value>, AppError> {
     let today = state.clock.today();
     let cards = crate::followup::scorecard(&state, &user, today).await?;
     Ok(Json(json!({
@@ -412,8 +412,8 @@ pub async fn export(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Response, ApiError> {
-    Ok(documents::export_xlsx(&state, &user, &params).await?)
+) -> Result<Response, AppError> {
+    documents::export_xlsx(&state, &user, &params).await
 }
 
 /// Resolutions from an XLSX or CSV body (the export's columns) into a council: every row
@@ -423,16 +423,9 @@ pub async fn import(
     ApiUser(user): ApiUser,
     Path(key): Path<String>,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    match documents::import(&state, &user, &key, body.to_vec()).await {
-        Ok(n) => Ok((StatusCode::CREATED, Json(json!({ "imported": n })))),
-        Err(ImportRefusal::Refused(r)) => Err(r.into()),
-        Err(ImportRefusal::Unreadable(m)) => Err(ApiError::bad_request(m)),
-        Err(ImportRefusal::BadRows(rows)) => Err(ApiError::validation(
-            "هیچ ردیفی وارد نشد؛ ردیف‌های نادرست را درست کنید و دوباره بفرستید",
-            json!(rows),
-        )),
-    }
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let n = documents::import(&state, &user, &key, body.to_vec()).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "imported": n }))))
 }
 
 pub async fn council_report(
@@ -440,8 +433,8 @@ pub async fn council_report(
     ApiUser(user): ApiUser,
     Path(key): Path<String>,
     ApiQuery(q): ApiQuery<crate::documents::PeriodQuery>,
-) -> Result<Response, ApiError> {
-    Ok(documents::report_pdf(&state, &user, ReportOf::Council(&key), q.period.as_deref()).await?)
+) -> Result<Response, AppError> {
+    documents::report_pdf(&state, &user, ReportOf::Council(&key), q.period.as_deref()).await
 }
 
 pub async fn agency_report(
@@ -449,6 +442,6 @@ pub async fn agency_report(
     ApiUser(user): ApiUser,
     Path(key): Path<String>,
     ApiQuery(q): ApiQuery<crate::documents::PeriodQuery>,
-) -> Result<Response, ApiError> {
-    Ok(documents::report_pdf(&state, &user, ReportOf::Agency(&key), q.period.as_deref()).await?)
+) -> Result<Response, AppError> {
+    documents::report_pdf(&state, &user, ReportOf::Agency(&key), q.period.as_deref()).await
 }

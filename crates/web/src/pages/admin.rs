@@ -11,10 +11,10 @@ use serde::Deserialize;
 use super::layout::{self, Section, bdi};
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
-use crate::error::PageError;
+use crate::error::AppError;
 use crate::forms::PageForm;
 
-fn allowed(d: Decision) -> Result<(), PageError> {
+fn allowed(d: Decision) -> Result<(), AppError> {
     match d {
         Decision::Allow => Ok(()),
         Decision::Deny(r) => Err(r.into()),
@@ -22,7 +22,7 @@ fn allowed(d: Decision) -> Result<(), PageError> {
 }
 
 /// A form page shown again with its error: 400, or the error that stopped the page itself.
-fn bad_request(page: Result<Markup, PageError>) -> Response {
+fn bad_request(page: Result<Markup, AppError>) -> Response {
     match page {
         Ok(m) => (axum::http::StatusCode::BAD_REQUEST, m).into_response(),
         Err(e) => e.into_response(),
@@ -32,7 +32,7 @@ fn bad_request(page: Result<Markup, PageError>) -> Response {
 pub async fn agencies_page(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     render_agencies(&state, &user, None).await
 }
 
@@ -40,7 +40,7 @@ async fn render_agencies(
     state: &AppState,
     user: &CurrentUser,
     error: Option<&str>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     allowed(decide(
         &user.actor,
         Action::ViewAgencies,
@@ -119,14 +119,14 @@ pub async fn create_agency(
                 .into_response();
             Err((axum::http::StatusCode::BAD_REQUEST, page).into_response())
         }
-        Err(e) => Err(PageError::from(e).into_response()),
+        Err(e) => Err(AppError::from(e).into_response()),
     }
 }
 
 pub async fn users_page(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     render_users(&state, &user, None).await
 }
 
@@ -134,7 +134,7 @@ async fn render_users(
     state: &AppState,
     user: &CurrentUser,
     error: Option<&str>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     allowed(decide(&user.actor, Action::ViewUsers, Target::Collection))?;
     let users = state
         .store
@@ -331,7 +331,7 @@ pub async fn create_user(
         Err(hamafza_store::StoreError::Invalid(m) | hamafza_store::StoreError::Conflict(m)) => {
             Err(refuse(m).await)
         }
-        Err(e) => Err(PageError::from(e).into_response()),
+        Err(e) => Err(AppError::from(e).into_response()),
     }
 }
 
@@ -353,18 +353,18 @@ pub async fn set_active(
         .store
         .user(&id)
         .await
-        .map_err(|e| PageError::from(e).into_response())?;
+        .map_err(|e| AppError::from(e).into_response())?;
     allowed(decide(&user.actor, Action::ManageUsers, target.as_target()))
         .map_err(IntoResponse::into_response)?;
     if target.id == user.user.id {
         return Err(
-            PageError::BadRequest("نمی‌توانید حساب خودتان را غیرفعال کنید.".into()).into_response(),
+            AppError::BadRequest("نمی‌توانید حساب خودتان را غیرفعال کنید.".into()).into_response(),
         );
     }
     state
         .store
         .set_user_active(&Who::of(&user.actor), &id, form.active == "1")
         .await
-        .map_err(|e| PageError::from(e).into_response())?;
+        .map_err(|e| AppError::from(e).into_response())?;
     Ok(Redirect::to("/users").into_response())
 }

@@ -18,7 +18,7 @@ use super::trend;
 use crate::AppState;
 use crate::atlas::{self, MapRequest};
 use crate::auth::CurrentUser;
-use crate::error::PageError;
+use crate::error::AppError;
 use crate::forms::PageQuery;
 
 #[derive(Deserialize, Default)]
@@ -85,7 +85,7 @@ pub async fn atlas_page(
     State(state): State<AppState>,
     user: CurrentUser,
     PageQuery(q): PageQuery<AtlasQuery>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let actor = &user.actor;
     let indicators: Vec<Indicator> = state
         .store
@@ -97,10 +97,10 @@ pub async fn atlas_page(
     let place = match q.place.as_deref().filter(|s| !s.is_empty()) {
         Some(id) => atlas::visible_place(&state.store, actor, id)
             .await?
-            .ok_or(PageError::NotFound)?,
+            .ok_or(AppError::NotFound)?,
         None => default_place(&state, &user)
             .await?
-            .ok_or(PageError::NotFound)?,
+            .ok_or(AppError::NotFound)?,
     };
     let Some(indicator) = (match q.indicator.as_deref().filter(|s| !s.is_empty()) {
         Some(code) => Some(
@@ -108,7 +108,7 @@ pub async fn atlas_page(
                 .iter()
                 .find(|i| i.code == code)
                 .cloned()
-                .ok_or(PageError::NotFound)?,
+                .ok_or(AppError::NotFound)?,
         ),
         None => indicators.first().cloned(),
     }) else {
@@ -120,7 +120,7 @@ pub async fn atlas_page(
     };
     let today = JalaliDate::from_gregorian(state.clock.today());
     let period = match q.period.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(code) => Period::parse(code).map_err(|e| PageError::BadRequest(e.to_string()))?,
+        Some(code) => Period::parse(code).map_err(|e| AppError::BadRequest(e.to_string()))?,
         None => default_period(today),
     };
     let method = atlas::method_from(q.method.as_deref());
@@ -350,7 +350,7 @@ pub async fn export_download(
     State(state): State<AppState>,
     user: CurrentUser,
     PageQuery(q): PageQuery<crate::atlas_export::ExportQuery>,
-) -> Result<axum::response::Response, PageError> {
+) -> Result<axum::response::Response, AppError> {
     crate::atlas_export::export(&state, &user, &q).await
 }
 
@@ -359,7 +359,7 @@ pub async fn export_download(
 pub(super) async fn default_place(
     state: &AppState,
     user: &CurrentUser,
-) -> Result<Option<Place>, PageError> {
+) -> Result<Option<Place>, AppError> {
     if let Some(id) = user
         .actor
         .jurisdiction

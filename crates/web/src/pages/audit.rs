@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::layout::{self, Section, bdi, instant, num};
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::PageError;
+use crate::error::AppError;
 use crate::forms::PageQuery;
 
 const PAGE_SIZE: i64 = 50;
@@ -57,7 +57,7 @@ pub async fn audit_page(
     State(state): State<AppState>,
     user: CurrentUser,
     PageQuery(q): PageQuery<AuditQuery>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     if let Decision::Deny(r) = decide(&user.actor, Action::ViewAudit, Target::Collection) {
         return Err(r.into());
     }

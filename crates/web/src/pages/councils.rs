@@ -13,14 +13,14 @@ use super::layout::{self, Section, num};
 use super::resolutions::{agency_names, figures, table};
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::PageError;
-use crate::followup::{self as f, Refusal};
+use crate::error::AppError;
+use crate::followup as f;
 use crate::forms::FormPairs;
 
 pub async fn list_page(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let today = state.clock.today();
     let councils = state
         .store
@@ -62,7 +62,7 @@ async fn create_form(
     state: &AppState,
     user: &CurrentUser,
     error: Option<&str>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     use hamafza_core::access::Role;
     let admin = user.actor.has(Role::SystemAdmin);
     if !admin && !user.actor.has(Role::AgencyAdmin) {
@@ -151,7 +151,7 @@ pub async fn settings_submit(
     if let Err(e) = user.check_csrf(form.get("csrf")) {
         return e.into_response();
     }
-    let result: Result<(), Refusal> = async {
+    let result: Result<(), AppError> = async {
         let council = f::council_to_run(&state, &user, &key).await?;
         state
             .store
@@ -176,7 +176,7 @@ async fn council_facts(
     state: &AppState,
     user: &CurrentUser,
     c: &Council,
-) -> Result<Vec<(String, hamafza_core::scorecard::Facts)>, PageError> {
+) -> Result<Vec<(String, hamafza_core::scorecard::Facts)>, AppError> {
     let filter = ResolutionFilter {
         council_id: Some(c.id.clone()),
         ..ResolutionFilter::default()
@@ -193,7 +193,7 @@ async fn council_rows(
     user: &CurrentUser,
     c: &Council,
     today: time::Date,
-) -> Result<Vec<ResolutionRow>, PageError> {
+) -> Result<Vec<ResolutionRow>, AppError> {
     let filter = ResolutionFilter {
         council_id: Some(c.id.clone()),
         ..ResolutionFilter::default()
@@ -211,7 +211,7 @@ pub async fn council_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(key): Path<String>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     render_council(&state, &user, &key, None).await
 }
 
@@ -220,7 +220,7 @@ async fn render_council(
     user: &CurrentUser,
     key: &str,
     error: Option<&str>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let council = f::council_for(state, user, key).await?;
     let today = state.clock.today();
     let facts = council_facts(state, user, &council).await?;
@@ -361,7 +361,7 @@ async fn resolution_form(
     user: &CurrentUser,
     council: &Council,
     meeting: Option<&hamafza_store::MeetingDetail>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let meeting_id = meeting.map(|m| m.meeting.id.as_str());
     let agencies = state.store.list_agencies().await?;
     // The places a council's resolutions are usually about: its area and what lies in it.
@@ -422,7 +422,7 @@ async fn resolution_form(
 }
 
 /// A refused form: the council page again, with the reason, as a 400.
-async fn council_refused(state: &AppState, user: &CurrentUser, key: &str, r: Refusal) -> Response {
+async fn council_refused(state: &AppState, user: &CurrentUser, key: &str, r: AppError) -> Response {
     super::refused_form(r, |m| async move {
         render_council(state, user, key, Some(&m)).await
     })
@@ -504,7 +504,7 @@ pub async fn meeting_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     render_meeting(&state, &user, &id, None).await
 }
 
@@ -513,7 +513,7 @@ async fn render_meeting(
     user: &CurrentUser,
     id: &str,
     error: Option<&str>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let detail = state.store.meeting(id).await?;
     let council = f::council_records_for(state, user, &detail.meeting.council_id).await?;
     let today = state.clock.today();
@@ -589,7 +589,7 @@ pub async fn minutes_submit(
     if let Err(e) = user.check_csrf(form.get("csrf")) {
         return e.into_response();
     }
-    let result: Result<(), Refusal> = async {
+    let result: Result<(), AppError> = async {
         let detail = state.store.meeting(&id).await?;
         f::council_to_run(&state, &user, &detail.meeting.council_id).await?;
         let attendance: Vec<Attendance> = form
@@ -651,13 +651,12 @@ pub async fn import_submit(
     Path(key): Path<String>,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    use crate::documents::ImportRefusal;
     let Ok(form) = form else {
-        return PageError::BadRequest("پرونده را با فرم بفرستید.".into()).into_response();
+        return AppError::BadRequest("پرونده را با فرم بفرستید.".into()).into_response();
     };
     let (fields, mut files) = match f::read_multipart(form).await {
         Ok(x) => x,
-        Err(e) => return PageError::from(e).into_response(),
+        Err(e) => return e.into_response(),
     };
     if let Err(e) = user.check_csrf(fields.get("csrf").map(String::as_str)) {
         return e.into_response();
@@ -667,42 +666,12 @@ pub async fn import_submit(
             &state,
             &user,
             &key,
-            Refusal::Invalid {
-                field: "file",
-                message: "پرونده‌ای انتخاب نشده است".into(),
-            },
+            AppError::invalid("file", "پرونده‌ای انتخاب نشده است"),
         )
         .await;
     };
-    let message = match crate::documents::import(&state, &user, &key, file.content).await {
-        Ok(_) => return Redirect::to(&format!("/councils/{key}")).into_response(),
-        Err(ImportRefusal::Refused(r)) => return council_refused(&state, &user, &key, r).await,
-        Err(ImportRefusal::Unreadable(m)) => m,
-        Err(ImportRefusal::BadRows(rows)) => {
-            let lines: Vec<String> = rows
-                .iter()
-                .map(|p| {
-                    hamafza_core::digits::to_persian(&format!(
-                        "ردیف {}{}: {}",
-                        p.row,
-                        p.column
-                            .map(|c| format!("، ستون «{c}»"))
-                            .unwrap_or_default(),
-                        p.reason
-                    ))
-                })
-                .collect();
-            format!("هیچ ردیفی وارد نشد. {}", lines.join(" · "))
-        }
-    };
-    council_refused(
-        &state,
-        &user,
-        &key,
-        Refusal::Invalid {
-            field: "file",
-            message,
-        },
-    )
-    .await
+    match crate::documents::import(&state, &user, &key, file.content).await {
+        Ok(_) => Redirect::to(&format!("/councils/{key}")).into_response(),
+        Err(e) => council_refused(&state, &user, &key, e).await,
+    }
 }

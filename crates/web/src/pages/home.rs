@@ -7,7 +7,7 @@ use maud::{Markup, html};
 use super::layout::{self, Section, num};
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::PageError;
+use crate::error::AppError;
 
 /// The capabilities later issues add, shown as placeholders so users see the whole plan.
 const COMING: [(&str, &str); 5] = [
@@ -33,7 +33,7 @@ const COMING: [(&str, &str); 5] = [
     ),
 ];
 
-pub async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Markup, PageError> {
+pub async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Markup, AppError> {
     let store = &state.store;
     let by_level = store
         .count_places_by_level(&scope(&user.actor, Action::ViewPlace))

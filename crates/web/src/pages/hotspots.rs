@@ -18,7 +18,7 @@ use super::layout::{self, Section, num};
 use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
-use crate::error::PageError;
+use crate::error::AppError;
 use crate::forms::PageQuery;
 use hamafza_store::atlas::month_range;
 
@@ -57,7 +57,7 @@ pub(crate) async fn compute(
     (first, last): (&str, &str),
     permutations: usize,
     fdr: bool,
-) -> Result<HotSpots, PageError> {
+) -> Result<HotSpots, AppError> {
     let chosen = categories;
     let Some(boundary) = state
         .store
@@ -65,13 +65,13 @@ pub(crate) async fn compute(
         .await?
         .and_then(|g| hamafza_geo::read_stored_geometry(&g))
     else {
-        return Err(PageError::BadRequest("این مکان مرز ثبت‌شده ندارد.".into()));
+        return Err(AppError::BadRequest("این مکان مرز ثبت‌شده ندارد.".into()));
     };
-    let res = hexbin::resolution(hexbin::DEFAULT_RESOLUTION).ok_or(PageError::Internal)?;
+    let res = hexbin::resolution(hexbin::DEFAULT_RESOLUTION).ok_or(AppError::Internal)?;
     let index = PointLocator::new(std::slice::from_ref(&boundary), 1000);
     let cells = hexbin::study_cells(&index, index.bbox(), res);
     if cells.len() > MAX_CELLS {
-        return Err(PageError::BadRequest(format!(
+        return Err(AppError::BadRequest(format!(
             "این مکان {} یاختهٔ شش‌ضلعی دارد؛ مکان کوچک‌تری برگزینید.",
             num(cells.len() as i64)
         )));
@@ -123,7 +123,7 @@ pub async fn hotspots_page(
     State(state): State<AppState>,
     user: CurrentUser,
     PageQuery(pairs): PageQuery<Vec<(String, String)>>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let actor = &user.actor;
     let get = |k: &str| {
         pairs
@@ -135,10 +135,10 @@ pub async fn hotspots_page(
     let place = match get("place") {
         Some(id) => atlas::visible_place(&state.store, actor, id)
             .await?
-            .ok_or(PageError::NotFound)?,
+            .ok_or(AppError::NotFound)?,
         None => super::atlas::default_place(&state, &user)
             .await?
-            .ok_or(PageError::NotFound)?,
+            .ok_or(AppError::NotFound)?,
     };
     let categories_all = state.store.event_categories().await?;
     let mut chosen: Vec<String> = pairs
@@ -151,9 +151,9 @@ pub async fn hotspots_page(
         chosen = categories_all.iter().map(|c| c.code.clone()).collect();
     }
     let today = JalaliDate::from_gregorian(state.clock.today());
-    let period = |k: &str, default: Period| -> Result<Period, PageError> {
+    let period = |k: &str, default: Period| -> Result<Period, AppError> {
         get(k)
-            .map(|s| Period::parse(s).map_err(|e| PageError::BadRequest(e.to_string())))
+            .map(|s| Period::parse(s).map_err(|e| AppError::BadRequest(e.to_string())))
             .unwrap_or(Ok(default))
     };
     let from = period("from", Period::Year(today.year - 1))?;

@@ -13,7 +13,7 @@ use super::layout::{self, Section, bdi, num};
 use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
-use crate::error::PageError;
+use crate::error::AppError;
 use crate::forms::{FormPairs, PageQuery};
 
 fn denominator_fa(i: &Indicator) -> String {
@@ -57,7 +57,7 @@ async fn source_name(state: &AppState, i: &Indicator) -> String {
 pub async fn dictionary_page(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let list: Vec<Indicator> = state
         .store
         .indicators()
@@ -94,7 +94,7 @@ pub async fn indicator_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(code): Path<String>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     indicator_markup(&state, &user, &code, None).await
 }
 
@@ -103,10 +103,10 @@ async fn indicator_markup(
     user: &CurrentUser,
     code: &str,
     message: Option<(bool, String)>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let versions = state.store.indicator_versions(code).await?;
     let Some(latest) = versions.first().filter(|i| atlas::may_see(&user.actor, i)) else {
-        return Err(PageError::NotFound);
+        return Err(AppError::NotFound);
     };
     let source = source_name(state, latest).await;
     let can_supply = latest.numerator == Numerator::Imported && atlas::may_supply(&user.actor);
@@ -330,9 +330,9 @@ pub async fn define_page(
     State(state): State<AppState>,
     user: CurrentUser,
     PageQuery(q): PageQuery<DefineQuery>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     if !atlas::may_define(&user.actor) {
-        return Err(PageError::Forbidden(
+        return Err(AppError::Forbidden(
             "تعریف شاخص تنها برای مدیر سامانه و تحلیل‌گر است.".into(),
         ));
     }
@@ -343,7 +343,7 @@ pub async fn define_page(
                 .store
                 .indicator(code)
                 .await?
-                .ok_or(PageError::NotFound)?;
+                .ok_or(AppError::NotFound)?;
             let agency_code = match &latest.source_agency_id {
                 Some(id) => state
                     .store
@@ -364,7 +364,7 @@ async fn define_markup(
     user: &CurrentUser,
     d: &Draft,
     error: Option<&str>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let categories = state.store.event_categories().await?;
     let agencies = state.store.list_agencies().await?;
     let title = if d.existing {
@@ -455,7 +455,7 @@ pub async fn define_submit(
         return e.into_response();
     }
     if !atlas::may_define(&user.actor) {
-        return PageError::Forbidden("تعریف شاخص تنها برای مدیر سامانه و تحلیل‌گر است.".into())
+        return AppError::Forbidden("تعریف شاخص تنها برای مدیر سامانه و تحلیل‌گر است.".into())
             .into_response();
     }
     let draft = Draft::from_form(&form);

@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 use super::layout;
 use crate::AppState;
 use crate::auth::{self, Credential, CurrentUser};
-use crate::error::{AuthError, PageError};
+use crate::error::AppError;
 use crate::forms::{PageForm, PageQuery};
 
 #[derive(Deserialize)]
@@ -61,12 +61,12 @@ pub async fn login_submit(
     State(state): State<AppState>,
     parts: Parts,
     PageForm(form): PageForm<LoginForm>,
-) -> Result<Response, PageError> {
+) -> Result<Response, AppError> {
     let cookie_csrf = auth::cookie(&parts, auth::LOGIN_CSRF_COOKIE).unwrap_or("");
     if cookie_csrf.is_empty()
         || !auth::constant_time_eq(cookie_csrf.as_bytes(), form.csrf.as_bytes())
     {
-        return Err(PageError::Forbidden(
+        return Err(AppError::Forbidden(
             "فرم ورود منقضی یا نامعتبر است؛ صفحهٔ ورود را دوباره باز کنید.".into(),
         ));
     }
@@ -155,7 +155,7 @@ pub async fn logout(
     State(state): State<AppState>,
     user: CurrentUser,
     PageForm(form): PageForm<CsrfForm>,
-) -> Result<Response, AuthError> {
+) -> Result<Response, AppError> {
     user.check_csrf(form.csrf.as_deref())?;
     if let Credential::Session { token_hash, .. } = &user.credential {
         state

@@ -24,7 +24,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 use crate::AppState;
-use crate::error::PageError;
+use crate::error::AppError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -91,14 +91,14 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub async fn not_found() -> impl IntoResponse {
-    PageError::NotFound
+    AppError::NotFound
 }
 
 /// The answer to a refused form: when the refusal is about the input, the same page again
 /// with the reason (`render` draws it) as a 400; otherwise the refusal's own error page.
 /// A form shown again with the reason its input was refused (422), or the error that
 /// stopped the page itself.
-pub(crate) fn form_again(page: Result<maud::Markup, PageError>) -> axum::response::Response {
+pub(crate) fn form_again(page: Result<maud::Markup, AppError>) -> axum::response::Response {
     match page {
         Ok(page) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
         Err(e) => e.into_response(),
@@ -106,18 +106,18 @@ pub(crate) fn form_again(page: Result<maud::Markup, PageError>) -> axum::respons
 }
 
 pub(crate) async fn refused_form<F, Fut>(
-    refusal: crate::followup::Refusal,
+    refusal: crate::error::AppError,
     render: F,
 ) -> axum::response::Response
 where
     F: FnOnce(String) -> Fut,
-    Fut: std::future::Future<Output = Result<maud::Markup, PageError>>,
+    Fut: std::future::Future<Output = Result<maud::Markup, AppError>>,
 {
     match refusal.form_message() {
         Some(message) => match render(message).await {
             Ok(page) => (axum::http::StatusCode::BAD_REQUEST, page).into_response(),
             Err(e) => e.into_response(),
         },
-        None => PageError::from(refusal).into_response(),
+        None => refusal.into_response(),
     }
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::layout::{self, Section, bdi, num, synthetic_badge};
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::PageError;
+use crate::error::AppError;
 use crate::forms::PageQuery;
 
 #[derive(Deserialize)]
@@ -24,7 +24,7 @@ pub async fn browser(
     State(state): State<AppState>,
     user: CurrentUser,
     PageQuery(query): PageQuery<BrowserQuery>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let visible = scope(&user.actor, Action::ViewPlace);
     let q = query.q.unwrap_or_default();
     let q = q.trim();
@@ -106,7 +106,7 @@ pub async fn place_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let visible = scope(&user.actor, Action::ViewPlace);
     let place = state.store.get_place(&visible, &id).await?;
     if let hamafza_core::access::Decision::Deny(r) = decide(

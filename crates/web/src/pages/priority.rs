@@ -17,7 +17,7 @@ use super::layout::{self, Section, num};
 use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
-use crate::error::PageError;
+use crate::error::AppError;
 use crate::forms::PageQuery;
 use crate::priority::{self, CLASS_FA, dynamics_fa};
 
@@ -38,7 +38,7 @@ pub async fn priority_page(
     State(state): State<AppState>,
     user: CurrentUser,
     PageQuery(q): PageQuery<PriorityQuery>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let actor = &user.actor;
     let indices = state.store.priority_indices().await?;
     let index = match q.index.as_deref().filter(|s| !s.is_empty()) {
@@ -46,7 +46,7 @@ pub async fn priority_page(
             .iter()
             .find(|i| i.code == code)
             .cloned()
-            .ok_or(PageError::NotFound)?,
+            .ok_or(AppError::NotFound)?,
         None => match indices.first() {
             Some(i) => i.clone(),
             None => {
@@ -61,19 +61,19 @@ pub async fn priority_page(
     };
     let indicators = priority::indicators_for(&state.store, actor, &index)
         .await?
-        .ok_or(PageError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let place = match q.place.as_deref().filter(|s| !s.is_empty()) {
         Some(id) => atlas::visible_place(&state.store, actor, id)
             .await?
-            .ok_or(PageError::NotFound)?,
+            .ok_or(AppError::NotFound)?,
         None => super::atlas::default_place(&state, &user)
             .await?
-            .ok_or(PageError::NotFound)?,
+            .ok_or(AppError::NotFound)?,
     };
     let today = JalaliDate::from_gregorian(state.clock.today());
-    let parse = |s: Option<&str>| -> Result<Option<Period>, PageError> {
+    let parse = |s: Option<&str>| -> Result<Option<Period>, AppError> {
         s.filter(|s| !s.trim().is_empty())
-            .map(|s| Period::parse(s).map_err(|e| PageError::BadRequest(e.to_string())))
+            .map(|s| Period::parse(s).map_err(|e| AppError::BadRequest(e.to_string())))
             .transpose()
     };
     let period = parse(q.period.as_deref())?.unwrap_or(Period::Year(today.year - 1));

@@ -14,7 +14,7 @@ use super::layout::{self, Section, bdi};
 use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
-use crate::error::PageError;
+use crate::error::AppError;
 use crate::forms::{FormPairs, PageQuery};
 
 const REFUSED: &str = "تعریف شاخص اولویت تنها برای مدیر سامانه و تحلیل‌گر است.";
@@ -140,9 +140,9 @@ pub async fn define_page(
     State(state): State<AppState>,
     user: CurrentUser,
     PageQuery(q): PageQuery<DefineQuery>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     if !atlas::may_define_priority(&user.actor) {
-        return Err(PageError::Forbidden(REFUSED.into()));
+        return Err(AppError::Forbidden(REFUSED.into()));
     }
     let draft = match q.code.as_deref().filter(|c| !c.is_empty()) {
         None => Draft::blank(),
@@ -151,7 +151,7 @@ pub async fn define_page(
                 .store
                 .priority_index(code, None)
                 .await?
-                .ok_or(PageError::NotFound)?,
+                .ok_or(AppError::NotFound)?,
         ),
     };
     form_markup(&state, &user, &draft, None).await
@@ -162,7 +162,7 @@ async fn form_markup(
     user: &CurrentUser,
     d: &Draft,
     error: Option<&str>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let indicators = state.store.indicators().await?;
     let title = if d.existing {
         format!("نسخهٔ تازهٔ «{}»", d.name_fa)
@@ -232,7 +232,7 @@ pub async fn define_submit(
         return e.into_response();
     }
     if !atlas::may_define_priority(&user.actor) {
-        return PageError::Forbidden(REFUSED.into()).into_response();
+        return AppError::Forbidden(REFUSED.into()).into_response();
     }
     let draft = Draft::from_form(&form);
     let saved = match draft.to_new() {

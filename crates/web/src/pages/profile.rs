@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
 use crate::documents::download;
-use crate::error::PageError;
+use crate::error::AppError;
 use crate::forms::PageQuery;
 use crate::priority::{self, CLASS_FA};
 
@@ -35,28 +35,28 @@ pub async fn profile_pdf(
     State(state): State<AppState>,
     user: CurrentUser,
     PageQuery(q): PageQuery<ProfileQuery>,
-) -> Result<Response, PageError> {
+) -> Result<Response, AppError> {
     let actor = &user.actor;
     let place = match q.place.as_deref().filter(|s| !s.is_empty()) {
         Some(id) => atlas::visible_place(&state.store, actor, id)
             .await?
-            .ok_or(PageError::NotFound)?,
+            .ok_or(AppError::NotFound)?,
         None => super::atlas::default_place(&state, &user)
             .await?
-            .ok_or(PageError::NotFound)?,
+            .ok_or(AppError::NotFound)?,
     };
     let indices = state.store.priority_indices().await?;
     let index = match q.index.as_deref().filter(|s| !s.is_empty()) {
         Some(code) => indices.into_iter().find(|i| i.code == code),
         None => indices.into_iter().next(),
     }
-    .ok_or_else(|| PageError::BadRequest("شاخص اولویتی ذخیره نشده است.".into()))?;
+    .ok_or_else(|| AppError::BadRequest("شاخص اولویتی ذخیره نشده است.".into()))?;
     let indicators = priority::indicators_for(&state.store, actor, &index)
         .await?
-        .ok_or(PageError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let today = JalaliDate::from_gregorian(state.clock.today());
     let period = match q.period.as_deref().filter(|s| !s.is_empty()) {
-        Some(p) => Period::parse(p).map_err(|e| PageError::BadRequest(e.to_string()))?,
+        Some(p) => Period::parse(p).map_err(|e| AppError::BadRequest(e.to_string()))?,
         None => Period::Year(today.year - 1),
     };
     let visible = scope(actor, Action::ViewPlace);
@@ -259,10 +259,10 @@ pub async fn profile_pdf(
     let file = format!("profile-{}-{}.pdf", place.code, period.code());
     let bytes = tokio::task::spawn_blocking(move || profile.pdf())
         .await
-        .map_err(|_| PageError::Internal)?
+        .map_err(|_| AppError::Internal)?
         .map_err(|e| {
             tracing::error!(error = %e, "profile typesetting failed");
-            PageError::Internal
+            AppError::Internal
         })?;
     Ok(download(bytes, "application/pdf", &file))
 }

@@ -16,12 +16,12 @@ use super::chart::{self, Bar};
 use super::layout::{self, Section, instant, num};
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::PageError;
-use crate::followup::{self as f, ListParams, MoveIn, Refusal};
+use crate::error::AppError;
+use crate::followup::{self as f, ListParams, MoveIn};
 use crate::forms::{FormPairs, PageQuery};
 
 /// Agency names by id, for tables.
-pub(super) async fn agency_names(state: &AppState) -> Result<HashMap<String, String>, PageError> {
+pub(super) async fn agency_names(state: &AppState) -> Result<HashMap<String, String>, AppError> {
     Ok(state
         .store
         .list_agencies()
@@ -141,7 +141,7 @@ pub async fn list_page(
     State(state): State<AppState>,
     user: CurrentUser,
     PageQuery(params): PageQuery<ListParams>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let today = state.clock.today();
     let filter = params.filter(&state, &user).await?;
     let rows = state
@@ -197,7 +197,7 @@ pub async fn resolution_page(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     render_resolution(&state, &user, &id, None).await
 }
 
@@ -206,7 +206,7 @@ async fn render_resolution(
     user: &CurrentUser,
     id: &str,
     error: Option<&str>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let visible = f::resolution_for(state, user, id).await?;
     let (r, council) = (&visible.resolution, &visible.council);
     let names = agency_names(state).await?;
@@ -343,7 +343,7 @@ async fn render_resolution(
 }
 
 /// The form's answer to a refused request: the same page with the reason, as a 400.
-async fn refused(state: &AppState, user: &CurrentUser, id: &str, r: Refusal) -> Response {
+async fn refused(state: &AppState, user: &CurrentUser, id: &str, r: AppError) -> Response {
     super::refused_form(r, |m| async move {
         render_resolution(state, user, id, Some(&m)).await
     })
@@ -377,14 +377,12 @@ pub async fn update_submit(
     form: Result<axum::extract::Multipart, MultipartRejection>,
 ) -> Response {
     let Ok(form) = form else {
-        return PageError::BadRequest(
-            "فرم باید با پیوست (multipart/form-data) فرستاده شود.".into(),
-        )
-        .into_response();
+        return AppError::BadRequest("فرم باید با پیوست (multipart/form-data) فرستاده شود.".into())
+            .into_response();
     };
     let (fields, files) = match f::read_multipart(form).await {
         Ok(x) => x,
-        Err(e) => return PageError::from(e).into_response(),
+        Err(e) => return e.into_response(),
     };
     if let Err(e) = user.check_csrf(fields.get("csrf").map(String::as_str)) {
         return e.into_response();
@@ -406,7 +404,7 @@ pub async fn evidence_download(
 ) -> Response {
     match crate::api::evidence_response(&state, &user, &id).await {
         Ok(r) => r,
-        Err(e) => PageError::from(e).into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -414,7 +412,7 @@ pub async fn evidence_download(
 pub async fn inbox_page(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let today = state.clock.today();
     let notices = state.store.inbox(&user.user.id, 100).await?;
     let agency = user.actor.agency_id.to_string();
@@ -518,14 +516,14 @@ pub async fn inbox_read(
     }
     match state.store.mark_inbox_read(&user.user.id).await {
         Ok(_) => Redirect::to("/inbox").into_response(),
-        Err(e) => PageError::from(e).into_response(),
+        Err(e) => AppError::from(e).into_response(),
     }
 }
 
 pub async fn scorecard_page(
     State(state): State<AppState>,
     user: CurrentUser,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let today = state.clock.today();
     let cards = f::scorecard(&state, &user, today).await?;
     let pct = |x: Option<f64>| {
@@ -582,7 +580,7 @@ pub async fn export_xlsx(
 ) -> Response {
     match crate::documents::export_xlsx(&state, &user, &params).await {
         Ok(r) => r,
-        Err(e) => PageError::from(e).into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -596,6 +594,6 @@ pub async fn agency_report_pdf(
     let subject = crate::documents::ReportOf::Agency(&key);
     match crate::documents::report_pdf(&state, &user, subject, q.period.as_deref()).await {
         Ok(r) => r,
-        Err(e) => PageError::from(e).into_response(),
+        Err(e) => e.into_response(),
     }
 }

@@ -14,7 +14,7 @@ use super::layout::{self, Section};
 use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
-use crate::error::PageError;
+use crate::error::AppError;
 use crate::forms::PageQuery;
 
 /// The periods of a trend ending at `last`: eight seasons, twelve months or four years.
@@ -47,7 +47,7 @@ pub async fn values_over(
     indicator: &Indicator,
     places: &[Place],
     periods: &[Period],
-) -> Result<Vec<Vec<Shown>>, PageError> {
+) -> Result<Vec<Vec<Shown>>, AppError> {
     let ids: Vec<String> = places.iter().map(|p| p.id.clone()).collect();
     let threshold = atlas::threshold_for(actor, state.small_count);
     let mut out = vec![Vec::with_capacity(periods.len()); places.len()];
@@ -71,7 +71,7 @@ pub async fn for_place(
     ancestors: &[Place],
     indicator: &Indicator,
     period: Period,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let periods = periods_ending(period);
     let mut places = vec![place.clone()];
     let parent = ancestors.last().cloned();
@@ -194,26 +194,26 @@ pub async fn compare_page(
     State(state): State<AppState>,
     user: CurrentUser,
     PageQuery(pairs): PageQuery<Vec<(String, String)>>,
-) -> Result<Markup, PageError> {
+) -> Result<Markup, AppError> {
     let actor = &user.actor;
     let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let code = get("indicator").ok_or(PageError::BadRequest("شاخص انتخاب نشده است.".into()))?;
+    let code = get("indicator").ok_or(AppError::BadRequest("شاخص انتخاب نشده است.".into()))?;
     let indicator = state
         .store
         .indicator(code)
         .await?
         .filter(|i| atlas::may_see(actor, i))
-        .ok_or(PageError::NotFound)?;
+        .ok_or(AppError::NotFound)?;
     let mut places = Vec::new();
     for (_, id) in pairs.iter().filter(|(k, _)| k == "place").take(30) {
         places.push(
             atlas::visible_place(&state.store, actor, id)
                 .await?
-                .ok_or(PageError::NotFound)?,
+                .ok_or(AppError::NotFound)?,
         );
     }
     if places.is_empty() {
-        return Err(PageError::BadRequest(
+        return Err(AppError::BadRequest(
             "دست‌کم یک مکان برای مقایسه برگزینید.".into(),
         ));
     }
