@@ -1,11 +1,14 @@
 //! Extractors whose refusals are Persian pages or problem+json instead of axum's
-//! plain-text defaults (e.g. for non-UTF-8 bytes or a missing field).
+//! plain-text defaults (e.g. for non-UTF-8 bytes or a missing field), and the forms
+//! whose CSRF token is checked before any handler runs ([`CsrfForm`], [`CsrfMultipart`]).
 
 use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use crate::AppState;
+use crate::auth::CurrentUser;
 use crate::error::AppError;
 
 /// A form body; a malformed one is a Persian 400 page.
@@ -147,5 +150,69 @@ impl<S: Send + Sync> FromRequest<S> for FormPairs {
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
         ))
+    }
+}
+
+/// Lets a form be read as its pairs by [`CsrfForm`].
+impl<'de> serde::Deserialize<'de> for FormPairs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<(String, String)>::deserialize(d).map(FormPairs)
+    }
+}
+
+/// A form posted by a signed-in user whose CSRF token (the `csrf` field) has been
+/// checked before the handler runs: no handler checks it by hand. `T` is the form's
+/// own type, or [`FormPairs`] for forms with repeated names.
+pub struct CsrfForm<T> {
+    pub user: CurrentUser,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let user = CurrentUser::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let FormPairs(pairs) = FormPairs::from_request(req, state).await?;
+        let token = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str());
+        user.check_csrf(token)?;
+        let encoded = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&pairs)
+            .finish();
+        let form = serde_urlencoded::from_str(&encoded).map_err(|_| {
+            AppError::BadRequest(
+                "فرم ناقص یا نادرست است (فیلدی کم است یا نویسه‌های نامعتبر دارد).".into(),
+            )
+        })?;
+        Ok(CsrfForm { user, form })
+    }
+}
+
+/// A `multipart/form-data` form (one with files) posted by a signed-in user, its CSRF
+/// token checked: its text fields and its files.
+pub struct CsrfMultipart {
+    pub user: CurrentUser,
+    pub fields: std::collections::HashMap<String, String>,
+    pub files: Vec<hamafza_store::NewEvidence>,
+}
+
+impl FromRequest<AppState> for CsrfMultipart {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let user = CurrentUser::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let Multipart(form) = Multipart::from_request(req, state).await?;
+        let (fields, files) = crate::followup::read_multipart(form).await?;
+        user.check_csrf(fields.get("csrf").map(String::as_str))?;
+        Ok(CsrfMultipart {
+            user,
+            fields,
+            files,
+        })
     }
 }

@@ -12,7 +12,7 @@ use super::layout::{self, Section, bdi};
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
-use crate::forms::PageForm;
+use crate::forms::CsrfForm;
 
 fn allowed(d: Decision) -> Result<(), AppError> {
     match d {
@@ -81,7 +81,6 @@ async fn render_agencies(
 
 #[derive(Deserialize)]
 pub struct AgencyForm {
-    csrf: Option<String>,
     name_fa: String,
     code: String,
     kind: String,
@@ -89,11 +88,8 @@ pub struct AgencyForm {
 
 pub async fn create_agency(
     State(state): State<AppState>,
-    user: CurrentUser,
-    PageForm(form): PageForm<AgencyForm>,
+    CsrfForm { user, form }: CsrfForm<AgencyForm>,
 ) -> Result<Response, Response> {
-    user.check_csrf(form.csrf.as_deref())
-        .map_err(IntoResponse::into_response)?;
     allowed(decide(
         &user.actor,
         Action::ManageAgencies,
@@ -243,7 +239,6 @@ async fn render_users(
 
 /// The users form: `roles` repeats, so it is read from the raw pairs.
 pub struct UserForm {
-    csrf: Option<String>,
     display_name: String,
     username: String,
     password: String,
@@ -264,7 +259,6 @@ impl<'de> Deserialize<'de> for UserForm {
                 .collect()
         };
         Ok(UserForm {
-            csrf: one("csrf"),
             display_name: one("display_name").unwrap_or_default(),
             username: one("username").unwrap_or_default(),
             password: one("password").unwrap_or_default(),
@@ -277,11 +271,8 @@ impl<'de> Deserialize<'de> for UserForm {
 
 pub async fn create_user(
     State(state): State<AppState>,
-    user: CurrentUser,
-    PageForm(form): PageForm<UserForm>,
+    CsrfForm { user, form }: CsrfForm<UserForm>,
 ) -> Result<Response, Response> {
-    user.check_csrf(form.csrf.as_deref())
-        .map_err(IntoResponse::into_response)?;
     let refuse = |msg: String| {
         let state = state.clone();
         let user = user.clone();
@@ -337,18 +328,14 @@ pub async fn create_user(
 
 #[derive(Deserialize)]
 pub struct ActiveForm {
-    csrf: Option<String>,
     active: String,
 }
 
 pub async fn set_active(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<String>,
-    PageForm(form): PageForm<ActiveForm>,
+    CsrfForm { user, form }: CsrfForm<ActiveForm>,
 ) -> Result<Response, Response> {
-    user.check_csrf(form.csrf.as_deref())
-        .map_err(IntoResponse::into_response)?;
     let target = state
         .store
         .user(&id)

@@ -16,6 +16,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::followup as f;
 use crate::forms::FormPairs;
+use crate::forms::{CsrfForm, CsrfMultipart};
 
 pub async fn list_page(
     State(state): State<AppState>,
@@ -104,12 +105,8 @@ fn form_number(form: &FormPairs, name: &str) -> i64 {
 
 pub async fn create_submit(
     State(state): State<AppState>,
-    user: CurrentUser,
-    form: FormPairs,
+    CsrfForm { user, form }: CsrfForm<FormPairs>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(form.get("csrf")) {
-        return e.into_response();
-    }
     let input = f::CouncilIn {
         code: form.get("code").unwrap_or_default().to_string(),
         name_fa: form.get("name_fa").unwrap_or_default().to_string(),
@@ -144,13 +141,9 @@ pub async fn create_submit(
 
 pub async fn settings_submit(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(key): Path<String>,
-    form: FormPairs,
+    CsrfForm { user, form }: CsrfForm<FormPairs>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(form.get("csrf")) {
-        return e.into_response();
-    }
     let result: Result<(), AppError> = async {
         let council = f::council_to_run(&state, &user, &key).await?;
         state
@@ -431,13 +424,9 @@ async fn council_refused(state: &AppState, user: &CurrentUser, key: &str, r: App
 
 pub async fn meeting_submit(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(key): Path<String>,
-    form: FormPairs,
+    CsrfForm { user, form }: CsrfForm<FormPairs>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(form.get("csrf")) {
-        return e.into_response();
-    }
     let input = f::MeetingIn {
         held_on: form.get("held_on").unwrap_or_default().to_string(),
         venue: form.get("venue").unwrap_or_default().to_string(),
@@ -456,12 +445,8 @@ pub async fn meeting_submit(
 
 pub async fn resolution_submit(
     State(state): State<AppState>,
-    user: CurrentUser,
-    form: FormPairs,
+    CsrfForm { user, form }: CsrfForm<FormPairs>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(form.get("csrf")) {
-        return e.into_response();
-    }
     let text = |k: &str| {
         form.get(k)
             .map(str::to_string)
@@ -582,13 +567,9 @@ async fn render_meeting(
 
 pub async fn minutes_submit(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<String>,
-    form: FormPairs,
+    CsrfForm { user, form }: CsrfForm<FormPairs>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(form.get("csrf")) {
-        return e.into_response();
-    }
     let result: Result<(), AppError> = async {
         let detail = state.store.meeting(&id).await?;
         f::council_to_run(&state, &user, &detail.meeting.council_id).await?;
@@ -647,20 +628,11 @@ pub async fn report_pdf(
 /// The import form: an XLSX or CSV file of resolutions, all or nothing.
 pub async fn import_submit(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(key): Path<String>,
-    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+    CsrfMultipart {
+        user, mut files, ..
+    }: CsrfMultipart,
 ) -> Response {
-    let Ok(form) = form else {
-        return AppError::BadRequest("پرونده را با فرم بفرستید.".into()).into_response();
-    };
-    let (fields, mut files) = match f::read_multipart(form).await {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
-    if let Err(e) = user.check_csrf(fields.get("csrf").map(String::as_str)) {
-        return e.into_response();
-    }
     let Some(file) = files.pop() else {
         return council_refused(
             &state,

@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::forms::CsrfForm;
 use crate::forms::{FormPairs, PageQuery};
 
 fn denominator_fa(i: &Indicator) -> String {
@@ -147,13 +148,9 @@ async fn indicator_markup(
 /// One value typed by hand (place code, period, value).
 pub async fn value_submit(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(code): Path<String>,
-    form: FormPairs,
+    CsrfForm { user, form }: CsrfForm<FormPairs>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(form.get("csrf")) {
-        return e.into_response();
-    }
     let result: Result<(), String> = async {
         if !atlas::may_supply(&user.actor) {
             return Err("ورود مقدار با نقش شما ممکن نیست.".to_string());
@@ -448,12 +445,8 @@ async fn define_markup(
 /// version of one) and opens it; an error shows the form again with what was typed.
 pub async fn define_submit(
     State(state): State<AppState>,
-    user: CurrentUser,
-    form: FormPairs,
+    CsrfForm { user, form }: CsrfForm<FormPairs>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(form.get("csrf")) {
-        return e.into_response();
-    }
     if !atlas::may_define(&user.actor) {
         return AppError::Forbidden("تعریف شاخص تنها برای مدیر سامانه و تحلیل‌گر است.".into())
             .into_response();

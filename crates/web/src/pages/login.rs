@@ -11,8 +11,9 @@ use time::{Duration, OffsetDateTime};
 
 use super::layout;
 use crate::AppState;
-use crate::auth::{self, Credential, CurrentUser};
+use crate::auth::{self, Credential};
 use crate::error::AppError;
+use crate::forms::CsrfForm;
 use crate::forms::{PageForm, PageQuery};
 
 #[derive(Deserialize)]
@@ -146,17 +147,14 @@ pub async fn login_submit(
 /// A valid argon2id hash of a random string, checked against when the user does not exist.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$wXj3GgMG7q7gqW8KJ0y7m0QpT0W9e1jR7m7d6h5n3cE";
 
+/// The sign-out form carries nothing but its CSRF token.
 #[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: Option<String>,
-}
+pub struct SignOutForm {}
 
 pub async fn logout(
     State(state): State<AppState>,
-    user: CurrentUser,
-    PageForm(form): PageForm<CsrfForm>,
+    CsrfForm { user, .. }: CsrfForm<SignOutForm>,
 ) -> Result<Response, AppError> {
-    user.check_csrf(form.csrf.as_deref())?;
     if let Credential::Session { token_hash, .. } = &user.credential {
         state
             .store

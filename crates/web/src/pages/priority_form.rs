@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::forms::CsrfForm;
 use crate::forms::{FormPairs, PageQuery};
 
 const REFUSED: &str = "تعریف شاخص اولویت تنها برای مدیر سامانه و تحلیل‌گر است.";
@@ -225,12 +226,8 @@ async fn form_markup(
 /// `POST /atlas/define-priority`: saves the weight set and opens its ranking.
 pub async fn define_submit(
     State(state): State<AppState>,
-    user: CurrentUser,
-    form: FormPairs,
+    CsrfForm { user, form }: CsrfForm<FormPairs>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(form.get("csrf")) {
-        return e.into_response();
-    }
     if !atlas::may_define_priority(&user.actor) {
         return AppError::Forbidden(REFUSED.into()).into_response();
     }

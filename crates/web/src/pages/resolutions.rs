@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hamafza_core::access::{Action, acts_for, scope};
@@ -18,6 +17,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::followup::{self as f, ListParams, MoveIn};
+use crate::forms::{CsrfForm, CsrfMultipart};
 use crate::forms::{FormPairs, PageQuery};
 
 /// Agency names by id, for tables.
@@ -352,13 +352,9 @@ async fn refused(state: &AppState, user: &CurrentUser, id: &str, r: AppError) ->
 
 pub async fn move_submit(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<String>,
-    form: FormPairs,
+    CsrfForm { user, form }: CsrfForm<FormPairs>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(form.get("csrf")) {
-        return e.into_response();
-    }
     let m = MoveIn {
         action: form.get("action").unwrap_or_default().to_string(),
         reason: form.get("reason").map(str::to_string),
@@ -372,21 +368,13 @@ pub async fn move_submit(
 
 pub async fn update_submit(
     State(state): State<AppState>,
-    user: CurrentUser,
     Path(id): Path<String>,
-    form: Result<axum::extract::Multipart, MultipartRejection>,
+    CsrfMultipart {
+        user,
+        fields,
+        files,
+    }: CsrfMultipart,
 ) -> Response {
-    let Ok(form) = form else {
-        return AppError::BadRequest("فرم باید با پیوست (multipart/form-data) فرستاده شود.".into())
-            .into_response();
-    };
-    let (fields, files) = match f::read_multipart(form).await {
-        Ok(x) => x,
-        Err(e) => return e.into_response(),
-    };
-    if let Err(e) = user.check_csrf(fields.get("csrf").map(String::as_str)) {
-        return e.into_response();
-    }
     let result = match f::UpdateIn::from_form(&fields, files) {
         Ok(update) => f::post_update(&state, &user, &id, update).await,
         Err(e) => Err(e),
@@ -508,12 +496,8 @@ pub async fn inbox_page(
 
 pub async fn inbox_read(
     State(state): State<AppState>,
-    user: CurrentUser,
-    form: FormPairs,
+    CsrfForm { user, .. }: CsrfForm<FormPairs>,
 ) -> Response {
-    if let Err(e) = user.check_csrf(form.get("csrf")) {
-        return e.into_response();
-    }
     match state.store.mark_inbox_read(&user.user.id).await {
         Ok(_) => Redirect::to("/inbox").into_response(),
         Err(e) => AppError::from(e).into_response(),
