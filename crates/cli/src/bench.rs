@@ -97,7 +97,7 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
         .0
         .id;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let sec = Uuid::parse_str(&secretariat).unwrap_or_default();
+    let sec = hamafza_store::stored_uuid(&secretariat);
     let started = Instant::now();
     let mut open = Vec::new();
     for i in 0..args.resolutions {
@@ -137,7 +137,7 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
                 .await?;
             open.push((
                 r.id,
-                Uuid::parse_str(&lead).unwrap_or_default(),
+                hamafza_store::stored_uuid(&lead),
                 decided + Duration::days(2),
             ));
         }
@@ -160,7 +160,7 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
         store
             .add_resolution_update(
                 &who,
-                &agency_head(*lead, Uuid::parse_str(&user).unwrap_or_default()),
+                &agency_head(*lead, hamafza_store::stored_uuid(&user)),
                 id,
                 percent,
                 "پیشرفت کار طبق برنامه",

@@ -9,6 +9,7 @@ pub mod agency;
 pub mod audit;
 pub mod classify;
 pub mod digits;
+pub mod ids;
 pub mod indicator;
 pub mod jalali;
 pub mod mobile;

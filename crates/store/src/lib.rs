@@ -36,7 +36,10 @@ pub use followup::{
 };
 pub use places::{NewPlace, Place, PlaceFilter, PlaceSummary};
 pub use priority::{NewPriorityIndex, PriorityIndex, Reference, WeightedIndicator};
-pub use resolutions::{Council, HistoryEntry, NewCouncil, NewEvidence, NewResolution, Resolution};
+pub use resolutions::{
+    Council, HistoryEntry, NewCouncil, NewEvidence, NewResolution, Resolution,
+    uuid_of as stored_uuid,
+};
 pub use sessions::{ApiToken, Session};
 pub use users::{NewUser, User, valid_username};
 

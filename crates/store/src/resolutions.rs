@@ -131,8 +131,11 @@ pub(crate) fn parse_iso(s: &str) -> Option<time::Date> {
     time::Date::from_calendar_date(y, m, d).ok()
 }
 
-pub(crate) fn uuid_of(s: &str) -> Uuid {
-    Uuid::parse_str(s).unwrap_or_default()
+/// A stored agency id for the access policy. The store writes every id as a UUID;
+/// an unreadable one becomes `Uuid::max()`, which is no agency's (never the nil UUID,
+/// and never the caller's), so the policy refuses rather than confuses.
+pub fn uuid_of(s: &str) -> Uuid {
+    Uuid::parse_str(s).unwrap_or(Uuid::max())
 }
 
 pub(crate) fn text_ok(field: &str, s: &str, required: bool) -> StoreResult<()> {

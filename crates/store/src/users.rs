@@ -28,19 +28,29 @@ impl User {
     /// This account as the record an access decision is about.
     pub fn as_target(&self) -> Target<'_> {
         Target::User {
-            agency_id: Uuid::parse_str(&self.agency_id).unwrap_or_default(),
+            agency_id: crate::resolutions::uuid_of(&self.agency_id),
             roles: &self.roles,
             jurisdiction: &self.jurisdiction_paths,
         }
     }
 
-    /// The caller as the access policy sees it.
+    /// The caller as the access policy sees it. The store writes every id as a UUID;
+    /// should a stored one ever be unreadable, the actor holds no role and no place, so
+    /// the policy refuses it everything (it fails closed, never as the nil UUID).
     pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: Uuid::parse_str(&self.id).unwrap_or_default(),
-            agency_id: Uuid::parse_str(&self.agency_id).unwrap_or_default(),
-            roles: self.roles.clone(),
-            jurisdiction: self.jurisdiction_paths.clone(),
+        match (Uuid::parse_str(&self.id), Uuid::parse_str(&self.agency_id)) {
+            (Ok(user_id), Ok(agency_id)) => Actor {
+                user_id,
+                agency_id,
+                roles: self.roles.clone(),
+                jurisdiction: self.jurisdiction_paths.clone(),
+            },
+            _ => Actor {
+                user_id: Uuid::max(),
+                agency_id: Uuid::max(),
+                roles: Vec::new(),
+                jurisdiction: Vec::new(),
+            },
         }
     }
 }

@@ -136,7 +136,7 @@ pub async fn report_pdf(
             let agency = state.store.agency(&id).await?;
             // An agency's report is for its own people (and system administrators).
             let target = Target::Agency {
-                id: uuid::Uuid::parse_str(&agency.id).unwrap_or(uuid::Uuid::max()),
+                id: hamafza_store::stored_uuid(&agency.id),
             };
             decide(&user.actor, Action::ViewAgencyReport, target)
                 .check()

@@ -145,11 +145,7 @@ pub async fn may_read_records(
     }
 }
 
-fn uuid_of(s: &str) -> Uuid {
-    // Ids in the database are written by the store as UUIDs; an unreadable one matches
-    // no agency (never the caller's).
-    Uuid::parse_str(s).unwrap_or(Uuid::max())
-}
+use hamafza_store::stored_uuid as uuid_of;
 
 /// A resolution the user may see (else "not found"), its council, and what the
 /// policy needs to decide anything else about it.

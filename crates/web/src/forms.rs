@@ -216,3 +216,18 @@ impl FromRequest<AppState> for CsrfMultipart {
         })
     }
 }
+
+/// An id from the path, parsed once: one that is not an id of this kind is "not
+/// found", the same answer as an id nobody has.
+pub struct PathId<T>(pub T);
+
+impl<S: Send + Sync, T: std::str::FromStr + Send> FromRequestParts<S> for PathId<T> {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::NotFound)?;
+        raw.parse().map(PathId).map_err(|_| AppError::NotFound)
+    }
+}

@@ -357,7 +357,7 @@ fn err(e: impl std::fmt::Display) -> String {
 }
 
 fn uuid(s: &str) -> Uuid {
-    Uuid::parse_str(s).unwrap_or_default()
+    hamafza_store::stored_uuid(s)
 }
 
 async fn agency(store: &Store, code: &str) -> Result<String> {
@@ -510,7 +510,7 @@ async fn play(
                 Vec::new()
             };
             // Demo updates are posted on behalf of the agency by the system account.
-            let user = Uuid::parse_str(&demo_user(store).await?).unwrap_or_default();
+            let user = uuid(&demo_user(store).await?);
             store
                 .add_resolution_update(
                     &who,

@@ -13,7 +13,9 @@ use super::{ApiUser, allowed};
 use crate::AppState;
 use crate::auth;
 use crate::error::AppError;
+use crate::forms::PathId;
 use crate::forms::{ApiJson, ApiQuery};
+use hamafza_core::ids::UserId;
 
 fn user_json(u: &User) -> Value {
     json!({
@@ -123,8 +125,10 @@ pub async fn list_users(
 pub async fn get_user(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserId>,
 ) -> Result<Json<Value>, AppError> {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     let target = state.store.user(&id).await?;
     if !decide(&user.actor, Action::ViewUsers, target.as_target()).is_allowed()
         && target.id != user.user.id
@@ -177,13 +181,17 @@ pub async fn create_user(
     if body.password.len() < 8 || body.password.len() > auth::MAX_PASSWORD_BYTES {
         errors.push(json!({"field": "password", "detail": "گذرواژه باید ۸ تا ۱۰۲۴ بایت باشد"}));
     }
-    if !errors.is_empty() {
+    let agency = body.agency_id.parse::<hamafza_core::ids::AgencyId>();
+    if agency.is_err() {
+        errors.push(json!({"field": "agency_id", "detail": "شناسهٔ دستگاه نامعتبر است"}));
+    }
+    let (true, Ok(agency)) = (errors.is_empty(), agency) else {
         return Err(AppError::validation(
             "داده‌های کاربر نادرست است",
             Value::Array(errors),
         ));
-    }
-    let agency = uuid::Uuid::parse_str(&body.agency_id).unwrap_or_default();
+    };
+    let agency = agency.uuid();
     allowed(decide(
         &user.actor,
         Action::ManageUsers,
@@ -220,9 +228,11 @@ pub struct ActiveIn {
 pub async fn set_active(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserId>,
     ApiJson(body): ApiJson<ActiveIn>,
 ) -> Result<Json<Value>, AppError> {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     let target = state.store.user(&id).await?;
     allowed(decide(&user.actor, Action::ManageUsers, target.as_target()))?;
     if target.id == user.user.id {

@@ -15,7 +15,9 @@ use crate::AppState;
 use crate::documents::{self, ReportOf};
 use crate::error::AppError;
 use crate::followup::{self as f, ListParams};
+use crate::forms::PathId;
 use crate::forms::{ApiJson, ApiQuery, Multipart};
+use hamafza_core::ids::{EvidenceId, MeetingId, ResolutionId};
 
 fn council_json(c: &Council) -> Value {
     json!({
@@ -191,8 +193,10 @@ async fn visible_meeting(
 pub async fn one_meeting(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<MeetingId>,
 ) -> Result<Json<Value>, AppError> {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     Ok(Json(json!(visible_meeting(&state, &user, &id).await?)))
 }
 
@@ -215,9 +219,11 @@ pub struct AttendanceIn {
 pub async fn record_minutes(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<MeetingId>,
     ApiJson(body): ApiJson<MinutesIn>,
 ) -> Result<Json<Value>, AppError> {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     let detail = visible_meeting(&state, &user, &id).await?;
     f::council_to_run(&state, &user, &detail.meeting.council_id).await?;
     let mut attendance = Vec::new();
@@ -276,8 +282,10 @@ pub async fn create_resolution(
 pub async fn one_resolution(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<ResolutionId>,
 ) -> Result<Json<Value>, AppError> {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     let visible = f::resolution_for(&state, &user, &id).await?;
     let party = visible.party(&user);
     let (r, council) = (&visible.resolution, &visible.council);
@@ -301,9 +309,11 @@ pub async fn one_resolution(
 pub async fn move_resolution(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<ResolutionId>,
     ApiJson(body): ApiJson<f::MoveIn>,
 ) -> Result<Json<Value>, AppError> {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     let r = f::move_resolution(&state, &user, &id, &body).await?;
     Ok(Json(resolution_json(&r)))
 }
@@ -313,9 +323,11 @@ pub async fn move_resolution(
 pub async fn post_update(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<ResolutionId>,
     Multipart(form): Multipart,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     let (fields, files) = f::read_multipart(form).await?;
     let update = f::UpdateIn::from_form(&fields, files)?;
     let update_id = f::post_update(&state, &user, &id, update).await?;
@@ -327,8 +339,10 @@ pub async fn post_update(
 pub async fn list_updates(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<ResolutionId>,
 ) -> Result<Json<Value>, AppError> {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     let v = f::resolution_for(&state, &user, &id).await?;
     Ok(Json(
         json!({ "items": state.store.resolution_updates(&v.resolution.id).await? }),
@@ -339,8 +353,10 @@ pub async fn list_updates(
 pub async fn evidence(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<EvidenceId>,
 ) -> Result<Response, AppError> {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     evidence_response(&state, &user, &id).await
 }
 

@@ -1,6 +1,6 @@
 //! Agencies and users: the directory everyone sees, and the forms administrators use.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use hamafza_core::access::{Action, Decision, Role, Target, decide, scope};
 use hamafza_core::agency::AgencyKind;
@@ -13,6 +13,8 @@ use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
 use crate::forms::CsrfForm;
+use crate::forms::PathId;
+use hamafza_core::ids::UserId;
 
 fn allowed(d: Decision) -> Result<(), AppError> {
     match d {
@@ -294,7 +296,10 @@ pub async fn create_user(
             Err(_) => return Err(refuse("مکان حوزه پیدا نشد.".into()).await),
         }
     }
-    let agency_uuid = uuid::Uuid::parse_str(&form.agency_id).unwrap_or_default();
+    let Ok(agency_uuid) = form.agency_id.parse::<hamafza_core::ids::AgencyId>() else {
+        return Err(refuse("دستگاه را از فهرست برگزینید.".into()).await);
+    };
+    let agency_uuid = agency_uuid.uuid();
     allowed(decide(
         &user.actor,
         Action::ManageUsers,
@@ -333,9 +338,11 @@ pub struct ActiveForm {
 
 pub async fn set_active(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserId>,
     CsrfForm { user, form }: CsrfForm<ActiveForm>,
 ) -> Result<Response, Response> {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     let target = state
         .store
         .user(&id)

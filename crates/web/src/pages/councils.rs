@@ -16,7 +16,9 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::followup as f;
 use crate::forms::FormPairs;
+use crate::forms::PathId;
 use crate::forms::{CsrfForm, CsrfMultipart};
+use hamafza_core::ids::MeetingId;
 
 pub async fn list_page(
     State(state): State<AppState>,
@@ -488,8 +490,10 @@ pub async fn resolution_submit(
 pub async fn meeting_page(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<MeetingId>,
 ) -> Result<Markup, AppError> {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     render_meeting(&state, &user, &id, None).await
 }
 
@@ -567,9 +571,11 @@ async fn render_meeting(
 
 pub async fn minutes_submit(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<MeetingId>,
     CsrfForm { user, form }: CsrfForm<FormPairs>,
 ) -> Response {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     let result: Result<(), AppError> = async {
         let detail = state.store.meeting(&id).await?;
         f::council_to_run(&state, &user, &detail.meeting.council_id).await?;

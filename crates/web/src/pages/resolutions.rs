@@ -17,8 +17,10 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::followup::{self as f, ListParams, MoveIn};
+use crate::forms::PathId;
 use crate::forms::{CsrfForm, CsrfMultipart};
 use crate::forms::{FormPairs, PageQuery};
+use hamafza_core::ids::{EvidenceId, ResolutionId};
 
 /// Agency names by id, for tables.
 pub(super) async fn agency_names(state: &AppState) -> Result<HashMap<String, String>, AppError> {
@@ -196,8 +198,10 @@ pub async fn list_page(
 pub async fn resolution_page(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<ResolutionId>,
 ) -> Result<Markup, AppError> {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     render_resolution(&state, &user, &id, None).await
 }
 
@@ -352,9 +356,11 @@ async fn refused(state: &AppState, user: &CurrentUser, id: &str, r: AppError) ->
 
 pub async fn move_submit(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<ResolutionId>,
     CsrfForm { user, form }: CsrfForm<FormPairs>,
 ) -> Response {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     let m = MoveIn {
         action: form.get("action").unwrap_or_default().to_string(),
         reason: form.get("reason").map(str::to_string),
@@ -368,13 +374,15 @@ pub async fn move_submit(
 
 pub async fn update_submit(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    PathId(id): PathId<ResolutionId>,
     CsrfMultipart {
         user,
         fields,
         files,
     }: CsrfMultipart,
 ) -> Response {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     let result = match f::UpdateIn::from_form(&fields, files) {
         Ok(update) => f::post_update(&state, &user, &id, update).await,
         Err(e) => Err(e),
@@ -388,8 +396,10 @@ pub async fn update_submit(
 pub async fn evidence_download(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<EvidenceId>,
 ) -> Response {
+    // Parsed at the edge (a bad id is "not found"); the store speaks text.
+    let id = id.to_string();
     match crate::api::evidence_response(&state, &user, &id).await {
         Ok(r) => r,
         Err(e) => e.into_response(),

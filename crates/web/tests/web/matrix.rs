@@ -24,7 +24,10 @@ use uuid::Uuid;
 use crate::common::{Fixture, Session};
 use crate::resolutions::{post_update, world};
 
-on_both_engines!(every_role_and_endpoint_agrees_with_the_policy);
+on_both_engines!(
+    every_role_and_endpoint_agrees_with_the_policy,
+    ids_that_are_not_ids_are_not_found,
+);
 
 /// The status a decision must produce.
 fn status_for(d: Decision) -> StatusCode {
@@ -311,6 +314,45 @@ async fn every_role_and_endpoint_agrees_with_the_policy(f: Fixture) {
             .await
             .status(),
         StatusCode::FORBIDDEN
+    );
+}
+
+/// An id is parsed where it enters: one that is not an id of its kind is "not found" on
+/// both faces, never the nil UUID and never a 400 or 500.
+async fn ids_that_are_not_ids_are_not_found(f: Fixture) {
+    let admin = f.login("admin").await;
+    for bad in ["not-an-id", "00000000", "%27%20OR%201%3D1", "1"] {
+        for path in [
+            format!("/api/v1/resolutions/{bad}"),
+            format!("/api/v1/resolutions/{bad}/updates"),
+            format!("/api/v1/meetings/{bad}"),
+            format!("/api/v1/evidence/{bad}"),
+            format!("/api/v1/users/{bad}"),
+            format!("/resolutions/{bad}"),
+            format!("/meetings/{bad}"),
+            format!("/evidence/{bad}"),
+        ] {
+            let res = f.get(&admin, &path).await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+            let api = path.starts_with("/api/");
+            let content_type = res.headers()["content-type"]
+                .to_str()
+                .expect("ct")
+                .to_string();
+            assert_eq!(
+                content_type.starts_with("application/problem+json"),
+                api,
+                "{path}: {content_type}"
+            );
+        }
+    }
+    // The nil UUID is an id, of nothing.
+    let nil = Uuid::nil();
+    assert_eq!(
+        f.get(&admin, &format!("/api/v1/resolutions/{nil}"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
     );
 }
 

@@ -451,7 +451,7 @@ async fn escalation_over_simulated_time_reaches_the_inbox(f: Fixture) {
 }
 
 async fn bad_resolution_input_is_refused_with_its_field(f: Fixture) {
-    let _ = world(&f).await;
+    let w = world(&f).await;
     let secretary = f.login("secretary").await;
     let officer = f.login("officer").await;
     let field_of = |v: &Value| v["errors"][0]["field"].as_str().unwrap_or("").to_string();
@@ -518,7 +518,7 @@ async fn bad_resolution_input_is_refused_with_its_field(f: Fixture) {
     let res = f
         .post_json(
             &officer,
-            &format!("/api/v1/resolutions/{}/updates", "x"),
+            &format!("/api/v1/resolutions/{}/updates", w.r1),
             json!({}),
         )
         .await;
