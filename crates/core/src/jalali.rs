@@ -19,6 +19,13 @@ use crate::digits;
 /// Iran's offset from UTC: +03:30, with no daylight saving since 2023.
 pub const TEHRAN_OFFSET_SECONDS: i32 = 3 * 3600 + 30 * 60;
 
+/// Iran's offset from UTC (+03:30, no daylight saving since 1401): the one declaration
+/// every crate uses for "today" and for the month an instant falls in.
+pub const TEHRAN: UtcOffset = match UtcOffset::from_whole_seconds(TEHRAN_OFFSET_SECONDS) {
+    Ok(o) => o,
+    Err(_) => UtcOffset::UTC,
+};
+
 pub const MONTH_NAMES: [&str; 12] = [
     "فروردین",
     "اردیبهشت",
@@ -102,7 +109,7 @@ impl JalaliDate {
 
     /// Today in Tehran for a UTC instant.
     pub fn today_in_tehran(now: OffsetDateTime) -> Self {
-        let offset = UtcOffset::from_whole_seconds(TEHRAN_OFFSET_SECONDS).unwrap_or(UtcOffset::UTC);
+        let offset = TEHRAN;
         Self::from_gregorian(now.to_offset(offset).date())
     }
 
@@ -159,7 +166,7 @@ impl fmt::Display for JalaliDate {
 
 /// Formats an instant as Tehran local Jalali date and time: `۱۴۰۴/۰۷/۱۹ ۱۴:۰۵`.
 pub fn format_instant(at: OffsetDateTime) -> String {
-    let offset = UtcOffset::from_whole_seconds(TEHRAN_OFFSET_SECONDS).unwrap_or(UtcOffset::UTC);
+    let offset = TEHRAN;
     let local = at.to_offset(offset);
     let day = JalaliDate::from_gregorian(local.date());
     digits::to_persian(&format!(

@@ -8,15 +8,16 @@
 
 mod agencies;
 pub mod atlas;
-pub mod atlas_sheet;
+/// Saved priority indices (also at `atlas::priority`).
+pub use atlas::priority;
+/// The atlas's spreadsheets (also at `atlas::sheet`).
+pub use atlas::sheet as atlas_sheet;
 mod audit;
 mod dialect;
 mod error;
-mod followup;
 pub mod import;
 mod migrate;
 mod places;
-pub mod priority;
 mod resolutions;
 mod scope_sql;
 mod sessions;
@@ -24,18 +25,18 @@ pub mod sheet;
 mod users;
 
 pub use agencies::{Agency, NewAgency};
+pub use atlas::priority::{NewPriorityIndex, PriorityIndex, Reference, WeightedIndicator};
 pub use atlas::{
     EventCategory, Indicator, NewEvent, NewIndicator, PlaceLocator, RecordedEvent, ValueIn,
 };
 pub use audit::{AuditFilter, AuditVerification, Who};
 pub use error::{StoreError, StoreResult};
-pub use followup::{
+pub use places::{NewPlace, Place, PlaceFilter, PlaceSummary};
+pub use resolutions::{
     AgendaItem, Attendance, Change, EscalationRun, EvidenceMeta, LatestUpdate, Meeting,
     MeetingDetail, Notification, OutboxMessage, Presence, ResolutionFilter, ResolutionRow, Update,
     trouble_began,
 };
-pub use places::{NewPlace, Place, PlaceFilter, PlaceSummary};
-pub use priority::{NewPriorityIndex, PriorityIndex, Reference, WeightedIndicator};
 pub use resolutions::{
     Council, HistoryEntry, NewCouncil, NewEvidence, NewResolution, Resolution,
     uuid_of as stored_uuid,

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::audit::Who;
 use crate::error::constraint_error;
-use crate::followup::ResolutionRow;
+use crate::resolutions::ResolutionRow;
 use crate::resolutions::{iso, parse_iso, text_ok};
 use crate::{Council, Store, StoreResult, new_id, now_text};
 

@@ -8,9 +8,9 @@ use std::collections::{HashMap, HashSet};
 use hamafza_core::digits;
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_core::text::search_key;
-use time::{OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::{OffsetDateTime, PrimitiveDateTime, Time};
 
-use crate::atlas::{NewEvent, ValueIn};
+use super::{NewEvent, ValueIn};
 use crate::sheet::RowProblem;
 use crate::{Store, StoreResult};
 
@@ -169,8 +169,7 @@ pub fn parse_time(text: &str) -> Option<OffsetDateTime> {
             Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()?
         }
     };
-    let tehran = UtcOffset::from_hms(3, 30, 0).ok()?;
-    Some(PrimitiveDateTime::new(day, at).assume_offset(tehran))
+    Some(PrimitiveDateTime::new(day, at).assume_offset(hamafza_core::jalali::TEHRAN))
 }
 
 /// Checks rows of events; `agency_id` is the uploader's agency (the events' source).

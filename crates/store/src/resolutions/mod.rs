@@ -1,0 +1,429 @@
+//! Councils and resolutions in storage: the records and their ids, councils, and
+//! reading one resolution; lists and reports ([`query`]), writes ([`write`]), meetings
+//! ([`meetings`]) and the escalation job with the inbox ([`escalation`]).
+//!
+//! Every move goes through `hamafza_core::resolutions::decide_move`, is written to the
+//! resolution's own history and to the audit chain in one transaction. "Today" is always
+//! passed in, so tests can move the clock. Every list takes the caller's `Scope`.
+
+use hamafza_core::resolutions::{self as rules, CouncilKind, State};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use uuid::Uuid;
+
+use crate::audit::Who;
+use crate::error::constraint_error;
+use crate::{Store, StoreError, StoreResult, new_id, now_text};
+
+pub mod escalation;
+pub mod meetings;
+pub mod query;
+pub mod write;
+
+pub use escalation::{EscalationRun, Notification, OutboxMessage, trouble_began};
+pub use meetings::{AgendaItem, Attendance, Meeting, MeetingDetail, Presence};
+pub use query::{Change, EvidenceMeta, LatestUpdate, ResolutionFilter, ResolutionRow, Update};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Council {
+    pub id: String,
+    pub code: String,
+    pub name_fa: String,
+    pub kind: CouncilKind,
+    pub place_id: String,
+    pub secretariat_agency_id: String,
+    pub focus_limit: i64,
+    pub stall_days: i64,
+    /// Member agencies, the secretariat included.
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCouncil {
+    pub code: String,
+    pub name_fa: String,
+    pub kind: CouncilKind,
+    pub place_id: String,
+    pub secretariat_agency_id: String,
+    pub focus_limit: i64,
+    pub stall_days: i64,
+    /// (agency id, representative)
+    pub members: Vec<(String, Option<String>)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolution {
+    pub id: String,
+    pub council_id: String,
+    pub number: rules::Number,
+    pub body: String,
+    pub meeting_id: Option<String>,
+    /// The agenda item of that meeting that decided it.
+    pub agenda_item_id: Option<String>,
+    pub responsible_agency_id: String,
+    pub collaborators: Vec<String>,
+    pub places: Vec<String>,
+    pub deadline: Option<String>,
+    pub priority: i64,
+    pub in_focus: bool,
+    pub topic: String,
+    pub expected_result: Option<String>,
+    pub state: State,
+    pub state_reason: Option<String>,
+    pub merged_into: Option<String>,
+    pub last_activity_on: String,
+    pub assigned_on: Option<String>,
+    pub verified_on: Option<String>,
+    /// The day the council decided it (ISO).
+    pub decided_on: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewResolution {
+    pub council_id: String,
+    /// Jalali year of the decision: the first half of its number.
+    pub year: i32,
+    pub body: String,
+    pub meeting_id: Option<String>,
+    pub agenda_item_id: Option<String>,
+    pub responsible_agency_id: String,
+    /// (agency id, its own action, its own deadline as ISO date)
+    pub collaborators: Vec<(String, Option<String>, Option<String>)>,
+    pub places: Vec<String>,
+    /// ISO date.
+    pub deadline: Option<String>,
+    pub priority: i64,
+    pub in_focus: bool,
+    pub topic: String,
+    pub expected_result: Option<String>,
+    /// The day it was decided; the meeting's date when there is a meeting, else today.
+    pub decided_on: Option<time::Date>,
+}
+
+/// An evidence file attached to a progress update.
+#[derive(Debug, Clone)]
+pub struct NewEvidence {
+    pub file_name: String,
+    pub media_type: String,
+    pub content: Vec<u8>,
+}
+
+/// One line of a resolution's own history.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub at: String,
+    /// The business day of the change (ISO).
+    pub on_date: Option<String>,
+    pub user_id: Option<String>,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub note: Option<String>,
+}
+
+pub(crate) const MAX_TEXT: usize = 20_000;
+
+pub(crate) fn iso(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+pub(crate) fn parse_iso(s: &str) -> Option<time::Date> {
+    let mut it = s.splitn(3, '-');
+    let y = it.next()?.parse().ok()?;
+    let m = time::Month::try_from(it.next()?.parse::<u8>().ok()?).ok()?;
+    let d = it.next()?.parse().ok()?;
+    time::Date::from_calendar_date(y, m, d).ok()
+}
+
+/// A stored agency id for the access policy. The store writes every id as a UUID;
+/// an unreadable one becomes `Uuid::max()`, which is no agency's (never the nil UUID,
+/// and never the caller's), so the policy refuses rather than confuses.
+pub fn uuid_of(s: &str) -> Uuid {
+    Uuid::parse_str(s).unwrap_or(Uuid::max())
+}
+
+pub(crate) fn text_ok(field: &str, s: &str, required: bool) -> StoreResult<()> {
+    if required && s.trim().is_empty() {
+        return Err(StoreError::Invalid(format!("{field} خالی است")));
+    }
+    if s.chars().count() > MAX_TEXT {
+        return Err(StoreError::Invalid(format!(
+            "{field} بلندتر از ۲۰٬۰۰۰ نویسه است"
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) const RESOLUTION_COLUMNS: &str = "id, council_id, year, seq, body, meeting_id, agenda_item_id, responsible_agency_id, deadline, priority, in_focus, topic, expected_result, state, state_reason, merged_into, last_activity_on, assigned_on, verified_on, decided_on";
+
+/// A council, read on `conn` (a pool connection, or a write transaction).
+pub(crate) async fn council_in(conn: &mut AnyConnection, id: &str) -> StoreResult<Council> {
+    let row = sqlx::query(
+        "SELECT id, code, name_fa, kind, place_id, secretariat_agency_id, focus_limit, stall_days FROM councils WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let members: Vec<String> =
+        sqlx::query_scalar("SELECT agency_id FROM council_members WHERE council_id = $1")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let kind: String = row.try_get("kind")?;
+    Ok(Council {
+        id: row.try_get("id")?,
+        code: row.try_get("code")?,
+        name_fa: row.try_get("name_fa")?,
+        kind: CouncilKind::from_code(&kind).unwrap_or(CouncilKind::Other),
+        place_id: row.try_get("place_id")?,
+        secretariat_agency_id: row.try_get("secretariat_agency_id")?,
+        focus_limit: row.try_get("focus_limit")?,
+        stall_days: row.try_get("stall_days")?,
+        members,
+    })
+}
+
+/// A resolution with its collaborators and places, read on `conn`.
+pub(crate) async fn resolution_in(conn: &mut AnyConnection, id: &str) -> StoreResult<Resolution> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {RESOLUTION_COLUMNS} FROM resolutions WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let mut r = Store::resolution_from_row(&row)?;
+    r.collaborators =
+        sqlx::query_scalar("SELECT agency_id FROM resolution_agencies WHERE resolution_id = $1")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    r.places =
+        sqlx::query_scalar("SELECT place_id FROM resolution_places WHERE resolution_id = $1")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    Ok(r)
+}
+
+/// The resolution of a council with this number, read on `conn`.
+pub(crate) async fn resolution_by_number_in(
+    conn: &mut AnyConnection,
+    council_id: &str,
+    number: rules::Number,
+) -> StoreResult<Option<Resolution>> {
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM resolutions WHERE council_id = $1 AND year = $2 AND seq = $3",
+    )
+    .bind(council_id)
+    .bind(i64::from(number.year))
+    .bind(i64::from(number.seq))
+    .fetch_optional(&mut *conn)
+    .await?;
+    match id {
+        Some(id) => Ok(Some(resolution_in(conn, &id).await?)),
+        None => Ok(None),
+    }
+}
+
+impl Store {
+    pub async fn create_council(&self, who: &Who, new: &NewCouncil) -> StoreResult<Council> {
+        if !hamafza_core::agency::valid_code(&new.code) {
+            return Err(StoreError::Invalid(
+                "کد شورا باید ۲ تا ۶۴ نویسهٔ لاتین، رقم، نقطه، خط تیره یا زیرخط باشد".into(),
+            ));
+        }
+        text_ok("نام شورا", &new.name_fa, true)?;
+        if !(1..=100).contains(&new.focus_limit) || !(1..=365).contains(&new.stall_days) {
+            return Err(StoreError::Invalid(
+                "سقف مصوبات در کانون (۱ تا ۱۰۰) یا روزهای رکود (۱ تا ۳۶۵) نادرست است".into(),
+            ));
+        }
+        let id = new_id();
+        let mut w = self.write_tx().await?;
+        sqlx::query(
+            "INSERT INTO councils (id, code, name_fa, kind, place_id, secretariat_agency_id, focus_limit, stall_days, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&id)
+        .bind(&new.code)
+        .bind(new.name_fa.trim())
+        .bind(new.kind.code())
+        .bind(&new.place_id)
+        .bind(&new.secretariat_agency_id)
+        .bind(new.focus_limit)
+        .bind(new.stall_days)
+        .bind(now_text())
+        .execute(&mut *w.tx)
+        .await
+        .map_err(|e| constraint_error(e, "شورایی با این کد از پیش هست", "مکان یا دستگاه دبیرخانه پیدا نشد"))?;
+        let mut members = vec![(new.secretariat_agency_id.clone(), None)];
+        members.extend(
+            new.members
+                .iter()
+                .filter(|(a, _)| *a != new.secretariat_agency_id)
+                .cloned(),
+        );
+        for (agency, representative) in &members {
+            sqlx::query("INSERT INTO council_members (council_id, agency_id, representative) VALUES ($1, $2, $3)")
+                .bind(&id)
+                .bind(agency)
+                .bind(representative)
+                .execute(&mut *w.tx)
+                .await
+                .map_err(|e| constraint_error(e, "دستگاه عضو تکراری است", "دستگاه عضو پیدا نشد"))?;
+        }
+        w.audit(
+            who,
+            "council.create",
+            "council",
+            &id,
+            serde_json::json!({"after": {"code": new.code, "kind": new.kind.code(), "members": members.len(), "focus_limit": new.focus_limit}}),
+        )
+        .await?;
+        w.commit().await?;
+        self.council(&id).await
+    }
+
+    pub async fn council(&self, id: &str) -> StoreResult<Council> {
+        let mut conn = self.pool.acquire().await?;
+        council_in(&mut conn, id).await
+    }
+
+    pub async fn council_by_code(&self, code: &str) -> StoreResult<Option<Council>> {
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM councils WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&self.pool)
+            .await?;
+        match id {
+            Some(id) => Ok(Some(self.council(&id).await?)),
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) fn resolution_from_row(r: &AnyRow) -> StoreResult<Resolution> {
+        let state: String = r.try_get("state")?;
+        Ok(Resolution {
+            id: r.try_get("id")?,
+            council_id: r.try_get("council_id")?,
+            number: rules::Number {
+                year: i32::try_from(r.try_get::<i64, _>("year")?).unwrap_or_default(),
+                seq: u32::try_from(r.try_get::<i64, _>("seq")?).unwrap_or_default(),
+            },
+            body: r.try_get("body")?,
+            meeting_id: r.try_get("meeting_id")?,
+            agenda_item_id: r.try_get("agenda_item_id")?,
+            responsible_agency_id: r.try_get("responsible_agency_id")?,
+            collaborators: Vec::new(),
+            places: Vec::new(),
+            deadline: r.try_get("deadline")?,
+            priority: r.try_get("priority")?,
+            in_focus: r.try_get::<i64, _>("in_focus")? != 0,
+            topic: r.try_get("topic")?,
+            expected_result: r.try_get("expected_result")?,
+            state: State::from_code(&state)
+                .ok_or_else(|| StoreError::Invalid(format!("unknown state {state}")))?,
+            state_reason: r.try_get("state_reason")?,
+            merged_into: r.try_get("merged_into")?,
+            last_activity_on: r.try_get("last_activity_on")?,
+            assigned_on: r.try_get("assigned_on")?,
+            verified_on: r.try_get("verified_on")?,
+            decided_on: r.try_get("decided_on")?,
+        })
+    }
+
+    pub async fn resolution(&self, id: &str) -> StoreResult<Resolution> {
+        let mut conn = self.pool.acquire().await?;
+        resolution_in(&mut conn, id).await
+    }
+
+    /// Every resolution of a council, for the automatic agenda of a meeting its
+    /// secretariat records (not a list anyone reads: lists take a `Scope`).
+    pub(crate) async fn resolutions_for_agenda(
+        &self,
+        council_id: &str,
+    ) -> StoreResult<Vec<Resolution>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESOLUTION_COLUMNS} FROM resolutions WHERE council_id = $1 ORDER BY year, seq"
+        )))
+        .bind(council_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::resolution_from_row).collect()
+    }
+
+    /// The resolution of a council with this people-facing number, if there is one.
+    pub async fn resolution_by_number(
+        &self,
+        council_id: &str,
+        number: rules::Number,
+    ) -> StoreResult<Option<Resolution>> {
+        let mut conn = self.pool.acquire().await?;
+        resolution_by_number_in(&mut conn, council_id, number).await
+    }
+
+    /// Who is who in a resolution, for the access rules.
+    pub async fn resolution_parties(
+        &self,
+        r: &Resolution,
+    ) -> StoreResult<(Council, Vec<Uuid>, Vec<Uuid>)> {
+        let council = self.council(&r.council_id).await?;
+        let collaborators = r.collaborators.iter().map(|a| uuid_of(a)).collect();
+        let members = council.members.iter().map(|a| uuid_of(a)).collect();
+        Ok((council, collaborators, members))
+    }
+
+    pub async fn resolution_history(&self, id: &str) -> StoreResult<Vec<HistoryEntry>> {
+        let rows = sqlx::query("SELECT at, on_date, user_id, from_state, to_state, note FROM resolution_history WHERE resolution_id = $1 ORDER BY at, id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(HistoryEntry {
+                    at: r.try_get("at")?,
+                    on_date: r.try_get("on_date")?,
+                    user_id: r.try_get("user_id")?,
+                    from_state: r.try_get("from_state")?,
+                    to_state: r.try_get("to_state")?,
+                    note: r.try_get("note")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Changes a council's focus limit and stall threshold (its secretariat's head or a
+    /// system administrator decides who may; see the web layer).
+    pub async fn update_council_settings(
+        &self,
+        who: &Who,
+        council_id: &str,
+        focus_limit: i64,
+        stall_days: i64,
+    ) -> StoreResult<Council> {
+        if !(1..=100).contains(&focus_limit) || !(1..=365).contains(&stall_days) {
+            return Err(StoreError::Invalid(
+                "سقف مصوبات در کانون (۱ تا ۱۰۰) یا روزهای رکود (۱ تا ۳۶۵) نادرست است".into(),
+            ));
+        }
+        let before = self.council(council_id).await?;
+        let mut w = self.write_tx().await?;
+        sqlx::query("UPDATE councils SET focus_limit = $1, stall_days = $2 WHERE id = $3")
+            .bind(focus_limit)
+            .bind(stall_days)
+            .bind(council_id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.audit(
+            who,
+            "council.settings",
+            "council",
+            council_id,
+            serde_json::json!({"before": {"focus_limit": before.focus_limit, "stall_days": before.stall_days}, "after": {"focus_limit": focus_limit, "stall_days": stall_days}}),
+        )
+        .await?;
+        w.commit().await?;
+        self.council(council_id).await
+    }
+}
