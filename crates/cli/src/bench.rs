@@ -288,7 +288,7 @@ pub async fn atlas(store: &Store, args: &AtlasArgs) -> Result<(), Failure> {
         .await?
         .ok_or_else(|| Failure("no agency teh-police: load the demo first".into()))?
         .id
-        .to_string();
+        .clone();
     let city = store
         .place_by_code("SYN-HMF")
         .await?

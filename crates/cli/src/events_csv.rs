@@ -218,7 +218,7 @@ fn parse_into(piece: &[u8], layout: &Layout, out: &mut Events) -> Result<usize, 
         let row = &piece[i..row_end.min(piece.len())];
         i = row_end + 1;
         // A blank line counts as a line but holds no event.
-        if lon.is_none() && row.iter().all(|b| b.is_ascii_whitespace()) {
+        if lon.is_none() && row.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         match (lon, lat, cat) {
@@ -283,7 +283,7 @@ fn decimal_field(piece: &[u8], at: usize) -> (Option<f64>, usize) {
         }
         i += 1;
     }
-    let at_field_end = matches!(piece.get(i), None | Some(b',') | Some(b'\n'));
+    let at_field_end = matches!(piece.get(i), None | Some(b',' | b'\n'));
     if at_field_end && (1..=15).contains(&count) {
         let fraction = point.map_or(0, |p| i - p - 1);
         let v = mantissa as f64 / POW10[fraction];

@@ -1,4 +1,7 @@
 //! `hamafza`: the one binary. Each subcommand wires the library crates together.
+//!
+//! Longer than 600 lines on purpose: it is the clap definition of every subcommand
+//! and a short arm per subcommand, read top to bottom as the command line's manual.
 
 mod bench;
 mod demo;
@@ -600,7 +603,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             action: AuditCommand::Verify,
         } => match store.verify_audit().await? {
             AuditVerification::Intact { entries } => {
-                println!("audit chain intact: {entries} entries")
+                println!("audit chain intact: {entries} entries");
             }
             AuditVerification::Broken(b) => {
                 eprintln!("audit chain BROKEN at entry {}: {}", b.seq, b.reason);
@@ -641,7 +644,9 @@ async fn import_places(
     let level = PlaceLevel::from_code(level).ok_or_else(|| {
         Failure(format!(
             "unknown level `{level}`; one of: {}",
-            PlaceLevel::ALL.map(|l| l.code()).join(", ")
+            PlaceLevel::ALL
+                .map(hamafza_core::place::PlaceLevel::code)
+                .join(", ")
         ))
     })?;
     let bytes = std::fs::read(file).map_err(|e| Failure(format!("{}: {e}", file.display())))?;

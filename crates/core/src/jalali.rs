@@ -296,7 +296,7 @@ mod tests {
             }
         );
         assert_eq!(
-            JalaliDate::new(1403, 12, 30).map(|d| d.to_gregorian()),
+            JalaliDate::new(1403, 12, 30).map(super::JalaliDate::to_gregorian),
             Ok(date!(2025 - 03 - 20))
         );
         assert!(
@@ -347,9 +347,8 @@ mod tests {
 
     #[test]
     fn round_trip_every_day_1300_to_1500() {
-        let mut g = JalaliDate::new(1300, 1, 1)
-            .map(|d| d.to_gregorian())
-            .unwrap_or(time::Date::MIN);
+        let mut g =
+            JalaliDate::new(1300, 1, 1).map_or(time::Date::MIN, super::JalaliDate::to_gregorian);
         let mut expected = JalaliDate {
             year: 1300,
             month: 1,

@@ -26,7 +26,7 @@ pub fn format_int(n: i64) -> String {
 
 /// A value with a fixed number of decimals, e.g. an area in km².
 pub fn format_decimal(x: f64, decimals: usize) -> String {
-    let fixed = format!("{x:.0$}", decimals);
+    let fixed = format!("{x:.decimals$}");
     match (formatter(), Decimal::try_from_str(&fixed)) {
         (Some(f), Ok(d)) => f.format(&d).to_string(),
         _ => digits::to_persian(&fixed),

@@ -146,7 +146,8 @@ pub fn compute(items: &[Item], units: &[Unit], settings: Settings) -> Outcome {
     for u in units {
         if u.population.unwrap_or(0.0) < settings.min_population {
             excluded.push((u.id.clone(), Exclusion::SmallPopulation));
-        } else if u.values.len() != items.len() || u.values.iter().any(|v| v.is_none()) {
+        } else if u.values.len() != items.len() || u.values.iter().any(std::option::Option::is_none)
+        {
             excluded.push((u.id.clone(), Exclusion::MissingValue));
         } else {
             kept.push(u);

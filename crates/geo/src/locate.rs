@@ -498,7 +498,7 @@ mod tests {
             .map(|_| (next() * 3.4 - 0.2, next() * 3.4 - 0.2))
             .collect();
         for poly in &polys {
-            for c in poly.0[0].exterior().0.iter() {
+            for c in &poly.0[0].exterior().0 {
                 points.push((c.x, c.y));
             }
         }

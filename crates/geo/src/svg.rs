@@ -1,7 +1,7 @@
 //! Places drawn as an SVG map on the server, so a page and a PDF show the same picture.
 //! Each shape links to its place and carries its name for hover.
 
-use geo::{BoundingRect, LineString, MultiPolygon, Rect};
+use geo::{LineString, MultiPolygon, Rect};
 use std::fmt::Write;
 
 /// One shape on the map.
@@ -72,12 +72,14 @@ fn path_ring(d: &mut String, ring: &LineString<f64>, project: &impl Fn(f64, f64)
 }
 
 fn union_bounds<'a>(geoms: impl Iterator<Item = &'a MultiPolygon<f64>>) -> Option<Rect<f64>> {
-    geoms.filter_map(|g| g.bounding_rect()).reduce(|a, b| {
-        Rect::new(
-            geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-            geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-        )
-    })
+    geoms
+        .filter_map(geo::BoundingRect::bounding_rect)
+        .reduce(|a, b| {
+            Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        })
 }
 
 /// Escapes text for an XML attribute or element.

@@ -77,7 +77,7 @@ impl DistrictProfile {
         );
         let cells = rows(self.hotspot_cells.iter().cloned());
         format!(
-            r##"#let title = {place}
+            r#"#let title = {place}
 #let period = {period}
 #set document(title: "نمایهٔ " + title + " — " + period)
 #set text(font: "Vazirmatn", lang: "fa", dir: rtl, size: 9pt)
@@ -116,7 +116,7 @@ impl DistrictProfile {
 #table(columns: (1fr, auto), table.header([رده], [یاخته]), {counts})
 
 #table(columns: (auto, 1fr, auto, auto), table.header([یاخته], [مکان], [رویداد], [z]), {cells})
-"##,
+"#,
             place = string(&self.place),
             period = string(&self.period),
             index = string(&self.index),

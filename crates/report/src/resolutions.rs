@@ -98,8 +98,7 @@ pub async fn gather(
         .map(|c| {
             let name = |s: Option<&str>| {
                 s.and_then(State::from_code)
-                    .map(|st| st.name_fa().to_string())
-                    .unwrap_or_else(|| "—".into())
+                    .map_or_else(|| "—".into(), |st| st.name_fa().to_string())
             };
             (
                 numbers
@@ -202,14 +201,13 @@ impl ResolutionReport {
     /// The Typst source of the report.
     pub fn source(&self) -> String {
         let s = &self.summary;
-        let pct = s
-            .on_time_rate
-            .map(|r| format!("{}٪", format_decimal(r * 100.0, 0)))
-            .unwrap_or_else(|| "—".into());
+        let pct = s.on_time_rate.map_or_else(
+            || "—".into(),
+            |r| format!("{}٪", format_decimal(r * 100.0, 0)),
+        );
         let median = s
             .median_days_to_verify
-            .map(|d| format_decimal(d, 1))
-            .unwrap_or_else(|| "—".into());
+            .map_or_else(|| "—".into(), |d| format_decimal(d, 1));
         let figures = [
             ("همهٔ مصوبات", format_int(s.total as i64)),
             (
@@ -335,11 +333,7 @@ impl ResolutionReport {
         }
         let overdue_rows = table_data(overdue.iter().map(|row| {
             let r = &row.resolution;
-            let late = row
-                .facts()
-                .deadline
-                .map(|d| (today - d).whole_days())
-                .unwrap_or(0);
+            let late = row.facts().deadline.map_or(0, |d| (today - d).whole_days());
             vec![
                 r.number.to_persian(),
                 truncate(&r.body, 70),

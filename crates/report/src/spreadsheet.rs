@@ -70,7 +70,7 @@ pub fn write_xlsx(rows: &[SheetRow]) -> Result<Vec<u8>, String> {
         let r = u32::try_from(r + 1).map_err(|e| e.to_string())?;
         for (c, column) in Column::ALL.iter().enumerate() {
             let c = u16::try_from(c).map_err(|e| e.to_string())?;
-            let text = row.get(column).map(String::as_str).unwrap_or("");
+            let text = row.get(column).map_or("", String::as_str);
             sheet
                 .write_string_with_format(r, c, text, &wrap)
                 .map_err(|e| e.to_string())?;

@@ -312,13 +312,13 @@ async fn a_bad_file_writes_nothing_and_names_every_bad_row(engine: Engine) {
         "1404 has no 31 Esfand"
     );
     let mut six = at(7);
-    six.sort();
+    six.sort_unstable();
     let mut expected = vec![
         Column::CollaboratorCodes.header(),
         Column::State.header(),
         Column::Priority.header(),
     ];
-    expected.sort();
+    expected.sort_unstable();
     assert_eq!(six, expected);
     let of = ResolutionFilter {
         council_id: Some(empty.id.clone()),

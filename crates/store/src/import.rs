@@ -47,7 +47,7 @@ pub async fn plan_places(
                 feature: f.number,
                 code: code.clone(),
                 reason,
-            })
+            });
         };
         let Some(code_value) = code.clone() else {
             bad("کد (code) ندارد".into());
@@ -66,7 +66,7 @@ pub async fn plan_places(
         match &name_fa {
             None => bad("نام فارسی (name_fa) ندارد".into()),
             Some(n) if n.chars().count() > MAX_NAME => {
-                bad(format!("نام بلندتر از {MAX_NAME} نویسه است"))
+                bad(format!("نام بلندتر از {MAX_NAME} نویسه است"));
             }
             _ => {}
         }
@@ -171,7 +171,7 @@ pub async fn plan_places(
                 synthetic: f
                     .properties
                     .get("synthetic")
-                    .and_then(|v| v.as_bool())
+                    .and_then(serde_json::Value::as_bool)
                     .unwrap_or(false),
             });
         }

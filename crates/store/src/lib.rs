@@ -21,7 +21,8 @@ mod places;
 mod resolutions;
 mod scope_sql;
 mod sessions;
-pub mod sheet;
+/// The resolutions' spreadsheets (also at `resolutions::sheet`).
+pub use resolutions::sheet;
 mod users;
 
 pub use agencies::{Agency, NewAgency};
@@ -176,9 +177,10 @@ pub(crate) fn query_with<'a>(
     sql: String,
     binds: &'a [String],
 ) -> sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments> {
-    binds
-        .iter()
-        .fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, b| q.bind(b))
+    binds.iter().fold(
+        sqlx::query(sqlx::AssertSqlSafe(sql)),
+        sqlx::query::Query::bind,
+    )
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.

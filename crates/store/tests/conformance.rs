@@ -103,7 +103,7 @@ async fn events_are_placed_and_counted_live(store: Store) {
         occurred_at: datetime!(2024-10-01 10:00 UTC),
         lon,
         lat,
-        agency_id: agency.id.to_string(),
+        agency_id: agency.id.clone(),
         note: None,
     };
     let mut batch: Vec<NewEvent> = (0..12).map(|_| event("begging", 51.05, 35.05)).collect();
@@ -144,7 +144,7 @@ async fn events_are_placed_and_counted_live(store: Store) {
                 numerator_is_count: true,
                 denominator: Denominator::Population,
                 rate_base: 10_000.0,
-                source_agency_id: Some(agency.id.to_string()),
+                source_agency_id: Some(agency.id.clone()),
                 publication: Publication::Public,
                 note_fa: None,
             },

@@ -5,18 +5,17 @@
 //! caller's scope down to the store, so the pages and the API cannot disagree on who
 //! sees what.
 
+mod admin;
 mod api;
 mod assets;
 mod atlas;
-mod atlas_export;
 pub mod auth;
 mod clock;
-mod documents;
 mod error;
-mod followup;
-mod forms;
+mod extract;
 mod pages;
-mod priority;
+mod places;
+mod resolutions;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -137,7 +137,10 @@ fn indicator(
         } else {
             Numerator::Events
         },
-        categories: categories.iter().map(|c| c.to_string()).collect(),
+        categories: categories
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
         numerator_fa: numerator_fa.into(),
         numerator_is_count: true,
         denominator,
@@ -157,7 +160,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             .agency_by_code(code)
             .await
             .map_err(|e| e.to_string())?
-            .map(|a| a.id.to_string())
+            .map(|a| a.id.clone())
             .ok_or(format!("no agency {code}"))
     };
     let police = agency("teh-police").await?;
@@ -290,9 +293,8 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
     let spots: Vec<Spot> = (0..24)
         .map(|k| {
             let (_, g) = &hoods[(rng.next() as usize) % hoods.len()];
-            let c = hamafza_geo::containment::inside_point(g)
-                .map(|p| (p.x(), p.y()))
-                .unwrap_or((51.4, 35.7));
+            let c =
+                hamafza_geo::containment::inside_point(g).map_or((51.4, 35.7), |p| (p.x(), p.y()));
             Spot {
                 lon: c.0,
                 lat: c.1,
@@ -385,9 +387,8 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
     ] {
         let mut values = Vec::new();
         for (place, g) in &hoods {
-            let c = hamafza_geo::containment::inside_point(g)
-                .map(|p| (p.x(), p.y()))
-                .unwrap_or((0.0, 0.0));
+            let c =
+                hamafza_geo::containment::inside_point(g).map_or((0.0, 0.0), |p| (p.x(), p.y()));
             let pressure: f64 = spots
                 .iter()
                 .filter(|s| s.profile == 1)
@@ -463,7 +464,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
 fn geo_bounds(g: &hamafza_geo::MultiPolygon<f64>) -> (f64, f64, f64, f64) {
     let mut b = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
     for p in &g.0 {
-        for c in p.exterior().0.iter() {
+        for c in &p.exterior().0 {
             b = (b.0.min(c.x), b.1.min(c.y), b.2.max(c.x), b.3.max(c.y));
         }
     }

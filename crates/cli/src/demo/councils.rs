@@ -2,6 +2,10 @@
 //! social council and two neighbourhood councils, with meetings and resolutions in every
 //! state — some overdue, some stalled — played out over the months before `today`, so a
 //! new user sees the whole follow-up flow at once.
+//!
+//! Longer than 600 lines on purpose: most of it is the demo's invented content (councils,
+//! members, resolution texts and how each plays out), kept together so it reads as one
+//! story.
 
 use hamafza_core::jalali::JalaliDate;
 use hamafza_core::resolutions::{CouncilKind, Transition};

@@ -182,8 +182,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<String, String> {
     let centre = hamafza_geo::read_stored_geometry(&tehran.1)
         .as_ref()
         .and_then(inside_point)
-        .map(|p| (p.x(), p.y()))
-        .unwrap_or((51.39, 35.69));
+        .map_or((51.39, 35.69), |p| (p.x(), p.y()));
     let origin = (centre.0 - 0.12, centre.1 - 0.10);
     let city = synthetic_city::build(&tehran.0, origin);
     let synthetic = city.len();

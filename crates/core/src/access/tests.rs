@@ -5,7 +5,10 @@ fn actor(roles: &[Role], jurisdiction: &[&str]) -> Actor {
         user_id: Uuid::from_u128(1),
         agency_id: Uuid::from_u128(10),
         roles: roles.to_vec(),
-        jurisdiction: jurisdiction.iter().map(|s| s.to_string()).collect(),
+        jurisdiction: jurisdiction
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
     }
 }
 

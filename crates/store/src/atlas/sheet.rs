@@ -11,7 +11,7 @@ use hamafza_core::text::search_key;
 use time::{OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::{NewEvent, ValueIn};
-use crate::sheet::RowProblem;
+use crate::resolutions::sheet::RowProblem;
 use crate::{Store, StoreResult};
 
 /// A table as read from a file: row number and header → cell text.
@@ -74,7 +74,7 @@ pub async fn plan_values(
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for (row, cells) in table {
-        let cell = |c: &str| cells.get(c).map(|s| s.trim()).unwrap_or("");
+        let cell = |c: &str| cells.get(c).map_or("", |s| s.trim());
         let code = cell(&place_col);
         let place = if code.is_empty() {
             problems.push(RowProblem {
@@ -197,7 +197,7 @@ pub async fn plan_events(
     let categories = store.event_categories().await?;
     let mut out = Vec::new();
     for (row, cells) in table {
-        let cell = |c: &str| cells.get(c).map(|s| s.trim()).unwrap_or("");
+        let cell = |c: &str| cells.get(c).map_or("", |s| s.trim());
         let wanted = cell(&cat_col);
         let category = categories
             .iter()

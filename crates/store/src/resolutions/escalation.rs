@@ -42,7 +42,7 @@ pub struct EscalationRun {
 pub fn trouble_began(f: &Facts, today: time::Date) -> Option<time::Date> {
     let overdue = f
         .is_overdue(today)
-        .then(|| f.deadline.and_then(|d| d.next_day()))
+        .then(|| f.deadline.and_then(time::Date::next_day))
         .flatten();
     let stalled = f
         .is_stalled(today)

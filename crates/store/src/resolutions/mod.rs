@@ -19,6 +19,7 @@ use crate::{Store, StoreError, StoreResult, new_id, now_text};
 pub mod escalation;
 pub mod meetings;
 pub mod query;
+pub mod sheet;
 pub mod write;
 
 pub use escalation::{EscalationRun, Notification, OutboxMessage, trouble_began};

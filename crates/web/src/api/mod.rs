@@ -1,13 +1,6 @@
 //! The JSON API under `/api/v1`, described by `openapi.json` beside this file.
 //! Errors are RFC 9457 problem+json.
 
-mod admin;
-mod atlas;
-mod places;
-mod resolutions;
-
-pub(crate) use resolutions::evidence_response;
-
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -17,8 +10,12 @@ use axum::routing::{get, post};
 use hamafza_core::access::Decision;
 
 use crate::AppState;
+use crate::admin::api as admin;
+use crate::atlas::api as atlas;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::places::api as places;
+use crate::resolutions::api as resolutions;
 
 /// The OpenAPI document, kept by hand next to the handlers; a test checks that every
 /// path and method in it is routed and that every route is in it.

@@ -13,8 +13,8 @@ use super::layout;
 use crate::AppState;
 use crate::auth::{self, Credential};
 use crate::error::AppError;
-use crate::forms::CsrfForm;
-use crate::forms::{PageForm, PageQuery};
+use crate::extract::CsrfForm;
+use crate::extract::{PageForm, PageQuery};
 
 #[derive(Deserialize)]
 pub struct LoginQuery {

@@ -1,30 +1,27 @@
 //! Server-rendered pages, in Persian, right to left.
 
-mod admin;
-mod atlas;
-mod audit;
-mod chart;
-mod councils;
+pub mod chart;
 mod home;
-mod hotspots;
-mod indicators;
 pub mod layout;
 mod login;
-mod places;
-mod priority;
-mod priority_form;
-mod profile;
-mod resolutions;
-mod trend;
 
-pub use atlas::default_period as default_atlas_period;
+pub use crate::atlas::pages::default_period as default_atlas_period;
 
 use axum::Router;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 use crate::AppState;
+use crate::admin::{audit_pages as audit, pages as admin};
+use crate::atlas::{
+    hotspot_pages as hotspots, indicator_pages as indicators, pages as atlas, priority_form,
+    priority_pages as priority, profile, trend_pages as trend,
+};
 use crate::error::AppError;
+use crate::places::pages as places;
+use crate::resolutions::{
+    council_pages as councils, meeting_pages as meetings, pages as resolutions,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -66,12 +63,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/councils/{id}/settings", post(councils::settings_submit))
         .route("/councils/{id}", get(councils::council_page))
-        .route("/councils/{id}/meetings", post(councils::meeting_submit))
+        .route("/councils/{id}/meetings", post(meetings::meeting_submit))
         .route("/councils/{id}/import", post(councils::import_submit))
         .route("/councils/{id}/report.pdf", get(councils::report_pdf))
         .route("/resolutions.xlsx", get(resolutions::export_xlsx))
-        .route("/meetings/{id}", get(councils::meeting_page))
-        .route("/meetings/{id}/minutes", post(councils::minutes_submit))
+        .route("/meetings/{id}", get(meetings::meeting_page))
+        .route("/meetings/{id}/minutes", post(meetings::minutes_submit))
         .route("/resolutions", get(resolutions::list_page))
         .route("/resolutions/new", post(councils::resolution_submit))
         .route("/resolutions/{id}", get(resolutions::resolution_page))

@@ -567,7 +567,7 @@ async fn overdue_count(f: &Fixture, s: &Session) -> usize {
         .json()
         .await
         .expect("json");
-    list["items"].as_array().map(Vec::len).unwrap_or(0)
+    list["items"].as_array().map_or(0, Vec::len)
 }
 
 fn hex(bytes: &[u8]) -> String {

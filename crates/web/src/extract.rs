@@ -207,7 +207,7 @@ impl FromRequest<AppState> for CsrfMultipart {
         let user = CurrentUser::from_request_parts(&mut parts, state).await?;
         let req = Request::from_parts(parts, body);
         let Multipart(form) = Multipart::from_request(req, state).await?;
-        let (fields, files) = crate::followup::read_multipart(form).await?;
+        let (fields, files) = crate::resolutions::read_multipart(form).await?;
         user.check_csrf(fields.get("csrf").map(String::as_str))?;
         Ok(CsrfMultipart {
             user,

@@ -6,11 +6,11 @@ use hamafza_store::AuditFilter;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::layout::{self, Section, bdi, instant, num};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::forms::PageQuery;
+use crate::extract::PageQuery;
+use crate::pages::layout::{self, Section, bdi, instant, num};
 
 const PAGE_SIZE: i64 = 50;
 

@@ -279,7 +279,7 @@ pub async fn plan_import(
                 row,
                 column: Some(column.header()),
                 reason,
-            })
+            });
         };
         let cell = |c: Column| {
             cells
@@ -329,7 +329,7 @@ pub async fn plan_import(
                     "دستگاه مسئول نمی‌تواند هم‌زمان همکار باشد".into(),
                 ),
                 Some(id) if collaborators.contains(id) => {
-                    bad(Column::CollaboratorCodes, format!("«{c}» دو بار آمده است"))
+                    bad(Column::CollaboratorCodes, format!("«{c}» دو بار آمده است"));
                 }
                 Some(id) => collaborators.push(id.clone()),
                 None => bad(Column::CollaboratorCodes, format!("دستگاه «{c}» پیدا نشد")),
@@ -343,7 +343,7 @@ pub async fn plan_import(
             }
             match place_ids.get(&c).cloned().flatten() {
                 Some(id) if places.contains(&id) => {
-                    bad(Column::PlaceCodes, format!("«{c}» دو بار آمده است"))
+                    bad(Column::PlaceCodes, format!("«{c}» دو بار آمده است"));
                 }
                 Some(id) => places.push(id),
                 None => bad(Column::PlaceCodes, format!("مکان «{c}» پیدا نشد")),
@@ -392,7 +392,7 @@ pub async fn plan_import(
                 format!("وضعیت «{}» را نمی‌شناسم", cell(Column::State)),
             );
         }
-        if state.is_some_and(|s| s.is_open()) && focus == Some(true) {
+        if state.is_some_and(hamafza_core::resolutions::State::is_open) && focus == Some(true) {
             in_focus += 1;
         }
         if problems.len() > before {

@@ -13,13 +13,13 @@ use hamafza_geo::locate::PointLocator;
 use hamafza_geo::svg::{MapShape, render_map};
 use maud::{Markup, html};
 
-use super::atlas::value_fa;
-use super::layout::{self, Section, num};
+use super::pages::value_fa;
 use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::forms::PageQuery;
+use crate::extract::PageQuery;
+use crate::pages::layout::{self, Section, num};
 use hamafza_store::atlas::month_range;
 
 /// Cells beyond this many are refused: pick a smaller place (a city of 400 km² has
@@ -136,7 +136,7 @@ pub async fn hotspots_page(
         Some(id) => atlas::visible_place(&state.store, actor, id)
             .await?
             .ok_or(AppError::NotFound)?,
-        None => super::atlas::default_place(&state, &user)
+        None => super::pages::default_place(&state, &user)
             .await?
             .ok_or(AppError::NotFound)?,
     };

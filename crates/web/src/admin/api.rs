@@ -9,12 +9,12 @@ use hamafza_store::{AuditFilter, NewAgency, NewUser, User, Who};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiUser, allowed};
 use crate::AppState;
+use crate::api::{ApiUser, allowed};
 use crate::auth;
 use crate::error::AppError;
-use crate::forms::PathId;
-use crate::forms::{ApiJson, ApiQuery};
+use crate::extract::PathId;
+use crate::extract::{ApiJson, ApiQuery};
 use hamafza_core::ids::UserId;
 
 fn user_json(u: &User) -> Value {

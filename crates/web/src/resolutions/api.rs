@@ -10,13 +10,13 @@ use hamafza_store::{Attendance, Council, Presence, Resolution, ResolutionRow, Wh
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ApiUser;
 use crate::AppState;
-use crate::documents::{self, ReportOf};
+use crate::api::ApiUser;
 use crate::error::AppError;
-use crate::followup::{self as f, ListParams};
-use crate::forms::PathId;
-use crate::forms::{ApiJson, ApiQuery, Multipart};
+use crate::extract::PathId;
+use crate::extract::{ApiJson, ApiQuery, Multipart};
+use crate::resolutions::documents::{self, ReportOf};
+use crate::resolutions::{self as f, ListParams};
 use hamafza_core::ids::{EvidenceId, MeetingId, ResolutionId};
 
 fn council_json(c: &Council) -> Value {
@@ -413,7 +413,7 @@ pub async fn scorecard(
     ApiUser(user): ApiUser,
 ) -> Result<Json<Value>, AppError> {
     let today = state.clock.today();
-    let cards = crate::followup::scorecard(&state, &user, today).await?;
+    let cards = crate::resolutions::scorecard(&state, &user, today).await?;
     Ok(Json(json!({
         "today": f::iso(today),
         "items": cards.iter().map(|(agency, s)| json!({
@@ -448,7 +448,7 @@ pub async fn council_report(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(key): Path<String>,
-    ApiQuery(q): ApiQuery<crate::documents::PeriodQuery>,
+    ApiQuery(q): ApiQuery<crate::resolutions::documents::PeriodQuery>,
 ) -> Result<Response, AppError> {
     documents::report_pdf(&state, &user, ReportOf::Council(&key), q.period.as_deref()).await
 }
@@ -457,7 +457,7 @@ pub async fn agency_report(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(key): Path<String>,
-    ApiQuery(q): ApiQuery<crate::documents::PeriodQuery>,
+    ApiQuery(q): ApiQuery<crate::resolutions::documents::PeriodQuery>,
 ) -> Result<Response, AppError> {
     documents::report_pdf(&state, &user, ReportOf::Agency(&key), q.period.as_deref()).await
 }

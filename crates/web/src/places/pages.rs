@@ -9,11 +9,11 @@ use hamafza_store::{Place, PlaceFilter};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::layout::{self, Section, bdi, num, synthetic_badge};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::forms::PageQuery;
+use crate::extract::PageQuery;
+use crate::pages::layout::{self, Section, bdi, num, synthetic_badge};
 
 #[derive(Deserialize)]
 pub struct BrowserQuery {

@@ -15,14 +15,14 @@ use hamafza_geo::svg::{MapShape, render_map};
 use hamafza_report::profile::{DistrictProfile, ProfileRow, with_colours};
 use serde::Deserialize;
 
-use super::atlas::value_fa;
+use super::pages::value_fa;
 use crate::AppState;
 use crate::atlas;
+use crate::atlas::priority::{self, CLASS_FA};
 use crate::auth::CurrentUser;
-use crate::documents::download;
 use crate::error::AppError;
-use crate::forms::PageQuery;
-use crate::priority::{self, CLASS_FA};
+use crate::extract::PageQuery;
+use crate::resolutions::documents::download;
 
 #[derive(Deserialize)]
 pub struct ProfileQuery {
@@ -41,7 +41,7 @@ pub async fn profile_pdf(
         Some(id) => atlas::visible_place(&state.store, actor, id)
             .await?
             .ok_or(AppError::NotFound)?,
-        None => super::atlas::default_place(&state, &user)
+        None => super::pages::default_place(&state, &user)
             .await?
             .ok_or(AppError::NotFound)?,
     };
@@ -179,8 +179,8 @@ pub async fn profile_pdf(
         .collect();
     let (first, _) = hamafza_store::atlas::month_range(period);
     let (_, last) = hamafza_store::atlas::month_range(period);
-    let hot =
-        super::hotspots::compute(&state, &place, &categories, (&first, &last), 0, false).await?;
+    let hot = super::hotspot_pages::compute(&state, &place, &categories, (&first, &last), 0, false)
+        .await?;
     let k = atlas::threshold_for(actor, state.small_count);
     let locator = state.locator.get(&state.store).await?;
     let mut strongest: Vec<usize> = (0..hot.cells.len())

@@ -8,12 +8,12 @@ use hamafza_store::{NewAgency, NewUser, PlaceFilter, Who};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::layout::{self, Section, bdi};
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
-use crate::forms::CsrfForm;
-use crate::forms::PathId;
+use crate::extract::CsrfForm;
+use crate::extract::PathId;
+use crate::pages::layout::{self, Section, bdi};
 use hamafza_core::ids::UserId;
 
 fn allowed(d: Decision) -> Result<(), AppError> {

@@ -1,24 +1,21 @@
 //! Council pages: the list, each council's dashboard with its meetings and the forms its
 //! secretariat uses, and a meeting's agenda, minutes and attendance.
 
+use super::pages::{agency_names, figures, table};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::extract::FormPairs;
+use crate::extract::{CsrfForm, CsrfMultipart};
+use crate::pages::layout::{self, Section, num};
+use crate::resolutions as f;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hamafza_core::access::{Action, scope};
 use hamafza_core::jalali::JalaliDate;
 use hamafza_core::scorecard::Summary;
-use hamafza_store::{Attendance, Council, Presence, ResolutionFilter, ResolutionRow, Who};
+use hamafza_store::{Council, ResolutionFilter, ResolutionRow, Who};
 use maud::{Markup, html};
-
-use super::layout::{self, Section, num};
-use super::resolutions::{agency_names, figures, table};
-use crate::AppState;
-use crate::auth::CurrentUser;
-use crate::error::AppError;
-use crate::followup as f;
-use crate::forms::FormPairs;
-use crate::forms::PathId;
-use crate::forms::{CsrfForm, CsrfMultipart};
-use hamafza_core::ids::MeetingId;
 
 pub async fn list_page(
     State(state): State<AppState>,
@@ -61,7 +58,7 @@ pub async fn list_page(
 }
 
 /// The form that sets a council up, for system administrators and agency heads.
-async fn create_form(
+pub(crate) async fn create_form(
     state: &AppState,
     user: &CurrentUser,
     error: Option<&str>,
@@ -98,7 +95,7 @@ async fn create_form(
 }
 
 /// A number typed in a form, in any digit script.
-fn form_number(form: &FormPairs, name: &str) -> i64 {
+pub(crate) fn form_number(form: &FormPairs, name: &str) -> i64 {
     form.get(name)
         .map(|v| hamafza_core::digits::to_ascii(v.trim()))
         .and_then(|v| v.parse().ok())
@@ -132,7 +129,7 @@ pub async fn create_submit(
     match f::create_council(&state, &user, input).await {
         Ok(c) => Redirect::to(&format!("/councils/{}", c.code)).into_response(),
         Err(r) => {
-            super::refused_form(r, |m| async move {
+            crate::pages::refused_form(r, |m| async move {
                 let form = create_form(&state, &user, Some(&m)).await?;
                 Ok(layout::page("شوراها", &user, Section::Councils, form))
             })
@@ -167,7 +164,7 @@ pub async fn settings_submit(
 }
 
 /// What the figures need of the council's resolutions this user may see.
-async fn council_facts(
+pub(crate) async fn council_facts(
     state: &AppState,
     user: &CurrentUser,
     c: &Council,
@@ -183,7 +180,7 @@ async fn council_facts(
 }
 
 /// The council's resolutions this user may see.
-async fn council_rows(
+pub(crate) async fn council_rows(
     state: &AppState,
     user: &CurrentUser,
     c: &Council,
@@ -200,7 +197,7 @@ async fn council_rows(
 }
 
 /// How many overdue (and stalled) resolutions the dashboard lists, the longest late first.
-const DASHBOARD_LIST: usize = 15;
+pub(crate) const DASHBOARD_LIST: usize = 15;
 
 pub async fn council_page(
     State(state): State<AppState>,
@@ -210,7 +207,7 @@ pub async fn council_page(
     render_council(&state, &user, &key, None).await
 }
 
-async fn render_council(
+pub(crate) async fn render_council(
     state: &AppState,
     user: &CurrentUser,
     key: &str,
@@ -351,7 +348,7 @@ async fn render_council(
 }
 
 /// The form the secretariat records a resolution with (on the council and meeting pages).
-async fn resolution_form(
+pub(crate) async fn resolution_form(
     state: &AppState,
     user: &CurrentUser,
     council: &Council,
@@ -417,32 +414,16 @@ async fn resolution_form(
 }
 
 /// A refused form: the council page again, with the reason, as a 400.
-async fn council_refused(state: &AppState, user: &CurrentUser, key: &str, r: AppError) -> Response {
-    super::refused_form(r, |m| async move {
+pub(crate) async fn council_refused(
+    state: &AppState,
+    user: &CurrentUser,
+    key: &str,
+    r: AppError,
+) -> Response {
+    crate::pages::refused_form(r, |m| async move {
         render_council(state, user, key, Some(&m)).await
     })
     .await
-}
-
-pub async fn meeting_submit(
-    State(state): State<AppState>,
-    Path(key): Path<String>,
-    CsrfForm { user, form }: CsrfForm<FormPairs>,
-) -> Response {
-    let input = f::MeetingIn {
-        held_on: form.get("held_on").unwrap_or_default().to_string(),
-        venue: form.get("venue").unwrap_or_default().to_string(),
-        agenda: form
-            .get("agenda")
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect(),
-    };
-    match f::create_meeting(&state, &user, &key, &input).await {
-        Ok(id) => Redirect::to(&format!("/meetings/{id}")).into_response(),
-        Err(e) => council_refused(&state, &user, &key, e).await,
-    }
 }
 
 pub async fn resolution_submit(
@@ -487,145 +468,18 @@ pub async fn resolution_submit(
     }
 }
 
-pub async fn meeting_page(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    PathId(id): PathId<MeetingId>,
-) -> Result<Markup, AppError> {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
-    render_meeting(&state, &user, &id, None).await
-}
-
-async fn render_meeting(
-    state: &AppState,
-    user: &CurrentUser,
-    id: &str,
-    error: Option<&str>,
-) -> Result<Markup, AppError> {
-    let detail = state.store.meeting(id).await?;
-    let council = f::council_records_for(state, user, &detail.meeting.council_id).await?;
-    let today = state.clock.today();
-    let names = agency_names(state).await?;
-    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
-    let members = state.store.council_members(&council.id).await?;
-    let can_run = f::may_run(state, user, &council).await?;
-    let decided: Vec<ResolutionRow> = council_rows(state, user, &council, today)
-        .await?
-        .into_iter()
-        .filter(|r| r.resolution.meeting_id.as_deref() == Some(id))
-        .collect();
-    let presence_of = |agency: &str| detail.attendance.iter().find(|a| a.agency_id == agency);
-    let m = &detail.meeting;
-    let body = html! {
-        p { a href={ "/councils/" (council.code) } { (council.name_fa) } }
-        h1 { "جلسهٔ " (num(m.number)) " — " (f::jalali(Some(&m.held_on))) }
-        @if let Some(e) = error { p.flash.error role="alert" { (e) } }
-        p { "محل: " (m.venue) }
-        h2 { "دستور جلسه" }
-        ol.agenda {
-            @for item in &detail.agenda {
-                li {
-                    @if let Some(r) = &item.resolution_id { a href={ "/resolutions/" (r) } { (item.title) } } @else { (item.title) }
-                    @if item.automatic { span.badge { "خودکار" } }
-                }
-            }
-        }
-        h2 { "مصوبات این جلسه" }
-        (table(&decided, &names, today))
-        h2 { "صورت‌جلسه و حضور" }
-        @if can_run {
-            form.stack method="post" action={ "/meetings/" (m.id) "/minutes" } {
-                input type="hidden" name="csrf" value=(user.csrf());
-                @for (agency, rep) in &members {
-                    @let current = presence_of(agency);
-                    fieldset {
-                        legend { (name(agency)) }
-                        @for p in Presence::ALL {
-                            label.check {
-                                input type="radio" name={ "presence:" (agency) } value=(p.code())
-                                    checked[current.map(|c| c.presence) == Some(p)];
-                                (p.name_fa())
-                            }
-                        }
-                        label { "نماینده" input type="text" name={ "representative:" (agency) }
-                            value=(current.and_then(|c| c.representative.clone()).or(rep.clone()).unwrap_or_default()); }
-                    }
-                }
-                label { "صورت‌جلسه" textarea name="minutes" rows="6" { (m.minutes) } }
-                button.primary type="submit" { "ذخیرهٔ صورت‌جلسه" }
-            }
-            (resolution_form(state, user, &council, Some(&detail)).await?)
-        } @else {
-            ul { @for a in &detail.attendance { li { (name(&a.agency_id)) ": " (a.presence.name_fa()) @if let Some(r) = &a.representative { " (" (r) ")" } } } }
-            p { (m.minutes) }
-        }
-    };
-    Ok(layout::page(
-        &format!("جلسهٔ {}", num(m.number)),
-        user,
-        Section::Councils,
-        body,
-    ))
-}
-
-pub async fn minutes_submit(
-    State(state): State<AppState>,
-    PathId(id): PathId<MeetingId>,
-    CsrfForm { user, form }: CsrfForm<FormPairs>,
-) -> Response {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
-    let result: Result<(), AppError> = async {
-        let detail = state.store.meeting(&id).await?;
-        f::council_to_run(&state, &user, &detail.meeting.council_id).await?;
-        let attendance: Vec<Attendance> = form
-            .0
-            .iter()
-            .filter_map(|(k, v)| {
-                let agency = k.strip_prefix("presence:")?;
-                Some(Attendance {
-                    agency_id: agency.to_string(),
-                    presence: Presence::from_code(v)?,
-                    representative: form
-                        .get(&format!("representative:{agency}"))
-                        .map(str::trim)
-                        .filter(|r| !r.is_empty())
-                        .map(str::to_string),
-                })
-            })
-            .collect();
-        state
-            .store
-            .record_minutes(
-                &Who::of(&user.actor),
-                &id,
-                form.get("minutes").unwrap_or_default(),
-                &attendance,
-            )
-            .await?;
-        Ok(())
-    }
-    .await;
-    match result {
-        Ok(()) => Redirect::to(&format!("/meetings/{id}")).into_response(),
-        Err(r) => {
-            super::refused_form(r, |m| async move {
-                render_meeting(&state, &user, &id, Some(&m)).await
-            })
-            .await
-        }
-    }
-}
-
 pub async fn report_pdf(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(key): Path<String>,
-    crate::forms::PageQuery(q): crate::forms::PageQuery<crate::documents::PeriodQuery>,
+    crate::extract::PageQuery(q): crate::extract::PageQuery<
+        crate::resolutions::documents::PeriodQuery,
+    >,
 ) -> Response {
-    let subject = crate::documents::ReportOf::Council(&key);
-    match crate::documents::report_pdf(&state, &user, subject, q.period.as_deref()).await {
+    let subject = crate::resolutions::documents::ReportOf::Council(&key);
+    match crate::resolutions::documents::report_pdf(&state, &user, subject, q.period.as_deref())
+        .await
+    {
         Ok(r) => r,
         Err(r) => council_refused(&state, &user, &key, r).await,
     }
@@ -648,7 +502,7 @@ pub async fn import_submit(
         )
         .await;
     };
-    match crate::documents::import(&state, &user, &key, file.content).await {
+    match crate::resolutions::documents::import(&state, &user, &key, file.content).await {
         Ok(_) => Redirect::to(&format!("/councils/{key}")).into_response(),
         Err(e) => council_refused(&state, &user, &key, e).await,
     }

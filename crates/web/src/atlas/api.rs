@@ -13,12 +13,12 @@ use hamafza_store::{NewEvent, Who};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ApiUser;
 use crate::AppState;
+use crate::api::ApiUser;
 use crate::atlas::{self, MapRequest};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::forms::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery};
 
 pub async fn categories(
     State(state): State<AppState>,
@@ -312,9 +312,9 @@ async fn gather(state: &AppState, user: &CurrentUser, q: &AtlasQuery) -> Result<
 pub async fn export(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    ApiQuery(q): ApiQuery<crate::atlas_export::ExportQuery>,
+    ApiQuery(q): ApiQuery<crate::atlas::export::ExportQuery>,
 ) -> Result<axum::response::Response, AppError> {
-    crate::atlas_export::export(&state, &user, &q).await
+    crate::atlas::export::export(&state, &user, &q).await
 }
 
 #[derive(Deserialize)]
@@ -440,7 +440,7 @@ pub async fn rank(
         .priority_index(&q.index, None)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let indicators = crate::priority::indicators_for(&state.store, actor, &index)
+    let indicators = crate::atlas::priority::indicators_for(&state.store, actor, &index)
         .await?
         .ok_or_else(AppError::not_found)?;
     let place = atlas::visible_place(&state.store, actor, &q.place)
@@ -466,7 +466,7 @@ pub async fn rank(
         .into_iter()
         .map(|c| c.place)
         .collect();
-    let ranking = crate::priority::rank(
+    let ranking = crate::atlas::priority::rank(
         &state.store,
         &index,
         indicators,
@@ -501,7 +501,7 @@ pub async fn rank(
     Ok(Json(json!({
         "index": { "code": index.code, "version": index.version, "name_fa": index.name_fa },
         "period": period.code(),
-        "since": since.map(|s| s.code()),
+        "since": since.map(Period::code),
         "themes": ranking.outcome.themes,
         "indicators": ranking.indicators.iter().map(|i| &i.code).collect::<Vec<_>>(),
         "places": places,

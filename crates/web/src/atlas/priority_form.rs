@@ -10,13 +10,13 @@ use hamafza_store::{NewPriorityIndex, PriorityIndex, Reference, WeightedIndicato
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::layout::{self, Section, bdi};
 use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::forms::CsrfForm;
-use crate::forms::{FormPairs, PageQuery};
+use crate::extract::CsrfForm;
+use crate::extract::{FormPairs, PageQuery};
+use crate::pages::layout::{self, Section, bdi};
 
 const REFUSED: &str = "تعریف شاخص اولویت تنها برای مدیر سامانه و تحلیل‌گر است.";
 
@@ -237,11 +237,11 @@ pub async fn define_submit(
             .store
             .save_priority_index(&Who::of(&user.actor), &new)
             .await
-            .map_err(super::indicators::store_message),
+            .map_err(super::indicator_pages::store_message),
         Err(why) => Err(why),
     };
     match saved {
         Ok(index) => Redirect::to(&format!("/atlas/priority?index={}", index.code)).into_response(),
-        Err(why) => super::form_again(form_markup(&state, &user, &draft, Some(&why)).await),
+        Err(why) => crate::pages::form_again(form_markup(&state, &user, &draft, Some(&why)).await),
     }
 }

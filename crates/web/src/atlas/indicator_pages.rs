@@ -9,13 +9,13 @@ use hamafza_store::atlas_sheet::parse_number;
 use hamafza_store::{Indicator, ValueIn, Who};
 use maud::{Markup, html};
 
-use super::layout::{self, Section, bdi, num};
 use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::forms::CsrfForm;
-use crate::forms::{FormPairs, PageQuery};
+use crate::extract::CsrfForm;
+use crate::extract::{FormPairs, PageQuery};
+use crate::pages::layout::{self, Section, bdi, num};
 
 fn denominator_fa(i: &Indicator) -> String {
     match i.denominator {
@@ -200,9 +200,9 @@ pub async fn value_submit(
     .await;
     match result {
         Ok(()) => Redirect::to(&format!("/atlas/indicators/{code}")).into_response(),
-        Err(message) => {
-            super::form_again(indicator_markup(&state, &user, &code, Some((false, message))).await)
-        }
+        Err(message) => crate::pages::form_again(
+            indicator_markup(&state, &user, &code, Some((false, message))).await,
+        ),
     }
 }
 
@@ -467,7 +467,9 @@ pub async fn define_submit(
     .await;
     match saved {
         Ok(i) => Redirect::to(&format!("/atlas/indicators/{}", i.code)).into_response(),
-        Err(why) => super::form_again(define_markup(&state, &user, &draft, Some(&why)).await),
+        Err(why) => {
+            crate::pages::form_again(define_markup(&state, &user, &draft, Some(&why)).await)
+        }
     }
 }
 

@@ -11,15 +11,15 @@ use hamafza_core::scorecard::Summary;
 use hamafza_store::{ResolutionFilter, ResolutionRow};
 use maud::{Markup, html};
 
-use super::chart::{self, Bar};
-use super::layout::{self, Section, instant, num};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::followup::{self as f, ListParams, MoveIn};
-use crate::forms::PathId;
-use crate::forms::{CsrfForm, CsrfMultipart};
-use crate::forms::{FormPairs, PageQuery};
+use crate::extract::PathId;
+use crate::extract::{CsrfForm, CsrfMultipart};
+use crate::extract::{FormPairs, PageQuery};
+use crate::pages::chart::{self, Bar};
+use crate::pages::layout::{self, Section, instant, num};
+use crate::resolutions::{self as f, ListParams, MoveIn};
 use hamafza_core::ids::{EvidenceId, ResolutionId};
 
 /// Agency names by id, for tables.
@@ -348,7 +348,7 @@ async fn render_resolution(
 
 /// The form's answer to a refused request: the same page with the reason, as a 400.
 async fn refused(state: &AppState, user: &CurrentUser, id: &str, r: AppError) -> Response {
-    super::refused_form(r, |m| async move {
+    crate::pages::refused_form(r, |m| async move {
         render_resolution(state, user, id, Some(&m)).await
     })
     .await
@@ -400,7 +400,7 @@ pub async fn evidence_download(
 ) -> Response {
     // Parsed at the edge (a bad id is "not found"); the store speaks text.
     let id = id.to_string();
-    match crate::api::evidence_response(&state, &user, &id).await {
+    match crate::resolutions::api::evidence_response(&state, &user, &id).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -572,7 +572,7 @@ pub async fn export_xlsx(
     user: CurrentUser,
     PageQuery(params): PageQuery<ListParams>,
 ) -> Response {
-    match crate::documents::export_xlsx(&state, &user, &params).await {
+    match crate::resolutions::documents::export_xlsx(&state, &user, &params).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -583,10 +583,12 @@ pub async fn agency_report_pdf(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(key): Path<String>,
-    PageQuery(q): PageQuery<crate::documents::PeriodQuery>,
+    PageQuery(q): PageQuery<crate::resolutions::documents::PeriodQuery>,
 ) -> Response {
-    let subject = crate::documents::ReportOf::Agency(&key);
-    match crate::documents::report_pdf(&state, &user, subject, q.period.as_deref()).await {
+    let subject = crate::resolutions::documents::ReportOf::Agency(&key);
+    match crate::resolutions::documents::report_pdf(&state, &user, subject, q.period.as_deref())
+        .await
+    {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }

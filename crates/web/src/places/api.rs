@@ -10,10 +10,10 @@ use hamafza_store::{PlaceFilter, Who};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiUser, allowed};
 use crate::AppState;
+use crate::api::{ApiUser, allowed};
 use crate::error::AppError;
-use crate::forms::ApiQuery;
+use crate::extract::ApiQuery;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -35,7 +35,7 @@ pub async fn list(
             AppError::bad_request(format!(
                 "سطح «{}» نامعتبر است؛ یکی از: {}",
                 l.chars().take(40).collect::<String>(),
-                PlaceLevel::ALL.map(|l| l.code()).join(", ")
+                PlaceLevel::ALL.map(PlaceLevel::code).join(", ")
             ))
         })?),
     };

@@ -13,13 +13,13 @@ use hamafza_store::{Indicator, Place};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::layout::{self, Section, num};
-use super::trend;
+use super::trend_pages as trend;
 use crate::AppState;
 use crate::atlas::{self, MapRequest};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::forms::PageQuery;
+use crate::extract::PageQuery;
+use crate::pages::layout::{self, Section, num};
 
 #[derive(Deserialize, Default)]
 pub struct AtlasQuery {
@@ -349,9 +349,9 @@ pub async fn atlas_page(
 pub async fn export_download(
     State(state): State<AppState>,
     user: CurrentUser,
-    PageQuery(q): PageQuery<crate::atlas_export::ExportQuery>,
+    PageQuery(q): PageQuery<crate::atlas::export::ExportQuery>,
 ) -> Result<axum::response::Response, AppError> {
-    crate::atlas_export::export(&state, &user, &q).await
+    crate::atlas::export::export(&state, &user, &q).await
 }
 
 /// The user's own area: the first place of their jurisdiction, else the first place

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::atlas::{self, MapRequest};
 use crate::auth::CurrentUser;
-use crate::documents::download;
 use crate::error::AppError;
+use crate::resolutions::documents::download;
 
 #[derive(Deserialize)]
 pub struct ExportQuery {

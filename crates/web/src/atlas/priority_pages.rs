@@ -12,14 +12,14 @@ use hamafza_store::Reference;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::atlas::value_fa;
-use super::layout::{self, Section, num};
+use super::pages::value_fa;
 use crate::AppState;
 use crate::atlas;
+use crate::atlas::priority::{self, CLASS_FA, dynamics_fa};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::forms::PageQuery;
-use crate::priority::{self, CLASS_FA, dynamics_fa};
+use crate::extract::PageQuery;
+use crate::pages::layout::{self, Section, num};
 
 #[derive(Deserialize)]
 pub struct PriorityQuery {
@@ -66,7 +66,7 @@ pub async fn priority_page(
         Some(id) => atlas::visible_place(&state.store, actor, id)
             .await?
             .ok_or(AppError::NotFound)?,
-        None => super::atlas::default_place(&state, &user)
+        None => super::pages::default_place(&state, &user)
             .await?
             .ok_or(AppError::NotFound)?,
     };
@@ -198,7 +198,7 @@ pub async fn priority_page(
                 select name="index" { @for i in &indices { option value=(i.code) selected[i.code == index.code] { (i.name_fa) } } }
             }
             label { "دوره" input name="period" value=(period.code()) size="8" dir="ltr"; }
-            label { "مقایسه با دورهٔ" input name="since" value=(since.map(|s| s.code()).unwrap_or_default()) size="8" dir="ltr" placeholder=(Period::Year(today.year - 2).code()); }
+            label { "مقایسه با دورهٔ" input name="since" value=(since.map(Period::code).unwrap_or_default()) size="8" dir="ltr" placeholder=(Period::Year(today.year - 2).code()); }
             button.primary type="submit" { "رتبه‌بندی" }
         }
         section.method aria-label="روش" {

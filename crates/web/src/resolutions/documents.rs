@@ -13,7 +13,7 @@ use hamafza_store::sheet::{self, RowProblem};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::followup::{self as f, ListParams, url_encode};
+use crate::resolutions::{self as f, ListParams, url_encode};
 
 /// A file download with a Persian-safe name.
 pub fn download(bytes: Vec<u8>, media_type: &'static str, file_name: &str) -> Response {

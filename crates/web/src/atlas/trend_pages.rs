@@ -9,13 +9,13 @@ use hamafza_core::text::sort_fa_by;
 use hamafza_store::{Indicator, Place};
 use maud::{Markup, html};
 
-use super::atlas::{default_period, shown_text, value_fa};
-use super::layout::{self, Section};
+use super::pages::{default_period, shown_text, value_fa};
 use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::forms::PageQuery;
+use crate::extract::PageQuery;
+use crate::pages::layout::{self, Section};
 
 /// The periods of a trend ending at `last`: eight seasons, twelve months or four years.
 pub fn periods_ending(last: Period) -> Vec<Period> {

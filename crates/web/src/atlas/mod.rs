@@ -1,6 +1,17 @@
 //! What the atlas pages and API share: the place index for events, who may see which
 //! indicator, and the values of a place's children as the caller may see them.
 
+pub mod api;
+pub mod export;
+pub mod hotspot_pages;
+pub mod indicator_pages;
+pub mod pages;
+pub mod priority;
+pub mod priority_form;
+pub mod priority_pages;
+pub mod profile;
+pub mod trend_pages;
+
 use std::sync::Arc;
 
 use hamafza_core::access::{Action, Actor, Target, decide, scope};
@@ -294,7 +305,7 @@ pub async fn indicator_definition(
     let source_agency_id = match d.source_agency.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(code) => match store.agency_by_code(code).await? {
-            Some(a) => Some(a.id.to_string()),
+            Some(a) => Some(a.id.clone()),
             None => return Ok(Err(("source_agency", "دستگاه منبع پیدا نشد.".into()))),
         },
     };

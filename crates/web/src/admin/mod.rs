@@ -1,0 +1,6 @@
+//! Administration: agencies, users and their roles and places, API tokens, and the
+//! audit log.
+
+pub mod api;
+pub mod audit_pages;
+pub mod pages;
