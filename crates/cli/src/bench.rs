@@ -255,9 +255,7 @@ fn round(s: f64) -> f64 {
     (s * 1000.0).round() / 1000.0
 }
 
-fn iso(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
-}
+use hamafza_core::jalali::iso_day as iso;
 
 pub struct AtlasArgs {
     pub events: std::path::PathBuf,

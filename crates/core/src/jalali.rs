@@ -16,6 +16,21 @@ use time::{Month, OffsetDateTime, UtcOffset};
 
 use crate::digits;
 
+/// A calendar day as stored and exchanged: ISO `2025-10-11` (Gregorian; Jalali only at
+/// the edges).
+pub fn iso_day(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+/// A stored ISO day back; `None` for anything else.
+pub fn parse_iso_day(s: &str) -> Option<time::Date> {
+    let mut it = s.splitn(3, '-');
+    let y = it.next()?.parse().ok()?;
+    let m = time::Month::try_from(it.next()?.parse::<u8>().ok()?).ok()?;
+    let d = it.next()?.parse().ok()?;
+    time::Date::from_calendar_date(y, m, d).ok()
+}
+
 /// Iran's offset from UTC: +03:30, with no daylight saving since 2023.
 pub const TEHRAN_OFFSET_SECONDS: i32 = 3 * 3600 + 30 * 60;
 

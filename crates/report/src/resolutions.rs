@@ -133,9 +133,7 @@ pub async fn gather(
     })
 }
 
-fn iso(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
-}
+use hamafza_core::jalali::iso_day as iso;
 
 fn truncate(s: &str, chars: usize) -> String {
     if s.chars().count() <= chars {

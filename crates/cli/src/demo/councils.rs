@@ -620,9 +620,7 @@ async fn play(
     Ok(r.id)
 }
 
-fn iso(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
-}
+use hamafza_core::jalali::iso_day as iso;
 
 /// The account demo updates are recorded under (the system administrator).
 /// The demo's stand-in for an agency's head: the loader plays every agency's part, and

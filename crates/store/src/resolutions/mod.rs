@@ -124,17 +124,7 @@ pub struct HistoryEntry {
 
 pub(crate) const MAX_TEXT: usize = 20_000;
 
-pub(crate) fn iso(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
-}
-
-pub(crate) fn parse_iso(s: &str) -> Option<time::Date> {
-    let mut it = s.splitn(3, '-');
-    let y = it.next()?.parse().ok()?;
-    let m = time::Month::try_from(it.next()?.parse::<u8>().ok()?).ok()?;
-    let d = it.next()?.parse().ok()?;
-    time::Date::from_calendar_date(y, m, d).ok()
-}
+pub(crate) use hamafza_core::jalali::{iso_day as iso, parse_iso_day as parse_iso};
 
 /// A stored agency id for the access policy. The store writes every id as a UUID;
 /// an unreadable one becomes `Uuid::max()`, which is no agency's (never the nil UUID,

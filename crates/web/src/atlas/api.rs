@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::api::ApiUser;
+use crate::atlas::priority::{period_param, rank_children_of};
 use crate::atlas::{self, MapRequest};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -440,42 +441,14 @@ pub async fn rank(
         .priority_index(&q.index, None)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let indicators = crate::atlas::priority::indicators_for(&state.store, actor, &index)
-        .await?
-        .ok_or_else(AppError::not_found)?;
     let place = atlas::visible_place(&state.store, actor, &q.place)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let parse = |s: Option<&str>| -> Result<Option<Period>, AppError> {
-        s.filter(|s| !s.is_empty())
-            .map(|s| {
-                Period::parse(s).map_err(|e| {
-                    AppError::validation(e.to_string(), json!([{ "field": "period" }]))
-                })
-            })
-            .transpose()
-    };
     let today = JalaliDate::from_gregorian(state.clock.today());
-    let period = parse(q.period.as_deref())?.unwrap_or(Period::Year(today.year - 1));
-    let since = parse(q.since.as_deref())?;
-    let visible = hamafza_core::access::scope(actor, Action::ViewPlace);
-    let children: Vec<hamafza_store::Place> = state
-        .store
-        .children(&visible, Some(&place.id))
-        .await?
-        .into_iter()
-        .map(|c| c.place)
-        .collect();
-    let ranking = crate::atlas::priority::rank(
-        &state.store,
-        &index,
-        indicators,
-        &place,
-        &children,
-        period,
-        since,
-    )
-    .await?;
+    let last_year = Period::Year(today.year - 1);
+    let period = period_param("period", q.period.as_deref(), Some(last_year))?.unwrap_or(last_year);
+    let since = period_param("since", q.since.as_deref(), None)?;
+    let (ranking, _) = rank_children_of(&state.store, actor, &index, &place, period, since).await?;
     let places: Vec<Value> = ranking
         .outcome
         .ranked

@@ -398,14 +398,7 @@ async fn define_markup(
         @if let Some(e) = error { p.flash.error role="alert" { (e) } }
         form.stack method="post" action="/atlas/define-indicator" {
             input type="hidden" name="csrf" value=(user.csrf());
-            @if d.existing {
-                input type="hidden" name="existing" value="1";
-                input type="hidden" name="code" value=(d.code);
-                p { "کد: " (bdi(&d.code)) }
-            } @else {
-                label { "کد" span.hint { "حروف کوچک لاتین، رقم و خط زیر؛ مثلاً begging_rate" }
-                    input type="text" name="code" required dir="ltr" maxlength="64" value=(d.code); }
-            }
+            (code_field(d.existing, &d.code, "حروف کوچک لاتین، رقم و خط زیر؛ مثلاً begging_rate"))
             label { "نام فارسی" input type="text" name="name_fa" required maxlength="200" value=(d.name_fa); }
             label { "نام انگلیسی" input type="text" name="name_en" dir="ltr" maxlength="200" value=(d.name_en); }
             label { "محور" span.hint { "شاخص‌های هم‌محور در شاخص اولویت با هم جمع می‌شوند" }
@@ -481,6 +474,21 @@ pub(super) fn store_message(e: hamafza_store::StoreError) -> String {
         e => {
             tracing::error!(error = %e, "saving a definition");
             "ذخیره ممکن نشد (خطای داخلی)؛ دوباره بکوشید.".into()
+        }
+    }
+}
+
+/// The code of a versioned definition (an indicator, a priority index): typed for a new
+/// one; fixed, and shown, for the next version of an existing one.
+pub(crate) fn code_field(existing: bool, code: &str, hint: &str) -> Markup {
+    html! {
+        @if existing {
+            input type="hidden" name="existing" value="1";
+            input type="hidden" name="code" value=(code);
+            p { "کد: " (bdi(code)) }
+        } @else {
+            label { "کد" span.hint { (hint) }
+                input type="text" name="code" required dir="ltr" maxlength="64" value=(code); }
         }
     }
 }

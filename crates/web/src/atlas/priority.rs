@@ -106,6 +106,44 @@ async fn values_of(
         .collect())
 }
 
+/// What the priority page, the district profile and `GET /api/v1/priority` share: the
+/// index run over the children of `place` that `actor` may see (with their boundaries,
+/// for maps). "Not found" when the actor may not see every indicator of the index.
+pub async fn rank_children_of(
+    store: &Store,
+    actor: &Actor,
+    index: &PriorityIndex,
+    place: &Place,
+    period: Period,
+    since: Option<Period>,
+) -> Result<(Ranking, Vec<hamafza_store::PlaceSummary>), crate::error::AppError> {
+    let indicators = indicators_for(store, actor, index)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let visible = hamafza_core::access::scope(actor, hamafza_core::access::Action::ViewPlace);
+    let children_geo = store
+        .children_with_geometry(&visible, Some(&place.id))
+        .await?;
+    let children: Vec<Place> = children_geo.iter().map(|c| c.place.clone()).collect();
+    let ranking = rank(store, index, indicators, place, &children, period, since).await?;
+    Ok((ranking, children_geo))
+}
+
+/// A period as a query names it (`1403`, `1403Q2`, `1403-07`), or `default` when absent;
+/// one that is not a period is refused with the field named.
+pub fn period_param(
+    field: &str,
+    given: Option<&str>,
+    default: Option<Period>,
+) -> Result<Option<Period>, crate::error::AppError> {
+    match given.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Period::parse(s)
+            .map(Some)
+            .map_err(|e| crate::error::AppError::invalid(field, e.to_string())),
+        None => Ok(default),
+    }
+}
+
 /// Runs the index for the children of `place` in `period`; with `since`, also the
 /// change since that period.
 pub async fn rank(

@@ -177,14 +177,7 @@ async fn form_markup(
         @if let Some(e) = error { p.flash.error role="alert" { (e) } }
         form.stack method="post" action="/atlas/define-priority" {
             input type="hidden" name="csrf" value=(user.csrf());
-            @if d.existing {
-                input type="hidden" name="existing" value="1";
-                input type="hidden" name="code" value=(d.code);
-                p { "کد: " (bdi(&d.code)) }
-            } @else {
-                label { "کد" span.hint { "حروف کوچک لاتین، رقم و خط زیر" }
-                    input type="text" name="code" required dir="ltr" maxlength="64" value=(d.code); }
-            }
+            (super::indicator_pages::code_field(d.existing, &d.code, "حروف کوچک لاتین، رقم و خط زیر"))
             label { "نام" input type="text" name="name_fa" required maxlength="200" value=(d.name_fa); }
             label { "مجموعهٔ مرجع برای استانداردسازی"
                 select name="reference" {

@@ -59,9 +59,6 @@ pub async fn priority_page(
             }
         },
     };
-    let indicators = priority::indicators_for(&state.store, actor, &index)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let place = match q.place.as_deref().filter(|s| !s.is_empty()) {
         Some(id) => atlas::visible_place(&state.store, actor, id)
             .await?
@@ -71,30 +68,12 @@ pub async fn priority_page(
             .ok_or(AppError::NotFound)?,
     };
     let today = JalaliDate::from_gregorian(state.clock.today());
-    let parse = |s: Option<&str>| -> Result<Option<Period>, AppError> {
-        s.filter(|s| !s.trim().is_empty())
-            .map(|s| Period::parse(s).map_err(|e| AppError::BadRequest(e.to_string())))
-            .transpose()
-    };
-    let period = parse(q.period.as_deref())?.unwrap_or(Period::Year(today.year - 1));
-    let since = parse(q.since.as_deref())?;
-    let visible = hamafza_core::access::scope(actor, hamafza_core::access::Action::ViewPlace);
-    let children_geo = state
-        .store
-        .children_with_geometry(&visible, Some(&place.id))
-        .await?;
-    let children: Vec<hamafza_store::Place> =
-        children_geo.iter().map(|c| c.place.clone()).collect();
-    let ranking = priority::rank(
-        &state.store,
-        &index,
-        indicators,
-        &place,
-        &children,
-        period,
-        since,
-    )
-    .await?;
+    let last_year = Period::Year(today.year - 1);
+    let period = priority::period_param("period", q.period.as_deref(), Some(last_year))?
+        .unwrap_or(last_year);
+    let since = priority::period_param("since", q.since.as_deref(), None)?;
+    let (ranking, children_geo) =
+        priority::rank_children_of(&state.store, actor, &index, &place, period, since).await?;
     let by_id: std::collections::HashMap<&str, &hamafza_core::priority::Ranked> = ranking
         .outcome
         .ranked

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::response::Response;
-use hamafza_core::access::{Action, scope};
+
 use hamafza_core::digits::to_persian;
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_core::numbers::format_int;
@@ -51,31 +51,12 @@ pub async fn profile_pdf(
         None => indices.into_iter().next(),
     }
     .ok_or_else(|| AppError::BadRequest("شاخص اولویتی ذخیره نشده است.".into()))?;
-    let indicators = priority::indicators_for(&state.store, actor, &index)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let today = JalaliDate::from_gregorian(state.clock.today());
-    let period = match q.period.as_deref().filter(|s| !s.is_empty()) {
-        Some(p) => Period::parse(p).map_err(|e| AppError::BadRequest(e.to_string()))?,
-        None => Period::Year(today.year - 1),
-    };
-    let visible = scope(actor, Action::ViewPlace);
-    let children_geo = state
-        .store
-        .children_with_geometry(&visible, Some(&place.id))
-        .await?;
-    let children: Vec<hamafza_store::Place> =
-        children_geo.iter().map(|c| c.place.clone()).collect();
-    let ranking = priority::rank(
-        &state.store,
-        &index,
-        indicators,
-        &place,
-        &children,
-        period,
-        None,
-    )
-    .await?;
+    let last_year = Period::Year(today.year - 1);
+    let period = priority::period_param("period", q.period.as_deref(), Some(last_year))?
+        .unwrap_or(last_year);
+    let (ranking, children_geo) =
+        priority::rank_children_of(&state.store, actor, &index, &place, period, None).await?;
     let by_id: HashMap<&str, &hamafza_core::priority::Ranked> = ranking
         .outcome
         .ranked

@@ -34,9 +34,7 @@ pub fn parse_optional_day(field: &'static str, input: Option<&str>) -> Result<Op
     }
 }
 
-pub fn iso(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
-}
+pub use hamafza_core::jalali::iso_day as iso;
 
 /// A stored ISO day as Jalali `۱۴۰۴/۰۸/۲۹`; empty for none.
 pub fn jalali(iso_day: Option<&str>) -> String {
