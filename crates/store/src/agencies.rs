@@ -40,14 +40,16 @@ fn agency_from_row(r: &AnyRow) -> StoreResult<Agency> {
 impl Store {
     pub async fn create_agency(&self, who: &Who, new: &NewAgency) -> StoreResult<Agency> {
         if !valid_code(&new.code) {
-            return Err(StoreError::Invalid(
-                "کد دستگاه باید ۲ تا ۶۴ نویسهٔ لاتین، رقم، نقطه، خط تیره یا زیرخط باشد".into(),
+            return Err(StoreError::invalid(
+                "code",
+                "کد دستگاه باید ۲ تا ۶۴ نویسهٔ لاتین، رقم، نقطه، خط تیره یا زیرخط باشد",
             ));
         }
         let name = new.name_fa.trim();
         if name.is_empty() || name.chars().count() > 200 {
-            return Err(StoreError::Invalid(
-                "نام دستگاه باید ۱ تا ۲۰۰ نویسه باشد".into(),
+            return Err(StoreError::invalid(
+                "name_fa",
+                "نام دستگاه باید ۱ تا ۲۰۰ نویسه باشد",
             ));
         }
         if new
@@ -55,7 +57,7 @@ impl Store {
             .as_deref()
             .is_some_and(|p| uuid::Uuid::parse_str(p).is_err())
         {
-            return Err(StoreError::Invalid("مکان دستگاه پیدا نشد".into()));
+            return Err(StoreError::invalid("place_id", "مکان دستگاه پیدا نشد"));
         }
         let id = new_id();
         let mut w = self.write_tx().await?;

@@ -11,8 +11,14 @@ pub enum StoreError {
     Forbidden(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("{0}")]
-    Invalid(String),
+    /// Input that breaks a rule: the field at fault (empty when it is the record as a
+    /// whole) and the rule's own words, in Persian.
+    #[error("{reason}")]
+    Invalid { field: &'static str, reason: String },
+    /// Something stored that the code cannot read: a bug or a damaged database, never the
+    /// caller's fault (a 500 that logs the detail).
+    #[error("داده‌های ذخیره‌شده خوانا نیست: {0}")]
+    Corrupt(String),
     #[error("{0}")]
     Io(String),
 }
@@ -29,9 +35,18 @@ pub(crate) fn constraint_error(
             StoreError::Conflict(duplicate.into())
         }
         sqlx::Error::Database(ref d) if d.is_foreign_key_violation() => {
-            StoreError::Invalid(missing.into())
+            StoreError::invalid("", missing.into())
         }
         e => StoreError::Db(e),
+    }
+}
+
+impl StoreError {
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        StoreError::Invalid {
+            field,
+            reason: reason.into(),
+        }
     }
 }
 

@@ -85,13 +85,15 @@ impl Store {
         } else if url.starts_with("sqlite:") {
             Engine::Sqlite
         } else {
-            return Err(StoreError::Invalid(
-                "نشانی پایگاه داده باید با sqlite: یا postgres:// آغاز شود".into(),
+            return Err(StoreError::invalid(
+                "database_url",
+                "نشانی پایگاه داده باید با sqlite: یا postgres:// آغاز شود",
             ));
         };
         // Validate the URL up front so a typo gets a clear message, not a driver error.
-        sqlx::any::AnyConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Invalid(format!("نشانی پایگاه داده نامعتبر: {e}")))?;
+        sqlx::any::AnyConnectOptions::from_str(url).map_err(|e| {
+            StoreError::invalid("database_url", format!("نشانی پایگاه داده نامعتبر: {e}"))
+        })?;
         let options =
             AnyPoolOptions::new().max_connections(if engine == Engine::Sqlite { 4 } else { 10 });
         let options = if engine == Engine::Sqlite {

@@ -75,7 +75,7 @@ fn place_from_row(r: &AnyRow) -> StoreResult<Place> {
         id: r.try_get("id")?,
         code: r.try_get("code")?,
         level: PlaceLevel::from_code(&level)
-            .ok_or_else(|| StoreError::Invalid(format!("unknown level {level}")))?,
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown level {level}")))?,
         parent_id: r.try_get("parent_id")?,
         path: r.try_get("path")?,
         name_fa: r.try_get("name_fa")?,

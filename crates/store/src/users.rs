@@ -106,29 +106,30 @@ impl Store {
 
     pub async fn create_user(&self, who: &Who, new: &NewUser) -> StoreResult<User> {
         if !valid_username(&new.username) {
-            return Err(StoreError::Invalid(
-                "نام کاربری باید ۳ تا ۶۴ نویسه از حروف کوچک لاتین، رقم، نقطه، خط تیره یا زیرخط باشد"
-                    .into(),
+            return Err(StoreError::invalid(
+                "username",
+                "نام کاربری باید ۳ تا ۶۴ نویسه از حروف کوچک لاتین، رقم، نقطه، خط تیره یا زیرخط باشد",
             ));
         }
         let display = new.display_name.trim();
         if display.chars().count() > 200 {
-            return Err(StoreError::Invalid(
-                "نام نمایشی حداکثر ۲۰۰ نویسه است".into(),
+            return Err(StoreError::invalid(
+                "display_name",
+                "نام نمایشی حداکثر ۲۰۰ نویسه است",
             ));
         }
         if uuid::Uuid::parse_str(&new.agency_id).is_err() {
-            return Err(StoreError::Invalid("دستگاه پیدا نشد".into()));
+            return Err(StoreError::invalid("agency_id", "دستگاه پیدا نشد"));
         }
         if new
             .jurisdiction
             .iter()
             .any(|p| uuid::Uuid::parse_str(p).is_err())
         {
-            return Err(StoreError::Invalid("مکان حوزه پیدا نشد".into()));
+            return Err(StoreError::invalid("jurisdiction", "مکان حوزه پیدا نشد"));
         }
         if new.roles.is_empty() {
-            return Err(StoreError::Invalid("دست‌کم یک نقش لازم است".into()));
+            return Err(StoreError::invalid("roles", "دست‌کم یک نقش لازم است"));
         }
         let id = new_id();
         let mut w = self.write_tx().await?;

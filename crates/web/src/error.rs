@@ -226,7 +226,10 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Forbidden(m) => AppError::Forbidden(m),
-            StoreError::Invalid(m) => AppError::validation(m, json!([])),
+            StoreError::Invalid { field: "", reason } => AppError::validation(reason, json!([])),
+            StoreError::Invalid { field, reason } => {
+                AppError::validation(reason, json!([{ "field": field }]))
+            }
             StoreError::Conflict(m) => AppError::Conflict(m),
             e => {
                 tracing::error!(error = %e, "store error");

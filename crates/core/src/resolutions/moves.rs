@@ -65,6 +65,20 @@ pub enum TransitionError {
     SelfVerification,
 }
 
+impl TransitionError {
+    /// The field of a move request at fault.
+    pub fn field(&self) -> &'static str {
+        match self {
+            TransitionError::NotAllowed { .. }
+            | TransitionError::WrongParty(_)
+            | TransitionError::SelfVerification => "action",
+            TransitionError::EvidenceRequired => "evidence",
+            TransitionError::ReasonRequired => "reason",
+            TransitionError::MergeIntoSelf => "into",
+        }
+    }
+}
+
 fn need_reason(reason: &str) -> Result<(), TransitionError> {
     if reason.trim().is_empty() {
         Err(TransitionError::ReasonRequired)

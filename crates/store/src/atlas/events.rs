@@ -95,12 +95,13 @@ impl Store {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         {
-            return Err(StoreError::Invalid(
-                "کد دسته فقط حروف کوچک لاتین، رقم و _ است".into(),
+            return Err(StoreError::invalid(
+                "code",
+                "کد دسته فقط حروف کوچک لاتین، رقم و _ است",
             ));
         }
         if name_fa.trim().is_empty() {
-            return Err(StoreError::Invalid("نام فارسی دسته لازم است".into()));
+            return Err(StoreError::invalid("name_fa", "نام فارسی دسته لازم است"));
         }
         let mut tx = self.write_tx().await?;
         let exists: Option<String> =
@@ -195,21 +196,23 @@ impl Store {
             .map(|c| c.code)
             .collect();
         let res = hexbin::resolution(hexbin::DEFAULT_RESOLUTION)
-            .ok_or_else(|| StoreError::Invalid("H3 resolution".into()))?;
+            .ok_or_else(|| StoreError::Corrupt("H3 resolution".into()))?;
         for (i, e) in events.iter().enumerate() {
             if !categories.contains(&e.category) {
-                return Err(StoreError::Invalid(format!(
-                    "رویداد {}: دستهٔ «{}» تعریف نشده است",
-                    i + 1,
-                    e.category
-                )));
+                return Err(StoreError::invalid(
+                    "category",
+                    format!("رویداد {}: دستهٔ «{}» تعریف نشده است", i + 1, e.category),
+                ));
             }
             // Ranges also reject NaN.
             if !((-180.0..=180.0).contains(&e.lon) && (-90.0..=90.0).contains(&e.lat)) {
-                return Err(StoreError::Invalid(format!(
-                    "رویداد {}: مختصات نامعتبر است (طول −۱۸۰ تا ۱۸۰، عرض −۹۰ تا ۹۰)",
-                    i + 1
-                )));
+                return Err(StoreError::invalid(
+                    "lon",
+                    format!(
+                        "رویداد {}: مختصات نامعتبر است (طول −۱۸۰ تا ۱۸۰، عرض −۹۰ تا ۹۰)",
+                        i + 1
+                    ),
+                ));
             }
         }
         let mut tx = self.write_tx().await?;

@@ -55,7 +55,7 @@ pub struct NewIndicator {
 pub(crate) const INDICATOR_COLUMNS: &str = "id, code, version, name_fa, name_en, theme, unit_fa, worse, numerator, categories, numerator_fa, numerator_is_count, denominator, rate_base, source_agency_id, publication, note_fa, created_at";
 
 pub(crate) fn indicator_from_row(r: &sqlx::any::AnyRow) -> StoreResult<Indicator> {
-    let bad = |what: &str, v: &str| StoreError::Invalid(format!("indicator {what} `{v}`"));
+    let bad = |what: &str, v: &str| StoreError::Corrupt(format!("indicator {what} `{v}`"));
     let worse: String = r.try_get("worse")?;
     let numerator: String = r.try_get("numerator")?;
     let denominator: String = r.try_get("denominator")?;
@@ -144,22 +144,28 @@ impl Store {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         {
-            return Err(StoreError::Invalid(
-                "کد شاخص فقط حروف کوچک لاتین، رقم و _ است".into(),
+            return Err(StoreError::invalid(
+                "code",
+                "کد شاخص فقط حروف کوچک لاتین، رقم و _ است",
             ));
         }
         if def.name_fa.trim().is_empty() || def.numerator_fa.trim().is_empty() {
-            return Err(StoreError::Invalid(
-                "نام فارسی و تعریف صورت شاخص لازم است".into(),
+            return Err(StoreError::invalid(
+                "name_fa",
+                "نام فارسی و تعریف صورت شاخص لازم است",
             ));
         }
         if def.numerator == Numerator::Events && def.categories.is_empty() {
-            return Err(StoreError::Invalid(
-                "شاخصی که از رویدادها شمرده می‌شود دست‌کم یک دسته لازم دارد".into(),
+            return Err(StoreError::invalid(
+                "categories",
+                "شاخصی که از رویدادها شمرده می‌شود دست‌کم یک دسته لازم دارد",
             ));
         }
         if !(def.rate_base.is_finite() && def.rate_base > 0.0) {
-            return Err(StoreError::Invalid("پایهٔ نرخ باید عددی مثبت باشد".into()));
+            return Err(StoreError::invalid(
+                "rate_base",
+                "پایهٔ نرخ باید عددی مثبت باشد",
+            ));
         }
         let known: Vec<String> = self
             .event_categories()
@@ -168,7 +174,10 @@ impl Store {
             .map(|c| c.code)
             .collect();
         if let Some(bad) = def.categories.iter().find(|c| !known.contains(c)) {
-            return Err(StoreError::Invalid(format!("دستهٔ «{bad}» تعریف نشده است")));
+            return Err(StoreError::invalid(
+                "categories",
+                format!("دستهٔ «{bad}» تعریف نشده است"),
+            ));
         }
         let mut tx = self.write_tx().await?;
         let version: i64 = sqlx::query_scalar::<_, Option<i64>>(

@@ -84,13 +84,13 @@ fn from_row(r: &sqlx::any::AnyRow) -> StoreResult<PriorityIndex> {
         version: r.try_get("version")?,
         name_fa: r.try_get("name_fa")?,
         reference: Reference::from_code(&reference)
-            .ok_or_else(|| StoreError::Invalid(format!("reference `{reference}`")))?,
+            .ok_or_else(|| StoreError::Corrupt(format!("reference `{reference}`")))?,
         standardise: Standardise::from_code(&standardise)
-            .ok_or_else(|| StoreError::Invalid(format!("standardise `{standardise}`")))?,
+            .ok_or_else(|| StoreError::Corrupt(format!("standardise `{standardise}`")))?,
         min_population: r.try_get("min_population")?,
         shrink: r.try_get::<i64, _>("shrink")? != 0,
         items: serde_json::from_str(&items)
-            .map_err(|e| StoreError::Invalid(format!("index items: {e}")))?,
+            .map_err(|e| StoreError::Corrupt(format!("index items: {e}")))?,
         note_fa: r.try_get("note_fa")?,
         created_at: r.try_get("created_at")?,
     })
@@ -140,27 +140,29 @@ impl Store {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         {
-            return Err(StoreError::Invalid(
-                "کد شاخص اولویت فقط حروف کوچک لاتین، رقم و _ است".into(),
+            return Err(StoreError::invalid(
+                "code",
+                "کد شاخص اولویت فقط حروف کوچک لاتین، رقم و _ است",
             ));
         }
         if new.name_fa.trim().is_empty() || new.items.is_empty() {
-            return Err(StoreError::Invalid(
-                "نام و دست‌کم یک شاخص برای شاخص اولویت لازم است".into(),
+            return Err(StoreError::invalid(
+                "items",
+                "نام و دست‌کم یک شاخص برای شاخص اولویت لازم است",
             ));
         }
         for item in &new.items {
             if !(item.weight.is_finite() && item.weight > 0.0) {
-                return Err(StoreError::Invalid(format!(
-                    "وزن «{}» باید عددی مثبت باشد",
-                    item.indicator
-                )));
+                return Err(StoreError::invalid(
+                    "items",
+                    format!("وزن «{}» باید عددی مثبت باشد", item.indicator),
+                ));
             }
             if self.indicator(&item.indicator).await?.is_none() {
-                return Err(StoreError::Invalid(format!(
-                    "شاخص «{}» تعریف نشده است",
-                    item.indicator
-                )));
+                return Err(StoreError::invalid(
+                    "items",
+                    format!("شاخص «{}» تعریف نشده است", item.indicator),
+                ));
             }
         }
         let mut tx = self.write_tx().await?;
@@ -174,7 +176,7 @@ impl Store {
             + 1;
         let id = new_id();
         let items =
-            serde_json::to_string(&new.items).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            serde_json::to_string(&new.items).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO priority_indices (id, code, version, name_fa, reference, standardise, min_population, shrink, items, note_fa, created_by, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",

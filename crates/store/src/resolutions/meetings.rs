@@ -85,9 +85,9 @@ impl Store {
         agenda: &[String],
         today: time::Date,
     ) -> StoreResult<(String, i64, Vec<String>)> {
-        text_ok("محل جلسه", venue, false)?;
+        text_ok("venue", "محل جلسه", venue, false)?;
         for item in agenda {
-            text_ok("بند دستور جلسه", item, true)?;
+            text_ok("agenda", "بند دستور جلسه", item, true)?;
         }
         let council = self.council(council_id).await?;
         let pending: Vec<Resolution> = self
@@ -218,7 +218,7 @@ impl Store {
         minutes: &str,
         attendance: &[Attendance],
     ) -> StoreResult<()> {
-        text_ok("صورت‌جلسه", minutes, false)?;
+        text_ok("minutes", "صورت‌جلسه", minutes, false)?;
         let detail = self.meeting(meeting_id).await?;
         let members: Vec<String> = self
             .council_members(&detail.meeting.council_id)
@@ -228,8 +228,9 @@ impl Store {
             .collect();
         for a in attendance {
             if !members.contains(&a.agency_id) {
-                return Err(StoreError::Invalid(
-                    "حضور فقط برای دستگاه‌های عضو شورا ثبت می‌شود".into(),
+                return Err(StoreError::invalid(
+                    "attendance",
+                    "حضور فقط برای دستگاه‌های عضو شورا ثبت می‌شود",
                 ));
             }
             if a.presence == Presence::Represented
@@ -237,12 +238,13 @@ impl Store {
                     .as_deref()
                     .is_none_or(|r| r.trim().is_empty())
             {
-                return Err(StoreError::Invalid(
-                    "برای حضور با نماینده، نام نماینده را بنویسید".into(),
+                return Err(StoreError::invalid(
+                    "attendance.representative",
+                    "برای حضور با نماینده، نام نماینده را بنویسید",
                 ));
             }
             if let Some(r) = &a.representative {
-                text_ok("نام نماینده", r, false)?;
+                text_ok("attendance.representative", "نام نماینده", r, false)?;
             }
         }
         let mut w = self.write_tx().await?;

@@ -133,14 +133,20 @@ pub fn uuid_of(s: &str) -> Uuid {
     Uuid::parse_str(s).unwrap_or(Uuid::max())
 }
 
-pub(crate) fn text_ok(field: &str, s: &str, required: bool) -> StoreResult<()> {
+pub(crate) fn text_ok(
+    field: &'static str,
+    label: &str,
+    s: &str,
+    required: bool,
+) -> StoreResult<()> {
     if required && s.trim().is_empty() {
-        return Err(StoreError::Invalid(format!("{field} خالی است")));
+        return Err(StoreError::invalid(field, format!("{label} خالی است")));
     }
     if s.chars().count() > MAX_TEXT {
-        return Err(StoreError::Invalid(format!(
-            "{field} بلندتر از ۲۰٬۰۰۰ نویسه است"
-        )));
+        return Err(StoreError::invalid(
+            field,
+            format!("{label} بلندتر از ۲۰٬۰۰۰ نویسه است"),
+        ));
     }
     Ok(())
 }
@@ -221,14 +227,16 @@ pub(crate) async fn resolution_by_number_in(
 impl Store {
     pub async fn create_council(&self, who: &Who, new: &NewCouncil) -> StoreResult<Council> {
         if !hamafza_core::agency::valid_code(&new.code) {
-            return Err(StoreError::Invalid(
-                "کد شورا باید ۲ تا ۶۴ نویسهٔ لاتین، رقم، نقطه، خط تیره یا زیرخط باشد".into(),
+            return Err(StoreError::invalid(
+                "code",
+                "کد شورا باید ۲ تا ۶۴ نویسهٔ لاتین، رقم، نقطه، خط تیره یا زیرخط باشد",
             ));
         }
-        text_ok("نام شورا", &new.name_fa, true)?;
+        text_ok("name_fa", "نام شورا", &new.name_fa, true)?;
         if !(1..=100).contains(&new.focus_limit) || !(1..=365).contains(&new.stall_days) {
-            return Err(StoreError::Invalid(
-                "سقف مصوبات در کانون (۱ تا ۱۰۰) یا روزهای رکود (۱ تا ۳۶۵) نادرست است".into(),
+            return Err(StoreError::invalid(
+                "focus_limit",
+                "سقف مصوبات در کانون (۱ تا ۱۰۰) یا روزهای رکود (۱ تا ۳۶۵) نادرست است",
             ));
         }
         let id = new_id();
@@ -314,7 +322,7 @@ impl Store {
             topic: r.try_get("topic")?,
             expected_result: r.try_get("expected_result")?,
             state: State::from_code(&state)
-                .ok_or_else(|| StoreError::Invalid(format!("unknown state {state}")))?,
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown state {state}")))?,
             state_reason: r.try_get("state_reason")?,
             merged_into: r.try_get("merged_into")?,
             last_activity_on: r.try_get("last_activity_on")?,
@@ -394,8 +402,9 @@ impl Store {
         stall_days: i64,
     ) -> StoreResult<Council> {
         if !(1..=100).contains(&focus_limit) || !(1..=365).contains(&stall_days) {
-            return Err(StoreError::Invalid(
-                "سقف مصوبات در کانون (۱ تا ۱۰۰) یا روزهای رکود (۱ تا ۳۶۵) نادرست است".into(),
+            return Err(StoreError::invalid(
+                "focus_limit",
+                "سقف مصوبات در کانون (۱ تا ۱۰۰) یا روزهای رکود (۱ تا ۳۶۵) نادرست است",
             ));
         }
         let before = self.council(council_id).await?;

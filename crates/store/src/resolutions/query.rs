@@ -250,7 +250,7 @@ impl Store {
                     r.try_get("id")?,
                     Facts {
                         state: State::from_code(&state)
-                            .ok_or_else(|| StoreError::Invalid(format!("unknown state {state}")))?,
+                            .ok_or_else(|| StoreError::Corrupt(format!("unknown state {state}")))?,
                         deadline: date(r.try_get("deadline")?),
                         assigned_on: date(r.try_get("assigned_on")?),
                         verified_on: date(r.try_get("verified_on")?),

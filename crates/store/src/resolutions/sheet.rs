@@ -302,7 +302,7 @@ pub async fn plan_import(
             }
         }
         let body = cell(Column::Body);
-        if let Err(e) = text_ok("متن مصوبه", &body, true) {
+        if let Err(e) = text_ok("body", "متن مصوبه", &body, true) {
             bad(Column::Body, e.to_string());
         }
         for (c, v) in [
@@ -310,7 +310,7 @@ pub async fn plan_import(
             (Column::ExpectedResult, cell(Column::ExpectedResult)),
             (Column::StateReason, cell(Column::StateReason)),
         ] {
-            if let Err(e) = text_ok(c.header(), &v, false) {
+            if let Err(e) = text_ok("", c.header(), &v, false) {
                 bad(c, e.to_string());
             }
         }

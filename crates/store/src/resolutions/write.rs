@@ -30,7 +30,7 @@ pub(crate) async fn check_focus(w: &mut WriteTx, council: &Council) -> StoreResu
         usize::try_from(in_focus).unwrap_or(0),
         usize::try_from(council.focus_limit).unwrap_or(0),
     )
-    .map_err(StoreError::Invalid)
+    .map_err(|reason| StoreError::invalid("in_focus", reason))
 }
 
 pub(crate) async fn history(
@@ -65,19 +65,20 @@ pub(crate) async fn merge_target(
 ) -> StoreResult<String> {
     let key = key.trim();
     if key.is_empty() {
-        return Err(StoreError::Invalid("شمارهٔ مصوبهٔ مقصد را بنویسید".into()));
+        return Err(StoreError::invalid("into", "شمارهٔ مصوبهٔ مقصد را بنویسید"));
     }
     let target = match rules::Number::parse(key) {
         Some(n) => resolution_by_number_in(conn, &r.council_id, n)
             .await?
-            .ok_or_else(|| StoreError::Invalid("مصوبه‌ای با این شماره در این شورا نیست".into()))?,
+            .ok_or_else(|| StoreError::invalid("into", "مصوبه‌ای با این شماره در این شورا نیست"))?,
         None => resolution_in(conn, key)
             .await
-            .map_err(|_| StoreError::Invalid("مصوبهٔ مقصد ادغام پیدا نشد".into()))?,
+            .map_err(|_| StoreError::invalid("into", "مصوبهٔ مقصد ادغام پیدا نشد"))?,
     };
     if target.council_id != r.council_id {
-        return Err(StoreError::Invalid(
-            "ادغام فقط در مصوبه‌ای از همین شورا ممکن است".into(),
+        return Err(StoreError::invalid(
+            "into",
+            "ادغام فقط در مصوبه‌ای از همین شورا ممکن است",
         ));
     }
     Ok(target.id)
@@ -91,21 +92,22 @@ impl Store {
         new: &NewResolution,
         today: time::Date,
     ) -> StoreResult<Resolution> {
-        text_ok("متن مصوبه", &new.body, true)?;
-        text_ok("موضوع", &new.topic, false)?;
+        text_ok("body", "متن مصوبه", &new.body, true)?;
+        text_ok("topic", "موضوع", &new.topic, false)?;
         if let Some(e) = &new.expected_result {
-            text_ok("نتیجهٔ مورد انتظار", e, false)?;
+            text_ok("expected_result", "نتیجهٔ مورد انتظار", e, false)?;
         }
         if new
             .deadline
             .as_deref()
             .is_some_and(|d| parse_iso(d).is_none())
         {
-            return Err(StoreError::Invalid("مهلت نادرست است".into()));
+            return Err(StoreError::invalid("deadline", "مهلت نادرست است"));
         }
         if !(1..=3).contains(&new.priority) {
-            return Err(StoreError::Invalid(
-                "اولویت باید ۱ (بالا) تا ۳ (پایین) باشد".into(),
+            return Err(StoreError::invalid(
+                "priority",
+                "اولویت باید ۱ (بالا) تا ۳ (پایین) باشد",
             ));
         }
         if new
@@ -113,8 +115,9 @@ impl Store {
             .iter()
             .any(|(a, _, _)| *a == new.responsible_agency_id)
         {
-            return Err(StoreError::Invalid(
-                "دستگاه مسئول نمی‌تواند هم‌زمان همکار باشد".into(),
+            return Err(StoreError::invalid(
+                "collaborators",
+                "دستگاه مسئول نمی‌تواند هم‌زمان همکار باشد",
             ));
         }
         let council = self.council(&new.council_id).await?;
@@ -142,7 +145,10 @@ impl Store {
             None => None,
         };
         if new.meeting_id.is_some() && meeting_day.is_none() {
-            return Err(StoreError::Invalid("جلسه در این شورا پیدا نشد".into()));
+            return Err(StoreError::invalid(
+                "meeting_id",
+                "جلسه در این شورا پیدا نشد",
+            ));
         }
         if let Some(item) = &new.agenda_item_id {
             let of_meeting: Option<String> =
@@ -151,8 +157,9 @@ impl Store {
                     .fetch_optional(&mut *w.tx)
                     .await?;
             if of_meeting.is_none() || of_meeting != new.meeting_id {
-                return Err(StoreError::Invalid(
-                    "بند دستور جلسه از همین جلسه نیست".into(),
+                return Err(StoreError::invalid(
+                    "agenda_item",
+                    "بند دستور جلسه از همین جلسه نیست",
                 ));
             }
         }
@@ -271,7 +278,7 @@ impl Store {
             MoveRefusal::Rule(e @ TransitionError::WrongParty(_)) => {
                 StoreError::Forbidden(e.to_string())
             }
-            MoveRefusal::Rule(e) => StoreError::Invalid(e.to_string()),
+            MoveRefusal::Rule(e) => StoreError::invalid(e.field(), e.to_string()),
         })?;
         let (reason, merged_into) = match &t {
             Transition::SendBack { reason }
@@ -330,18 +337,19 @@ impl Store {
         today: time::Date,
     ) -> StoreResult<String> {
         if !(0..=100).contains(&percent) {
-            return Err(StoreError::Invalid(
-                "درصد پیشرفت باید بین ۰ و ۱۰۰ باشد".into(),
+            return Err(StoreError::invalid(
+                "percent",
+                "درصد پیشرفت باید بین ۰ و ۱۰۰ باشد",
             ));
         }
-        text_ok("شرح پیشرفت", body, true)?;
+        text_ok("body", "شرح پیشرفت", body, true)?;
         for e in evidence {
-            text_ok("نام پرونده", &e.file_name, true)?;
+            text_ok("evidence", "نام پرونده", &e.file_name, true)?;
             if e.content.is_empty() {
-                return Err(StoreError::Invalid(format!(
-                    "پروندهٔ «{}» خالی است",
-                    e.file_name
-                )));
+                return Err(StoreError::invalid(
+                    "evidence",
+                    format!("پروندهٔ «{}» خالی است", e.file_name),
+                ));
             }
         }
         let r = self.resolution(id).await?;
@@ -367,10 +375,10 @@ impl Store {
         let (user_id, agency) = (actor.user_id.to_string(), actor.agency_id);
         let user_id = user_id.as_str();
         if !matches!(r.state, State::Assigned | State::InProgress) {
-            return Err(StoreError::Invalid(format!(
-                "در وضعیت «{}» گزارش پیشرفت پذیرفته نیست",
-                r.state.name_fa()
-            )));
+            return Err(StoreError::invalid(
+                "state",
+                format!("در وضعیت «{}» گزارش پیشرفت پذیرفته نیست", r.state.name_fa()),
+            ));
         }
         let update_id = new_id();
         let today_s = iso(today);

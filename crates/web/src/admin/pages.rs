@@ -111,7 +111,10 @@ pub async fn create_agency(
     };
     match state.store.create_agency(&Who::of(&user.actor), &new).await {
         Ok(_) => Ok(Redirect::to("/agencies").into_response()),
-        Err(hamafza_store::StoreError::Invalid(m) | hamafza_store::StoreError::Conflict(m)) => {
+        Err(
+            hamafza_store::StoreError::Invalid { reason: m, .. }
+            | hamafza_store::StoreError::Conflict(m),
+        ) => {
             let page = render_agencies(&state, &user, Some(&m))
                 .await
                 .into_response();
@@ -324,9 +327,10 @@ pub async fn create_user(
     };
     match state.store.create_user(&Who::of(&user.actor), &new).await {
         Ok(_) => Ok(Redirect::to("/users").into_response()),
-        Err(hamafza_store::StoreError::Invalid(m) | hamafza_store::StoreError::Conflict(m)) => {
-            Err(refuse(m).await)
-        }
+        Err(
+            hamafza_store::StoreError::Invalid { reason: m, .. }
+            | hamafza_store::StoreError::Conflict(m),
+        ) => Err(refuse(m).await),
         Err(e) => Err(AppError::from(e).into_response()),
     }
 }

@@ -468,6 +468,15 @@ async fn bad_resolution_input_is_refused_with_its_field(f: Fixture) {
             json!({"council": "hq", "body": "x", "responsible_agency": "agency-b", "places": ["NOPE"]}),
             "places",
         ),
+        // Rules the store checks name their field too.
+        (
+            json!({"council": "hq", "body": "x", "responsible_agency": "agency-b", "priority": 9}),
+            "priority",
+        ),
+        (
+            json!({"council": "hq", "body": "   ", "responsible_agency": "agency-b"}),
+            "body",
+        ),
     ] {
         let res = f.post_json(&secretary, "/api/v1/resolutions", body).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
