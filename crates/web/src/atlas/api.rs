@@ -122,7 +122,7 @@ pub async fn import_events(
     let table =
         tokio::task::spawn_blocking(move || hamafza_report::spreadsheet::read_table(&bytes))
             .await
-            .map_err(|e| AppError::bad_request(e.to_string()))?
+            .map_err(AppError::from_join)?
             .map_err(AppError::bad_request)?;
     let events = atlas_sheet::plan_events(&state.store, &table, &user.actor.agency_id.to_string())
         .await?
@@ -211,7 +211,7 @@ pub async fn import_values(
     let table =
         tokio::task::spawn_blocking(move || hamafza_report::spreadsheet::read_table(&bytes))
             .await
-            .map_err(|e| AppError::bad_request(e.to_string()))?
+            .map_err(AppError::from_join)?
             .map_err(AppError::bad_request)?;
     let values = atlas_sheet::plan_values(&state.store, &table)
         .await?

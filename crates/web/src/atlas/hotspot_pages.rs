@@ -13,7 +13,7 @@ use hamafza_geo::locate::PointLocator;
 use hamafza_geo::svg::{MapShape, render_map};
 use maud::{Markup, html};
 
-use super::pages::value_fa;
+use super::view::value_fa;
 use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
@@ -136,7 +136,7 @@ pub async fn hotspots_page(
         Some(id) => atlas::visible_place(&state.store, actor, id)
             .await?
             .ok_or(AppError::NotFound)?,
-        None => super::pages::default_place(&state, &user)
+        None => super::view::default_place(&state, &user)
             .await?
             .ok_or(AppError::NotFound)?,
     };

@@ -11,6 +11,7 @@ pub mod priority_form;
 pub mod priority_pages;
 pub mod profile;
 pub mod trend_pages;
+pub mod view;
 
 use std::sync::Arc;
 

@@ -12,7 +12,7 @@ use hamafza_store::Reference;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::pages::value_fa;
+use super::view::value_fa;
 use crate::AppState;
 use crate::atlas;
 use crate::atlas::priority::{self, CLASS_FA, dynamics_fa};
@@ -63,7 +63,7 @@ pub async fn priority_page(
         Some(id) => atlas::visible_place(&state.store, actor, id)
             .await?
             .ok_or(AppError::NotFound)?,
-        None => super::pages::default_place(&state, &user)
+        None => super::view::default_place(&state, &user)
             .await?
             .ok_or(AppError::NotFound)?,
     };

@@ -15,7 +15,7 @@ use hamafza_geo::svg::{MapShape, render_map};
 use hamafza_report::profile::{DistrictProfile, ProfileRow, with_colours};
 use serde::Deserialize;
 
-use super::pages::value_fa;
+use super::view::value_fa;
 use crate::AppState;
 use crate::atlas;
 use crate::atlas::priority::{self, CLASS_FA};
@@ -41,7 +41,7 @@ pub async fn profile_pdf(
         Some(id) => atlas::visible_place(&state.store, actor, id)
             .await?
             .ok_or(AppError::NotFound)?,
-        None => super::pages::default_place(&state, &user)
+        None => super::view::default_place(&state, &user)
             .await?
             .ok_or(AppError::NotFound)?,
     };
@@ -240,7 +240,7 @@ pub async fn profile_pdf(
     let file = format!("profile-{}-{}.pdf", place.code, period.code());
     let bytes = tokio::task::spawn_blocking(move || profile.pdf())
         .await
-        .map_err(|_| AppError::Internal)?
+        .map_err(AppError::from_join)?
         .map_err(|e| {
             tracing::error!(error = %e, "profile typesetting failed");
             AppError::Internal

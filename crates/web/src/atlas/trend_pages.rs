@@ -9,7 +9,7 @@ use hamafza_core::text::sort_fa_by;
 use hamafza_store::{Indicator, Place};
 use maud::{Markup, html};
 
-use super::pages::{default_period, shown_text, value_fa};
+use super::view::{default_period, shown_text, value_fa};
 use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;

@@ -5,7 +5,7 @@ mod home;
 pub mod layout;
 mod login;
 
-pub use crate::atlas::pages::default_period as default_atlas_period;
+pub use crate::atlas::view::default_period as default_atlas_period;
 
 use axum::Router;
 use axum::response::IntoResponse;
