@@ -11,16 +11,13 @@ use std::time::{Duration, Instant};
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::extract::ConnectInfo;
+use axum::http::header::COOKIE;
 use axum::http::request::Parts;
 use hamafza_core::access::Actor;
 use hamafza_store::User;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-
-use crate::AppState;
-use crate::error::AppError;
 
 pub const SESSION_COOKIE: &str = "hamafza_session";
 pub const LOGIN_CSRF_COOKIE: &str = "hamafza_login_csrf";
@@ -152,19 +149,23 @@ impl CurrentUser {
     }
 
     /// Checks a submitted CSRF token (forms and cookie-authenticated API writes).
-    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), AppError> {
+    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), CsrfMismatch> {
         match &self.credential {
             Credential::Bearer => Ok(()),
             Credential::Session { csrf, .. } => {
                 if submitted.is_some_and(|s| constant_time_eq(s.as_bytes(), csrf.as_bytes())) {
                     Ok(())
                 } else {
-                    Err(AppError::Csrf)
+                    Err(CsrfMismatch)
                 }
             }
         }
     }
 }
+
+/// A form's CSRF token was missing or was not the session's.
+#[derive(Debug, Clone, Copy)]
+pub struct CsrfMismatch;
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -190,62 +191,6 @@ pub fn client_addr(parts: &Parts) -> IpAddr {
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]))
-}
-
-impl FromRequestParts<AppState> for CurrentUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let store = &state.store;
-        let (user_id, credential) = if let Some(h) = parts.headers.get(AUTHORIZATION) {
-            let token = h
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or(AppError::BadToken)?;
-            let user_id = store
-                .api_token_user(&secret_hash(token.trim()))
-                .await?
-                .ok_or(AppError::BadToken)?;
-            (user_id, Credential::Bearer)
-        } else {
-            let token = cookie(parts, SESSION_COOKIE)
-                .ok_or(AppError::Unauthenticated { expired: false })?;
-            let token_hash = secret_hash(token);
-            let session = store
-                .session(&token_hash)
-                .await?
-                .ok_or(AppError::Unauthenticated { expired: true })?;
-            let expired = hamafza_store::parse_instant(&session.expires_at)
-                .is_none_or(|t| t < time::OffsetDateTime::now_utc());
-            if expired {
-                return Err(AppError::Unauthenticated { expired: true });
-            }
-            (
-                session.user_id,
-                Credential::Session {
-                    token_hash,
-                    csrf: session.csrf_token,
-                },
-            )
-        };
-        let user = store
-            .user(&user_id)
-            .await
-            .map_err(|_| AppError::Unauthenticated { expired: false })?;
-        if !user.active {
-            return Err(AppError::Unauthenticated { expired: false });
-        }
-        let actor = user.actor();
-        Ok(CurrentUser {
-            user,
-            actor,
-            credential,
-        })
-    }
 }
 
 /// `Set-Cookie` value for a new session.

@@ -16,7 +16,7 @@ use hamafza_core::access::DenyReason;
 use hamafza_store::StoreError;
 use serde_json::{Value, json};
 
-use crate::pages::layout;
+use crate::layout;
 
 #[derive(Debug, Clone)]
 pub enum AppError {

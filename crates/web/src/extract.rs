@@ -4,11 +4,13 @@
 
 use axum::extract::rejection::{FormRejection, JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::Method;
 use axum::http::request::Parts;
+use hamafza_core::access::Decision;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
-use crate::auth::CurrentUser;
+use crate::auth::{Credential, CurrentUser, SESSION_COOKIE, cookie, secret_hash};
 use crate::error::AppError;
 
 /// A form body; a malformed one is a Persian 400 page.
@@ -207,7 +209,7 @@ impl FromRequest<AppState> for CsrfMultipart {
         let user = CurrentUser::from_request_parts(&mut parts, state).await?;
         let req = Request::from_parts(parts, body);
         let Multipart(form) = Multipart::from_request(req, state).await?;
-        let (fields, files) = crate::resolutions::read_multipart(form).await?;
+        let (fields, files) = read_multipart(form).await?;
         user.check_csrf(fields.get("csrf").map(String::as_str))?;
         Ok(CsrfMultipart {
             user,
@@ -229,5 +231,139 @@ impl<S: Send + Sync, T: std::str::FromStr + Send> FromRequestParts<S> for PathId
                 .await
                 .map_err(|_| AppError::NotFound)?;
         raw.parse().map(PathId).map_err(|_| AppError::NotFound)
+    }
+}
+
+/// The signed-in caller of an API request. Writes from a browser session must carry the
+/// session's CSRF token in `X-CSRF-Token`; bearer tokens need none.
+pub struct ApiUser(pub CurrentUser);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        if !matches!(parts.method, Method::GET | Method::HEAD) {
+            let header = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok());
+            user.check_csrf(header)?;
+        }
+        Ok(ApiUser(user))
+    }
+}
+
+pub(crate) fn allowed(d: Decision) -> Result<(), AppError> {
+    match d {
+        Decision::Allow => Ok(()),
+        Decision::Deny(r) => Err(r.into()),
+    }
+}
+
+/// Reads a multipart form: its text fields and its files. Used by the update form and
+/// `POST /api/v1/resolutions/{id}/updates`.
+pub async fn read_multipart(
+    mut form: axum::extract::Multipart,
+) -> crate::error::AppResult<(
+    std::collections::HashMap<String, String>,
+    Vec<hamafza_store::NewEvidence>,
+)> {
+    let mut fields = std::collections::HashMap::new();
+    let mut files = Vec::new();
+    let unreadable = |_| AppError::invalid("body", "فرم چندبخشی خوانده نشد");
+    while let Some(field) = form.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_string();
+        match field.file_name().map(str::to_string) {
+            Some(file_name) => {
+                let media_type = field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_string();
+                let content = field.bytes().await.map_err(unreadable)?.to_vec();
+                // A file input left empty still sends a part with no name and no bytes.
+                if !file_name.is_empty() || !content.is_empty() {
+                    files.push(hamafza_store::NewEvidence {
+                        file_name,
+                        media_type,
+                        content,
+                    });
+                }
+            }
+            None => {
+                let text = field.text().await.map_err(unreadable)?;
+                fields.insert(name, text);
+            }
+        }
+    }
+    Ok((fields, files))
+}
+
+impl From<crate::auth::CsrfMismatch> for AppError {
+    fn from(_: crate::auth::CsrfMismatch) -> Self {
+        AppError::Csrf
+    }
+}
+
+/// The signed-in caller: a session cookie (pages, and the API from a browser) or a bearer
+/// token (agency integrations). No caller, an expired session or an unknown token is a
+/// 401 (pages go to the sign-in form).
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let store = &state.store;
+        let (user_id, credential) =
+            if let Some(h) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+                let token = h
+                    .to_str()
+                    .ok()
+                    .and_then(|v| v.strip_prefix("Bearer "))
+                    .ok_or(AppError::BadToken)?;
+                let user_id = store
+                    .api_token_user(&secret_hash(token.trim()))
+                    .await?
+                    .ok_or(AppError::BadToken)?;
+                (user_id, Credential::Bearer)
+            } else {
+                let token = cookie(parts, SESSION_COOKIE)
+                    .ok_or(AppError::Unauthenticated { expired: false })?;
+                let token_hash = secret_hash(token);
+                let session = store
+                    .session(&token_hash)
+                    .await?
+                    .ok_or(AppError::Unauthenticated { expired: true })?;
+                let expired = hamafza_store::parse_instant(&session.expires_at)
+                    .is_none_or(|t| t < time::OffsetDateTime::now_utc());
+                if expired {
+                    return Err(AppError::Unauthenticated { expired: true });
+                }
+                (
+                    session.user_id,
+                    Credential::Session {
+                        token_hash,
+                        csrf: session.csrf_token,
+                    },
+                )
+            };
+        let user = store
+            .user(&user_id)
+            .await
+            .map_err(|_| AppError::Unauthenticated { expired: false })?;
+        if !user.active {
+            return Err(AppError::Unauthenticated { expired: false });
+        }
+        let actor = user.actor();
+        Ok(CurrentUser {
+            user,
+            actor,
+            credential,
+        })
     }
 }

@@ -7,12 +7,14 @@
 
 mod admin;
 mod api;
+mod app;
 mod assets;
 mod atlas;
 pub mod auth;
 mod clock;
 mod error;
 mod extract;
+mod layout;
 mod pages;
 mod places;
 mod resolutions;
@@ -20,11 +22,9 @@ mod resolutions;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
 use hamafza_store::Store;
 
+pub use app::router;
 pub use auth::{hash_password, new_secret, secret_hash};
 pub use clock::Clock;
 
@@ -65,31 +65,11 @@ impl AppState {
     }
 }
 
-/// Requests larger than this are refused before any handler runs.
-/// Large enough for a form with a couple of 1 MB Persian fields (3× when URL-encoded).
-const BODY_LIMIT: usize = 8 * 1024 * 1024;
-
-/// The whole application: pages, API, assets, health check.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .merge(assets::routes())
-        .merge(pages::routes())
-        .nest("/api/v1", api::routes())
-        .fallback(pages::not_found)
-        .layer(axum::middleware::map_response(security_headers))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            error::panic_response,
-        ))
-        // Outermost: every AppError, a panic's included, in the face its route speaks.
-        .layer(axum::middleware::from_fn(error::render))
-        .with_state(state)
-}
-
 /// Headers that make the browser refuse what Hamafza never does: scripts or styles from
 /// elsewhere, framing by another site, and guessing content types.
-async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
+pub(crate) async fn security_headers(
+    mut res: axum::response::Response,
+) -> axum::response::Response {
     use axum::http::HeaderValue;
     let h = res.headers_mut();
     h.insert(

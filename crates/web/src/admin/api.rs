@@ -10,11 +10,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::{ApiUser, allowed};
 use crate::auth;
 use crate::error::AppError;
 use crate::extract::PathId;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiUser, allowed};
 use hamafza_core::ids::UserId;
 
 fn user_json(u: &User) -> Value {

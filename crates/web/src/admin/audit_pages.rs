@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::PageQuery;
-use crate::pages::layout::{self, Section, bdi, instant, num};
+use crate::layout::{self, Section, bdi, instant, num};
 
 const PAGE_SIZE: i64 = 50;
 

@@ -13,7 +13,7 @@ use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
 use crate::extract::CsrfForm;
 use crate::extract::PathId;
-use crate::pages::layout::{self, Section, bdi};
+use crate::layout::{self, Section, bdi};
 use hamafza_core::ids::UserId;
 
 fn allowed(d: Decision) -> Result<(), AppError> {

@@ -2,20 +2,16 @@
 //! Errors are RFC 9457 problem+json.
 
 use axum::Router;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::{Method, header};
-use axum::response::IntoResponse;
+use axum::http::header;
 use axum::routing::{get, post};
-use hamafza_core::access::Decision;
 
 use crate::AppState;
 use crate::admin::api as admin;
 use crate::atlas::api as atlas;
-use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::places::api as places;
 use crate::resolutions::api as resolutions;
+use axum::response::IntoResponse;
 
 /// The OpenAPI document, kept by hand next to the handlers; a test checks that every
 /// path and method in it is routed and that every route is in it.
@@ -97,34 +93,4 @@ pub fn routes() -> Router<AppState> {
         .route("/inbox/read", post(resolutions::mark_inbox_read))
         .route("/scorecard", get(resolutions::scorecard))
         .fallback(|| async { AppError::not_found().into_response() })
-}
-
-/// The signed-in caller of an API request. Writes from a browser session must carry the
-/// session's CSRF token in `X-CSRF-Token`; bearer tokens need none.
-pub struct ApiUser(pub CurrentUser);
-
-impl FromRequestParts<AppState> for ApiUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let user = CurrentUser::from_request_parts(parts, state).await?;
-        if !matches!(parts.method, Method::GET | Method::HEAD) {
-            let header = parts
-                .headers
-                .get("x-csrf-token")
-                .and_then(|v| v.to_str().ok());
-            user.check_csrf(header)?;
-        }
-        Ok(ApiUser(user))
-    }
-}
-
-pub(crate) fn allowed(d: Decision) -> Result<(), AppError> {
-    match d {
-        Decision::Allow => Ok(()),
-        Decision::Deny(r) => Err(r.into()),
-    }
 }

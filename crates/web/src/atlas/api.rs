@@ -14,11 +14,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::ApiUser;
 use crate::atlas::priority::{period_param, rank_children_of};
 use crate::atlas::{self, MapRequest};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::extract::ApiUser;
 use crate::extract::{ApiJson, ApiQuery};
 
 pub async fn categories(
@@ -268,7 +268,7 @@ async fn gather(state: &AppState, user: &CurrentUser, q: &AtlasQuery) -> Result<
     let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
         Some(p) => Period::parse(p)
             .map_err(|e| AppError::validation(e.to_string(), json!([{ "field": "period" }])))?,
-        None => crate::pages::default_atlas_period(JalaliDate::from_gregorian(state.clock.today())),
+        None => super::view::default_period(JalaliDate::from_gregorian(state.clock.today())),
     };
     let method = atlas::method_from(q.method.as_deref());
     let data = atlas::map_data(

@@ -56,7 +56,7 @@ pub async fn export(
         .ok_or(AppError::NotFound)?;
     let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
         Some(p) => Period::parse(p).map_err(|e| AppError::BadRequest(e.to_string()))?,
-        None => crate::pages::default_atlas_period(JalaliDate::from_gregorian(state.clock.today())),
+        None => super::view::default_period(JalaliDate::from_gregorian(state.clock.today())),
     };
     // A public export is computed as for a caller without restricted access.
     let mut as_actor = actor.clone();

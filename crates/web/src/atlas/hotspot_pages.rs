@@ -19,7 +19,7 @@ use crate::atlas;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::PageQuery;
-use crate::pages::layout::{self, Section, num};
+use crate::layout::{self, Section, num};
 use hamafza_store::atlas::month_range;
 
 /// Cells beyond this many are refused: pick a smaller place (a city of 400 km² has

@@ -15,7 +15,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::CsrfForm;
 use crate::extract::{FormPairs, PageQuery};
-use crate::pages::layout::{self, Section, bdi, num};
+use crate::layout::{self, Section, bdi, num};
 
 fn denominator_fa(i: &Indicator) -> String {
     match i.denominator {

@@ -18,7 +18,7 @@ use crate::atlas::{self, MapRequest};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::PageQuery;
-use crate::pages::layout::{self, Section, num};
+use crate::layout::{self, Section, num};
 
 #[derive(Deserialize, Default)]
 pub struct AtlasQuery {

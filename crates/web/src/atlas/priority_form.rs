@@ -16,7 +16,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::CsrfForm;
 use crate::extract::{FormPairs, PageQuery};
-use crate::pages::layout::{self, Section, bdi};
+use crate::layout::{self, Section, bdi};
 
 const REFUSED: &str = "تعریف شاخص اولویت تنها برای مدیر سامانه و تحلیل‌گر است.";
 

@@ -19,7 +19,7 @@ use crate::atlas::priority::{self, CLASS_FA, dynamics_fa};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::PageQuery;
-use crate::pages::layout::{self, Section, num};
+use crate::layout::{self, Section, num};
 
 #[derive(Deserialize)]
 pub struct PriorityQuery {

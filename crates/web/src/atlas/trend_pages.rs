@@ -15,7 +15,7 @@ use crate::atlas;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::PageQuery;
-use crate::pages::layout::{self, Section};
+use crate::layout::{self, Section};
 
 /// The periods of a trend ending at `last`: eight seasons, twelve months or four years.
 pub fn periods_ending(last: Period) -> Vec<Period> {

@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::atlas;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::pages::layout::num;
+use crate::layout::num;
 
 /// The last complete Jalali season before `today`.
 pub fn default_period(today: JalaliDate) -> Period {

@@ -3,7 +3,7 @@
 
 use maud::{Markup, html};
 
-use super::layout::num;
+use crate::layout::num;
 
 /// One bar: a Persian label, a count, and a CSS class for its colour.
 pub struct Bar<'a> {

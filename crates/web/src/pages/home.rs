@@ -4,10 +4,10 @@ use axum::extract::State;
 use hamafza_core::access::{Action, scope};
 use maud::{Markup, html};
 
-use super::layout::{self, Section, num};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::layout::{self, Section, num};
 
 /// The capabilities later issues add, shown as placeholders so users see the whole plan.
 const COMING: [(&str, &str); 5] = [

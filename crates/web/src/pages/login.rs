@@ -9,12 +9,12 @@ use maud::html;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
-use super::layout;
 use crate::AppState;
 use crate::auth::{self, Credential};
 use crate::error::AppError;
 use crate::extract::CsrfForm;
 use crate::extract::{PageForm, PageQuery};
+use crate::layout;
 
 #[derive(Deserialize)]
 pub struct LoginQuery {

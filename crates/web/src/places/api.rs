@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::{ApiUser, allowed};
 use crate::error::AppError;
 use crate::extract::ApiQuery;
+use crate::extract::{ApiUser, allowed};
 
 #[derive(Deserialize)]
 pub struct ListQuery {

@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::PageQuery;
-use crate::pages::layout::{self, Section, bdi, num, synthetic_badge};
+use crate::layout::{self, Section, bdi, num, synthetic_badge};
 
 #[derive(Deserialize)]
 pub struct BrowserQuery {

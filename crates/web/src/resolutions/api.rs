@@ -11,8 +11,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::ApiUser;
 use crate::error::AppError;
+use crate::extract::ApiUser;
 use crate::extract::PathId;
 use crate::extract::{ApiJson, ApiQuery, Multipart};
 use crate::resolutions::documents::{self, ReportOf};
@@ -328,7 +328,7 @@ pub async fn post_update(
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     // Parsed at the edge (a bad id is "not found"); the store speaks text.
     let id = id.to_string();
-    let (fields, files) = f::read_multipart(form).await?;
+    let (fields, files) = crate::extract::read_multipart(form).await?;
     let update = f::UpdateIn::from_form(&fields, files)?;
     let update_id = f::post_update(&state, &user, &id, update).await?;
     let updates = state.store.resolution_updates(&id).await?;

@@ -7,7 +7,7 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::FormPairs;
 use crate::extract::{CsrfForm, CsrfMultipart};
-use crate::pages::layout::{self, Section, num};
+use crate::layout::{self, Section, num};
 use crate::resolutions as f;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -200,44 +200,6 @@ pub async fn post_update(
         .await?)
 }
 
-/// Reads a multipart form: its text fields and its files. Used by the update form and
-/// `POST /api/v1/resolutions/{id}/updates`.
-pub async fn read_multipart(
-    mut form: axum::extract::Multipart,
-) -> Result<(
-    std::collections::HashMap<String, String>,
-    Vec<hamafza_store::NewEvidence>,
-)> {
-    let mut fields = std::collections::HashMap::new();
-    let mut files = Vec::new();
-    let unreadable = |_| invalid("body", "فرم چندبخشی خوانده نشد");
-    while let Some(field) = form.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or_default().to_string();
-        match field.file_name().map(str::to_string) {
-            Some(file_name) => {
-                let media_type = field
-                    .content_type()
-                    .unwrap_or("application/octet-stream")
-                    .to_string();
-                let content = field.bytes().await.map_err(unreadable)?.to_vec();
-                // A file input left empty still sends a part with no name and no bytes.
-                if !file_name.is_empty() || !content.is_empty() {
-                    files.push(hamafza_store::NewEvidence {
-                        file_name,
-                        media_type,
-                        content,
-                    });
-                }
-            }
-            None => {
-                let text = field.text().await.map_err(unreadable)?;
-                fields.insert(name, text);
-            }
-        }
-    }
-    Ok((fields, files))
-}
-
 impl UpdateIn {
     pub fn from_form(
         fields: &std::collections::HashMap<String, String>,

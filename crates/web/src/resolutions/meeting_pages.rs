@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::extract::CsrfForm;
 use crate::extract::FormPairs;
 use crate::extract::PathId;
-use crate::pages::layout::{self, Section, num};
+use crate::layout::{self, Section, num};
 use crate::resolutions as f;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};

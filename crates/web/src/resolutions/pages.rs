@@ -17,8 +17,8 @@ use crate::error::AppError;
 use crate::extract::PathId;
 use crate::extract::{CsrfForm, CsrfMultipart};
 use crate::extract::{FormPairs, PageQuery};
+use crate::layout::{self, Section, instant, num};
 use crate::pages::chart::{self, Bar};
-use crate::pages::layout::{self, Section, instant, num};
 use crate::resolutions::{self as f, ListParams, MoveIn};
 use hamafza_core::ids::{EvidenceId, ResolutionId};
 

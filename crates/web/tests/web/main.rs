@@ -8,3 +8,4 @@ mod atlas;
 mod http;
 mod matrix;
 mod resolutions;
+mod source_rules;

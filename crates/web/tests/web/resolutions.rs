@@ -507,7 +507,8 @@ async fn bad_resolution_input_is_refused_with_its_field(f: Fixture) {
             assert!(p["detail"].as_str().unwrap_or("").contains("کانون"), "{p}");
         }
     }
-    // The same refusal on the form: the council page again, 400, with the reason.
+    // The same refusal on the form: the council page again with the reason, under the
+    // status the API gave (one fault, one status on both faces).
     let res = f
         .post_form(
             &secretary,
@@ -521,7 +522,7 @@ async fn bad_resolution_input_is_refused_with_its_field(f: Fixture) {
             ],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.text().await.expect("html").contains("کانون"));
     // Updates: not multipart, or a percentage that is not a number.
     let res = f

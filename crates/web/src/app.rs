@@ -1,0 +1,106 @@
+//! The application: every route (pages here, the API in `api`), and the layers around
+//! them. The one module that knows every feature; features know nothing of it.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::{AppState, api, assets, error, pages};
+
+use crate::admin::{audit_pages as audit, pages as admin};
+use crate::atlas::{
+    hotspot_pages as hotspots, indicator_pages as indicators, pages as atlas, priority_form,
+    priority_pages as priority, profile, trend_pages as trend,
+};
+use crate::pages::{home, login};
+use crate::places::pages as places;
+use crate::resolutions::{
+    council_pages as councils, meeting_pages as meetings, pages as resolutions,
+};
+
+/// Requests larger than this are refused before any handler runs.
+/// Large enough for a form with a couple of 1 MB Persian fields (3× when URL-encoded).
+const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// The whole application: pages, API, assets, health check.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(assets::routes())
+        .merge(page_routes())
+        .nest("/api/v1", api::routes())
+        .fallback(pages::not_found)
+        .layer(axum::middleware::map_response(crate::security_headers))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        // Outermost: every AppError, a panic's included, in the face its route speaks.
+        .layer(axum::middleware::from_fn(error::render))
+        .with_state(state)
+}
+
+/// The pages, each a feature's.
+fn page_routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(login::login_page).post(login::login_submit))
+        .route("/logout", post(login::logout))
+        .route("/places", get(places::browser))
+        .route("/atlas", get(atlas::atlas_page))
+        .route("/atlas/compare", get(trend::compare_page))
+        .route("/atlas/priority", get(priority::priority_page))
+        .route("/atlas/hotspots", get(hotspots::hotspots_page))
+        .route("/atlas/export", get(atlas::export_download))
+        .route("/atlas/profile.pdf", get(profile::profile_pdf))
+        .route("/atlas/indicators", get(indicators::dictionary_page))
+        .route(
+            "/atlas/define-priority",
+            get(priority_form::define_page).post(priority_form::define_submit),
+        )
+        .route(
+            "/atlas/define-indicator",
+            get(indicators::define_page).post(indicators::define_submit),
+        )
+        .route("/atlas/indicators/{code}", get(indicators::indicator_page))
+        .route(
+            "/atlas/indicators/{code}/values",
+            post(indicators::value_submit),
+        )
+        .route("/places/{id}", get(places::place_page))
+        .route(
+            "/agencies",
+            get(admin::agencies_page).post(admin::create_agency),
+        )
+        .route("/users", get(admin::users_page).post(admin::create_user))
+        .route("/users/{id}/active", post(admin::set_active))
+        .route("/audit", get(audit::audit_page))
+        .route(
+            "/councils",
+            get(councils::list_page).post(councils::create_submit),
+        )
+        .route("/councils/{id}/settings", post(councils::settings_submit))
+        .route("/councils/{id}", get(councils::council_page))
+        .route("/councils/{id}/meetings", post(meetings::meeting_submit))
+        .route("/councils/{id}/import", post(councils::import_submit))
+        .route("/councils/{id}/report.pdf", get(councils::report_pdf))
+        .route("/resolutions.xlsx", get(resolutions::export_xlsx))
+        .route("/meetings/{id}", get(meetings::meeting_page))
+        .route("/meetings/{id}/minutes", post(meetings::minutes_submit))
+        .route("/resolutions", get(resolutions::list_page))
+        .route("/resolutions/new", post(councils::resolution_submit))
+        .route("/resolutions/{id}", get(resolutions::resolution_page))
+        .route("/resolutions/{id}/move", post(resolutions::move_submit))
+        .route(
+            "/resolutions/{id}/updates",
+            post(resolutions::update_submit),
+        )
+        .route("/evidence/{id}", get(resolutions::evidence_download))
+        .route("/inbox", get(resolutions::inbox_page))
+        .route("/inbox/read", post(resolutions::inbox_read))
+        .route("/scorecard", get(resolutions::scorecard_page))
+        .route(
+            "/agencies/{id}/report.pdf",
+            get(resolutions::agency_report_pdf),
+        )
+}
