@@ -287,10 +287,41 @@ impl Period {
     }
 }
 
+/// Reads a time: RFC 3339 (`2024-10-01T10:00:00Z`), or a Jalali date with an optional
+/// Tehran time (`۱۴۰۳/۰۷/۱۰ ۱۴:۳۰`).
+pub fn parse_instant(text: &str) -> Option<OffsetDateTime> {
+    let text = crate::digits::to_ascii(text.trim());
+    if let Ok(t) = OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339) {
+        return Some(t);
+    }
+    let (date, clock) = match text.split_once(' ') {
+        Some((d, c)) => (d, Some(c.trim())),
+        None => (text.as_str(), None),
+    };
+    let day = JalaliDate::parse(date).ok()?.to_gregorian();
+    let at = match clock {
+        None => time::Time::MIDNIGHT,
+        Some(c) => {
+            let (h, m) = c.split_once(':')?;
+            time::Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()?
+        }
+    };
+    Some(time::PrimitiveDateTime::new(day, at).assume_offset(TEHRAN))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn instants_as_typed() {
+        let t = parse_instant("۱۴۰۳/۰۷/۱۰ ۱۴:۳۰").expect("jalali time");
+        assert_eq!(t, time::macros::datetime!(2024-10-01 11:00 UTC));
+        assert!(parse_instant("2024-10-01T10:00:00Z").is_some());
+        assert!(parse_instant("دیروز").is_none());
+        assert!(parse_instant("1403/07/10 25:00").is_none());
+    }
 
     #[test]
     fn known_days_from_the_conventions() {

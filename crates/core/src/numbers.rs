@@ -33,9 +33,30 @@ pub fn format_decimal(x: f64, decimals: usize) -> String {
     }
 }
 
+/// A number typed in any digit script, with `٫` or `.` as the decimal point and `٬` or
+/// `,` grouping.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let ascii: String = crate::digits::to_ascii(text.trim())
+        .chars()
+        .filter(|c| !matches!(c, ',' | '٬' | ' '))
+        .map(|c| if c == '٫' { '.' } else { c })
+        .collect();
+    let v: f64 = ascii.parse().ok()?;
+    v.is_finite().then_some(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_typed_in_any_script() {
+        assert_eq!(parse_number("۱۲٫۵"), Some(12.5));
+        assert_eq!(parse_number("1,234"), Some(1234.0));
+        assert_eq!(parse_number("٬۱۰۰"), Some(100.0));
+        assert_eq!(parse_number("x"), None);
+        assert_eq!(parse_number("inf"), None);
+    }
 
     #[test]
     fn persian_grouping_and_digits() {

@@ -5,10 +5,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use hamafza_core::digits;
-use hamafza_core::jalali::{JalaliDate, Period};
+use hamafza_core::jalali::Period;
+use hamafza_core::jalali::parse_instant as parse_time;
+use hamafza_core::numbers::parse_number;
 use hamafza_core::text::search_key;
-use time::{OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::{NewEvent, ValueIn};
 use crate::resolutions::sheet::RowProblem;
@@ -36,18 +36,6 @@ impl Columns {
             .iter()
             .find_map(|n| self.0.get(&search_key(n)).cloned())
     }
-}
-
-/// A number typed in any digit script, with `٫` or `.` as the decimal point and `٬` or
-/// `,` grouping.
-pub fn parse_number(text: &str) -> Option<f64> {
-    let ascii: String = digits::to_ascii(text.trim())
-        .chars()
-        .filter(|c| !matches!(c, ',' | '٬' | ' '))
-        .map(|c| if c == '٫' { '.' } else { c })
-        .collect();
-    let v: f64 = ascii.parse().ok()?;
-    v.is_finite().then_some(v)
 }
 
 const PLACE: &[&str] = &["کد مکان", "place_code", "place"];
@@ -150,28 +138,6 @@ const LON: &[&str] = &["طول جغرافیایی", "طول", "lon", "longitude"
 const LAT: &[&str] = &["عرض جغرافیایی", "عرض", "lat", "latitude"];
 const NOTE: &[&str] = &["یادداشت", "note"];
 
-/// Reads a time: RFC 3339 (`2024-10-01T10:00:00Z`), or a Jalali date with an optional
-/// Tehran time (`۱۴۰۳/۰۷/۱۰ ۱۴:۳۰`).
-pub fn parse_time(text: &str) -> Option<OffsetDateTime> {
-    let text = digits::to_ascii(text.trim());
-    if let Ok(t) = OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339) {
-        return Some(t);
-    }
-    let (date, clock) = match text.split_once(' ') {
-        Some((d, c)) => (d, Some(c.trim())),
-        None => (text.as_str(), None),
-    };
-    let day = JalaliDate::parse(date).ok()?.to_gregorian();
-    let at = match clock {
-        None => Time::MIDNIGHT,
-        Some(c) => {
-            let (h, m) = c.split_once(':')?;
-            Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()?
-        }
-    };
-    Some(PrimitiveDateTime::new(day, at).assume_offset(hamafza_core::jalali::TEHRAN))
-}
-
 /// Checks rows of events; `agency_id` is the uploader's agency (the events' source).
 pub async fn plan_events(
     store: &Store,
@@ -259,20 +225,4 @@ pub async fn plan_events(
     } else {
         Err(problems)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_and_times_in_persian() {
-        assert_eq!(parse_number("۱۲٫۵"), Some(12.5));
-        assert_eq!(parse_number("1,234"), Some(1234.0));
-        assert_eq!(parse_number("x"), None);
-        let t = parse_time("۱۴۰۳/۰۷/۱۰ ۱۴:۳۰").expect("jalali time");
-        assert_eq!(crate::instant_text(t), "2024-10-01T11:00:00.000Z");
-        assert!(parse_time("2024-10-01T10:00:00Z").is_some());
-        assert!(parse_time("دیروز").is_none());
-    }
 }

@@ -59,7 +59,7 @@ pub async fn record(
     };
     let mut events = Vec::with_capacity(list.len());
     for (i, e) in list.into_iter().enumerate() {
-        let occurred_at = atlas_sheet::parse_time(&e.occurred_at).ok_or_else(|| {
+        let occurred_at = hamafza_core::jalali::parse_instant(&e.occurred_at).ok_or_else(|| {
             AppError::validation(
                 format!("رویداد {}: زمان خوانده نشد", i + 1),
                 json!([{ "index": i, "field": "occurred_at" }]),

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hamafza_core::indicator::{Denominator, Numerator, Publication, Worse, base_fa};
 use hamafza_core::jalali::Period;
-use hamafza_store::atlas_sheet::parse_number;
+use hamafza_core::numbers::parse_number;
 use hamafza_store::{Indicator, ValueIn, Who};
 use maud::{Markup, html};
 

@@ -4,8 +4,8 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+use hamafza_core::numbers::parse_number;
 use hamafza_core::priority::Standardise;
-use hamafza_store::atlas_sheet::parse_number;
 use hamafza_store::{NewPriorityIndex, PriorityIndex, Reference, WeightedIndicator, Who};
 use maud::{Markup, html};
 use serde::Deserialize;
