@@ -107,6 +107,22 @@ async fn every_role_and_endpoint_agrees_with_the_policy(f: Fixture) {
         .as_str()
         .expect("meeting id")
         .to_string();
+    // Two indicators for the atlas rows: one public, one restricted.
+    let admin = f.login("admin").await;
+    for (code, publication) in [("begging", "public"), ("addiction", "restricted")] {
+        let res = f
+            .post_json(
+                &admin,
+                "/api/v1/indicators",
+                json!({
+                    "code": code, "name_fa": code, "theme": "آسیب‌ها", "worse": "higher",
+                    "numerator": "events", "categories": ["begging"], "numerator_fa": "گزارش‌ها",
+                    "denominator": "population", "rate_base": 1000, "publication": publication
+                }),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
 
     // What the policy needs to know, read from the store as the server would.
     let council = f.store.council(&w.council).await.expect("council");
@@ -206,10 +222,23 @@ async fn every_role_and_endpoint_agrees_with_the_policy(f: Fixture) {
             rows.push((format!("/evidence/{e}"), evidence));
         }
         for (key, path) in &places {
-            rows.push((
-                format!("/api/v1/places/{}", f.ids[key]),
-                d(Action::ViewPlace, Target::Place { path }),
-            ));
+            let see_place = d(Action::ViewPlace, Target::Place { path });
+            rows.push((format!("/api/v1/places/{}", f.ids[key]), see_place));
+            // The atlas's values and downloads (CSV, GeoJSON) need the place and the
+            // indicator both: a refusal of either is "not found".
+            for (indicator, restricted) in [("begging", false), ("addiction", true)] {
+                let see_indicator = d(Action::ViewIndicator, Target::Indicator { restricted });
+                let both = if see_place.is_allowed() {
+                    see_indicator
+                } else {
+                    see_place
+                };
+                let q = format!("place={}&indicator={indicator}&period=1404-07", f.ids[key]);
+                rows.push((format!("/api/v1/atlas?{q}"), both));
+                rows.push((format!("/api/v1/atlas/export?{q}&format=csv"), both));
+                rows.push((format!("/api/v1/atlas/export?{q}&format=geojson"), both));
+                rows.push((format!("/atlas/export?{q}&format=csv"), both));
+            }
         }
         for (path, decision) in &rows {
             let got = f.get(&asker.session, path).await.status();
@@ -304,8 +333,8 @@ async fn every_role_and_endpoint_agrees_with_the_policy(f: Fixture) {
         }
     }
     // 7 users × (13 council, report, user and audit rows + 10 resolution and evidence
-    // rows + 3 places).
-    assert_eq!(checked, 7 * 26);
+    // rows + 3 places × (1 place + 2 indicators × 4 atlas rows)).
+    assert_eq!(checked, 7 * (13 + 10 + 3 * 9));
 
     // The case that leaked: B's viewer, a party to R1 only.
     let viewer = &askers.iter().find(|a| a.name == "viewer").expect("viewer");
