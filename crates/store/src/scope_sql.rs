@@ -80,6 +80,15 @@ pub(crate) fn councils(scope: &Scope, binds: &mut Vec<String>) -> String {
     }
 }
 
+/// Indicators (alias `i`): the public ones, or all for those who see restricted ones.
+pub(crate) fn indicators(scope: &Scope) -> String {
+    match scope.rule() {
+        ScopeRule::Everything => EVERYTHING.into(),
+        ScopeRule::PublicIndicators => "i.publication = 'public'".into(),
+        _ => NOTHING.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,7 @@ enum Rule {
     Agency(Uuid),
     AgencyResolutions(Uuid),
     AgencyCouncils(Uuid),
+    PublicIndicators,
     Nothing,
 }
 
@@ -42,6 +43,8 @@ pub enum ScopeRule<'a> {
     /// Councils this agency sits on, or in which it leads or collaborates on a
     /// resolution (whose heading it then sees, and nothing more).
     AgencyCouncils(Uuid),
+    /// Indicators published as public (callers without restricted access).
+    PublicIndicators,
     Nothing,
 }
 
@@ -79,6 +82,7 @@ impl Scope {
             Rule::Agency(a) => ScopeRule::Agency(*a),
             Rule::AgencyResolutions(a) => ScopeRule::AgencyResolutions(*a),
             Rule::AgencyCouncils(a) => ScopeRule::AgencyCouncils(*a),
+            Rule::PublicIndicators => ScopeRule::PublicIndicators,
             Rule::Nothing => ScopeRule::Nothing,
         }
     }
@@ -101,6 +105,8 @@ pub fn scope(actor: &Actor, action: Action) -> Scope {
         ViewUsers | ViewAudit if actor.has(Role::AgencyAdmin) => Rule::Agency(actor.agency_id),
         ViewCouncils => Rule::AgencyCouncils(actor.agency_id),
         ViewResolutions | ExportResolutions => Rule::AgencyResolutions(actor.agency_id),
+        ViewIndicator if super::sees_restricted(actor) => Rule::Everything,
+        ViewIndicator => Rule::PublicIndicators,
         _ => Rule::Nothing,
     })
 }

@@ -269,6 +269,15 @@ fn atlas_rules() {
     let head = actor(&[Role::AgencyAdmin], &[]);
     let restricted = Target::Indicator { restricted: true };
     assert!(decide(&analyst, Action::ViewIndicator, restricted).is_allowed());
+    assert_eq!(
+        scope(&analyst, Action::ViewIndicator).rule(),
+        ScopeRule::Everything
+    );
+    assert_eq!(
+        scope(&officer, Action::ViewIndicator).rule(),
+        ScopeRule::PublicIndicators,
+        "the list matches decide: public ones only"
+    );
     assert!(!decide(&officer, Action::ViewIndicator, restricted).is_allowed());
     assert!(
         decide(

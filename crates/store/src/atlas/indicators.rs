@@ -3,6 +3,7 @@
 
 use super::{month_range, placeholders};
 use crate::{Store, StoreError, StoreResult, Who, new_id, now_text, query_with};
+use hamafza_core::access::Scope;
 use hamafza_core::indicator::{Denominator, Numerator, Publication, Worse};
 use hamafza_core::jalali::Period;
 use serde::Serialize;
@@ -100,10 +101,12 @@ pub struct ValueIn {
 
 impl Store {
     /// The latest version of every indicator, by theme and code.
-    pub async fn indicators(&self) -> StoreResult<Vec<Indicator>> {
+    pub async fn indicators(&self, scope: &Scope) -> StoreResult<Vec<Indicator>> {
+        let visible = crate::scope_sql::indicators(scope);
         let sql = format!(
             "SELECT {INDICATOR_COLUMNS} FROM indicators i
              WHERE version = (SELECT MAX(version) FROM indicators j WHERE j.code = i.code)
+               AND {visible}
              ORDER BY theme, code"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -146,11 +146,11 @@ pub async fn indicators(
 ) -> Result<Json<Value>, AppError> {
     let list: Vec<_> = state
         .store
-        .indicators()
-        .await?
-        .into_iter()
-        .filter(|i| atlas::may_see(&user.actor, i))
-        .collect();
+        .indicators(&hamafza_core::access::scope(
+            &user.actor,
+            hamafza_core::access::Action::ViewIndicator,
+        ))
+        .await?;
     Ok(Json(json!({ "indicators": list })))
 }
 

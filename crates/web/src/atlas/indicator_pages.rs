@@ -61,11 +61,11 @@ pub async fn dictionary_page(
 ) -> Result<Markup, AppError> {
     let list: Vec<Indicator> = state
         .store
-        .indicators()
-        .await?
-        .into_iter()
-        .filter(|i| atlas::may_see(&user.actor, i))
-        .collect();
+        .indicators(&hamafza_core::access::scope(
+            &user.actor,
+            hamafza_core::access::Action::ViewIndicator,
+        ))
+        .await?;
     let body = html! {
         h1 { "شناسنامهٔ شاخص‌ها" }
         p.hint { "هر شاخص یک تعریف نوشته‌شده دارد؛ هر تغییر تعریف نسخهٔ تازه‌ای است و نسخه‌های پیشین می‌مانند." }

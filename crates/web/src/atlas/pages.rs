@@ -63,11 +63,11 @@ pub async fn atlas_page(
     let actor = &user.actor;
     let indicators: Vec<Indicator> = state
         .store
-        .indicators()
-        .await?
-        .into_iter()
-        .filter(|i| atlas::may_see(actor, i))
-        .collect();
+        .indicators(&hamafza_core::access::scope(
+            actor,
+            hamafza_core::access::Action::ViewIndicator,
+        ))
+        .await?;
     let place = match q.place.as_deref().filter(|s| !s.is_empty()) {
         Some(id) => atlas::visible_place(&state.store, actor, id)
             .await?

@@ -164,7 +164,14 @@ async fn form_markup(
     d: &Draft,
     error: Option<&str>,
 ) -> Result<Markup, AppError> {
-    let indicators = state.store.indicators().await?;
+    // The weight-set form is for those who define indices, who see every indicator.
+    let indicators = state
+        .store
+        .indicators(&hamafza_core::access::scope(
+            &user.actor,
+            hamafza_core::access::Action::ViewIndicator,
+        ))
+        .await?;
     let title = if d.existing {
         format!("نسخهٔ تازهٔ «{}»", d.name_fa)
     } else {
