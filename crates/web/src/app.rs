@@ -22,6 +22,31 @@ use crate::resolutions::{
 /// Large enough for a form with a couple of 1 MB Persian fields (3× when URL-encoded).
 const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
+/// How long a request body may take to arrive.
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A body declared larger than the limit is refused at once with 413, before a byte of
+/// it is read.
+async fn refuse_declared_too_large(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+        return error::AppError::TooLarge(format!(
+            "بدنهٔ درخواست بزرگ‌تر از {} مگابایت است.",
+            hamafza_core::digits::to_persian(&(BODY_LIMIT / (1024 * 1024)).to_string())
+        ))
+        .into_response();
+    }
+    next.run(req).await
+}
+
 /// The whole application: pages, API, assets, health check.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -32,6 +57,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(axum::middleware::map_response(crate::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // A body that stalls is cut off (the socket's idle guard catches a silent one;
+        // this one a body dribbled too slowly to finish).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            BODY_READ_TIMEOUT,
+        ))
+        .layer(axum::middleware::from_fn(refuse_declared_too_large))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))

@@ -18,6 +18,7 @@ mod layout;
 mod pages;
 mod places;
 mod resolutions;
+mod server;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use hamafza_store::Store;
 pub use app::router;
 pub use auth::{hash_password, new_secret, secret_hash};
 pub use clock::Clock;
+pub use server::Limits;
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -108,14 +110,32 @@ pub fn spawn_escalation_job(state: &AppState) {
     });
 }
 
-/// Serves until the process is stopped.
+/// Serves until the process is asked to stop (SIGTERM or SIGINT), with the default
+/// [`Limits`] on slow and flooding clients; requests in flight finish first.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    serve_with(
+        listener,
+        state,
+        Limits::default(),
+        server::shutdown_signal(),
+    )
+    .await
+}
+
+/// Serves with the given limits until `shutdown` resolves.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    // `tap_io` only to let axum hand each request its client's address.
+    let listener = server::LimitedListener::new(listener, limits).tap_io(|_| {});
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(shutdown)
     .await
 }

@@ -5,6 +5,7 @@
 mod common;
 
 mod atlas;
+mod flood;
 mod http;
 mod matrix;
 mod resolutions;
