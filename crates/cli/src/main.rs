@@ -60,6 +60,16 @@ enum Command {
         /// restricted access to statistics, and from every public export.
         #[arg(long, default_value_t = hamafza_core::indicator::DEFAULT_SMALL_COUNT)]
         small_count: i64,
+        /// Open connections one client address may hold (more are closed at once). Behind
+        /// a reverse proxy every client has the proxy's address: raise it there.
+        #[arg(long, default_value_t = hamafza_web::Limits::default().per_address)]
+        max_connections_per_address: usize,
+        /// Open connections in all.
+        #[arg(long, default_value_t = hamafza_web::Limits::default().total)]
+        max_connections: usize,
+        /// Seconds a connection may send nothing while the server waits to read.
+        #[arg(long, default_value_t = hamafza_web::Limits::default().idle.as_secs())]
+        idle_timeout: u64,
     },
     /// Send the escalation steps due today (reminders, notices to heads, agenda items).
     /// The server also does this every hour.
@@ -360,6 +370,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             demo,
             today,
             small_count,
+            max_connections_per_address,
+            max_connections,
+            idle_timeout,
         } => {
             let started = Instant::now();
             let clock = match today.as_deref() {
@@ -389,7 +402,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 .with_clock(clock)
                 .with_small_count(small_count);
             hamafza_web::spawn_escalation_job(&state);
-            hamafza_web::serve(listener, state).await?;
+            let limits = hamafza_web::Limits {
+                idle: std::time::Duration::from_secs(idle_timeout.max(1)),
+                per_address: max_connections_per_address.max(1),
+                total: max_connections.max(1),
+            };
+            hamafza_web::serve_with(listener, state, limits, hamafza_web::shutdown_signal())
+                .await?;
         }
         Command::Escalate { today } => {
             let day = match today.as_deref() {

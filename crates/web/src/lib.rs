@@ -28,7 +28,7 @@ use hamafza_store::Store;
 pub use app::router;
 pub use auth::{hash_password, new_secret, secret_hash};
 pub use clock::Clock;
-pub use server::Limits;
+pub use server::{Limits, shutdown_signal};
 
 /// What every request handler can reach.
 #[derive(Clone)]

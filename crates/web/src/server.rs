@@ -34,7 +34,8 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             idle: Duration::from_secs(20),
-            per_address: 64,
+            // Enough for a busy office behind one NAT address and for `wrk -c200`.
+            per_address: 256,
             total: 4096,
         }
     }
