@@ -163,6 +163,14 @@ impl Store {
             "actor_agency_id",
             &mut binds,
         )];
+        for (field, text) in [
+            ("action", &filter.action),
+            ("record_type", &filter.record_type),
+        ] {
+            if let Some(text) = text {
+                crate::search_text_ok(field, text)?;
+            }
+        }
         if let Some(action) = filter.action.as_deref().filter(|s| !s.is_empty()) {
             binds.push(format!("{}%", crate::like_escape(action)));
             conditions.push(format!("action LIKE ${} ESCAPE '\\'", binds.len()));

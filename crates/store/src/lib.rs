@@ -185,6 +185,24 @@ pub(crate) fn query_with<'a>(
     )
 }
 
+/// The longest text a search or filter takes: far above any real name, far below the
+/// size at which SQLite refuses a LIKE pattern as too complex.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// Refuses a search text longer than [`MAX_SEARCH_CHARS`], naming the field.
+pub(crate) fn search_text_ok(field: &'static str, s: &str) -> StoreResult<()> {
+    if s.chars().count() > MAX_SEARCH_CHARS {
+        return Err(StoreError::invalid(
+            field,
+            format!(
+                "متن جست‌وجو حداکثر {} نویسه است",
+                hamafza_core::digits::to_persian(&MAX_SEARCH_CHARS.to_string())
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
 pub(crate) fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -162,6 +162,9 @@ impl Store {
             binds.push(parent.clone());
             conditions.push(format!("parent_id = ${}", binds.len()));
         }
+        if let Some(name) = &filter.name {
+            crate::search_text_ok("name", name)?;
+        }
         if let Some(name) = filter
             .name
             .as_deref()

@@ -6,6 +6,7 @@ mod common;
 
 mod atlas;
 mod flood;
+mod hardening;
 mod http;
 mod matrix;
 mod resolutions;
