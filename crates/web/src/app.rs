@@ -20,7 +20,7 @@ use crate::resolutions::{
 
 /// Requests larger than this are refused before any handler runs.
 /// Large enough for a form with a couple of 1 MB Persian fields (3× when URL-encoded).
-const BODY_LIMIT: usize = 8 * 1024 * 1024;
+pub(crate) const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
 /// How long a request body may take to arrive.
 const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
@@ -38,11 +38,7 @@ async fn refuse_declared_too_large(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
-        return error::AppError::TooLarge(format!(
-            "بدنهٔ درخواست بزرگ‌تر از {} مگابایت است.",
-            hamafza_core::digits::to_persian(&(BODY_LIMIT / (1024 * 1024)).to_string())
-        ))
-        .into_response();
+        return error::AppError::too_large().into_response();
     }
     next.run(req).await
 }

@@ -62,6 +62,14 @@ impl AppError {
         AppError::BadRequest(detail.into())
     }
 
+    /// 413: the body is larger than the server takes.
+    pub fn too_large() -> Self {
+        AppError::TooLarge(format!(
+            "بدنهٔ درخواست بزرگ‌تر از {} مگابایت است.",
+            hamafza_core::digits::to_persian(&(crate::app::BODY_LIMIT / (1024 * 1024)).to_string())
+        ))
+    }
+
     /// 422 with the faults listed (`[{"field": …}]`, or an import's rows).
     pub fn validation(detail: impl Into<String>, errors: Value) -> Self {
         AppError::Invalid {
@@ -266,10 +274,17 @@ impl IntoResponse for AppError {
 pub async fn render(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
-    match res.extensions_mut().remove::<Unrendered>() {
-        Some(Unrendered(e)) if api => e.to_problem(),
-        Some(Unrendered(e)) => e.to_page(),
-        None => res,
+    let error = match res.extensions_mut().remove::<Unrendered>() {
+        Some(Unrendered(e)) => e,
+        // axum's own refusal of a body over the limit (a raw body read by `Bytes`):
+        // the same 413 as every other, in the route's face.
+        None if res.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::too_large(),
+        None => return res,
+    };
+    if api {
+        error.to_problem()
+    } else {
+        error.to_page()
     }
 }
 

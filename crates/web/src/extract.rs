@@ -74,6 +74,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                     }
                     _ => "بدنهٔ درخواست خوانده نشد.".to_string(),
                 };
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    return AppError::too_large();
+                }
                 AppError::bad_request(detail)
             })
     }
@@ -143,7 +146,13 @@ impl<S: Send + Sync> FromRequest<S> for FormPairs {
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|_| AppError::BadRequest("فرم خوانده نشد.".into()))?;
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::too_large()
+                } else {
+                    AppError::BadRequest("فرم خوانده نشد.".into())
+                }
+            })?;
         if std::str::from_utf8(&bytes).is_err() {
             return Err(AppError::BadRequest("فرم نویسه‌های نامعتبر دارد.".into()));
         }
@@ -274,7 +283,13 @@ pub async fn read_multipart(
 )> {
     let mut fields = std::collections::HashMap::new();
     let mut files = Vec::new();
-    let unreadable = |_| AppError::invalid("body", "فرم چندبخشی خوانده نشد");
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::too_large()
+        } else {
+            AppError::invalid("body", "فرم چندبخشی خوانده نشد")
+        }
+    };
     while let Some(field) = form.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_string();
         match field.file_name().map(str::to_string) {
@@ -294,7 +309,15 @@ pub async fn read_multipart(
                 }
             }
             None => {
-                let text = field.text().await.map_err(unreadable)?;
+                // Text is UTF-8 or refused, as JSON and CSV are: never decoded by a
+                // guessed charset, never rewritten with replacement characters.
+                let bytes = field.bytes().await.map_err(unreadable)?;
+                let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                    AppError::validation(
+                        format!("فیلد «{name}» نویسه‌های نامعتبر دارد (UTF-8 نیست)"),
+                        serde_json::json!([{ "field": name }]),
+                    )
+                })?;
                 fields.insert(name, text);
             }
         }
