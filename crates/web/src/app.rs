@@ -18,10 +18,6 @@ use crate::resolutions::{
     council_pages as councils, meeting_pages as meetings, pages as resolutions,
 };
 
-/// Requests larger than this are refused before any handler runs.
-/// Large enough for a form with a couple of 1 MB Persian fields (3× when URL-encoded).
-pub(crate) const BODY_LIMIT: usize = 8 * 1024 * 1024;
-
 /// How long a request body may take to arrive.
 const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -37,7 +33,7 @@ async fn refuse_declared_too_large(
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
+    if declared.is_some_and(|n| n > error::BODY_LIMIT as u64) {
         return error::AppError::too_large().into_response();
     }
     next.run(req).await
@@ -52,7 +48,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::map_response(crate::security_headers))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(error::BODY_LIMIT))
         // A body that stalls is cut off (the socket's idle guard catches a silent one;
         // this one a body dribbled too slowly to finish).
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
