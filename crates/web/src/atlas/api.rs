@@ -280,7 +280,7 @@ async fn gather(state: &AppState, user: &CurrentUser, q: &AtlasQuery) -> Result<
             period,
             method,
             classes: 5,
-            k: state.small_count,
+            threshold: atlas::threshold_for(&user.actor, state.small_count),
         },
     )
     .await?;

@@ -20,8 +20,8 @@ pub struct ExportQuery {
     period: Option<String>,
     /// csv (default), xlsx or geojson
     format: Option<String>,
-    /// Any value: an export for publication (small counts hidden for everyone, public
-    /// indicators only).
+    /// `true`/`1` for an export for publication (small counts hidden for everyone,
+    /// public indicators only); `false`/`0` or absent for the caller's own view.
     public: Option<String>,
 }
 
@@ -43,7 +43,7 @@ pub async fn export(
     q: &ExportQuery,
 ) -> Result<Response, AppError> {
     let actor = &user.actor;
-    let public = q.public.is_some();
+    let public = yes_or_no("public", q.public.as_deref())?;
     let place = atlas::visible_place(&state.store, actor, &q.place)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -58,21 +58,23 @@ pub async fn export(
         Some(p) => Period::parse(p).map_err(|e| AppError::BadRequest(e.to_string()))?,
         None => super::view::default_period(JalaliDate::from_gregorian(state.clock.today())),
     };
-    // A public export is computed as for a caller without restricted access.
-    let mut as_actor = actor.clone();
-    if public {
-        as_actor.roles.clear();
-    }
+    // A public export hides small counts whoever asks for it; the places in it are the
+    // caller's to see, so it is the same for every role that may see them.
+    let threshold = if public {
+        Some(state.small_count)
+    } else {
+        atlas::threshold_for(actor, state.small_count)
+    };
     let data = atlas::map_data(
         &state.store,
-        &as_actor,
+        actor,
         &MapRequest {
             place: &place,
             indicator: &indicator,
             period,
             method: hamafza_core::classify::Method::Quantile,
             classes: 5,
-            k: state.small_count,
+            threshold,
         },
     )
     .await?;
@@ -170,5 +172,18 @@ pub async fn export(
             "قالب «{}» شناخته نیست؛ csv، xlsx یا geojson.",
             other.chars().take(20).collect::<String>()
         ))),
+    }
+}
+
+/// A yes/no parameter: `true`/`1` or `false`/`0` (absent or empty is no); anything
+/// else is refused with the field named, rather than read as yes.
+pub fn yes_or_no(field: &str, given: Option<&str>) -> Result<bool, AppError> {
+    match given.map(str::trim).unwrap_or("") {
+        "true" | "1" => Ok(true),
+        "false" | "0" | "" => Ok(false),
+        _ => Err(AppError::invalid(
+            field,
+            format!("«{field}» باید true یا false (۱ یا ۰) باشد"),
+        )),
     }
 }

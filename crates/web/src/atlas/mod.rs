@@ -110,8 +110,9 @@ pub struct MapRequest<'a> {
     pub period: Period,
     pub method: Method,
     pub classes: usize,
-    /// The small-count threshold (applied unless the caller has restricted access).
-    pub k: i64,
+    /// Counts below this are hidden (`threshold_for` the caller, or always for a
+    /// public export); `None` shows every count.
+    pub threshold: Option<i64>,
 }
 
 /// Values of the visible children of `place` (and the place itself), classified.
@@ -122,7 +123,7 @@ pub async fn map_data(store: &Store, actor: &Actor, req: &MapRequest<'_>) -> Sto
         period,
         method,
         classes,
-        k,
+        threshold,
     } = *req;
     let visible = scope(actor, Action::ViewPlace);
     let children = store
@@ -131,7 +132,6 @@ pub async fn map_data(store: &Store, actor: &Actor, req: &MapRequest<'_>) -> Sto
     let mut ids: Vec<String> = children.iter().map(|c| c.place.id.clone()).collect();
     ids.push(place.id.clone());
     let numerators = store.numerators(indicator, &ids, period).await?;
-    let threshold = threshold_for(actor, k);
     let shown_for = |p: &Place| {
         let n = numerators.get(&p.id).copied();
         let d = denominator_of(indicator, p);

@@ -112,7 +112,7 @@ pub async fn atlas_page(
             period,
             method,
             classes: CLASSES,
-            k: state.small_count,
+            threshold: atlas::threshold_for(&user.actor, state.small_count),
         },
     )
     .await?;

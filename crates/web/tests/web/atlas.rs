@@ -366,6 +366,46 @@ async fn exports_hide_small_counts_and_the_profile_prints(f: Fixture) {
         csv.contains(",suppressed,"),
         "public export hides small counts: {csv}"
     );
+    // A public export is the same whoever may export it — an administrator's too (it
+    // was once empty) — and `public` is a yes/no: `0` is the caller's own view, and
+    // anything else is refused.
+    let admin = f.login("admin").await;
+    let by_admin = f
+        .get(&admin, &path("csv", true))
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert_eq!(by_admin, csv, "the same public export for every role");
+    let own = f
+        .get(
+            &analyst,
+            &format!(
+                "/atlas/export?place={}&indicator=begging&period=1404-07&format=csv&public=0",
+                f.ids["D1"]
+            ),
+        )
+        .await
+        .text()
+        .await
+        .expect("csv");
+    assert!(own.contains(",value,4,"), "public=0 is not public: {own}");
+    for bad in ["yes", "2", "maybe"] {
+        let res = f
+            .get(
+                &analyst,
+                &format!(
+                    "/api/v1/atlas/export?place={}&indicator=begging&period=1404-07&public={bad}",
+                    f.ids["D1"]
+                ),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "public={bad}"
+        );
+    }
     let geo: Value = f
         .get(&analyst, &path("geojson", false))
         .await
