@@ -70,6 +70,13 @@ enum Command {
         /// Seconds a connection may send nothing while the server waits to read.
         #[arg(long, default_value_t = hamafza_web::Limits::default().idle.as_secs())]
         idle_timeout: u64,
+        /// Mark cookies `Secure` (sent over HTTPS only). On by default when
+        /// `--public-url` is an https:// address.
+        #[arg(long)]
+        secure_cookies: bool,
+        /// The address people open (e.g. https://hamafza.example.ir behind a proxy).
+        #[arg(long)]
+        public_url: Option<String>,
     },
     /// Send the escalation steps due today (reminders, notices to heads, agenda items).
     /// The server also does this every hour.
@@ -373,6 +380,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             max_connections_per_address,
             max_connections,
             idle_timeout,
+            secure_cookies,
+            public_url,
         } => {
             let started = Instant::now();
             let clock = match today.as_deref() {
@@ -400,7 +409,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             );
             let state = hamafza_web::AppState::new(store)
                 .with_clock(clock)
-                .with_small_count(small_count);
+                .with_small_count(small_count)
+                .with_secure_cookies(
+                    secure_cookies
+                        || public_url
+                            .as_deref()
+                            .is_some_and(|u| u.starts_with("https://")),
+                );
             hamafza_web::spawn_escalation_job(&state);
             let limits = hamafza_web::Limits {
                 idle: std::time::Duration::from_secs(idle_timeout.max(1)),

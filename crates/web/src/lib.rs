@@ -40,6 +40,8 @@ pub struct AppState {
     pub locator: Arc<atlas::LocatorCache>,
     /// Counts below this are hidden from callers without restricted access.
     pub small_count: i64,
+    /// Cookies carry `Secure` (served over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             clock: Clock::system(),
             locator: Arc::default(),
             small_count: hamafza_core::indicator::DEFAULT_SMALL_COUNT,
+            secure_cookies: false,
         }
     }
 
@@ -57,6 +60,14 @@ impl AppState {
     pub fn with_small_count(self, k: i64) -> Self {
         AppState {
             small_count: k.max(1),
+            ..self
+        }
+    }
+
+    /// The same state with `Secure` cookies (HTTPS only) or without.
+    pub fn with_secure_cookies(self, secure_cookies: bool) -> Self {
+        AppState {
+            secure_cookies,
             ..self
         }
     }
@@ -84,6 +95,14 @@ pub(crate) async fn security_headers(
     );
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    // Nothing a signed-in user is shown is kept by the browser or a proxy: pages and
+    // API answers alike. Static assets say otherwise for themselves.
+    if !h.contains_key(axum::http::header::CACHE_CONTROL) {
+        h.insert(
+            axum::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        );
+    }
     res
 }
 

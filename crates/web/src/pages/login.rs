@@ -39,13 +39,19 @@ fn login_form(csrf: &str, message: Option<&str>, username: &str) -> maud::Markup
     )
 }
 
-pub async fn login_page(PageQuery(q): PageQuery<LoginQuery>) -> Response {
+pub async fn login_page(
+    State(state): State<AppState>,
+    PageQuery(q): PageQuery<LoginQuery>,
+) -> Response {
     let csrf = auth::new_secret();
     let message = q
         .expired
         .map(|_| "نشست شما به پایان رسیده است؛ دوباره وارد شوید.");
     (
-        [(header::SET_COOKIE, auth::login_csrf_cookie(&csrf))],
+        [(
+            header::SET_COOKIE,
+            auth::login_csrf_cookie(&csrf, state.secure_cookies),
+        )],
         login_form(&csrf, message, ""),
     )
         .into_response()
@@ -78,7 +84,10 @@ pub async fn login_submit(
         let shown = if username.len() <= 64 { username } else { "" };
         (
             status,
-            [(header::SET_COOKIE, auth::login_csrf_cookie(&csrf))],
+            [(
+                header::SET_COOKIE,
+                auth::login_csrf_cookie(&csrf, state.secure_cookies),
+            )],
             login_form(&csrf, Some(msg), shown),
         )
             .into_response()
@@ -138,7 +147,10 @@ pub async fn login_submit(
         )
         .await?;
     Ok((
-        [(header::SET_COOKIE, auth::session_cookie(&token))],
+        [(
+            header::SET_COOKIE,
+            auth::session_cookie(&token, state.secure_cookies),
+        )],
         Redirect::to("/"),
     )
         .into_response())
@@ -162,7 +174,10 @@ pub async fn logout(
             .await?;
     }
     Ok((
-        [(header::SET_COOKIE, auth::clear_session_cookie())],
+        [(
+            header::SET_COOKIE,
+            auth::clear_session_cookie(state.secure_cookies),
+        )],
         Redirect::to("/login"),
     )
         .into_response())

@@ -9,6 +9,7 @@ use crate::common::Fixture;
 on_both_engines!(
     very_long_search_texts_are_refused_with_their_field,
     oversized_bodies_are_413_and_bad_multipart_text_is_422,
+    no_store_and_secure_cookies,
 );
 
 async fn very_long_search_texts_are_refused_with_their_field(f: Fixture) {
@@ -113,4 +114,41 @@ async fn oversized_bodies_are_413_and_bad_multipart_text_is_422(f: Fixture) {
         let p: Value = res.json().await.expect("problem");
         assert_eq!(p["errors"][0]["field"], "body");
     }
+}
+
+/// Nothing behind sign-in is cached; cookies are `Secure` when the server is told so.
+async fn no_store_and_secure_cookies(f: Fixture) {
+    let admin = f.login("admin").await;
+    for path in ["/", "/councils", "/api/v1/me", "/api/v1/places"] {
+        let res = f.get(&admin, path).await;
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    // A server told to use secure cookies sets them so.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let state = hamafza_web::AppState::new(f.store.clone()).with_secure_cookies(true);
+    tokio::spawn(hamafza_web::serve_with(
+        listener,
+        state,
+        hamafza_web::Limits::default(),
+        std::future::pending(),
+    ));
+    let res = f
+        .http
+        .get(format!("http://{addr}/login"))
+        .send()
+        .await
+        .expect("login page");
+    let cookie = res.headers()["set-cookie"].to_str().expect("cookie");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    let res = f
+        .http
+        .get(f.url("/login"))
+        .send()
+        .await
+        .expect("login page");
+    let cookie = res.headers()["set-cookie"].to_str().expect("cookie");
+    assert!(!cookie.contains("Secure"), "{cookie}");
 }
