@@ -14,16 +14,19 @@ on_both_engines!(
 
 async fn very_long_search_texts_are_refused_with_their_field(f: Fixture) {
     let admin = f.login("admin").await;
-    // As long as a URL may be (the 500s began at 50,000 characters).
-    let long = "a".repeat(50_000);
+    // Far over the 200-character limit (the 500s began at 50,000 characters; every
+    // length over the limit is refused the same way, before any SQL runs).
+    let long = "a".repeat(5_000);
     for (path, field) in [
         (format!("/api/v1/places?name={long}"), "name"),
         (format!("/api/v1/audit?action={long}"), "action"),
         (format!("/api/v1/audit?record_type={long}"), "record_type"),
     ] {
         let res = f.get(&admin, &path).await;
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
-        let problem: Value = res.json().await.expect("problem");
+        let status = res.status();
+        let body = res.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+        let problem: Value = serde_json::from_str(&body).expect("problem");
         assert_eq!(problem["errors"][0]["field"], field);
     }
     for path in [format!("/audit?action={long}"), format!("/places?q={long}")] {
