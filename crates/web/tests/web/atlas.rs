@@ -2,6 +2,8 @@
 //! indicator at once, refused outside the caller's jurisdiction), small counts hidden
 //! from callers without restricted access, supplied values imported all or nothing, and
 //! the atlas page.
+//!
+//! Long because each test is a whole scenario over HTTP (define, record, read, export).
 
 use crate::common;
 

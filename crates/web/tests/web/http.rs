@@ -1,6 +1,9 @@
 //! The real HTTP server on a free port, against SQLite and a real PostgreSQL: the access
 //! matrix (roles × jurisdictions × endpoints), sign-in, CSRF, sessions, rate limiting,
 //! bad input of every kind, and the OpenAPI document against the routes.
+//!
+//! Long because each test is a whole scenario (sign in, act, look); they share the
+//! fixture in `common.rs` and the one test binary of the web crate.
 
 use crate::common;
 

@@ -1,6 +1,8 @@
 //! Councils and resolutions over real HTTP, on SQLite and PostgreSQL: who sees and moves
 //! what (the access matrix for resolutions), evidence upload and download, escalation
 //! over simulated time reaching the inbox, and bad input refused with the field at fault.
+//!
+//! Long because each test is a whole scenario over HTTP (a council's life, step by step).
 
 use crate::common;
 
