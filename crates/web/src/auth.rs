@@ -60,65 +60,132 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
         })
 }
 
-/// Counts failed sign-ins per username and per address over a sliding window.
+/// Throttles failed sign-ins so that guessing is slow and nobody can lock anyone else
+/// out: failures are counted per (username, address), per address, and per username
+/// over a sliding window.
+///
+/// - A (username, address) pair that fails `per_pair` times waits, 30 s after the
+///   first lockout and twice as long after each further failure (at most the window).
+/// - An address that fails `per_addr` times, whatever the names, waits out the window.
+/// - A username that fails `per_user` times from anywhere is slowed for addresses it
+///   has not signed in from before; an address that signed in as it before is not held
+///   back by other addresses' failures, so an attacker cannot lock the owner out.
 pub struct LoginLimiter {
     window: Duration,
-    per_user: usize,
+    per_pair: usize,
     per_addr: usize,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    per_user: usize,
+    state: Mutex<LimiterState>,
+}
+
+#[derive(Default)]
+struct LimiterState {
+    failures: HashMap<String, Vec<Instant>>,
+    /// Addresses each username has signed in from (kept small per user).
+    known: HashMap<String, Vec<IpAddr>>,
 }
 
 impl Default for LoginLimiter {
     fn default() -> Self {
         LoginLimiter {
             window: Duration::from_secs(15 * 60),
-            per_user: 5,
+            per_pair: 5,
             per_addr: 20,
-            failures: Mutex::default(),
+            per_user: 50,
+            state: Mutex::default(),
         }
     }
 }
 
 impl LoginLimiter {
-    fn keys(username: &str, addr: IpAddr) -> [String; 2] {
+    fn user_key(username: &str) -> String {
+        format!("u:{}", username.to_lowercase())
+    }
+
+    fn keys(username: &str, addr: IpAddr) -> [String; 3] {
         [
-            format!("u:{}", username.to_lowercase()),
+            format!("p:{}@{addr}", username.to_lowercase()),
             format!("a:{addr}"),
+            Self::user_key(username),
         ]
     }
 
-    /// True when either the username or the address has failed too often lately.
-    pub fn is_limited(&self, username: &str, addr: IpAddr) -> bool {
+    /// How long this username at this address must wait before another try, if at all.
+    pub fn retry_after(&self, username: &str, addr: IpAddr) -> Option<Duration> {
         let now = Instant::now();
-        let Ok(mut map) = self.failures.lock() else {
-            return true;
-        };
-        let [user_key, addr_key] = Self::keys(username, addr);
-        let mut count = |key: &str| {
-            map.get_mut(key).map_or(0, |v| {
-                v.retain(|t| now.duration_since(*t) < self.window);
-                v.len()
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let known = state
+            .known
+            .get(&Self::user_key(username))
+            .is_some_and(|a| a.contains(&addr));
+        let [pair, address, user] = Self::keys(username, addr);
+        let window = self.window;
+        let mut recent = |key: &str| -> Vec<Instant> {
+            state.failures.get_mut(key).map_or_else(Vec::new, |v| {
+                v.retain(|t| now.duration_since(*t) < window);
+                v.clone()
             })
         };
-        count(&user_key) >= self.per_user || count(&addr_key) >= self.per_addr
+        let pair_failures = recent(&pair);
+        let address_failures = recent(&address);
+        let user_failures = recent(&user);
+        let wait_from = |last: Option<&Instant>, wait: Duration| {
+            last.map(|t| wait.saturating_sub(now.duration_since(*t)))
+                .filter(|d| !d.is_zero())
+        };
+        let mut waits = Vec::new();
+        if pair_failures.len() >= self.per_pair {
+            let over = u32::try_from(pair_failures.len() - self.per_pair).unwrap_or(u32::MAX);
+            let wait = Duration::from_secs(30)
+                .saturating_mul(2u32.saturating_pow(over.min(16)))
+                .min(window);
+            waits.push(wait_from(pair_failures.last(), wait));
+        }
+        if address_failures.len() >= self.per_addr {
+            waits.push(wait_from(address_failures.first(), window));
+        }
+        if user_failures.len() >= self.per_user && !known {
+            waits.push(wait_from(user_failures.first(), window));
+        }
+        waits.into_iter().flatten().max()
     }
 
     pub fn record_failure(&self, username: &str, addr: IpAddr) {
-        if let Ok(mut map) = self.failures.lock() {
-            // Bound memory under a flood of distinct names: forget everything stale first.
-            if map.len() > 100_000 {
-                let now = Instant::now();
-                map.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < self.window));
-            }
-            for key in Self::keys(username, addr) {
-                map.entry(key).or_default().push(Instant::now());
-            }
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Bound memory under a flood of distinct names: forget everything stale first.
+        if state.failures.len() > 100_000 {
+            let now = Instant::now();
+            let window = self.window;
+            state
+                .failures
+                .retain(|_, v| v.iter().any(|t| now.duration_since(*t) < window));
+        }
+        for key in Self::keys(username, addr) {
+            state.failures.entry(key).or_default().push(Instant::now());
         }
     }
 
-    pub fn clear_user(&self, username: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(&format!("u:{}", username.to_lowercase()));
+    /// A successful sign-in: this pair starts afresh, and the address is one the
+    /// username is known to sign in from.
+    pub fn record_success(&self, username: &str, addr: IpAddr) {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let [pair, _, user] = Self::keys(username, addr);
+        state.failures.remove(&pair);
+        let known = state.known.entry(user).or_default();
+        if !known.contains(&addr) {
+            if known.len() >= 16 {
+                known.remove(0);
+            }
+            known.push(addr);
         }
     }
 }
@@ -236,21 +303,51 @@ mod tests {
     }
 
     #[test]
-    fn limiter_counts_per_user_and_address() {
+    fn limiter_slows_guessing_without_locking_the_owner_out() {
         let l = LoginLimiter::default();
-        let a = IpAddr::from([10, 0, 0, 1]);
-        let b = IpAddr::from([10, 0, 0, 2]);
+        let (owner, attacker, elsewhere) = (
+            IpAddr::from([10, 0, 0, 1]),
+            IpAddr::from([10, 0, 0, 2]),
+            IpAddr::from([10, 0, 0, 3]),
+        );
+        l.record_success("admin", owner);
         for _ in 0..5 {
-            assert!(!l.is_limited("admin", a));
-            l.record_failure("admin", a);
+            assert_eq!(l.retry_after("admin", attacker), None);
+            l.record_failure("admin", attacker);
         }
-        assert!(l.is_limited("admin", a));
-        assert!(l.is_limited("ADMIN", b), "per user, from any address");
-        assert!(!l.is_limited("other", b));
+        let first = l.retry_after("admin", attacker).expect("the pair waits");
+        assert!(first <= Duration::from_secs(30));
+        l.record_failure("admin", attacker);
+        let second = l.retry_after("ADMIN", attacker).expect("still waiting");
+        assert!(second > first, "each further failure doubles the wait");
+        assert_eq!(
+            l.retry_after("admin", owner),
+            None,
+            "the owner is not held back"
+        );
+        assert_eq!(
+            l.retry_after("admin", elsewhere),
+            None,
+            "nor another address yet"
+        );
         for i in 0..20 {
-            l.record_failure(&format!("user{i}"), b);
+            l.record_failure(&format!("user{i}"), elsewhere);
         }
-        assert!(l.is_limited("fresh", b), "per address, for any name");
+        assert!(
+            l.retry_after("fresh", elsewhere).is_some(),
+            "an address that fails for many names waits, for any name"
+        );
+        // Past the per-username ceiling, new addresses are slowed; the owner's is not.
+        let l = LoginLimiter::default();
+        l.record_success("admin", owner);
+        for i in 0..50u8 {
+            l.record_failure("admin", IpAddr::from([10, 1, 0, i]));
+        }
+        assert!(
+            l.retry_after("admin", IpAddr::from([10, 2, 0, 1]))
+                .is_some()
+        );
+        assert_eq!(l.retry_after("admin", owner), None);
     }
 
     #[test]

@@ -92,11 +92,31 @@ pub async fn login_submit(
         )
             .into_response()
     };
-    if state.limiter.is_limited(username, addr) {
-        return Ok(again(
+    if let Some(wait) = state.limiter.retry_after(username, addr) {
+        // Audited (without the address: no personal data beyond the account).
+        let user_id = state
+            .store
+            .user_for_login(username)
+            .await
+            .ok()
+            .flatten()
+            .map(|(u, _)| u.id);
+        state
+            .store
+            .record_failed_login(user_id.as_deref(), "throttled")
+            .await?;
+        let seconds = wait.as_secs().max(1);
+        let minutes = seconds.div_ceil(60);
+        let mut res = again(
             StatusCode::TOO_MANY_REQUESTS,
-            "تلاش‌های ناموفق زیاد بوده است؛ پانزده دقیقهٔ دیگر دوباره تلاش کنید.",
-        ));
+            &hamafza_core::digits::to_persian(&format!(
+                "تلاش‌های ناموفق زیاد بوده است؛ {minutes} دقیقهٔ دیگر دوباره تلاش کنید."
+            )),
+        );
+        if let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(res);
     }
     let found = if hamafza_store::valid_username(username) {
         state.store.user_for_login(username).await?
@@ -131,7 +151,7 @@ pub async fn login_submit(
             "نام کاربری یا گذرواژه نادرست است.",
         ));
     };
-    state.limiter.clear_user(username);
+    state.limiter.record_success(username, addr);
     let token = auth::new_secret();
     let expires = hamafza_store::instant_text(
         OffsetDateTime::now_utc() + Duration::hours(auth::SESSION_HOURS),

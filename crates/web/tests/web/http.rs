@@ -465,11 +465,94 @@ async fn login_rate_limit(f: Fixture) {
     assert_eq!(
         res.status(),
         StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits"
+        "even the right password waits, from the address that guessed"
     );
-    assert!(res.text().await.expect("html").contains("پانزده دقیقه"));
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .expect("retry-after")
+        .parse()
+        .expect("seconds");
+    assert!(
+        (1..=30).contains(&retry),
+        "the first wait is short: {retry}"
+    );
+    assert!(res.text().await.expect("html").contains("دقیقهٔ دیگر"));
     // Another user is not locked out by someone else's failures (below the per-address limit).
     f.login("officer").await;
+
+    // Nobody can lock the owner out: failures for `officer` from many other addresses
+    // slow those addresses and new ones, never the address the owner signs in from.
+    let from = |last: u8| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(std::net::IpAddr::from([127, 0, 0, last]))
+            .build()
+            .expect("client")
+    };
+    let try_login = |client: reqwest::Client, password: &'static str| {
+        let f = &f;
+        async move {
+            let page = client.get(f.url("/login")).send().await.expect("page");
+            let cookie = page.headers()["set-cookie"]
+                .to_str()
+                .expect("cookie")
+                .split(';')
+                .next()
+                .expect("pair")
+                .to_string();
+            let html = page.text().await.expect("html");
+            let csrf = html
+                .split(r#"name="csrf" value=""#)
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .expect("csrf")
+                .to_string();
+            client
+                .post(f.url("/login"))
+                .header("cookie", cookie)
+                .form(&[
+                    ("username", "officer"),
+                    ("password", password),
+                    ("csrf", &csrf),
+                ])
+                .send()
+                .await
+                .expect("post")
+        }
+    };
+    // Each address gets 5 guesses before it waits: 10 addresses make 50 failures, the
+    // per-username ceiling.
+    for last in 10..20u8 {
+        for _ in 0..5 {
+            let res = try_login(from(last), "wrong-pass").await;
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        }
+    }
+    let owner = try_login(f.http.clone(), PASSWORD).await;
+    assert_eq!(owner.status(), StatusCode::SEE_OTHER, "the owner signs in");
+    let newcomer = try_login(from(30), PASSWORD).await;
+    assert_eq!(
+        newcomer.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "a new address waits while the name is under attack"
+    );
+    assert!(newcomer.headers().contains_key("retry-after"));
+    let (throttled, _) = f
+        .store
+        .list_audit(
+            &hamafza_core::access::Scope::system_job("test"),
+            &hamafza_store::AuditFilter {
+                action: Some("session.login_failed".into()),
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit");
+    assert!(
+        throttled.iter().any(|e| e.summary.contains("throttled")),
+        "throttling is audited"
+    );
 }
 
 async fn bad_input_never_breaks_anything(f: Fixture) {
