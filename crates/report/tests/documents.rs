@@ -3,7 +3,7 @@
 //! every bad row; the PDF report's text (read back with poppler's `pdftotext`) holds the
 //! council's name, the period and the resolution numbers in Persian.
 
-use hamafza_core::access::{Actor, Role, Scope};
+use hamafza_core::access::Actor;
 use hamafza_core::agency::AgencyKind;
 use hamafza_core::jalali::Period;
 use hamafza_core::place::PlaceLevel;
@@ -15,19 +15,11 @@ use hamafza_store::{
 };
 use time::macros::date;
 
-/// The whole store: these tests look at documents, not at who may read them.
-fn every() -> Scope {
-    Scope::system_job("test")
-}
+use hamafza_store::testing::every;
 
 /// An agency's head, who makes both the secretariat's and the responsible agency's moves.
 fn head_of(agency: uuid::Uuid) -> Actor {
-    Actor {
-        user_id: uuid::Uuid::nil(),
-        agency_id: agency,
-        roles: vec![Role::AgencyAdmin],
-        jurisdiction: vec![],
-    }
+    hamafza_store::testing::head_of(agency, uuid::Uuid::nil())
 }
 
 macro_rules! on_both_engines {

@@ -218,7 +218,25 @@ pub(crate) fn like_escape(s: &str) -> String {
 /// Fresh, empty, migrated stores for tests, on either engine.
 #[doc(hidden)]
 pub mod testing {
+    use hamafza_core::access::{Actor, Role, Scope};
+
     use crate::{Store, StoreResult};
+
+    /// The whole store, for tests about something other than who sees what.
+    pub fn every() -> Scope {
+        Scope::system_job("test")
+    }
+
+    /// An agency's head acting in a test (or the demo loader): makes both the
+    /// secretariat's and the responsible agency's moves, as the policy lets a head.
+    pub fn head_of(agency: uuid::Uuid, user_id: uuid::Uuid) -> Actor {
+        Actor {
+            user_id,
+            agency_id: agency,
+            roles: vec![Role::AgencyAdmin],
+            jurisdiction: vec![],
+        }
+    }
 
     /// A place for a test fixture, under `parent`, with a fresh id and no boundary.
     pub fn place(

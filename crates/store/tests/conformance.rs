@@ -12,20 +12,11 @@ use hamafza_store::{
 };
 use sqlx::AssertSqlSafe;
 
-/// The whole store, for tests about something other than who sees what.
-fn every() -> Scope {
-    Scope::system_job("test")
-}
+use hamafza_store::testing::every;
 
-/// An agency's head acting in a test: makes the secretariat's and the responsible
-/// agency's moves, as the access policy allows an agency head to.
+/// An agency's head acting in a test.
 fn head_of(agency: uuid::Uuid) -> Actor {
-    Actor {
-        user_id: uuid::Uuid::nil(),
-        agency_id: agency,
-        roles: vec![Role::AgencyAdmin],
-        jurisdiction: vec![],
-    }
+    hamafza_store::testing::head_of(agency, uuid::Uuid::nil())
 }
 
 /// Runs each listed test body on both engines.
