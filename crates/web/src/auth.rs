@@ -123,32 +123,34 @@ impl LoginLimiter {
             .is_some_and(|a| a.contains(&addr));
         let [pair, address, user] = Self::keys(username, addr);
         let window = self.window;
-        let mut recent = |key: &str| -> Vec<Instant> {
-            state.failures.get_mut(key).map_or_else(Vec::new, |v| {
+        // For each key: how many recent failures, the first and the last of them.
+        let mut recent = |key: &str| -> (usize, Option<Instant>, Option<Instant>) {
+            state.failures.get_mut(key).map_or((0, None, None), |v| {
                 v.retain(|t| now.duration_since(*t) < window);
-                v.clone()
+                (v.len(), v.first().copied(), v.last().copied())
             })
         };
         let pair_failures = recent(&pair);
         let address_failures = recent(&address);
         let user_failures = recent(&user);
-        let wait_from = |last: Option<&Instant>, wait: Duration| {
-            last.map(|t| wait.saturating_sub(now.duration_since(*t)))
+        let wait_from = |since: Option<Instant>, wait: Duration| {
+            since
+                .map(|t| wait.saturating_sub(now.duration_since(t)))
                 .filter(|d| !d.is_zero())
         };
         let mut waits = Vec::new();
-        if pair_failures.len() >= self.per_pair {
-            let over = u32::try_from(pair_failures.len() - self.per_pair).unwrap_or(u32::MAX);
+        if pair_failures.0 >= self.per_pair {
+            let over = u32::try_from(pair_failures.0 - self.per_pair).unwrap_or(u32::MAX);
             let wait = Duration::from_secs(30)
                 .saturating_mul(2u32.saturating_pow(over.min(16)))
                 .min(window);
-            waits.push(wait_from(pair_failures.last(), wait));
+            waits.push(wait_from(pair_failures.2, wait));
         }
-        if address_failures.len() >= self.per_addr {
-            waits.push(wait_from(address_failures.first(), window));
+        if address_failures.0 >= self.per_addr {
+            waits.push(wait_from(address_failures.1, window));
         }
-        if user_failures.len() >= self.per_user && !known {
-            waits.push(wait_from(user_failures.first(), window));
+        if user_failures.0 >= self.per_user && !known {
+            waits.push(wait_from(user_failures.1, window));
         }
         waits.into_iter().flatten().max()
     }

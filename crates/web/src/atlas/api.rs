@@ -448,7 +448,8 @@ pub async fn rank(
     let last_year = Period::Year(today.year - 1);
     let period = period_param("period", q.period.as_deref(), Some(last_year))?.unwrap_or(last_year);
     let since = period_param("since", q.since.as_deref(), None)?;
-    let (ranking, _) = rank_children_of(&state.store, actor, &index, &place, period, since).await?;
+    let (ranking, _) =
+        rank_children_of(&state.store, actor, &index, &place, (period, since), false).await?;
     let places: Vec<Value> = ranking
         .outcome
         .ranked

@@ -107,23 +107,28 @@ async fn values_of(
 }
 
 /// What the priority page, the district profile and `GET /api/v1/priority` share: the
-/// index run over the children of `place` that `actor` may see (with their boundaries,
-/// for maps). "Not found" when the actor may not see every indicator of the index.
+/// index run over the children of `place` that `actor` may see (with their boundaries
+/// when a map is to be drawn: `with_geometry`). "Not found" when the actor may not see
+/// every indicator of the index.
 pub async fn rank_children_of(
     store: &Store,
     actor: &Actor,
     index: &PriorityIndex,
     place: &Place,
-    period: Period,
-    since: Option<Period>,
+    (period, since): (Period, Option<Period>),
+    with_geometry: bool,
 ) -> Result<(Ranking, Vec<hamafza_store::PlaceSummary>), crate::error::AppError> {
     let indicators = indicators_for(store, actor, index)
         .await?
         .ok_or(crate::error::AppError::NotFound)?;
     let visible = hamafza_core::access::scope(actor, hamafza_core::access::Action::ViewPlace);
-    let children_geo = store
-        .children_with_geometry(&visible, Some(&place.id))
-        .await?;
+    let children_geo = if with_geometry {
+        store
+            .children_with_geometry(&visible, Some(&place.id))
+            .await?
+    } else {
+        store.children(&visible, Some(&place.id)).await?
+    };
     let children: Vec<Place> = children_geo.iter().map(|c| c.place.clone()).collect();
     let ranking = rank(store, index, indicators, place, &children, period, since).await?;
     Ok((ranking, children_geo))

@@ -73,7 +73,8 @@ pub async fn priority_page(
         .unwrap_or(last_year);
     let since = priority::period_param("since", q.since.as_deref(), None)?;
     let (ranking, children_geo) =
-        priority::rank_children_of(&state.store, actor, &index, &place, period, since).await?;
+        priority::rank_children_of(&state.store, actor, &index, &place, (period, since), true)
+            .await?;
     let by_id: std::collections::HashMap<&str, &hamafza_core::priority::Ranked> = ranking
         .outcome
         .ranked

@@ -56,7 +56,8 @@ pub async fn profile_pdf(
     let period = priority::period_param("period", q.period.as_deref(), Some(last_year))?
         .unwrap_or(last_year);
     let (ranking, children_geo) =
-        priority::rank_children_of(&state.store, actor, &index, &place, period, None).await?;
+        priority::rank_children_of(&state.store, actor, &index, &place, (period, None), true)
+            .await?;
     let by_id: HashMap<&str, &hamafza_core::priority::Ranked> = ranking
         .outcome
         .ranked

@@ -213,15 +213,16 @@ pub(crate) async fn render_council(
     key: &str,
     error: Option<&str>,
 ) -> Result<Markup, AppError> {
-    let council = f::council_for(state, user, key).await?;
+    let access = f::council_where(state, user, key, Action::ViewCouncil).await?;
+    let council = &access.council;
     let today = state.clock.today();
-    let facts = council_facts(state, user, &council).await?;
+    let facts = council_facts(state, user, council).await?;
     let summary = Summary::of(facts.iter().map(|(_, f)| f), today);
     let names = agency_names(state).await?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
     // Meetings and minutes are the members' (an agency with one resolution here sees
     // the heading and its own resolutions only).
-    let reads_records = f::may_read_records(state, user, &council).await?;
+    let reads_records = access.may(user, Action::ViewCouncilRecords);
     let meetings = if reads_records {
         state.store.council_meetings(&council.id).await?
     } else {
@@ -229,7 +230,7 @@ pub(crate) async fn render_council(
     };
     let members = state.store.council_members(&council.id).await?;
     let place = state.store.place_by_id(&council.place_id).await?;
-    let can_run = f::may_run(state, user, &council).await?;
+    let can_run = access.may(user, Action::RunCouncil);
     // The dashboard shows the worst few of each, read in full; the full lists are a
     // click away.
     let mut late: Vec<_> = facts.iter().filter(|(_, f)| f.is_overdue(today)).collect();
@@ -335,7 +336,7 @@ pub(crate) async fn render_council(
                     p.hint { "مصوبه‌های معوق، راکد و در انتظار تأیید خودکار به دستور جلسه افزوده می‌شوند." }
                     button.primary type="submit" { "ثبت جلسه" }
                 }
-                (resolution_form(state, user, &council, None).await?)
+                (resolution_form(state, user, council, None).await?)
             }
         }
     };

@@ -12,6 +12,7 @@ use crate::layout::{self, Section, num};
 use crate::resolutions as f;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use hamafza_core::access::Action;
 use hamafza_core::ids::MeetingId;
 use hamafza_store::{Attendance, Presence, ResolutionRow, Who};
 use maud::{Markup, html};
@@ -56,13 +57,20 @@ async fn render_meeting(
     error: Option<&str>,
 ) -> Result<Markup, AppError> {
     let detail = state.store.meeting(id).await?;
-    let council = f::council_records_for(state, user, &detail.meeting.council_id).await?;
+    let access = f::council_where(
+        state,
+        user,
+        &detail.meeting.council_id,
+        Action::ViewCouncilRecords,
+    )
+    .await?;
+    let council = &access.council;
     let today = state.clock.today();
     let names = agency_names(state).await?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
     let members = state.store.council_members(&council.id).await?;
-    let can_run = f::may_run(state, user, &council).await?;
-    let decided: Vec<ResolutionRow> = council_rows(state, user, &council, today)
+    let can_run = access.may(user, Action::RunCouncil);
+    let decided: Vec<ResolutionRow> = council_rows(state, user, council, today)
         .await?
         .into_iter()
         .filter(|r| r.resolution.meeting_id.as_deref() == Some(id))
@@ -107,7 +115,7 @@ async fn render_meeting(
                 label { "صورت‌جلسه" textarea name="minutes" rows="6" { (m.minutes) } }
                 button.primary type="submit" { "ذخیرهٔ صورت‌جلسه" }
             }
-            (resolution_form(state, user, &council, Some(&detail)).await?)
+            (resolution_form(state, user, council, Some(&detail)).await?)
         } @else {
             ul { @for a in &detail.attendance { li { (name(&a.agency_id)) ": " (a.presence.name_fa()) @if let Some(r) = &a.representative { " (" (r) ")" } } } }
             p { (m.minutes) }

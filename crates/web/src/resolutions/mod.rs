@@ -39,12 +39,37 @@ pub fn resolution_scope(user: &CurrentUser) -> Scope {
     scope(&user.actor, Action::ViewResolutions)
 }
 
-/// A council by code or id, with what access to it depends on.
-async fn council_and_facts(
+/// A council with what access to it depends on, read once per request: its members,
+/// and whether the caller's agency leads or helps with one of its resolutions.
+pub struct CouncilAccess {
+    pub council: Council,
+    members: Vec<Uuid>,
+    takes_part: bool,
+}
+
+impl CouncilAccess {
+    fn decision(&self, user: &CurrentUser, action: Action) -> Decision {
+        let facts = CouncilFacts {
+            secretariat: uuid_of(&self.council.secretariat_agency_id),
+            members: &self.members,
+            actor_agency_takes_part: self.takes_part,
+        };
+        decide(&user.actor, action, Target::Council(&facts))
+    }
+
+    /// Whether the policy lets the user do `action` to the council (to show a form or
+    /// a section), with no further reading.
+    pub fn may(&self, user: &CurrentUser, action: Action) -> bool {
+        self.decision(user, action).is_allowed()
+    }
+}
+
+/// A council by code or id, and what access to it depends on.
+pub async fn council_access(
     state: &AppState,
     user: &CurrentUser,
     key: &str,
-) -> Result<(Council, Vec<Uuid>, bool)> {
+) -> Result<CouncilAccess> {
     let council = match state.store.council_by_code(key).await? {
         Some(c) => c,
         None if Uuid::parse_str(key).is_ok() => state.store.council(key).await?,
@@ -55,30 +80,31 @@ async fn council_and_facts(
         .store
         .agency_takes_part_in_council(&council.id, &user.actor.agency_id.to_string())
         .await?;
-    Ok((council, members, takes_part))
+    Ok(CouncilAccess {
+        council,
+        members,
+        takes_part,
+    })
 }
 
-/// A council by id or code, if the policy lets the user do `action` to it (else "not
-/// found" for those who may not know it exists, or the policy's reason).
+/// The council, if the policy lets the user do `action` to it (else "not found" for
+/// those who may not know it exists, or the policy's reason).
 pub async fn council_where(
     state: &AppState,
     user: &CurrentUser,
     key: &str,
     action: Action,
-) -> Result<Council> {
-    let (council, members, takes_part) = council_and_facts(state, user, key).await?;
-    let facts = CouncilFacts {
-        secretariat: uuid_of(&council.secretariat_agency_id),
-        members: &members,
-        actor_agency_takes_part: takes_part,
-    };
-    allowed(decide(&user.actor, action, Target::Council(&facts)))?;
-    Ok(council)
+) -> Result<CouncilAccess> {
+    let access = council_access(state, user, key).await?;
+    allowed(access.decision(user, action))?;
+    Ok(access)
 }
 
 /// A council whose heading the user may see.
 pub async fn council_for(state: &AppState, user: &CurrentUser, key: &str) -> Result<Council> {
-    council_where(state, user, key, Action::ViewCouncil).await
+    Ok(council_where(state, user, key, Action::ViewCouncil)
+        .await?
+        .council)
 }
 
 /// A council whose meetings and minutes the user may read (its members).
@@ -87,34 +113,16 @@ pub async fn council_records_for(
     user: &CurrentUser,
     key: &str,
 ) -> Result<Council> {
-    council_where(state, user, key, Action::ViewCouncilRecords).await
+    Ok(council_where(state, user, key, Action::ViewCouncilRecords)
+        .await?
+        .council)
 }
 
 /// A council the user may run (record meetings, minutes and resolutions for).
 pub async fn council_to_run(state: &AppState, user: &CurrentUser, key: &str) -> Result<Council> {
-    council_where(state, user, key, Action::RunCouncil).await
-}
-
-/// Whether the user may run this council (to show its forms).
-pub async fn may_run(state: &AppState, user: &CurrentUser, council: &Council) -> Result<bool> {
-    match council_to_run(state, user, &council.id).await {
-        Ok(_) => Ok(true),
-        Err(AppError::Forbidden(_) | AppError::NotFound) => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
-/// Whether the user may read this council's meetings and minutes.
-pub async fn may_read_records(
-    state: &AppState,
-    user: &CurrentUser,
-    council: &Council,
-) -> Result<bool> {
-    match council_records_for(state, user, &council.id).await {
-        Ok(_) => Ok(true),
-        Err(AppError::Forbidden(_) | AppError::NotFound) => Ok(false),
-        Err(e) => Err(e),
-    }
+    Ok(council_where(state, user, key, Action::RunCouncil)
+        .await?
+        .council)
 }
 
 /// A resolution the user may see (else "not found"), its council, and what the
