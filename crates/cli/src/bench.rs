@@ -276,7 +276,7 @@ pub async fn atlas(store: &Store, args: &AtlasArgs) -> Result<(), Failure> {
     events.category.truncate(n);
     let read_s = started.elapsed().as_secs_f64();
     let categories: Vec<String> = store
-        .event_categories()
+        .event_categories(&Scope::reference_lists())
         .await?
         .into_iter()
         .map(|c| c.code)

@@ -115,7 +115,7 @@ pub async fn gather(
         .updates_between(scope, &subject.filter(), start, end)
         .await?;
     let agency_names = store
-        .list_agencies()
+        .list_agencies(&Scope::reference_lists())
         .await?
         .into_iter()
         .map(|a| (a.id, a.name_fa))

@@ -1,5 +1,6 @@
 //! Agencies (دستگاه‌ها): the municipality, police, welfare and the rest.
 
+use hamafza_core::access::Scope;
 use hamafza_core::agency::{AgencyKind, valid_code};
 use hamafza_core::text;
 use serde::Serialize;
@@ -91,8 +92,13 @@ impl Store {
 
     /// Every agency, in Persian alphabetical order. The directory of agencies is open to
     /// every signed-in user: knowing who else works on an issue is the point.
-    pub async fn list_agencies(&self) -> StoreResult<Vec<Agency>> {
-        let rows = sqlx::query("SELECT id, code, name_fa, kind, place_id FROM agencies")
+    /// `scope` comes from `ViewAgencies`.
+    pub async fn list_agencies(&self, scope: &Scope) -> StoreResult<Vec<Agency>> {
+        let sql = format!(
+            "SELECT id, code, name_fa, kind, place_id FROM agencies WHERE {}",
+            crate::scope_sql::shared(scope)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.pool)
             .await?;
         let mut out = rows

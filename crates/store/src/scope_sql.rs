@@ -80,6 +80,43 @@ pub(crate) fn councils(scope: &Scope, binds: &mut Vec<String>) -> String {
     }
 }
 
+/// Records of a council (meetings, minutes, attendance) whose council id is in
+/// `column`: the council's members only (the secretariat is always a member row).
+pub(crate) fn council_records(scope: &Scope, column: &str, binds: &mut Vec<String>) -> String {
+    match scope.rule() {
+        ScopeRule::Everything => EVERYTHING.into(),
+        ScopeRule::MemberCouncils(a) => {
+            let p = bind(binds, a.to_string());
+            format!(
+                "EXISTS (SELECT 1 FROM council_members cm WHERE cm.council_id = {column} AND cm.agency_id = {p})"
+            )
+        }
+        _ => NOTHING.into(),
+    }
+}
+
+/// Rows that belong to one resolution whose id is in `column` (its updates, history,
+/// collaborations, evidence): there when the resolution itself is in scope.
+pub(crate) fn of_resolution(scope: &Scope, column: &str, binds: &mut Vec<String>) -> String {
+    match scope.rule() {
+        ScopeRule::Everything => EVERYTHING.into(),
+        ScopeRule::AgencyResolutions(_) => format!(
+            "EXISTS (SELECT 1 FROM resolutions r WHERE r.id = {column} AND {})",
+            resolutions(scope, binds)
+        ),
+        _ => NOTHING.into(),
+    }
+}
+
+/// Reference lists every signed-in user reads (agencies, event categories, priority
+/// indices).
+pub(crate) fn shared(scope: &Scope) -> &'static str {
+    match scope.rule() {
+        ScopeRule::Everything | ScopeRule::Shared => EVERYTHING,
+        _ => NOTHING,
+    }
+}
+
 /// Indicators (alias `i`): the public ones, or all for those who see restricted ones.
 pub(crate) fn indicators(scope: &Scope) -> String {
     match scope.rule() {
@@ -107,6 +144,15 @@ mod tests {
             NOTHING
         );
         assert_eq!(resolutions(&Scope::nothing(), &mut binds), NOTHING);
+        assert_eq!(
+            council_records(&agency, "m.council_id", &mut binds),
+            NOTHING
+        );
+        assert_eq!(
+            of_resolution(&agency, "u.resolution_id", &mut binds),
+            NOTHING
+        );
+        assert_eq!(shared(&agency), NOTHING);
         assert!(binds.is_empty());
         assert_eq!(
             resolutions(&Scope::system_job("test"), &mut binds),

@@ -12,6 +12,7 @@ use hamafza_store::{
 };
 use sqlx::AssertSqlSafe;
 
+use hamafza_store::StoreError;
 use hamafza_store::testing::every;
 
 /// An agency's head acting in a test.
@@ -451,7 +452,7 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
         (State::Verified, Some("2025-10-11"))
     );
     let steps: Vec<String> = store
-        .resolution_history(&r1.id)
+        .resolution_history(&every(), &r1.id)
         .await
         .expect("history")
         .into_iter()
@@ -485,6 +486,121 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
     assert_eq!(number, 1);
     assert_eq!(agenda.len(), 2, "{agenda:?}");
     assert!(agenda[1].contains("۱۴۰۴/۲"), "{agenda:?}");
+
+    // Child lists take the caller's scope like every other list: a party that does not
+    // sit on the council reads its own resolution's updates and files but none of the
+    // council's meetings; a stranger reads nothing; an analyst no evidence file.
+    let as_head = |agency, action| scope(&head_of(agency), action);
+    let analyst = Actor {
+        roles: vec![Role::Analyst],
+        ..head_of(member)
+    };
+    let meetings = store
+        .council_meetings(&as_head(member, Action::ViewCouncilRecords), &council.id)
+        .await
+        .expect("member's meetings");
+    assert_eq!(meetings.len(), 1);
+    let meeting_id = meetings[0].id.clone();
+    assert!(
+        store
+            .council_meetings(&as_head(helper, Action::ViewCouncilRecords), &council.id)
+            .await
+            .expect("party's meetings")
+            .is_empty()
+    );
+    assert!(matches!(
+        store
+            .meeting(&as_head(helper, Action::ViewCouncilRecords), &meeting_id)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let updates = store
+        .resolution_updates(&as_head(helper, Action::ViewResolution), &r1.id)
+        .await
+        .expect("party's updates");
+    assert_eq!(updates.len(), 2);
+    let evidence_id = updates
+        .iter()
+        .flat_map(|u| &u.evidence)
+        .next()
+        .expect("an evidence file")
+        .id
+        .clone();
+    assert!(
+        store
+            .evidence_file(&as_head(helper, Action::ViewEvidence), &evidence_id)
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        store
+            .resolution_updates(&scope(&analyst, Action::ViewResolution), &r1.id)
+            .await
+            .expect("analyst's updates")
+            .len(),
+        2
+    );
+    assert!(matches!(
+        store
+            .evidence_file(&scope(&analyst, Action::ViewEvidence), &evidence_id)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    for wrong in [
+        as_head(stranger, Action::ViewResolution),
+        Scope::agency(lead),
+    ] {
+        assert!(
+            store
+                .resolution_updates(&wrong, &r1.id)
+                .await
+                .expect("u")
+                .is_empty()
+        );
+        assert!(
+            store
+                .resolution_history(&wrong, &r1.id)
+                .await
+                .expect("h")
+                .is_empty()
+        );
+        assert!(
+            store
+                .collaborations(&wrong, &r1.id)
+                .await
+                .expect("c")
+                .is_empty()
+        );
+    }
+    assert!(matches!(
+        store
+            .evidence_file(&as_head(stranger, Action::ViewEvidence), &evidence_id)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        store
+            .council_members(&as_head(stranger, Action::ViewCouncils), &council.id)
+            .await
+            .expect("stranger's members")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .council_members(&as_head(helper, Action::ViewCouncils), &council.id)
+            .await
+            .expect("party's members")
+            .len(),
+        3
+    );
+    assert!(
+        store
+            .list_agencies(&Scope::agency(lead))
+            .await
+            .expect("agencies")
+            .is_empty(),
+        "a scope of another kind lets no reference list through"
+    );
     // Merging into itself or another council's resolution is refused; into r1 works.
     assert!(
         mv(
@@ -801,7 +917,7 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
         )
         .await
         .expect("minutes");
-    let detail = store.meeting(&meeting).await.expect("meeting");
+    let detail = store.meeting(&every(), &meeting).await.expect("meeting");
     assert_eq!(detail.attendance.len(), 3);
     assert_eq!(detail.meeting.minutes, "مقرر شد گزارش هفتگی ارسال شود.");
     assert!(detail.agenda.iter().all(|a| a.automatic));
@@ -1342,7 +1458,10 @@ async fn users_agencies_and_actor(store: Store) {
         .await
         .expect("deactivate");
     assert!(!off.active);
-    let agencies = store.list_agencies().await.expect("agencies");
+    let agencies = store
+        .list_agencies(&Scope::reference_lists())
+        .await
+        .expect("agencies");
     assert_eq!(
         agencies
             .iter()
@@ -1518,5 +1637,12 @@ async fn injection_strings_are_stored_verbatim(store: Store) {
         .await
         .expect("search");
     assert!(r.is_empty());
-    assert!(store.list_agencies().await.expect("agencies").len() == 1);
+    assert!(
+        store
+            .list_agencies(&Scope::reference_lists())
+            .await
+            .expect("agencies")
+            .len()
+            == 1
+    );
 }

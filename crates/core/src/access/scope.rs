@@ -24,6 +24,8 @@ enum Rule {
     Agency(Uuid),
     AgencyResolutions(Uuid),
     AgencyCouncils(Uuid),
+    MemberCouncils(Uuid),
+    Shared,
     PublicIndicators,
     Nothing,
 }
@@ -43,6 +45,12 @@ pub enum ScopeRule<'a> {
     /// Councils this agency sits on, or in which it leads or collaborates on a
     /// resolution (whose heading it then sees, and nothing more).
     AgencyCouncils(Uuid),
+    /// Records of the councils this agency sits on (meetings, minutes, attendance): a
+    /// council's records are for its members only.
+    MemberCouncils(Uuid),
+    /// Reference lists every signed-in user reads (agencies, event categories, priority
+    /// indices): everything, but only for these lists — no other kind of row accepts it.
+    Shared,
     /// Indicators published as public (callers without restricted access).
     PublicIndicators,
     Nothing,
@@ -54,6 +62,14 @@ impl Scope {
     pub fn system_job(job: &'static str) -> Scope {
         let _ = job;
         Scope(Rule::Everything)
+    }
+
+    /// The reference lists every signed-in user reads (agencies, event categories,
+    /// priority indices) and nothing else: what `scope` gives anyone for
+    /// `ViewAgencies` or `ViewAtlas`, for code that checks input against those lists or
+    /// names the agencies of rows it already may show.
+    pub fn reference_lists() -> Scope {
+        Scope(Rule::Shared)
     }
 
     /// Nothing at all.
@@ -82,6 +98,8 @@ impl Scope {
             Rule::Agency(a) => ScopeRule::Agency(*a),
             Rule::AgencyResolutions(a) => ScopeRule::AgencyResolutions(*a),
             Rule::AgencyCouncils(a) => ScopeRule::AgencyCouncils(*a),
+            Rule::MemberCouncils(a) => ScopeRule::MemberCouncils(*a),
+            Rule::Shared => ScopeRule::Shared,
             Rule::PublicIndicators => ScopeRule::PublicIndicators,
             Rule::Nothing => ScopeRule::Nothing,
         }
@@ -101,10 +119,15 @@ pub fn scope(actor: &Actor, action: Action) -> Scope {
     Scope(match action {
         ViewPlace if actor.jurisdiction.is_empty() => Rule::Nothing,
         ViewPlace => Rule::PlacesVisibleFrom(actor.jurisdiction.clone()),
-        ViewAgencies => Rule::Everything,
+        ViewAgencies | ViewAtlas => Rule::Shared,
         ViewUsers | ViewAudit if actor.has(Role::AgencyAdmin) => Rule::Agency(actor.agency_id),
         ViewCouncils => Rule::AgencyCouncils(actor.agency_id),
-        ViewResolutions | ExportResolutions => Rule::AgencyResolutions(actor.agency_id),
+        ViewCouncilRecords => Rule::MemberCouncils(actor.agency_id),
+        ViewResolutions | ViewResolution | ExportResolutions => {
+            Rule::AgencyResolutions(actor.agency_id)
+        }
+        ViewEvidence if actor.aggregates_only() => Rule::Nothing,
+        ViewEvidence => Rule::AgencyResolutions(actor.agency_id),
         ViewIndicator if super::sees_restricted(actor) => Rule::Everything,
         ViewIndicator => Rule::PublicIndicators,
         _ => Rule::Nothing,

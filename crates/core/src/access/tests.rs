@@ -79,10 +79,28 @@ fn scope_matches_decide_for_lists() {
         ScopeRule::AgencyResolutions(viewer.agency_id),
         "an export is never wider than the list"
     );
+    assert_eq!(
+        scope(&viewer, Action::ViewCouncilRecords).rule(),
+        ScopeRule::MemberCouncils(viewer.agency_id),
+        "meetings and minutes: the council's members only, not every party"
+    );
+    assert_eq!(
+        scope(&viewer, Action::ViewEvidence).rule(),
+        ScopeRule::AgencyResolutions(viewer.agency_id)
+    );
+    assert_eq!(
+        scope(&viewer, Action::ViewAgencies).rule(),
+        ScopeRule::Shared
+    );
     let nowhere = actor(&[Role::Analyst], &[]);
     assert_eq!(
         scope(&nowhere, Action::ViewPlace).rule(),
         ScopeRule::Nothing
+    );
+    assert_eq!(
+        scope(&nowhere, Action::ViewEvidence).rule(),
+        ScopeRule::Nothing,
+        "an analyst's list of evidence files is empty, as decide refuses each"
     );
     let admin = actor(&[Role::SystemAdmin], &[]);
     assert_eq!(

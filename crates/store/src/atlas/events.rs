@@ -4,6 +4,7 @@
 
 use super::{jalali_month, placeholders};
 use crate::{Store, StoreError, StoreResult, Who, instant_text, new_id, now_text, query_with};
+use hamafza_core::access::Scope;
 use hamafza_geo::locate::PointLocator;
 use hamafza_geo::{hexbin, read_stored_geometry};
 use serde::Serialize;
@@ -73,12 +74,16 @@ impl PlaceLocator {
 pub(crate) const EVENTS_PER_INSERT: usize = 50;
 
 impl Store {
-    pub async fn event_categories(&self) -> StoreResult<Vec<EventCategory>> {
-        Ok(sqlx::query_as(
-            "SELECT code, name_fa, name_en, position, active FROM event_categories ORDER BY position, code",
-        )
-        .fetch_all(&self.pool)
-        .await?)
+    /// `scope` comes from `ViewAtlas`.
+    pub async fn event_categories(&self, scope: &Scope) -> StoreResult<Vec<EventCategory>> {
+        let sql = format!(
+            "SELECT code, name_fa, name_en, position, active FROM event_categories
+             WHERE {} ORDER BY position, code",
+            crate::scope_sql::shared(scope)
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Adds a category (or renames one), appended to the end of the list.
@@ -189,7 +194,7 @@ impl Store {
         events: &[NewEvent],
     ) -> StoreResult<Vec<RecordedEvent>> {
         let categories: Vec<String> = self
-            .event_categories()
+            .event_categories(&Scope::reference_lists())
             .await?
             .into_iter()
             .filter(|c| c.active != 0)

@@ -171,7 +171,7 @@ impl Store {
             ));
         }
         let known: Vec<String> = self
-            .event_categories()
+            .event_categories(&Scope::reference_lists())
             .await?
             .into_iter()
             .map(|c| c.code)

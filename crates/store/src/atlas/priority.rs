@@ -1,5 +1,6 @@
 //! Saved priority indices: named, versioned weight sets and method settings.
 
+use hamafza_core::access::Scope;
 use hamafza_core::priority::Standardise;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -98,11 +99,14 @@ fn from_row(r: &sqlx::any::AnyRow) -> StoreResult<PriorityIndex> {
 
 impl Store {
     /// The latest version of every saved index.
-    pub async fn priority_indices(&self) -> StoreResult<Vec<PriorityIndex>> {
+    /// `scope` comes from `ViewAtlas`.
+    pub async fn priority_indices(&self, scope: &Scope) -> StoreResult<Vec<PriorityIndex>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM priority_indices i
              WHERE version = (SELECT MAX(version) FROM priority_indices j WHERE j.code = i.code)
-             ORDER BY code"
+               AND {}
+             ORDER BY code",
+            crate::scope_sql::shared(scope)
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.pool)

@@ -3,6 +3,7 @@
 //! is reported with its row number, column and reason; a file with any bad row writes
 //! nothing.
 
+use hamafza_core::access::Scope;
 use std::collections::{HashMap, HashSet};
 
 use hamafza_core::jalali::Period;
@@ -160,7 +161,7 @@ pub async fn plan_events(
         return Ok(Err(problems));
     };
     let note_col = cols.find(NOTE);
-    let categories = store.event_categories().await?;
+    let categories = store.event_categories(&Scope::reference_lists()).await?;
     let mut out = Vec::new();
     for (row, cells) in table {
         let cell = |c: &str| cells.get(c).map_or("", |s| s.trim());

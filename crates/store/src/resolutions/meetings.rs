@@ -5,7 +5,9 @@ use sqlx::{FromRow, Row};
 
 use super::{Resolution, iso, parse_iso, text_ok};
 use crate::audit::Who;
-use crate::{Store, StoreError, StoreResult, new_id, now_text};
+use hamafza_core::access::Scope;
+
+use crate::{Store, StoreError, StoreResult, new_id, now_text, query_with, scope_sql};
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Meeting {
@@ -152,20 +154,51 @@ impl Store {
         Ok((id, number, items.into_iter().map(|(t, _)| t).collect()))
     }
 
-    pub async fn council_meetings(&self, council_id: &str) -> StoreResult<Vec<Meeting>> {
-        Ok(sqlx::query_as(
-            "SELECT id, council_id, number, held_on, venue, minutes FROM meetings WHERE council_id = $1 ORDER BY number DESC",
-        )
-        .bind(council_id)
-        .fetch_all(&self.pool)
-        .await?)
+    /// The council a meeting belongs to: what the policy needs to decide about the
+    /// meeting before any of it is read.
+    pub async fn meeting_council(&self, id: &str) -> StoreResult<String> {
+        sqlx::query_scalar("SELECT council_id FROM meetings WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
-    pub async fn meeting(&self, id: &str) -> StoreResult<MeetingDetail> {
-        let row = sqlx::query(
-            "SELECT id, council_id, number, held_on, venue, minutes FROM meetings WHERE id = $1",
+    /// A council's meetings, newest first; none unless `scope` (from
+    /// `ViewCouncilRecords`) lets the caller read the council's records.
+    pub async fn council_meetings(
+        &self,
+        scope: &Scope,
+        council_id: &str,
+    ) -> StoreResult<Vec<Meeting>> {
+        let mut binds = vec![council_id.to_string()];
+        let visible = scope_sql::council_records(scope, "m.council_id", &mut binds);
+        query_with(
+            format!(
+                "SELECT m.id, m.council_id, m.number, m.held_on, m.venue, m.minutes FROM meetings m
+                 WHERE m.council_id = $1 AND {visible} ORDER BY m.number DESC"
+            ),
+            &binds,
         )
-        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok(Meeting::from_row(r)?))
+        .collect()
+    }
+
+    /// One meeting with its agenda and attendance; not found unless `scope` (from
+    /// `ViewCouncilRecords`) lets the caller read its council's records.
+    pub async fn meeting(&self, scope: &Scope, id: &str) -> StoreResult<MeetingDetail> {
+        let mut binds = vec![id.to_string()];
+        let visible = scope_sql::council_records(scope, "m.council_id", &mut binds);
+        let row = query_with(
+            format!(
+                "SELECT m.id, m.council_id, m.number, m.held_on, m.venue, m.minutes FROM meetings m
+                 WHERE m.id = $1 AND {visible}"
+            ),
+            &binds,
+        )
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -219,13 +252,14 @@ impl Store {
         attendance: &[Attendance],
     ) -> StoreResult<()> {
         text_ok("minutes", "صورت‌جلسه", minutes, false)?;
-        let detail = self.meeting(meeting_id).await?;
-        let members: Vec<String> = self
-            .council_members(&detail.meeting.council_id)
-            .await?
-            .into_iter()
-            .map(|(a, _)| a)
-            .collect();
+        // The caller was checked by the policy (RunCouncil); these reads only check the
+        // input against the council.
+        let council_id = self.meeting_council(meeting_id).await?;
+        let members: Vec<String> =
+            sqlx::query_scalar("SELECT agency_id FROM council_members WHERE council_id = $1")
+                .bind(&council_id)
+                .fetch_all(&self.pool)
+                .await?;
         for a in attendance {
             if !members.contains(&a.agency_id) {
                 return Err(StoreError::invalid(

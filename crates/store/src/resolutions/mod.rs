@@ -6,6 +6,7 @@
 //! resolution's own history and to the audit chain in one transaction. "Today" is always
 //! passed in, so tests can move the clock. Every list takes the caller's `Scope`.
 
+use hamafza_core::access::Scope;
 use hamafza_core::resolutions::{self as rules, CouncilKind, State};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -373,11 +374,23 @@ impl Store {
         Ok((council, collaborators, members))
     }
 
-    pub async fn resolution_history(&self, id: &str) -> StoreResult<Vec<HistoryEntry>> {
-        let rows = sqlx::query("SELECT at, on_date, user_id, from_state, to_state, note FROM resolution_history WHERE resolution_id = $1 ORDER BY at, id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
+    /// Empty unless `scope` (from `ViewResolution`) holds the resolution.
+    pub async fn resolution_history(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> StoreResult<Vec<HistoryEntry>> {
+        let mut binds = vec![id.to_string()];
+        let visible = crate::scope_sql::of_resolution(scope, "$1", &mut binds);
+        let rows = crate::query_with(
+            format!(
+                "SELECT at, on_date, user_id, from_state, to_state, note FROM resolution_history
+                 WHERE resolution_id = $1 AND {visible} ORDER BY at, id"
+            ),
+            &binds,
+        )
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(HistoryEntry {

@@ -10,7 +10,7 @@ use hamafza_core::scorecard::Facts;
 use sqlx::{FromRow, Row};
 
 use super::{Council, RESOLUTION_COLUMNS, Resolution, iso, parse_iso};
-use crate::{Store, StoreError, StoreResult, query_with};
+use crate::{Store, StoreError, StoreResult, query_with, scope_sql};
 
 /// Which resolutions a list shows, within the caller's [`Scope`] (which every list
 /// function takes apart from the filter, so it cannot be left out). Empty fields do
@@ -299,15 +299,23 @@ impl Store {
         Ok(found.is_some())
     }
 
-    /// A council's member agencies with their representatives.
+    /// A council's member agencies with their representatives; empty unless `scope`
+    /// (from `ViewCouncils`) holds the council.
     pub async fn council_members(
         &self,
+        scope: &Scope,
         council_id: &str,
     ) -> StoreResult<Vec<(String, Option<String>)>> {
-        let rows = sqlx::query(
-            "SELECT agency_id, representative FROM council_members WHERE council_id = $1 ORDER BY agency_id",
+        let mut binds = vec![council_id.to_string()];
+        let visible = scope_sql::councils(scope, &mut binds);
+        let rows = query_with(
+            format!(
+                "SELECT agency_id, representative FROM council_members
+                 WHERE council_id = $1 AND EXISTS (SELECT 1 FROM councils c WHERE c.id = $1 AND {visible})
+                 ORDER BY agency_id"
+            ),
+            &binds,
         )
-        .bind(council_id)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -316,19 +324,26 @@ impl Store {
     }
 
     /// Updates of a resolution, oldest first, each with its evidence files' metadata.
-    pub async fn resolution_updates(&self, id: &str) -> StoreResult<Vec<Update>> {
-        let rows = sqlx::query(
-            "SELECT id, agency_id, user_id, on_date, percent, body FROM resolution_updates
-             WHERE resolution_id = $1 ORDER BY on_date, created_at, id",
+    /// Empty unless `scope` (from `ViewResolution`) holds the resolution.
+    pub async fn resolution_updates(&self, scope: &Scope, id: &str) -> StoreResult<Vec<Update>> {
+        let mut binds = vec![id.to_string()];
+        let visible = scope_sql::of_resolution(scope, "$1", &mut binds);
+        let rows = query_with(
+            format!(
+                "SELECT id, agency_id, user_id, on_date, percent, body FROM resolution_updates
+                 WHERE resolution_id = $1 AND {visible} ORDER BY on_date, created_at, id"
+            ),
+            &binds,
         )
-        .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        let files = sqlx::query(
-            "SELECT id, update_id, file_name, media_type, size, sha256, uploaded_by FROM evidence_files
-             WHERE resolution_id = $1 ORDER BY created_at, id",
+        let files = query_with(
+            format!(
+                "SELECT id, update_id, file_name, media_type, size, sha256, uploaded_by FROM evidence_files
+                 WHERE resolution_id = $1 AND {visible} ORDER BY created_at, id"
+            ),
+            &binds,
         )
-        .bind(id)
         .fetch_all(&self.pool)
         .await?;
         let mut by_update: HashMap<String, Vec<EvidenceMeta>> = HashMap::new();
@@ -355,12 +370,32 @@ impl Store {
             .collect()
     }
 
+    /// The resolution an evidence file belongs to: what the policy needs to decide
+    /// before the file is read.
+    pub async fn evidence_resolution(&self, id: &str) -> StoreResult<String> {
+        sqlx::query_scalar("SELECT resolution_id FROM evidence_files WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
     /// One evidence file: its metadata, the resolution it belongs to, and its bytes.
-    pub async fn evidence_file(&self, id: &str) -> StoreResult<(EvidenceMeta, String, Vec<u8>)> {
-        let row = sqlx::query(
-            "SELECT id, resolution_id, file_name, media_type, size, sha256, uploaded_by, content FROM evidence_files WHERE id = $1",
+    /// Not found unless `scope` (from `ViewEvidence`) holds its resolution.
+    pub async fn evidence_file(
+        &self,
+        scope: &Scope,
+        id: &str,
+    ) -> StoreResult<(EvidenceMeta, String, Vec<u8>)> {
+        let mut binds = vec![id.to_string()];
+        let visible = scope_sql::of_resolution(scope, "e.resolution_id", &mut binds);
+        let row = query_with(
+            format!(
+                "SELECT e.id, e.resolution_id, e.file_name, e.media_type, e.size, e.sha256, e.uploaded_by, e.content
+                 FROM evidence_files e WHERE e.id = $1 AND {visible}"
+            ),
+            &binds,
         )
-        .bind(id)
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
@@ -430,12 +465,25 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
-    pub async fn collaborations(&self, resolution_id: &str) -> StoreResult<Vec<Collaboration>> {
-        Ok(sqlx::query_as(
-            "SELECT agency_id, action, deadline FROM resolution_agencies WHERE resolution_id = $1 ORDER BY agency_id",
+    /// Empty unless `scope` (from `ViewResolution`) holds the resolution.
+    pub async fn collaborations(
+        &self,
+        scope: &Scope,
+        resolution_id: &str,
+    ) -> StoreResult<Vec<Collaboration>> {
+        let mut binds = vec![resolution_id.to_string()];
+        let visible = scope_sql::of_resolution(scope, "$1", &mut binds);
+        query_with(
+            format!(
+                "SELECT agency_id, action, deadline FROM resolution_agencies
+                 WHERE resolution_id = $1 AND {visible} ORDER BY agency_id"
+            ),
+            &binds,
         )
-        .bind(resolution_id)
         .fetch_all(&self.pool)
-        .await?)
+        .await?
+        .iter()
+        .map(|r| Ok(Collaboration::from_row(r)?))
+        .collect()
     }
 }

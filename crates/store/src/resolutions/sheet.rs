@@ -6,6 +6,7 @@
 //! Reading and writing the file formats (XLSX, CSV) is `hamafza-report`'s job; this module
 //! only knows rows of text.
 
+use hamafza_core::access::Scope;
 use std::collections::{HashMap, HashSet};
 
 use hamafza_core::digits;
@@ -133,7 +134,7 @@ fn jalali_text(iso_day: Option<&str>) -> String {
 /// The rows of a resolution list, for export.
 pub async fn export_rows(store: &Store, rows: &[ResolutionRow]) -> StoreResult<Vec<SheetRow>> {
     let agencies: HashMap<String, (String, String)> = store
-        .list_agencies()
+        .list_agencies(&Scope::reference_lists())
         .await?
         .into_iter()
         .map(|a| (a.id, (a.code, a.name_fa)))
@@ -247,7 +248,7 @@ pub async fn plan_import(
     rows: &[(usize, SheetRow)],
 ) -> StoreResult<Result<Vec<PlannedResolution>, Vec<RowProblem>>> {
     let agencies: HashMap<String, String> = store
-        .list_agencies()
+        .list_agencies(&Scope::reference_lists())
         .await?
         .into_iter()
         .map(|a| (a.code, a.id))

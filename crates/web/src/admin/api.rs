@@ -38,7 +38,10 @@ pub async fn list_agencies(
         Action::ViewAgencies,
         Target::Collection,
     ))?;
-    let agencies = state.store.list_agencies().await?;
+    let agencies = state
+        .store
+        .list_agencies(&scope(&user.actor, Action::ViewAgencies))
+        .await?;
     Ok(Json(json!({ "items": agencies })))
 }
 

@@ -48,7 +48,10 @@ async fn render_agencies(
         Action::ViewAgencies,
         Target::Collection,
     ))?;
-    let agencies = state.store.list_agencies().await?;
+    let agencies = state
+        .store
+        .list_agencies(&scope(&user.actor, Action::ViewAgencies))
+        .await?;
     let can_manage = decide(&user.actor, Action::ManageAgencies, Target::Collection).is_allowed();
     let body = html! {
         h1 { "دستگاه‌ها" }
@@ -141,7 +144,10 @@ async fn render_users(
         .store
         .list_users(&scope(&user.actor, Action::ViewUsers))
         .await?;
-    let agencies = state.store.list_agencies().await?;
+    let agencies = state
+        .store
+        .list_agencies(&scope(&user.actor, Action::ViewAgencies))
+        .await?;
     let agency_name = |id: &str| {
         agencies
             .iter()

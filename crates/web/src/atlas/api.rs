@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use hamafza_core::access::{Action, Target, decide};
+use hamafza_core::access::{Action, Target, decide, scope};
 use hamafza_core::indicator::Numerator;
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_store::atlas_sheet;
@@ -23,10 +23,10 @@ use crate::extract::{ApiJson, ApiQuery};
 
 pub async fn categories(
     State(state): State<AppState>,
-    ApiUser(_user): ApiUser,
+    ApiUser(user): ApiUser,
 ) -> Result<Json<Value>, AppError> {
     Ok(Json(
-        json!({ "categories": state.store.event_categories().await? }),
+        json!({ "categories": state.store.event_categories(&scope(&user.actor, Action::ViewAtlas)).await? }),
     ))
 }
 
@@ -343,16 +343,18 @@ pub async fn save_category(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "categories": state.store.event_categories().await? })),
+        Json(
+            json!({ "categories": state.store.event_categories(&scope(&user.actor, Action::ViewAtlas)).await? }),
+        ),
     ))
 }
 
 pub async fn priority_indices(
     State(state): State<AppState>,
-    ApiUser(_user): ApiUser,
+    ApiUser(user): ApiUser,
 ) -> Result<Json<Value>, AppError> {
     Ok(Json(
-        json!({ "indices": state.store.priority_indices().await? }),
+        json!({ "indices": state.store.priority_indices(&scope(&user.actor, Action::ViewAtlas)).await? }),
     ))
 }
 

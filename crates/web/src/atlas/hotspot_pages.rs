@@ -4,6 +4,7 @@
 //! correction.
 
 use axum::extract::State;
+use hamafza_core::access::{Action, scope};
 use hamafza_core::indicator::{is_small, sees_restricted};
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_geo::MultiPolygon;
@@ -140,7 +141,10 @@ pub async fn hotspots_page(
             .await?
             .ok_or(AppError::NotFound)?,
     };
-    let categories_all = state.store.event_categories().await?;
+    let categories_all = state
+        .store
+        .event_categories(&scope(&user.actor, Action::ViewAtlas))
+        .await?;
     let mut chosen: Vec<String> = pairs
         .iter()
         .filter(|(k, _)| k == "category")

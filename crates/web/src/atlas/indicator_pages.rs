@@ -3,6 +3,7 @@
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use hamafza_core::access::{Action, scope};
 use hamafza_core::indicator::{Denominator, Numerator, Publication, Worse, base_fa};
 use hamafza_core::jalali::Period;
 use hamafza_core::numbers::parse_number;
@@ -362,8 +363,14 @@ async fn define_markup(
     d: &Draft,
     error: Option<&str>,
 ) -> Result<Markup, AppError> {
-    let categories = state.store.event_categories().await?;
-    let agencies = state.store.list_agencies().await?;
+    let categories = state
+        .store
+        .event_categories(&scope(&user.actor, Action::ViewAtlas))
+        .await?;
+    let agencies = state
+        .store
+        .list_agencies(&scope(&user.actor, Action::ViewAgencies))
+        .await?;
     let title = if d.existing {
         format!("نسخهٔ تازهٔ «{}»", d.name_fa)
     } else {

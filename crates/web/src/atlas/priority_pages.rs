@@ -3,6 +3,7 @@
 //! crossed with change, and why a chosen place stands where it does.
 
 use axum::extract::State;
+use hamafza_core::access::{Action, scope};
 use hamafza_core::indicator::sees_restricted;
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_core::numbers::format_decimal;
@@ -40,7 +41,10 @@ pub async fn priority_page(
     PageQuery(q): PageQuery<PriorityQuery>,
 ) -> Result<Markup, AppError> {
     let actor = &user.actor;
-    let indices = state.store.priority_indices().await?;
+    let indices = state
+        .store
+        .priority_indices(&scope(&user.actor, Action::ViewAtlas))
+        .await?;
     let index = match q.index.as_deref().filter(|s| !s.is_empty()) {
         Some(code) => indices
             .iter()

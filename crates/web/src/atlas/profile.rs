@@ -1,6 +1,7 @@
 //! `/atlas/profile.pdf`: the district profile — priority classes on a map, the ranking,
 //! what drives it, and the hot spots — typeset with Typst.
 
+use hamafza_core::access::{Action, scope};
 use std::collections::HashMap;
 
 use axum::extract::State;
@@ -45,7 +46,10 @@ pub async fn profile_pdf(
             .await?
             .ok_or(AppError::NotFound)?,
     };
-    let indices = state.store.priority_indices().await?;
+    let indices = state
+        .store
+        .priority_indices(&scope(&user.actor, Action::ViewAtlas))
+        .await?;
     let index = match q.index.as_deref().filter(|s| !s.is_empty()) {
         Some(code) => indices.into_iter().find(|i| i.code == code),
         None => indices.into_iter().next(),
@@ -154,7 +158,7 @@ pub async fn profile_pdf(
     // Hot spots of every category over the same period.
     let categories: Vec<String> = state
         .store
-        .event_categories()
+        .event_categories(&scope(&user.actor, Action::ViewAtlas))
         .await?
         .into_iter()
         .map(|c| c.code)

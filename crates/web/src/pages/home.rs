@@ -38,7 +38,10 @@ pub async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Ma
     let by_level = store
         .count_places_by_level(&scope(&user.actor, Action::ViewPlace))
         .await?;
-    let agencies = store.list_agencies().await?.len() as i64;
+    let agencies = store
+        .list_agencies(&scope(&user.actor, Action::ViewAgencies))
+        .await?
+        .len() as i64;
     let users = store
         .count_users(&scope(&user.actor, Action::ViewUsers))
         .await?;

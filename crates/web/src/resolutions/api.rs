@@ -164,7 +164,10 @@ pub async fn council_meetings(
     Path(key): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let council = f::council_records_for(&state, &user, &key).await?;
-    let meetings = state.store.council_meetings(&council.id).await?;
+    let meetings = state
+        .store
+        .council_meetings(&scope(&user.actor, Action::ViewCouncilRecords), &council.id)
+        .await?;
     Ok(Json(json!({ "items": meetings })))
 }
 
@@ -175,7 +178,10 @@ pub async fn create_meeting(
     ApiJson(body): ApiJson<f::MeetingIn>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let id = f::create_meeting(&state, &user, &key, &body).await?;
-    let detail = state.store.meeting(&id).await?;
+    let detail = state
+        .store
+        .meeting(&scope(&user.actor, Action::ViewCouncilRecords), &id)
+        .await?;
     Ok((StatusCode::CREATED, Json(json!(detail))))
 }
 
@@ -185,9 +191,12 @@ async fn visible_meeting(
     user: &crate::auth::CurrentUser,
     id: &str,
 ) -> Result<hamafza_store::MeetingDetail, AppError> {
-    let detail = state.store.meeting(id).await?;
-    f::council_records_for(state, user, &detail.meeting.council_id).await?;
-    Ok(detail)
+    let council = state.store.meeting_council(id).await?;
+    f::council_records_for(state, user, &council).await?;
+    Ok(state
+        .store
+        .meeting(&scope(&user.actor, Action::ViewCouncilRecords), id)
+        .await?)
 }
 
 pub async fn one_meeting(
@@ -243,7 +252,12 @@ pub async fn record_minutes(
         .store
         .record_minutes(&Who::of(&user.actor), &id, &body.minutes, &attendance)
         .await?;
-    Ok(Json(json!(state.store.meeting(&id).await?)))
+    Ok(Json(json!(
+        state
+            .store
+            .meeting(&scope(&user.actor, Action::ViewCouncilRecords), &id)
+            .await?
+    )))
 }
 
 pub async fn list_resolutions(
@@ -292,12 +306,22 @@ pub async fn one_resolution(
     let mut v = resolution_json(r);
     v["council_code"] = json!(council.code);
     v["your_part"] = json!(format!("{party:?}").to_lowercase());
-    v["collaborations"] = json!(state.store.collaborations(&r.id).await?);
-    v["updates"] = json!(state.store.resolution_updates(&r.id).await?);
+    v["collaborations"] = json!(
+        state
+            .store
+            .collaborations(&scope(&user.actor, Action::ViewResolution), &r.id)
+            .await?
+    );
+    v["updates"] = json!(
+        state
+            .store
+            .resolution_updates(&scope(&user.actor, Action::ViewResolution), &r.id)
+            .await?
+    );
     v["history"] = json!(
         state
             .store
-            .resolution_history(&r.id)
+            .resolution_history(&scope(&user.actor, Action::ViewResolution), &r.id)
             .await?
             .iter()
             .map(|h| json!({"at": h.at, "on_date": h.on_date, "from": h.from_state, "to": h.to_state, "note": h.note}))
@@ -331,7 +355,10 @@ pub async fn post_update(
     let (fields, files) = crate::extract::read_multipart(form).await?;
     let update = f::UpdateIn::from_form(&fields, files)?;
     let update_id = f::post_update(&state, &user, &id, update).await?;
-    let updates = state.store.resolution_updates(&id).await?;
+    let updates = state
+        .store
+        .resolution_updates(&scope(&user.actor, Action::ViewResolution), &id)
+        .await?;
     let posted = updates.into_iter().find(|u| u.id == update_id);
     Ok((StatusCode::CREATED, Json(json!(posted))))
 }
@@ -345,7 +372,7 @@ pub async fn list_updates(
     let id = id.to_string();
     let v = f::resolution_for(&state, &user, &id).await?;
     Ok(Json(
-        json!({ "items": state.store.resolution_updates(&v.resolution.id).await? }),
+        json!({ "items": state.store.resolution_updates(&scope(&user.actor, Action::ViewResolution), &v.resolution.id).await? }),
     ))
 }
 
@@ -366,12 +393,18 @@ pub(crate) async fn evidence_response(
     user: &crate::auth::CurrentUser,
     id: &str,
 ) -> Result<Response, AppError> {
-    let (meta, resolution_id, content) = state.store.evidence_file(id).await?;
+    // The policy decides on the resolution first (so the answer is its answer: 404 to a
+    // stranger, 403 to an analyst), then the file is read through the same scope.
+    let resolution_id = state.store.evidence_resolution(id).await?;
     let v = f::resolution_for(state, user, &resolution_id).await?;
     if !v.may(user, Action::ViewEvidence) {
         // Analysts see aggregates only: evidence can show people.
         return Err(AppError::from(hamafza_core::access::DenyReason::Role));
     }
+    let (meta, _, content) = state
+        .store
+        .evidence_file(&scope(&user.actor, Action::ViewEvidence), id)
+        .await?;
     let disposition = format!(
         "attachment; filename=\"evidence\"; filename*=UTF-8''{}",
         f::url_encode(&meta.file_name)

@@ -68,7 +68,10 @@ pub(crate) async fn create_form(
     if !admin && !user.actor.has(Role::AgencyAdmin) {
         return Ok(html! {});
     }
-    let agencies = state.store.list_agencies().await?;
+    let agencies = state
+        .store
+        .list_agencies(&scope(&user.actor, Action::ViewAgencies))
+        .await?;
     let own = user.actor.agency_id.to_string();
     Ok(html! {
         h2 { "تشکیل شورا یا قرارگاه" }
@@ -224,11 +227,17 @@ pub(crate) async fn render_council(
     // the heading and its own resolutions only).
     let reads_records = access.may(user, Action::ViewCouncilRecords);
     let meetings = if reads_records {
-        state.store.council_meetings(&council.id).await?
+        state
+            .store
+            .council_meetings(&scope(&user.actor, Action::ViewCouncilRecords), &council.id)
+            .await?
     } else {
         Vec::new()
     };
-    let members = state.store.council_members(&council.id).await?;
+    let members = state
+        .store
+        .council_members(&scope(&user.actor, Action::ViewCouncils), &council.id)
+        .await?;
     let place = state.store.place_by_id(&council.place_id).await?;
     let can_run = access.may(user, Action::RunCouncil);
     // The dashboard shows the worst few of each, read in full; the full lists are a
@@ -356,7 +365,10 @@ pub(crate) async fn resolution_form(
     meeting: Option<&hamafza_store::MeetingDetail>,
 ) -> Result<Markup, AppError> {
     let meeting_id = meeting.map(|m| m.meeting.id.as_str());
-    let agencies = state.store.list_agencies().await?;
+    let agencies = state
+        .store
+        .list_agencies(&scope(&user.actor, Action::ViewAgencies))
+        .await?;
     // The places a council's resolutions are usually about: its area and what lies in it.
     let scope = scope(&user.actor, Action::ViewPlace);
     let mut places = vec![state.store.place_by_id(&council.place_id).await?];

@@ -3,7 +3,7 @@
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use hamafza_core::access::{Action, Target, decide};
+use hamafza_core::access::{Action, Target, decide, scope};
 use hamafza_core::jalali::JalaliDate;
 use hamafza_core::resolutions::{self as rules};
 use hamafza_store::stored_uuid as uuid_of;
@@ -82,7 +82,7 @@ pub async fn create_resolution(
         (Some(m), Some(position)) => Some(
             state
                 .store
-                .meeting(m)
+                .meeting(&scope(&user.actor, Action::ViewCouncilRecords), m)
                 .await?
                 .agenda
                 .into_iter()

@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::auth::CurrentUser;
+use hamafza_core::access::{Action, Scope, scope};
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_core::resolutions::State;
 use hamafza_store::ResolutionFilter;
@@ -102,7 +103,10 @@ impl ListParams {
             f.council_id = Some(council_for(state, user, c).await?.id);
         }
         if let Some(a) = given(&self.agency) {
-            let agencies = state.store.list_agencies().await?;
+            let agencies = state
+                .store
+                .list_agencies(&scope(&user.actor, Action::ViewAgencies))
+                .await?;
             let agency = agencies
                 .iter()
                 .find(|x| x.code == a || x.id == a)
@@ -168,7 +172,7 @@ pub async fn agency_id(state: &AppState, field: &'static str, key: &str) -> Resu
     let key = key.trim();
     state
         .store
-        .list_agencies()
+        .list_agencies(&Scope::reference_lists())
         .await?
         .into_iter()
         .find(|a| a.code == key || a.id == key)
@@ -211,7 +215,7 @@ pub async fn scorecard(
     }
     let mut cards: Vec<_> = state
         .store
-        .list_agencies()
+        .list_agencies(&scope(&user.actor, Action::ViewAgencies))
         .await?
         .into_iter()
         .filter_map(|a| {

@@ -12,7 +12,7 @@ use crate::layout::{self, Section, num};
 use crate::resolutions as f;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use hamafza_core::access::Action;
+use hamafza_core::access::{Action, scope};
 use hamafza_core::ids::MeetingId;
 use hamafza_store::{Attendance, Presence, ResolutionRow, Who};
 use maud::{Markup, html};
@@ -56,19 +56,20 @@ async fn render_meeting(
     id: &str,
     error: Option<&str>,
 ) -> Result<Markup, AppError> {
-    let detail = state.store.meeting(id).await?;
-    let access = f::council_where(
-        state,
-        user,
-        &detail.meeting.council_id,
-        Action::ViewCouncilRecords,
-    )
-    .await?;
+    let council = state.store.meeting_council(id).await?;
+    let access = f::council_where(state, user, &council, Action::ViewCouncilRecords).await?;
+    let detail = state
+        .store
+        .meeting(&scope(&user.actor, Action::ViewCouncilRecords), id)
+        .await?;
     let council = &access.council;
     let today = state.clock.today();
     let names = agency_names(state).await?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
-    let members = state.store.council_members(&council.id).await?;
+    let members = state
+        .store
+        .council_members(&scope(&user.actor, Action::ViewCouncils), &council.id)
+        .await?;
     let can_run = access.may(user, Action::RunCouncil);
     let decided: Vec<ResolutionRow> = council_rows(state, user, council, today)
         .await?
@@ -137,8 +138,8 @@ pub async fn minutes_submit(
     // Parsed at the edge (a bad id is "not found"); the store speaks text.
     let id = id.to_string();
     let result: Result<(), AppError> = async {
-        let detail = state.store.meeting(&id).await?;
-        f::council_to_run(&state, &user, &detail.meeting.council_id).await?;
+        let council = state.store.meeting_council(&id).await?;
+        f::council_to_run(&state, &user, &council).await?;
         let attendance: Vec<Attendance> = form
             .0
             .iter()

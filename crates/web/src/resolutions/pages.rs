@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use hamafza_core::access::{Action, acts_for, scope};
+use hamafza_core::access::{Action, Scope, acts_for, scope};
 use hamafza_core::resolutions::{MoveKind, Party, State as RState};
 use hamafza_core::scorecard::Summary;
 use hamafza_store::{ResolutionFilter, ResolutionRow};
@@ -26,7 +26,7 @@ use hamafza_core::ids::{EvidenceId, ResolutionId};
 pub(super) async fn agency_names(state: &AppState) -> Result<HashMap<String, String>, AppError> {
     Ok(state
         .store
-        .list_agencies()
+        .list_agencies(&Scope::reference_lists())
         .await?
         .into_iter()
         .map(|a| (a.id, a.name_fa))
@@ -156,7 +156,10 @@ pub async fn list_page(
         .store
         .list_councils(&scope(&user.actor, Action::ViewCouncils))
         .await?;
-    let agencies = state.store.list_agencies().await?;
+    let agencies = state
+        .store
+        .list_agencies(&scope(&user.actor, Action::ViewAgencies))
+        .await?;
     let given = |v: &Option<String>| v.clone().unwrap_or_default();
     let query = params.query_string();
     let (shown, page, pages) = params.page_of(&rows);
@@ -215,10 +218,25 @@ async fn render_resolution(
     let (r, council) = (&visible.resolution, &visible.council);
     let names = agency_names(state).await?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
-    let updates = state.store.resolution_updates(&r.id).await?;
-    let collaborations = state.store.collaborations(&r.id).await?;
+    let updates = state
+        .store
+        .resolution_updates(&scope(&user.actor, Action::ViewResolution), &r.id)
+        .await?;
+    let collaborations = state
+        .store
+        .collaborations(&scope(&user.actor, Action::ViewResolution), &r.id)
+        .await?;
     let meeting = match &r.meeting_id {
-        Some(m) => Some(state.store.meeting(m).await?),
+        // The meeting it was passed in is shown to the council's members only.
+        Some(m) => match state
+            .store
+            .meeting(&scope(&user.actor, Action::ViewCouncilRecords), m)
+            .await
+        {
+            Ok(detail) => Some(detail),
+            Err(hamafza_store::StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
         None => None,
     };
     let agenda_item = meeting.as_ref().and_then(|m| {
@@ -228,7 +246,10 @@ async fn render_resolution(
             .cloned()
     });
     let meeting = meeting.map(|m| m.meeting);
-    let history = state.store.resolution_history(&r.id).await?;
+    let history = state
+        .store
+        .resolution_history(&scope(&user.actor, Action::ViewResolution), &r.id)
+        .await?;
     let today = state.clock.today();
     let row = ResolutionRow {
         resolution: r.clone(),

@@ -8,6 +8,7 @@
 use crate::common;
 
 use common::{Fixture, PASSWORD, Session};
+use hamafza_core::access::Scope;
 use hamafza_store::Who;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -350,7 +351,12 @@ async fn sign_in_sessions_and_csrf(f: Fixture) {
     );
 
     // A form without or with a wrong CSRF token changes nothing.
-    let before = f.store.list_agencies().await.expect("agencies").len();
+    let before = f
+        .store
+        .list_agencies(&Scope::reference_lists())
+        .await
+        .expect("agencies")
+        .len();
     for token in [None, Some("wrong")] {
         let mut form = vec![
             ("name_fa", "دستگاه"),
@@ -376,7 +382,11 @@ async fn sign_in_sessions_and_csrf(f: Fixture) {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     assert_eq!(
-        f.store.list_agencies().await.expect("agencies").len(),
+        f.store
+            .list_agencies(&Scope::reference_lists())
+            .await
+            .expect("agencies")
+            .len(),
         before,
         "nothing created"
     );
@@ -395,7 +405,11 @@ async fn sign_in_sessions_and_csrf(f: Fixture) {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(
-        f.store.list_agencies().await.expect("agencies").len(),
+        f.store
+            .list_agencies(&Scope::reference_lists())
+            .await
+            .expect("agencies")
+            .len(),
         before + 1
     );
 
@@ -565,7 +579,12 @@ async fn bad_input_never_breaks_anything(f: Fixture) {
         "\"><img src=x onerror=alert(1)>",
         &huge,
     ];
-    let agencies_before = f.store.list_agencies().await.expect("a").len();
+    let agencies_before = f
+        .store
+        .list_agencies(&Scope::reference_lists())
+        .await
+        .expect("a")
+        .len();
     let users_before = f
         .store
         .list_users(&hamafza_core::access::Scope::system_job("test"))
@@ -725,7 +744,11 @@ async fn bad_input_never_breaks_anything(f: Fixture) {
         assert!(res.status().is_client_error(), "login: {}", res.status());
     }
     assert_eq!(
-        f.store.list_agencies().await.expect("a").len(),
+        f.store
+            .list_agencies(&Scope::reference_lists())
+            .await
+            .expect("a")
+            .len(),
         agencies_before + agencies_created,
         "no other agency created"
     );
