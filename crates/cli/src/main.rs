@@ -625,7 +625,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                             p.column
                                 .map(|c| format!(", column «{c}»"))
                                 .unwrap_or_default(),
-                            p.reason
+                            hamafza_web::words::explain("", &p.rule)
                         );
                     }
                     eprintln!("nothing imported: {} bad rows", problems.len());
@@ -699,7 +699,7 @@ async fn import_places(
                     "  feature {} ({}): {}",
                     p.feature,
                     p.code.as_deref().unwrap_or("no code"),
-                    p.reason
+                    hamafza_web::words::import_problem(p)
                 );
             }
             return Ok(ExitCode::from(3));

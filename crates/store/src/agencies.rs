@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::constraint_error;
-use crate::{Store, StoreError, StoreResult, Who, new_id, now_text};
+use crate::{Form, Rule, Store, StoreError, StoreResult, Who, new_id, now_text};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Agency {
@@ -41,24 +41,24 @@ fn agency_from_row(r: &AnyRow) -> StoreResult<Agency> {
 impl Store {
     pub async fn create_agency(&self, who: &Who, new: &NewAgency) -> StoreResult<Agency> {
         if !valid_code(&new.code) {
-            return Err(StoreError::invalid(
-                "code",
-                "کد دستگاه باید ۲ تا ۶۴ نویسهٔ لاتین، رقم، نقطه، خط تیره یا زیرخط باشد",
-            ));
+            return Err(StoreError::invalid("code", Rule::Malformed(Form::Code)));
         }
         let name = new.name_fa.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(StoreError::invalid(
-                "name_fa",
-                "نام دستگاه باید ۱ تا ۲۰۰ نویسه باشد",
-            ));
+        if name.is_empty() {
+            return Err(StoreError::invalid("name_fa", Rule::Required));
+        }
+        if name.chars().count() > 200 {
+            return Err(StoreError::invalid("name_fa", Rule::TooLong { max: 200 }));
         }
         if new
             .place_id
             .as_deref()
             .is_some_and(|p| uuid::Uuid::parse_str(p).is_err())
         {
-            return Err(StoreError::invalid("place_id", "مکان دستگاه پیدا نشد"));
+            return Err(StoreError::invalid(
+                "place_id",
+                Rule::Unknown(String::new()),
+            ));
         }
         let id = new_id();
         let mut w = self.write_tx().await?;
@@ -71,7 +71,7 @@ impl Store {
             .bind(now_text())
             .execute(&mut *w.tx)
             .await
-            .map_err(|e| constraint_error(e, format!("دستگاهی با کد «{}» از پیش هست", new.code), "مکان دستگاه پیدا نشد"))?;
+            .map_err(|e| constraint_error(e, "code", &new.code, "place_id"))?;
         w.audit(
             who,
             "agency.create",

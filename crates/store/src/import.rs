@@ -6,17 +6,18 @@ use std::collections::{HashMap, HashSet};
 use hamafza_core::place::{PlaceLevel, child_path};
 use hamafza_geo::containment::{ContainmentIndex, inside_point};
 use hamafza_geo::{FeatureIn, area_km2, geometry_to_geojson};
-use serde::Serialize;
 
-use crate::{NewPlace, Place, Store, StoreResult, new_id};
+use crate::{Form, NewPlace, Place, Rule, Store, StoreResult, new_id};
 
 /// One bad feature and why.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportProblem {
     /// 1-based position in the file.
     pub feature: usize,
     pub code: Option<String>,
-    pub reason: String,
+    /// The property at fault (`code`, `name_fa`, `parent_code`, …).
+    pub field: &'static str,
+    pub rule: Rule,
 }
 
 /// Longest name accepted, in characters.
@@ -42,31 +43,32 @@ pub async fn plan_places(
 
     for f in features {
         let code = f.text("code");
-        let mut bad = |reason: String| {
+        let mut bad = |field: &'static str, rule: Rule| {
             problems.push(ImportProblem {
                 feature: f.number,
                 code: code.clone(),
-                reason,
+                field,
+                rule,
             });
         };
         let Some(code_value) = code.clone() else {
-            bad("کد (code) ندارد".into());
+            bad("code", Rule::Required);
             continue;
         };
         if !hamafza_core::agency::valid_code(&code_value) {
-            bad("کد باید ۲ تا ۶۴ نویسهٔ لاتین، رقم، نقطه، خط تیره یا زیرخط باشد".into());
+            bad("code", Rule::Malformed(Form::Code));
             continue;
         }
         if !seen.insert(code_value.clone()) {
-            bad("کد در همین پرونده تکرار شده است".into());
+            bad("code", Rule::Repeated(code_value.clone()));
         } else if existing.contains(&code_value) {
-            bad("مکانی با این کد از پیش ثبت شده است".into());
+            bad("code", Rule::Taken(code_value.clone()));
         }
         let name_fa = f.text("name_fa").or_else(|| f.text("name"));
         match &name_fa {
-            None => bad("نام فارسی (name_fa) ندارد".into()),
+            None => bad("name_fa", Rule::Required),
             Some(n) if n.chars().count() > MAX_NAME => {
-                bad(format!("نام بلندتر از {MAX_NAME} نویسه است"));
+                bad("name_fa", Rule::TooLong { max: MAX_NAME });
             }
             _ => {}
         }
@@ -75,14 +77,14 @@ pub async fn plan_places(
             .as_ref()
             .is_some_and(|n| n.chars().count() > MAX_NAME)
         {
-            bad(format!("نام انگلیسی بلندتر از {MAX_NAME} نویسه است"));
+            bad("name_en", Rule::TooLong { max: MAX_NAME });
         }
         let population = match f.properties.get("population") {
             None | Some(serde_json::Value::Null) => None,
             Some(v) => match v.as_i64().filter(|n| *n >= 0) {
                 Some(n) => Some(n),
                 None => {
-                    bad("جمعیت (population) باید عدد صحیح نامنفی باشد".into());
+                    bad("population", Rule::Malformed(Form::Count));
                     None
                 }
             },
@@ -90,7 +92,7 @@ pub async fn plan_places(
         let geometry = match &f.geometry {
             Ok(g) => Some(g),
             Err(e) => {
-                bad(e.clone());
+                bad("geometry", Rule::Geometry(e.clone()));
                 None
             }
         };
@@ -101,7 +103,7 @@ pub async fn plan_places(
             .or_else(|| default_parent.map(str::to_string));
         let parent: Option<Place> = if level == PlaceLevel::Province {
             if parent_code.is_some() {
-                bad("استان والد ندارد".into());
+                bad("parent_code", Rule::NotExpected);
             }
             None
         } else if let Some(pc) = parent_code {
@@ -111,14 +113,11 @@ pub async fn plan_places(
             match parents_by_code.get(&pc).cloned().flatten() {
                 Some(p) if p.level < level => Some(p),
                 Some(_) => {
-                    bad(format!(
-                        "والد «{pc}» هم‌سطح یا پایین‌تر از {} است",
-                        level.name_fa()
-                    ));
+                    bad("parent_code", Rule::ParentNotAbove(pc.clone()));
                     None
                 }
                 None => {
-                    bad(format!("والدی با کد «{pc}» پیدا نشد"));
+                    bad("parent_code", Rule::Unknown(pc.clone()));
                     None
                 }
             }
@@ -145,7 +144,7 @@ pub async fn plan_places(
                     .cloned()
             });
             if found.is_none() {
-                bad("والد پیدا نشد: parent_code نیامده و مرز درون هیچ مکان بالاتری نیست".into());
+                bad("parent_code", Rule::NoParentFound);
             }
             found
         } else {

@@ -31,7 +31,7 @@ pub use atlas::{
     EventCategory, Indicator, NewEvent, NewIndicator, PlaceLocator, RecordedEvent, ValueIn,
 };
 pub use audit::{AuditFilter, AuditVerification, Who};
-pub use error::{StoreError, StoreResult};
+pub use error::{Form, Refusal, Rule, StoreError, StoreResult};
 pub use places::{NewPlace, Place, PlaceFilter, PlaceSummary};
 pub use resolutions::{
     AgendaItem, Attendance, Change, EscalationRun, EvidenceMeta, LatestUpdate, Meeting,
@@ -87,13 +87,12 @@ impl Store {
         } else {
             return Err(StoreError::invalid(
                 "database_url",
-                "نشانی پایگاه داده باید با sqlite: یا postgres:// آغاز شود",
+                Rule::Malformed(Form::DatabaseUrl),
             ));
         };
         // Validate the URL up front so a typo gets a clear message, not a driver error.
-        sqlx::any::AnyConnectOptions::from_str(url).map_err(|e| {
-            StoreError::invalid("database_url", format!("نشانی پایگاه داده نامعتبر: {e}"))
-        })?;
+        sqlx::any::AnyConnectOptions::from_str(url)
+            .map_err(|_| StoreError::invalid("database_url", Rule::Malformed(Form::DatabaseUrl)))?;
         let options =
             AnyPoolOptions::new().max_connections(if engine == Engine::Sqlite { 4 } else { 10 });
         let options = if engine == Engine::Sqlite {
@@ -194,10 +193,9 @@ pub(crate) fn search_text_ok(field: &'static str, s: &str) -> StoreResult<()> {
     if s.chars().count() > MAX_SEARCH_CHARS {
         return Err(StoreError::invalid(
             field,
-            format!(
-                "متن جست‌وجو حداکثر {} نویسه است",
-                hamafza_core::digits::to_persian(&MAX_SEARCH_CHARS.to_string())
-            ),
+            Rule::TooLong {
+                max: MAX_SEARCH_CHARS,
+            },
         ));
     }
     Ok(())

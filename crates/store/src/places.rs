@@ -128,7 +128,7 @@ impl Store {
             .bind(&now)
             .execute(&mut *w.tx)
             .await
-            .map_err(|e| constraint_error(e, format!("کد مکان «{}» تکراری است", p.code), "مکان والد پیدا نشد"))?;
+            .map_err(|e| constraint_error(e, "code", &p.code, "parent_id"))?;
             w.audit(
                 who,
                 "place.create",

@@ -8,7 +8,7 @@ use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 
 use crate::error::constraint_error;
-use crate::{Store, StoreError, StoreResult, Who, new_id, now_text};
+use crate::{Form, Rule, Store, StoreError, StoreResult, Who, new_id, now_text};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
@@ -108,28 +108,34 @@ impl Store {
         if !valid_username(&new.username) {
             return Err(StoreError::invalid(
                 "username",
-                "نام کاربری باید ۳ تا ۶۴ نویسه از حروف کوچک لاتین، رقم، نقطه، خط تیره یا زیرخط باشد",
+                Rule::Malformed(Form::Username),
             ));
         }
         let display = new.display_name.trim();
         if display.chars().count() > 200 {
             return Err(StoreError::invalid(
                 "display_name",
-                "نام نمایشی حداکثر ۲۰۰ نویسه است",
+                Rule::TooLong { max: 200 },
             ));
         }
         if uuid::Uuid::parse_str(&new.agency_id).is_err() {
-            return Err(StoreError::invalid("agency_id", "دستگاه پیدا نشد"));
+            return Err(StoreError::invalid(
+                "agency_id",
+                Rule::Unknown(String::new()),
+            ));
         }
         if new
             .jurisdiction
             .iter()
             .any(|p| uuid::Uuid::parse_str(p).is_err())
         {
-            return Err(StoreError::invalid("jurisdiction", "مکان حوزه پیدا نشد"));
+            return Err(StoreError::invalid(
+                "jurisdiction",
+                Rule::Unknown(String::new()),
+            ));
         }
         if new.roles.is_empty() {
-            return Err(StoreError::invalid("roles", "دست‌کم یک نقش لازم است"));
+            return Err(StoreError::invalid("roles", Rule::Required));
         }
         let id = new_id();
         let mut w = self.write_tx().await?;
@@ -144,7 +150,7 @@ impl Store {
         .bind(now_text())
         .execute(&mut *w.tx)
         .await
-        .map_err(|e| constraint_error(e, "این نام کاربری از پیش هست", "دستگاه پیدا نشد"))?;
+        .map_err(|e| constraint_error(e, "username", &new.username, "agency_id"))?;
         let mut roles = new.roles.clone();
         roles.sort();
         roles.dedup();
@@ -164,7 +170,7 @@ impl Store {
                 .bind(place)
                 .execute(&mut *w.tx)
                 .await
-                .map_err(|e| constraint_error(e, "مکان حوزه تکراری است", "مکان حوزه پیدا نشد"))?;
+                .map_err(|e| constraint_error(e, "jurisdiction", place, "jurisdiction"))?;
         }
         w.audit(
             who,

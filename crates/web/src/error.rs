@@ -8,6 +8,7 @@
 //! carries the error itself; [`render`], the outermost layer of the router, writes it
 //! as problem+json under `/api/` and as a page elsewhere, so no handler chooses a face.
 
+use crate::words;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -237,12 +238,21 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Forbidden(m) => AppError::Forbidden(m),
-            StoreError::Invalid { field: "", reason } => AppError::validation(reason, json!([])),
-            StoreError::Invalid { field, reason } => {
-                AppError::validation(reason, json!([{ "field": field }]))
+            StoreError::Forbidden(hamafza_store::Refusal::Policy(r)) => AppError::from(r),
+            StoreError::Forbidden(r) => AppError::Forbidden(words::refusal(&r)),
+            StoreError::Invalid { field: "", rule } => {
+                AppError::validation(words::explain("", &rule), json!([]))
             }
-            StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::Invalid { field, rule } => {
+                let reason = words::explain(field, &rule);
+                AppError::validation(
+                    reason.clone(),
+                    json!([{ "field": field, "reason": reason }]),
+                )
+            }
+            StoreError::Conflict { field, value } => {
+                AppError::Conflict(words::conflict(field, &value))
+            }
             e => {
                 tracing::error!(error = %e, "store error");
                 AppError::Internal

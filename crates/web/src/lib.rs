@@ -19,6 +19,7 @@ mod pages;
 mod places;
 mod resolutions;
 mod server;
+pub mod words;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

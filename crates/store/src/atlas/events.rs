@@ -3,7 +3,9 @@
 //! and all its ancestors, updated in the same transaction.
 
 use super::{jalali_month, placeholders};
-use crate::{Store, StoreError, StoreResult, Who, instant_text, new_id, now_text, query_with};
+use crate::{
+    Form, Rule, Store, StoreError, StoreResult, Who, instant_text, new_id, now_text, query_with,
+};
 use hamafza_core::access::Scope;
 use hamafza_geo::locate::PointLocator;
 use hamafza_geo::{hexbin, read_stored_geometry};
@@ -102,11 +104,11 @@ impl Store {
         {
             return Err(StoreError::invalid(
                 "code",
-                "کد دسته فقط حروف کوچک لاتین، رقم و _ است",
+                Rule::Malformed(Form::SnakeCode),
             ));
         }
         if name_fa.trim().is_empty() {
-            return Err(StoreError::invalid("name_fa", "نام فارسی دسته لازم است"));
+            return Err(StoreError::invalid("name_fa", Rule::Required));
         }
         let mut tx = self.write_tx().await?;
         let exists: Option<String> =
@@ -206,18 +208,26 @@ impl Store {
             if !categories.contains(&e.category) {
                 return Err(StoreError::invalid(
                     "category",
-                    format!("رویداد {}: دستهٔ «{}» تعریف نشده است", i + 1, e.category),
+                    Rule::Item {
+                        position: i + 1,
+                        rule: Box::new(Rule::Unknown(e.category.clone())),
+                    },
                 ));
             }
             // Ranges also reject NaN.
-            if !((-180.0..=180.0).contains(&e.lon) && (-90.0..=90.0).contains(&e.lat)) {
-                return Err(StoreError::invalid(
-                    "lon",
-                    format!(
-                        "رویداد {}: مختصات نامعتبر است (طول −۱۸۰ تا ۱۸۰، عرض −۹۰ تا ۹۰)",
-                        i + 1
-                    ),
-                ));
+            for (field, ok, form) in [
+                ("lon", (-180.0..=180.0).contains(&e.lon), Form::Longitude),
+                ("lat", (-90.0..=90.0).contains(&e.lat), Form::Latitude),
+            ] {
+                if !ok {
+                    return Err(StoreError::invalid(
+                        field,
+                        Rule::Item {
+                            position: i + 1,
+                            rule: Box::new(Rule::Malformed(form)),
+                        },
+                    ));
+                }
             }
         }
         let mut tx = self.write_tx().await?;

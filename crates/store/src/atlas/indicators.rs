@@ -2,7 +2,7 @@
 //! counted live from events, or supplied by an agency.
 
 use super::{month_range, placeholders};
-use crate::{Store, StoreError, StoreResult, Who, new_id, now_text, query_with};
+use crate::{Form, Rule, Store, StoreError, StoreResult, Who, new_id, now_text, query_with};
 use hamafza_core::access::Scope;
 use hamafza_core::indicator::{Denominator, Numerator, Publication, Worse};
 use hamafza_core::jalali::Period;
@@ -149,26 +149,20 @@ impl Store {
         {
             return Err(StoreError::invalid(
                 "code",
-                "کد شاخص فقط حروف کوچک لاتین، رقم و _ است",
+                Rule::Malformed(Form::SnakeCode),
             ));
         }
-        if def.name_fa.trim().is_empty() || def.numerator_fa.trim().is_empty() {
-            return Err(StoreError::invalid(
-                "name_fa",
-                "نام فارسی و تعریف صورت شاخص لازم است",
-            ));
+        if def.name_fa.trim().is_empty() {
+            return Err(StoreError::invalid("name_fa", Rule::Required));
+        }
+        if def.numerator_fa.trim().is_empty() {
+            return Err(StoreError::invalid("numerator_fa", Rule::Required));
         }
         if def.numerator == Numerator::Events && def.categories.is_empty() {
-            return Err(StoreError::invalid(
-                "categories",
-                "شاخصی که از رویدادها شمرده می‌شود دست‌کم یک دسته لازم دارد",
-            ));
+            return Err(StoreError::invalid("categories", Rule::Required));
         }
         if !(def.rate_base.is_finite() && def.rate_base > 0.0) {
-            return Err(StoreError::invalid(
-                "rate_base",
-                "پایهٔ نرخ باید عددی مثبت باشد",
-            ));
+            return Err(StoreError::invalid("rate_base", Rule::Positive));
         }
         let known: Vec<String> = self
             .event_categories(&Scope::reference_lists())
@@ -179,7 +173,7 @@ impl Store {
         if let Some(bad) = def.categories.iter().find(|c| !known.contains(c)) {
             return Err(StoreError::invalid(
                 "categories",
-                format!("دستهٔ «{bad}» تعریف نشده است"),
+                Rule::Unknown(bad.clone()),
             ));
         }
         let mut tx = self.write_tx().await?;

@@ -5,7 +5,7 @@ use hamafza_core::priority::Standardise;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use crate::{Store, StoreError, StoreResult, Who, new_id, now_text};
+use crate::{Form, Rule, Store, StoreError, StoreResult, Who, new_id, now_text};
 
 /// What each place is standardised against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -146,27 +146,30 @@ impl Store {
         {
             return Err(StoreError::invalid(
                 "code",
-                "کد شاخص اولویت فقط حروف کوچک لاتین، رقم و _ است",
+                Rule::Malformed(Form::SnakeCode),
             ));
         }
-        if new.name_fa.trim().is_empty() || new.items.is_empty() {
-            return Err(StoreError::invalid(
-                "items",
-                "نام و دست‌کم یک شاخص برای شاخص اولویت لازم است",
-            ));
+        if new.name_fa.trim().is_empty() {
+            return Err(StoreError::invalid("name_fa", Rule::Required));
         }
-        for item in &new.items {
+        if new.items.is_empty() {
+            return Err(StoreError::invalid("items", Rule::Required));
+        }
+        for (i, item) in new.items.iter().enumerate() {
+            let at = |field, rule| {
+                StoreError::invalid(
+                    field,
+                    Rule::Item {
+                        position: i + 1,
+                        rule: Box::new(rule),
+                    },
+                )
+            };
             if !(item.weight.is_finite() && item.weight > 0.0) {
-                return Err(StoreError::invalid(
-                    "items",
-                    format!("وزن «{}» باید عددی مثبت باشد", item.indicator),
-                ));
+                return Err(at("weight", Rule::Positive));
             }
             if self.indicator(&item.indicator).await?.is_none() {
-                return Err(StoreError::invalid(
-                    "items",
-                    format!("شاخص «{}» تعریف نشده است", item.indicator),
-                ));
+                return Err(at("items", Rule::Unknown(item.indicator.clone())));
             }
         }
         let mut tx = self.write_tx().await?;

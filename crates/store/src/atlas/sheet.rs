@@ -13,7 +13,7 @@ use hamafza_core::text::search_key;
 
 use super::{NewEvent, ValueIn};
 use crate::resolutions::sheet::RowProblem;
-use crate::{Store, StoreResult};
+use crate::{Form, Rule, Store, StoreResult};
 
 /// A table as read from a file: row number and header → cell text.
 pub type Table = [(usize, HashMap<String, String>)];
@@ -56,7 +56,7 @@ pub async fn plan_values(
         problems.push(RowProblem {
             row: 1,
             column: None,
-            reason: "ستون‌های «کد مکان»، «دوره» و «مقدار» لازم‌اند".into(),
+            rule: Rule::MissingColumns(vec![PLACE[0], PERIOD[0], VALUE[0]]),
         });
         return Ok(Err(problems));
     };
@@ -68,8 +68,8 @@ pub async fn plan_values(
         let place = if code.is_empty() {
             problems.push(RowProblem {
                 row: *row,
-                column: Some("کد مکان"),
-                reason: "خالی است".into(),
+                column: Some(PLACE[0]),
+                rule: Rule::Required,
             });
             None
         } else {
@@ -78,11 +78,8 @@ pub async fn plan_values(
                 None => {
                     problems.push(RowProblem {
                         row: *row,
-                        column: Some("کد مکان"),
-                        reason: format!(
-                            "مکانی با کد «{}» نیست",
-                            code.chars().take(40).collect::<String>()
-                        ),
+                        column: Some(PLACE[0]),
+                        rule: Rule::Unknown(code.chars().take(40).collect()),
                     });
                     None
                 }
@@ -93,8 +90,8 @@ pub async fn plan_values(
             Err(_) => {
                 problems.push(RowProblem {
                     row: *row,
-                    column: Some("دوره"),
-                    reason: "دوره باید سال (۱۴۰۳)، فصل (1403Q2) یا ماه (1403-07) باشد".into(),
+                    column: Some(PERIOD[0]),
+                    rule: Rule::Malformed(Form::Period),
                 });
                 None
             }
@@ -104,8 +101,8 @@ pub async fn plan_values(
             None => {
                 problems.push(RowProblem {
                     row: *row,
-                    column: Some("مقدار"),
-                    reason: "عدد نیست".into(),
+                    column: Some(VALUE[0]),
+                    rule: Rule::Malformed(Form::Number),
                 });
                 None
             }
@@ -114,8 +111,8 @@ pub async fn plan_values(
             if !seen.insert((place.id.clone(), period.code())) {
                 problems.push(RowProblem {
                     row: *row,
-                    column: Some("دوره"),
-                    reason: "این مکان و دوره پیش‌تر در همین پرونده آمده است".into(),
+                    column: Some(PERIOD[0]),
+                    rule: Rule::Repeated(format!("{} {}", place.code, period.code())),
                 });
                 continue;
             }
@@ -156,7 +153,7 @@ pub async fn plan_events(
         problems.push(RowProblem {
             row: 1,
             column: None,
-            reason: "ستون‌های «دسته»، «زمان»، «طول» و «عرض» لازم‌اند".into(),
+            rule: Rule::MissingColumns(vec![CATEGORY[0], TIME[0], LON[0], LAT[0]]),
         });
         return Ok(Err(problems));
     };
@@ -174,35 +171,32 @@ pub async fn plan_events(
         if category.is_none() {
             problems.push(RowProblem {
                 row: *row,
-                column: Some("دسته"),
-                reason: format!(
-                    "دستهٔ «{}» تعریف نشده است",
-                    wanted.chars().take(40).collect::<String>()
-                ),
+                column: Some(CATEGORY[0]),
+                rule: Rule::Unknown(wanted.chars().take(40).collect()),
             });
         }
         let at = parse_time(cell(&time_col));
         if at.is_none() {
             problems.push(RowProblem {
                 row: *row,
-                column: Some("زمان"),
-                reason: "زمان باید تاریخ شمسی (۱۴۰۳/۰۷/۱۰ ۱۴:۳۰) یا RFC 3339 باشد".into(),
+                column: Some(TIME[0]),
+                rule: Rule::Malformed(Form::Time),
             });
         }
         let lon = parse_number(cell(&lon_col)).filter(|v| (-180.0..=180.0).contains(v));
         if lon.is_none() {
             problems.push(RowProblem {
                 row: *row,
-                column: Some("طول"),
-                reason: "طول جغرافیایی باید عددی از −۱۸۰ تا ۱۸۰ باشد".into(),
+                column: Some(LON[0]),
+                rule: Rule::Malformed(Form::Longitude),
             });
         }
         let lat = parse_number(cell(&lat_col)).filter(|v| (-90.0..=90.0).contains(v));
         if lat.is_none() {
             problems.push(RowProblem {
                 row: *row,
-                column: Some("عرض"),
-                reason: "عرض جغرافیایی باید عددی از −۹۰ تا ۹۰ باشد".into(),
+                column: Some(LAT[0]),
+                rule: Rule::Malformed(Form::Latitude),
             });
         }
         if let (Some(category), Some(occurred_at), Some(lon), Some(lat)) = (category, at, lon, lat)

@@ -7,7 +7,7 @@ use super::{Resolution, iso, parse_iso, text_ok};
 use crate::audit::Who;
 use hamafza_core::access::Scope;
 
-use crate::{Store, StoreError, StoreResult, new_id, now_text, query_with, scope_sql};
+use crate::{Rule, Store, StoreError, StoreResult, new_id, now_text, query_with, scope_sql};
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Meeting {
@@ -87,9 +87,9 @@ impl Store {
         agenda: &[String],
         today: time::Date,
     ) -> StoreResult<(String, i64, Vec<String>)> {
-        text_ok("venue", "محل جلسه", venue, false)?;
+        text_ok("venue", venue, false)?;
         for item in agenda {
-            text_ok("agenda", "بند دستور جلسه", item, true)?;
+            text_ok("agenda", item, true)?;
         }
         let council = self.council(council_id).await?;
         let pending: Vec<Resolution> = self
@@ -251,7 +251,7 @@ impl Store {
         minutes: &str,
         attendance: &[Attendance],
     ) -> StoreResult<()> {
-        text_ok("minutes", "صورت‌جلسه", minutes, false)?;
+        text_ok("minutes", minutes, false)?;
         // The caller was checked by the policy (RunCouncil); these reads only check the
         // input against the council.
         let council_id = self.meeting_council(meeting_id).await?;
@@ -262,10 +262,7 @@ impl Store {
                 .await?;
         for a in attendance {
             if !members.contains(&a.agency_id) {
-                return Err(StoreError::invalid(
-                    "attendance",
-                    "حضور فقط برای دستگاه‌های عضو شورا ثبت می‌شود",
-                ));
+                return Err(StoreError::invalid("attendance", Rule::NotAMember));
             }
             if a.presence == Presence::Represented
                 && a.representative
@@ -274,11 +271,11 @@ impl Store {
             {
                 return Err(StoreError::invalid(
                     "attendance.representative",
-                    "برای حضور با نماینده، نام نماینده را بنویسید",
+                    Rule::Required,
                 ));
             }
             if let Some(r) = &a.representative {
-                text_ok("attendance.representative", "نام نماینده", r, false)?;
+                text_ok("attendance.representative", r, false)?;
             }
         }
         let mut w = self.write_tx().await?;
@@ -300,7 +297,7 @@ impl Store {
                 .bind(a.representative.as_deref().map(str::trim))
                 .execute(&mut *w.tx)
                 .await
-                .map_err(|e| crate::error::constraint_error(e, "حضور هر دستگاه یک بار ثبت می‌شود", "دستگاه پیدا نشد"))?;
+                .map_err(|e| crate::error::constraint_error(e, "attendance", &a.agency_id, "attendance"))?;
         }
         w.audit(
             who,

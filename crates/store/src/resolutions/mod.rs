@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::audit::Who;
 use crate::error::constraint_error;
-use crate::{Store, StoreError, StoreResult, new_id, now_text};
+use crate::{Form, Rule, Store, StoreError, StoreResult, new_id, now_text};
 
 pub mod escalation;
 pub mod meetings;
@@ -134,20 +134,31 @@ pub fn uuid_of(s: &str) -> Uuid {
     Uuid::parse_str(s).unwrap_or(Uuid::max())
 }
 
-pub(crate) fn text_ok(
-    field: &'static str,
-    label: &str,
-    s: &str,
-    required: bool,
-) -> StoreResult<()> {
+/// A council keeps 1 to 100 resolutions in focus and calls one stalled after 1 to 365
+/// quiet days.
+fn council_limits_ok(focus_limit: i64, stall_days: i64) -> StoreResult<()> {
+    if !(1..=100).contains(&focus_limit) {
+        return Err(StoreError::invalid(
+            "focus_limit",
+            Rule::Between { min: 1, max: 100 },
+        ));
+    }
+    if !(1..=365).contains(&stall_days) {
+        return Err(StoreError::invalid(
+            "stall_days",
+            Rule::Between { min: 1, max: 365 },
+        ));
+    }
+    Ok(())
+}
+
+/// A free text: present when `required`, and at most [`MAX_TEXT`] characters.
+pub(crate) fn text_ok(field: &'static str, s: &str, required: bool) -> StoreResult<()> {
     if required && s.trim().is_empty() {
-        return Err(StoreError::invalid(field, format!("{label} خالی است")));
+        return Err(StoreError::invalid(field, Rule::Required));
     }
     if s.chars().count() > MAX_TEXT {
-        return Err(StoreError::invalid(
-            field,
-            format!("{label} بلندتر از ۲۰٬۰۰۰ نویسه است"),
-        ));
+        return Err(StoreError::invalid(field, Rule::TooLong { max: MAX_TEXT }));
     }
     Ok(())
 }
@@ -228,18 +239,10 @@ pub(crate) async fn resolution_by_number_in(
 impl Store {
     pub async fn create_council(&self, who: &Who, new: &NewCouncil) -> StoreResult<Council> {
         if !hamafza_core::agency::valid_code(&new.code) {
-            return Err(StoreError::invalid(
-                "code",
-                "کد شورا باید ۲ تا ۶۴ نویسهٔ لاتین، رقم، نقطه، خط تیره یا زیرخط باشد",
-            ));
+            return Err(StoreError::invalid("code", Rule::Malformed(Form::Code)));
         }
-        text_ok("name_fa", "نام شورا", &new.name_fa, true)?;
-        if !(1..=100).contains(&new.focus_limit) || !(1..=365).contains(&new.stall_days) {
-            return Err(StoreError::invalid(
-                "focus_limit",
-                "سقف مصوبات در کانون (۱ تا ۱۰۰) یا روزهای رکود (۱ تا ۳۶۵) نادرست است",
-            ));
-        }
+        text_ok("name_fa", &new.name_fa, true)?;
+        council_limits_ok(new.focus_limit, new.stall_days)?;
         let id = new_id();
         let mut w = self.write_tx().await?;
         sqlx::query(
@@ -257,7 +260,7 @@ impl Store {
         .bind(now_text())
         .execute(&mut *w.tx)
         .await
-        .map_err(|e| constraint_error(e, "شورایی با این کد از پیش هست", "مکان یا دستگاه دبیرخانه پیدا نشد"))?;
+        .map_err(|e| constraint_error(e, "code", &new.code, "place_id"))?;
         let mut members = vec![(new.secretariat_agency_id.clone(), None)];
         members.extend(
             new.members
@@ -272,7 +275,7 @@ impl Store {
                 .bind(representative)
                 .execute(&mut *w.tx)
                 .await
-                .map_err(|e| constraint_error(e, "دستگاه عضو تکراری است", "دستگاه عضو پیدا نشد"))?;
+                .map_err(|e| constraint_error(e, "members", agency, "members"))?;
         }
         w.audit(
             who,
@@ -414,12 +417,7 @@ impl Store {
         focus_limit: i64,
         stall_days: i64,
     ) -> StoreResult<Council> {
-        if !(1..=100).contains(&focus_limit) || !(1..=365).contains(&stall_days) {
-            return Err(StoreError::invalid(
-                "focus_limit",
-                "سقف مصوبات در کانون (۱ تا ۱۰۰) یا روزهای رکود (۱ تا ۳۶۵) نادرست است",
-            ));
-        }
+        council_limits_ok(focus_limit, stall_days)?;
         let before = self.council(council_id).await?;
         let mut w = self.write_tx().await?;
         sqlx::query("UPDATE councils SET focus_limit = $1, stall_days = $2 WHERE id = $3")

@@ -13,13 +13,12 @@ use hamafza_core::digits;
 use hamafza_core::jalali::JalaliDate;
 use hamafza_core::resolutions::{Number, State};
 use hamafza_core::text::search_key;
-use serde::Serialize;
 
 use crate::audit::Who;
 use crate::error::constraint_error;
 use crate::resolutions::ResolutionRow;
 use crate::resolutions::{iso, parse_iso, text_ok};
-use crate::{Council, Store, StoreResult, new_id, now_text};
+use crate::{Council, Form, Rule, Store, StoreError, StoreResult, new_id, now_text};
 
 /// The columns, in order, with their Persian headers. Columns marked `read_only` are
 /// exported for people to read and ignored on import.
@@ -99,11 +98,12 @@ impl Column {
 pub type SheetRow = HashMap<Column, String>;
 
 /// One bad row and why; `row` counts the header as row 1, as a spreadsheet shows it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowProblem {
     pub row: usize,
+    /// The column's header, as the file has it.
     pub column: Option<&'static str>,
-    pub reason: String,
+    pub rule: Rule,
 }
 
 /// A checked row, ready to write.
@@ -269,17 +269,17 @@ pub async fn plan_import(
         problems.push(RowProblem {
             row: 1,
             column: None,
-            reason: "پرونده هیچ ردیفی ندارد".into(),
+            rule: Rule::NoRows,
         });
     }
     for (row, cells) in rows {
         let row = *row;
         let before = problems.len();
-        let mut bad = |column: Column, reason: String| {
+        let mut bad = |column: Column, rule: Rule| {
             problems.push(RowProblem {
                 row,
                 column: Some(column.header()),
-                reason,
+                rule,
             });
         };
         let cell = |c: Column| {
@@ -290,50 +290,49 @@ pub async fn plan_import(
         };
         let number = Number::parse(&cell(Column::Number));
         match number {
-            None => bad(Column::Number, "شماره باید به شکل ۱۴۰۴/۱۲ باشد".into()),
+            None => bad(Column::Number, Rule::Malformed(Form::ResolutionNumber)),
             Some(n) => {
                 if !seen.insert(n) {
-                    bad(Column::Number, "این شماره در پرونده تکراری است".into());
-                } else if taken.contains(&(i64::from(n.year), i64::from(n.seq))) {
                     bad(
                         Column::Number,
-                        "مصوبه‌ای با این شماره در این شورا هست".into(),
+                        Rule::Repeated(format!("{}/{}", n.year, n.seq)),
                     );
+                } else if taken.contains(&(i64::from(n.year), i64::from(n.seq))) {
+                    bad(Column::Number, Rule::Taken(format!("{}/{}", n.year, n.seq)));
                 }
             }
         }
         let body = cell(Column::Body);
-        if let Err(e) = text_ok("body", "متن مصوبه", &body, true) {
-            bad(Column::Body, e.to_string());
+        if let Err(StoreError::Invalid { rule, .. }) = text_ok("body", &body, true) {
+            bad(Column::Body, rule);
         }
         for (c, v) in [
             (Column::Topic, cell(Column::Topic)),
             (Column::ExpectedResult, cell(Column::ExpectedResult)),
             (Column::StateReason, cell(Column::StateReason)),
         ] {
-            if let Err(e) = text_ok("", c.header(), &v, false) {
-                bad(c, e.to_string());
+            if let Err(StoreError::Invalid { rule, .. }) = text_ok("", &v, false) {
+                bad(c, rule);
             }
         }
         let responsible = agencies.get(&cell(Column::ResponsibleCode)).cloned();
         if responsible.is_none() {
             bad(
                 Column::ResponsibleCode,
-                format!("دستگاه «{}» پیدا نشد", cell(Column::ResponsibleCode)),
+                Rule::Unknown(cell(Column::ResponsibleCode)),
             );
         }
         let mut collaborators = Vec::new();
         for c in codes(&cell(Column::CollaboratorCodes)) {
             match agencies.get(&c) {
-                Some(id) if Some(id) == responsible.as_ref() => bad(
-                    Column::CollaboratorCodes,
-                    "دستگاه مسئول نمی‌تواند هم‌زمان همکار باشد".into(),
-                ),
+                Some(id) if Some(id) == responsible.as_ref() => {
+                    bad(Column::CollaboratorCodes, Rule::ResponsibleAsCollaborator);
+                }
                 Some(id) if collaborators.contains(id) => {
-                    bad(Column::CollaboratorCodes, format!("«{c}» دو بار آمده است"));
+                    bad(Column::CollaboratorCodes, Rule::Repeated(c));
                 }
                 Some(id) => collaborators.push(id.clone()),
-                None => bad(Column::CollaboratorCodes, format!("دستگاه «{c}» پیدا نشد")),
+                None => bad(Column::CollaboratorCodes, Rule::Unknown(c)),
             }
         }
         let mut places = Vec::new();
@@ -344,10 +343,10 @@ pub async fn plan_import(
             }
             match place_ids.get(&c).cloned().flatten() {
                 Some(id) if places.contains(&id) => {
-                    bad(Column::PlaceCodes, format!("«{c}» دو بار آمده است"));
+                    bad(Column::PlaceCodes, Rule::Repeated(c));
                 }
                 Some(id) => places.push(id),
-                None => bad(Column::PlaceCodes, format!("مکان «{c}» پیدا نشد")),
+                None => bad(Column::PlaceCodes, Rule::Unknown(c)),
             }
         }
         let mut day = |c: Column| -> Option<time::Date> {
@@ -358,7 +357,7 @@ pub async fn plan_import(
             match JalaliDate::parse(&text) {
                 Ok(d) => Some(d.to_gregorian()),
                 Err(e) => {
-                    bad(c, e.to_string());
+                    bad(c, Rule::Date(e));
                     None
                 }
             }
@@ -375,7 +374,7 @@ pub async fn plan_import(
                 .filter(|p| (1..=3).contains(p))
         };
         if priority.is_none() {
-            bad(Column::Priority, "اولویت باید ۱ تا ۳ باشد".into());
+            bad(Column::Priority, Rule::Between { min: 1, max: 3 });
         }
         let focus = match search_key(&cell(Column::InFocus)).as_str() {
             "" | "خیر" | "نه" | "0" | "false" => Some(false),
@@ -383,15 +382,12 @@ pub async fn plan_import(
             _ => None,
         };
         if focus.is_none() {
-            bad(Column::InFocus, "«بله» یا «خیر» بنویسید".into());
+            bad(Column::InFocus, Rule::Malformed(Form::YesNo));
         }
         let state = state_of(&cell(Column::State))
             .or(cell(Column::State).is_empty().then_some(State::Draft));
         if state.is_none() {
-            bad(
-                Column::State,
-                format!("وضعیت «{}» را نمی‌شناسم", cell(Column::State)),
-            );
+            bad(Column::State, Rule::Unknown(cell(Column::State)));
         }
         if state.is_some_and(hamafza_core::resolutions::State::is_open) && focus == Some(true) {
             in_focus += 1;
@@ -431,10 +427,11 @@ pub async fn plan_import(
         problems.push(RowProblem {
             row: 1,
             column: Some(Column::InFocus.header()),
-            reason: digits::to_persian(&format!(
-                "این شورا حداکثر {} مصوبهٔ باز را در کانون توجه نگه می‌دارد؛ پرونده {} مصوبهٔ باز در کانون دارد و {} مصوبه از پیش هست",
-                council.focus_limit, in_focus, already
-            )),
+            rule: Rule::FocusFullInFile {
+                limit: usize::try_from(council.focus_limit).unwrap_or(0),
+                in_file: usize::try_from(in_focus).unwrap_or(0),
+                already: usize::try_from(already).unwrap_or(0),
+            },
         });
     }
     Ok(if problems.is_empty() {
@@ -483,7 +480,7 @@ impl Store {
             .bind(iso(decided))
             .execute(&mut *w.tx)
             .await
-            .map_err(|e| constraint_error(e, "شمارهٔ مصوبه تکراری است", "دستگاه یا شورا پیدا نشد"))?;
+            .map_err(|e| constraint_error(e, "number", "", "responsible_agency_id"))?;
             for agency in &p.collaborators {
                 sqlx::query(
                     "INSERT INTO resolution_agencies (resolution_id, agency_id) VALUES ($1, $2)",

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::audit::{Who, WriteTx};
 use crate::error::constraint_error;
-use crate::{Store, StoreError, StoreResult, new_id, now_text};
+use crate::{Form, Refusal, Rule, Store, StoreError, StoreResult, new_id, now_text};
 
 /// Refuses one more resolution in focus when the council's limit is reached.
 pub(crate) async fn check_focus(w: &mut WriteTx, council: &Council) -> StoreResult<()> {
@@ -30,7 +30,14 @@ pub(crate) async fn check_focus(w: &mut WriteTx, council: &Council) -> StoreResu
         usize::try_from(in_focus).unwrap_or(0),
         usize::try_from(council.focus_limit).unwrap_or(0),
     )
-    .map_err(|reason| StoreError::invalid("in_focus", reason))
+    .map_err(|_| {
+        StoreError::invalid(
+            "in_focus",
+            Rule::FocusFull {
+                limit: usize::try_from(council.focus_limit).unwrap_or(0),
+            },
+        )
+    })
 }
 
 pub(crate) async fn history(
@@ -65,21 +72,18 @@ pub(crate) async fn merge_target(
 ) -> StoreResult<String> {
     let key = key.trim();
     if key.is_empty() {
-        return Err(StoreError::invalid("into", "شمارهٔ مصوبهٔ مقصد را بنویسید"));
+        return Err(StoreError::invalid("into", Rule::Required));
     }
     let target = match rules::Number::parse(key) {
         Some(n) => resolution_by_number_in(conn, &r.council_id, n)
             .await?
-            .ok_or_else(|| StoreError::invalid("into", "مصوبه‌ای با این شماره در این شورا نیست"))?,
+            .ok_or_else(|| StoreError::invalid("into", Rule::Unknown(key.to_string())))?,
         None => resolution_in(conn, key)
             .await
-            .map_err(|_| StoreError::invalid("into", "مصوبهٔ مقصد ادغام پیدا نشد"))?,
+            .map_err(|_| StoreError::invalid("into", Rule::Unknown(key.to_string())))?,
     };
     if target.council_id != r.council_id {
-        return Err(StoreError::invalid(
-            "into",
-            "ادغام فقط در مصوبه‌ای از همین شورا ممکن است",
-        ));
+        return Err(StoreError::invalid("into", Rule::Elsewhere));
     }
     Ok(target.id)
 }
@@ -92,22 +96,22 @@ impl Store {
         new: &NewResolution,
         today: time::Date,
     ) -> StoreResult<Resolution> {
-        text_ok("body", "متن مصوبه", &new.body, true)?;
-        text_ok("topic", "موضوع", &new.topic, false)?;
+        text_ok("body", &new.body, true)?;
+        text_ok("topic", &new.topic, false)?;
         if let Some(e) = &new.expected_result {
-            text_ok("expected_result", "نتیجهٔ مورد انتظار", e, false)?;
+            text_ok("expected_result", e, false)?;
         }
         if new
             .deadline
             .as_deref()
             .is_some_and(|d| parse_iso(d).is_none())
         {
-            return Err(StoreError::invalid("deadline", "مهلت نادرست است"));
+            return Err(StoreError::invalid("deadline", Rule::Malformed(Form::Date)));
         }
         if !(1..=3).contains(&new.priority) {
             return Err(StoreError::invalid(
                 "priority",
-                "اولویت باید ۱ (بالا) تا ۳ (پایین) باشد",
+                Rule::Between { min: 1, max: 3 },
             ));
         }
         if new
@@ -117,7 +121,7 @@ impl Store {
         {
             return Err(StoreError::invalid(
                 "collaborators",
-                "دستگاه مسئول نمی‌تواند هم‌زمان همکار باشد",
+                Rule::ResponsibleAsCollaborator,
             ));
         }
         let council = self.council(&new.council_id).await?;
@@ -145,10 +149,7 @@ impl Store {
             None => None,
         };
         if new.meeting_id.is_some() && meeting_day.is_none() {
-            return Err(StoreError::invalid(
-                "meeting_id",
-                "جلسه در این شورا پیدا نشد",
-            ));
+            return Err(StoreError::invalid("meeting_id", Rule::Elsewhere));
         }
         if let Some(item) = &new.agenda_item_id {
             let of_meeting: Option<String> =
@@ -157,10 +158,7 @@ impl Store {
                     .fetch_optional(&mut *w.tx)
                     .await?;
             if of_meeting.is_none() || of_meeting != new.meeting_id {
-                return Err(StoreError::invalid(
-                    "agenda_item",
-                    "بند دستور جلسه از همین جلسه نیست",
-                ));
+                return Err(StoreError::invalid("agenda_item", Rule::Elsewhere));
             }
         }
         let decided_on = new
@@ -191,7 +189,7 @@ impl Store {
         .bind(&decided_on)
         .execute(&mut *w.tx)
         .await
-        .map_err(|e| constraint_error(e, "شمارهٔ مصوبه تکراری است", "دستگاه مسئول یا جلسه پیدا نشد"))?;
+        .map_err(|e| constraint_error(e, "number", "", "responsible_agency_id"))?;
         for (agency, action, deadline) in &new.collaborators {
             sqlx::query("INSERT INTO resolution_agencies (resolution_id, agency_id, action, deadline) VALUES ($1, $2, $3, $4)")
                 .bind(&id)
@@ -200,7 +198,7 @@ impl Store {
                 .bind(deadline)
                 .execute(&mut *w.tx)
                 .await
-                .map_err(|e| constraint_error(e, "دستگاه همکار تکراری است", "دستگاه همکار پیدا نشد"))?;
+                .map_err(|e| constraint_error(e, "collaborators", agency, "collaborators"))?;
         }
         for place in &new.places {
             sqlx::query("INSERT INTO resolution_places (resolution_id, place_id) VALUES ($1, $2)")
@@ -208,7 +206,7 @@ impl Store {
                 .bind(place)
                 .execute(&mut *w.tx)
                 .await
-                .map_err(|e| constraint_error(e, "مکان تکراری است", "مکان پیدا نشد"))?;
+                .map_err(|e| constraint_error(e, "places", place, "places"))?;
         }
         history(&mut w, &id, who, today, None, State::Draft, None).await?;
         w.audit(
@@ -274,11 +272,11 @@ impl Store {
         };
         let to = decide_move(actor, &facts, &t).map_err(|refusal| match refusal {
             MoveRefusal::Hidden => StoreError::NotFound,
-            MoveRefusal::Role => StoreError::Forbidden(DenyReason::Role.message_fa().to_string()),
+            MoveRefusal::Role => StoreError::Forbidden(Refusal::Policy(DenyReason::Role)),
             MoveRefusal::Rule(e @ TransitionError::WrongParty(_)) => {
-                StoreError::Forbidden(e.to_string())
+                StoreError::Forbidden(Refusal::Move(e))
             }
-            MoveRefusal::Rule(e) => StoreError::invalid(e.field(), e.to_string()),
+            MoveRefusal::Rule(e) => StoreError::invalid(e.field(), Rule::Move(e)),
         })?;
         let (reason, merged_into) = match &t {
             Transition::SendBack { reason }
@@ -339,16 +337,16 @@ impl Store {
         if !(0..=100).contains(&percent) {
             return Err(StoreError::invalid(
                 "percent",
-                "درصد پیشرفت باید بین ۰ و ۱۰۰ باشد",
+                Rule::Between { min: 0, max: 100 },
             ));
         }
-        text_ok("body", "شرح پیشرفت", body, true)?;
+        text_ok("body", body, true)?;
         for e in evidence {
-            text_ok("evidence", "نام پرونده", &e.file_name, true)?;
+            text_ok("evidence", &e.file_name, true)?;
             if e.content.is_empty() {
                 return Err(StoreError::invalid(
                     "evidence",
-                    format!("پروندهٔ «{}» خالی است", e.file_name),
+                    Rule::EmptyFile(e.file_name.clone()),
                 ));
             }
         }
@@ -364,21 +362,16 @@ impl Store {
             Decision::Allow => {}
             Decision::Deny(DenyReason::Hidden) => return Err(StoreError::NotFound),
             Decision::Deny(DenyReason::Agency) => {
-                return Err(StoreError::Forbidden(
-                    "فقط دستگاه مسئول و دستگاه‌های همکار گزارش پیشرفت می‌فرستند".into(),
-                ));
+                return Err(StoreError::Forbidden(Refusal::NotAReporter));
             }
             Decision::Deny(reason) => {
-                return Err(StoreError::Forbidden(reason.message_fa().into()));
+                return Err(StoreError::Forbidden(Refusal::Policy(reason)));
             }
         }
         let (user_id, agency) = (actor.user_id.to_string(), actor.agency_id);
         let user_id = user_id.as_str();
         if !matches!(r.state, State::Assigned | State::InProgress) {
-            return Err(StoreError::invalid(
-                "state",
-                format!("در وضعیت «{}» گزارش پیشرفت پذیرفته نیست", r.state.name_fa()),
-            ));
+            return Err(StoreError::invalid("state", Rule::NotInState(r.state)));
         }
         let update_id = new_id();
         let today_s = iso(today);

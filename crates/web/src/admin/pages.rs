@@ -115,9 +115,10 @@ pub async fn create_agency(
     match state.store.create_agency(&Who::of(&user.actor), &new).await {
         Ok(_) => Ok(Redirect::to("/agencies").into_response()),
         Err(
-            hamafza_store::StoreError::Invalid { reason: m, .. }
-            | hamafza_store::StoreError::Conflict(m),
+            e @ (hamafza_store::StoreError::Invalid { .. }
+            | hamafza_store::StoreError::Conflict { .. }),
         ) => {
+            let m = crate::words::store_error(&e);
             let page = render_agencies(&state, &user, Some(&m))
                 .await
                 .into_response();
@@ -334,9 +335,9 @@ pub async fn create_user(
     match state.store.create_user(&Who::of(&user.actor), &new).await {
         Ok(_) => Ok(Redirect::to("/users").into_response()),
         Err(
-            hamafza_store::StoreError::Invalid { reason: m, .. }
-            | hamafza_store::StoreError::Conflict(m),
-        ) => Err(refuse(m).await),
+            e @ (hamafza_store::StoreError::Invalid { .. }
+            | hamafza_store::StoreError::Conflict { .. }),
+        ) => Err(refuse(crate::words::store_error(&e)).await),
         Err(e) => Err(AppError::from(e).into_response()),
     }
 }

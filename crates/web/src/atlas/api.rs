@@ -129,7 +129,7 @@ pub async fn import_events(
         .map_err(|rows| {
             AppError::validation(
                 "هیچ رویدادی ثبت نشد؛ ردیف‌های نادرست را درست کنید و دوباره بفرستید",
-                json!(rows),
+                crate::words::rows_json(&rows),
             )
         })?;
     let recorded = record_checked(&state, &user, &events).await?;
@@ -218,7 +218,7 @@ pub async fn import_values(
         .map_err(|rows| {
             AppError::validation(
                 "هیچ مقداری وارد نشد؛ ردیف‌های نادرست را درست کنید و دوباره بفرستید",
-                json!(rows),
+                crate::words::rows_json(&rows),
             )
         })?;
     for v in &values {

@@ -477,8 +477,8 @@ pub async fn define_submit(
 /// plain apology (and a log line without the input) for anything else.
 pub(super) fn store_message(e: hamafza_store::StoreError) -> String {
     match e {
-        hamafza_store::StoreError::Invalid { reason: m, .. }
-        | hamafza_store::StoreError::Conflict(m) => m,
+        e @ (hamafza_store::StoreError::Invalid { .. }
+        | hamafza_store::StoreError::Conflict { .. }) => crate::words::store_error(&e),
         e => {
             tracing::error!(error = %e, "saving a definition");
             "ذخیره ممکن نشد (خطای داخلی)؛ دوباره بکوشید.".into()

@@ -127,7 +127,7 @@ pub async fn import(
                     problems.len(),
                     features.len()
                 ),
-                serde_json::to_value(problems).unwrap_or_default(),
+                crate::words::import_problems_json(&problems),
             ));
         }
     };

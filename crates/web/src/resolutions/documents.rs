@@ -67,25 +67,13 @@ pub async fn export_xlsx(
 /// An import refused for its rows: 422 with every bad row (row, column, reason) in
 /// `errors`, and the same list in Persian in the detail for the page.
 fn bad_rows(rows: Vec<RowProblem>) -> AppError {
-    let lines: Vec<String> = rows
-        .iter()
-        .map(|p| {
-            hamafza_core::digits::to_persian(&format!(
-                "ردیف {}{}: {}",
-                p.row,
-                p.column
-                    .map(|c| format!("، ستون «{c}»"))
-                    .unwrap_or_default(),
-                p.reason
-            ))
-        })
-        .collect();
+    let lines: Vec<String> = rows.iter().map(crate::words::row_problem).collect();
     AppError::validation(
         format!(
             "هیچ ردیفی وارد نشد؛ ردیف‌های نادرست را درست کنید و دوباره بفرستید. {}",
             lines.join(" · ")
         ),
-        serde_json::json!(rows),
+        crate::words::rows_json(&rows),
     )
 }
 

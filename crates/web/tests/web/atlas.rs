@@ -645,7 +645,7 @@ async fn the_dictionary_form_defines_and_versions(f: Fixture) {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.expect("html");
     assert!(
-        html.contains("دست‌کم یک دسته") && html.contains("کودکان کار و خیابان"),
+        html.contains("«دسته» لازم است") && html.contains("کودکان کار و خیابان"),
         "{html}"
     );
     assert!(
@@ -733,7 +733,7 @@ async fn the_weight_set_form_saves_versions(f: Fixture) {
         r.text()
             .await
             .expect("html")
-            .contains("باید عددی مثبت باشد")
+            .contains("«وزن» باید عددی بزرگ‌تر از صفر باشد")
     );
     assert!(
         f.store

@@ -65,11 +65,13 @@ async fn places_import_over_the_api_is_all_or_nothing(f: Fixture) {
             .collect::<Vec<_>>(),
         vec![2, 3]
     );
+    assert_eq!(errors[0]["field"], "name_fa");
     assert!(
         errors[0]["reason"]
             .as_str()
             .unwrap_or("")
-            .contains("name_fa")
+            .contains("«نام فارسی» لازم است"),
+        "{errors:?}"
     );
     assert!(
         f.store.place_by_code("NX-1").await.expect("q").is_none(),
