@@ -61,7 +61,7 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
         .place_by_code("SYN-HMF-D01")
         .await?
         .ok_or_else(|| Failure("no synthetic district: load the demo first".into()))?;
-    let neighbourhoods: Vec<String> = store
+    let neighbourhoods: Vec<hamafza_core::ids::PlaceId> = store
         .list_places(
             &Scope::system_job("bench"),
             &hamafza_store::PlaceFilter {
@@ -83,10 +83,10 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
                 name_fa: "قرارگاه آزمون بار".into(),
                 kind: CouncilKind::SocialHeadquarters,
                 place_id: district.id,
-                secretariat_agency_id: secretariat.clone(),
+                secretariat_agency_id: secretariat,
                 focus_limit: 100,
                 stall_days: 30,
-                members: leads.iter().map(|l| (l.clone(), None)).collect(),
+                members: leads.iter().map(|l| (*l, None)).collect(),
             },
         )
         .await?;
@@ -97,24 +97,24 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
         .0
         .id;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let sec = hamafza_store::stored_uuid(&secretariat);
+    let sec = secretariat.uuid();
     let started = Instant::now();
     let mut open = Vec::new();
     for i in 0..args.resolutions {
         let decided = args.today - Duration::days(30 + rng.below(700) as i64);
-        let lead = leads[i % leads.len()].clone();
+        let lead = leads[i % leads.len()];
         let r = store
             .create_resolution(
                 &who,
                 &NewResolution {
-                    council_id: council.id.clone(),
+                    council_id: council.id,
                     year: JalaliDate::from_gregorian(decided).year,
                     body: format!("مصوبهٔ آزمون بار شمارهٔ {i}: ساماندهی و پیگیری میدانی در محلهٔ هدف با گزارش ماهانه"),
                     meeting_id: None,
                     agenda_item_id: None,
-                    responsible_agency_id: lead.clone(),
+                    responsible_agency_id: lead,
                     collaborators: vec![],
-                    places: vec![neighbourhoods[i % neighbourhoods.len().max(1)].clone()],
+                    places: vec![neighbourhoods[i % neighbourhoods.len().max(1)]],
                     deadline: Some(iso(decided + Duration::days(30 + rng.below(120) as i64))),
                     priority: 1 + (i % 3) as i64,
                     in_focus: false,
@@ -130,16 +130,12 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
                 .move_resolution(
                     &who,
                     &agency_head(sec, Uuid::nil()),
-                    &r.id,
+                    r.id,
                     &Transition::Assign,
                     decided + Duration::days(1),
                 )
                 .await?;
-            open.push((
-                r.id,
-                hamafza_store::stored_uuid(&lead),
-                decided + Duration::days(2),
-            ));
+            open.push((r.id, lead.uuid(), decided + Duration::days(2)));
         }
     }
     let created_s = started.elapsed().as_secs_f64();
@@ -160,8 +156,8 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
         store
             .add_resolution_update(
                 &who,
-                &agency_head(*lead, hamafza_store::stored_uuid(&user)),
-                id,
+                &agency_head(*lead, user.uuid()),
+                *id,
                 percent,
                 "پیشرفت کار طبق برنامه",
                 &evidence,
@@ -177,7 +173,7 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
             .move_resolution(
                 &who,
                 &agency_head(*lead, Uuid::nil()),
-                id,
+                *id,
                 &Transition::ReportDone { evidence_files: 1 },
                 done,
             )
@@ -189,7 +185,7 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
                 .move_resolution(
                     &who,
                     &agency_head(sec, Uuid::nil()),
-                    id,
+                    *id,
                     &Transition::Verify,
                     done + Duration::days(3),
                 )
@@ -198,7 +194,7 @@ pub async fn resolutions(store: &Store, args: &Args) -> Result<(), Failure> {
     }
 
     let filter = ResolutionFilter {
-        council_id: Some(council.id.clone()),
+        council_id: Some(council.id),
         ..ResolutionFilter::default()
     };
     let started = Instant::now();
@@ -285,8 +281,7 @@ pub async fn atlas(store: &Store, args: &AtlasArgs) -> Result<(), Failure> {
         .agency_by_code("teh-police")
         .await?
         .ok_or_else(|| Failure("no agency teh-police: load the demo first".into()))?
-        .id
-        .clone();
+        .id;
     let city = store
         .place_by_code("SYN-HMF")
         .await?
@@ -305,7 +300,7 @@ pub async fn atlas(store: &Store, args: &AtlasArgs) -> Result<(), Failure> {
                 occurred_at: t0 + Duration::minutes((i as i64 * 7919) % (731 * 1440)),
                 lon: events.lon[i],
                 lat: events.lat[i],
-                agency_id: agency.clone(),
+                agency_id: agency,
                 note: None,
             })
             .collect();
@@ -326,10 +321,10 @@ pub async fn atlas(store: &Store, args: &AtlasArgs) -> Result<(), Failure> {
         .await?
         .ok_or_else(|| Failure("no indicator begging_rate: load the demo first".into()))?;
     let children: Vec<String> = store
-        .children(&Scope::system_job("bench"), Some(&city.id))
+        .children(&Scope::system_job("bench"), Some(city.id))
         .await?
         .into_iter()
-        .map(|c| c.place.id)
+        .map(|c| c.place.id.to_string())
         .collect();
     let period = Period::Quarter(1403, 2);
     let mut map_ms = Vec::new();
@@ -356,7 +351,7 @@ pub async fn atlas(store: &Store, args: &AtlasArgs) -> Result<(), Failure> {
                 occurred_at: t0 + Duration::days(460),
                 lon: 51.39,
                 lat: 35.69,
-                agency_id: agency.clone(),
+                agency_id: agency,
                 note: None,
             }],
         )

@@ -507,7 +507,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let token = store
                 .create_api_token(
                     &Who::system(),
-                    &user.id,
+                    user.id,
                     &hamafza_web::secret_hash(&secret),
                     &label,
                 )
@@ -525,9 +525,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 .user_for_login(&username)
                 .await?
                 .ok_or_else(|| Failure(format!("no user `{username}`")))?;
-            store
-                .revoke_api_token(&Who::system(), &user.id, &id)
-                .await?;
+            store.revoke_api_token(&Who::system(), user.id, &id).await?;
             println!("revoked token {id}");
         }
         Command::Bench {

@@ -142,7 +142,7 @@ fn demo_import_users_tokens_and_audit() {
         let parent = store
             .get_place(
                 &hamafza_core::access::Scope::system_job("test"),
-                place.parent_id.as_deref().unwrap_or(""),
+                place.parent_id.expect("a parent"),
             )
             .await
             .expect("parent");

@@ -63,6 +63,35 @@ macro_rules! id_type {
                 self.0.fmt(f)
             }
         }
+
+        // Stored as text (the UUID's hyphenated form) on both engines; a stored value
+        // that is not an id is a damaged row, refused when read.
+        #[cfg(feature = "sqlx")]
+        impl sqlx::Type<sqlx::Any> for $name {
+            fn type_info() -> sqlx::any::AnyTypeInfo {
+                <String as sqlx::Type<sqlx::Any>>::type_info()
+            }
+        }
+
+        #[cfg(feature = "sqlx")]
+        impl sqlx::Encode<'_, sqlx::Any> for $name {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <sqlx::Any as sqlx::Database>::ArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <String as sqlx::Encode<'_, sqlx::Any>>::encode(self.0.to_string(), buf)
+            }
+        }
+
+        #[cfg(feature = "sqlx")]
+        impl<'r> sqlx::Decode<'r, sqlx::Any> for $name {
+            fn decode(
+                value: <sqlx::Any as sqlx::Database>::ValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <&str as sqlx::Decode<'r, sqlx::Any>>::decode(value)?;
+                Ok(text.parse::<$name>()?)
+            }
+        }
     )*};
 }
 
@@ -81,6 +110,8 @@ id_type!(
     ResolutionId,
     /// An evidence file attached to a progress update.
     EvidenceId,
+    /// An item of a meeting's agenda.
+    AgendaItemId,
 );
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use hamafza_core::access::Scope;
+use hamafza_core::ids::{AgencyId, ResolutionId};
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_core::numbers::{format_decimal, format_int};
 use hamafza_core::resolutions::State;
@@ -33,11 +34,11 @@ impl Subject {
     fn filter(&self) -> ResolutionFilter {
         match self {
             Subject::Council(c) => ResolutionFilter {
-                council_id: Some(c.id.clone()),
+                council_id: Some(c.id),
                 ..ResolutionFilter::default()
             },
             Subject::Agency(a) => ResolutionFilter {
-                agency_id: Some(a.id.clone()),
+                agency_id: Some(a.id),
                 ..ResolutionFilter::default()
             },
         }
@@ -54,7 +55,7 @@ pub struct ResolutionReport {
     decided_in_period: usize,
     changes: Vec<(String, String, String, String)>,
     updates_in_period: i64,
-    agency_names: HashMap<String, String>,
+    agency_names: HashMap<AgencyId, String>,
 }
 
 fn jalali(iso: Option<&str>) -> String {
@@ -87,9 +88,9 @@ pub async fn gather(
         .iter()
         .filter(|r| r.resolution.decided_on.as_deref() >= Some(start_iso.as_str()))
         .count();
-    let numbers: HashMap<&str, String> = rows
+    let numbers: HashMap<ResolutionId, String> = rows
         .iter()
-        .map(|r| (r.resolution.id.as_str(), r.resolution.number.to_persian()))
+        .map(|r| (r.resolution.id, r.resolution.number.to_persian()))
         .collect();
     let changes = store
         .changes_between(scope, &subject.filter(), start, end)
@@ -101,10 +102,7 @@ pub async fn gather(
                     .map_or_else(|| "—".into(), |st| st.name_fa().to_string())
             };
             (
-                numbers
-                    .get(c.resolution_id.as_str())
-                    .cloned()
-                    .unwrap_or_default(),
+                numbers.get(&c.resolution_id).cloned().unwrap_or_default(),
                 jalali(Some(&c.on_date)),
                 name(c.from_state.as_deref()),
                 name(Some(&c.to_state)),
@@ -162,7 +160,7 @@ fn table_data(rows: impl Iterator<Item = Vec<String>>) -> String {
 const MAX_CHANGES_LISTED: usize = 300;
 
 impl ResolutionReport {
-    fn name(&self, agency: &str) -> String {
+    fn name(&self, agency: &AgencyId) -> String {
         self.agency_names.get(agency).cloned().unwrap_or_default()
     }
 

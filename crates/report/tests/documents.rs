@@ -75,11 +75,11 @@ async fn setup(engine: Engine) -> (Store, Council, Council) {
         code: code.into(),
         name_fa: name.into(),
         kind: CouncilKind::SocialHeadquarters,
-        place_id: city.id.clone(),
-        secretariat_agency_id: ids[0].clone(),
+        place_id: city.id,
+        secretariat_agency_id: ids[0],
         focus_limit: 5,
         stall_days: 30,
-        members: vec![(ids[1].clone(), None), (ids[2].clone(), None)],
+        members: vec![(ids[1], None), (ids[2], None)],
     };
     let full = store
         .create_council(
@@ -92,15 +92,15 @@ async fn setup(engine: Engine) -> (Store, Council, Council) {
         .create_council(&Who::system(), &council("hq-copy", "قرارگاه تازه"))
         .await
         .expect("copy");
-    let sec = uuid::Uuid::parse_str(&ids[0]).expect("uuid");
-    let welfare = uuid::Uuid::parse_str(&ids[1]).expect("uuid");
+    let sec = ids[0].uuid();
+    let welfare = ids[1].uuid();
     let officer = store
         .create_user(
             &Who::system(),
             &hamafza_store::NewUser {
                 username: "welfare.officer".into(),
                 display_name: String::new(),
-                agency_id: ids[1].clone(),
+                agency_id: ids[1],
                 roles: vec![hamafza_core::access::Role::AgencyOfficer],
                 jurisdiction: vec![],
                 password_hash: "h".into(),
@@ -121,14 +121,14 @@ async fn setup(engine: Engine) -> (Store, Council, Council) {
             .create_resolution(
                 &Who::system(),
                 &NewResolution {
-                    council_id: full.id.clone(),
+                    council_id: full.id,
                     year: 1404,
                     body: (*body).into(),
                     meeting_id: None,
                     agenda_item_id: None,
-                    responsible_agency_id: ids[1].clone(),
+                    responsible_agency_id: ids[1],
                     collaborators: if i % 2 == 0 {
-                        vec![(ids[2].clone(), None, None)]
+                        vec![(ids[2], None, None)]
                     } else {
                         vec![]
                     },
@@ -146,10 +146,10 @@ async fn setup(engine: Engine) -> (Store, Council, Council) {
             .expect("resolution");
         let mv = |t: Transition, agency, day| {
             let store = store.clone();
-            let id = r.id.clone();
+            let id = r.id;
             async move {
                 store
-                    .move_resolution(&Who::system(), &head_of(agency), &id, &t, day)
+                    .move_resolution(&Who::system(), &head_of(agency), id, &t, day)
                     .await
                     .expect("move")
             }
@@ -162,10 +162,10 @@ async fn setup(engine: Engine) -> (Store, Council, Council) {
                 .add_resolution_update(
                     &Who::system(),
                     &Actor {
-                        user_id: uuid::Uuid::parse_str(&officer.id).expect("uuid"),
+                        user_id: officer.id.uuid(),
                         ..head_of(welfare)
                     },
-                    &r.id,
+                    r.id,
                     100,
                     "انجام شد",
                     &[NewEvidence {
@@ -214,7 +214,7 @@ fn essence(store_rows: &[hamafza_store::ResolutionRow]) -> Vec<String> {
                 (
                     r.number.to_string(),
                     r.body.clone(),
-                    r.responsible_agency_id.clone(),
+                    r.responsible_agency_id,
                     collaborators,
                     r.deadline.clone(),
                     r.decided_on.clone(),
@@ -233,7 +233,7 @@ fn essence(store_rows: &[hamafza_store::ResolutionRow]) -> Vec<String> {
 async fn export_then_import_reproduces_the_resolutions(engine: Engine) {
     let (store, full, empty) = setup(engine).await;
     let of = |c: &Council| ResolutionFilter {
-        council_id: Some(c.id.clone()),
+        council_id: Some(c.id),
         ..ResolutionFilter::default()
     };
     let original = store
@@ -313,7 +313,7 @@ async fn a_bad_file_writes_nothing_and_names_every_bad_row(engine: Engine) {
     expected.sort_unstable();
     assert_eq!(six, expected);
     let of = ResolutionFilter {
-        council_id: Some(empty.id.clone()),
+        council_id: Some(empty.id),
         ..ResolutionFilter::default()
     };
     assert!(

@@ -2,21 +2,22 @@
 
 use hamafza_core::access::Scope;
 use hamafza_core::agency::{AgencyKind, valid_code};
+use hamafza_core::ids::{AgencyId, PlaceId};
 use hamafza_core::text;
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::constraint_error;
-use crate::{Form, Rule, Store, StoreError, StoreResult, Who, new_id, now_text};
+use crate::{Form, Rule, Store, StoreError, StoreResult, Who, now_text};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Agency {
-    pub id: String,
+    pub id: AgencyId,
     pub code: String,
     pub name_fa: String,
     pub kind: AgencyKind,
-    pub place_id: Option<String>,
+    pub place_id: Option<PlaceId>,
 }
 
 #[derive(Debug, Clone)]
@@ -24,7 +25,7 @@ pub struct NewAgency {
     pub code: String,
     pub name_fa: String,
     pub kind: AgencyKind,
-    pub place_id: Option<String>,
+    pub place_id: Option<PlaceId>,
 }
 
 fn agency_from_row(r: &AnyRow) -> StoreResult<Agency> {
@@ -50,24 +51,14 @@ impl Store {
         if name.chars().count() > 200 {
             return Err(StoreError::invalid("name_fa", Rule::TooLong { max: 200 }));
         }
-        if new
-            .place_id
-            .as_deref()
-            .is_some_and(|p| uuid::Uuid::parse_str(p).is_err())
-        {
-            return Err(StoreError::invalid(
-                "place_id",
-                Rule::Unknown(String::new()),
-            ));
-        }
-        let id = new_id();
+        let id = AgencyId::new();
         let mut w = self.write_tx().await?;
         sqlx::query("INSERT INTO agencies (id, code, name_fa, kind, place_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&id)
+            .bind(id)
             .bind(&new.code)
             .bind(name)
             .bind(new.kind.code())
-            .bind(&new.place_id)
+            .bind(new.place_id)
             .bind(now_text())
             .execute(&mut *w.tx)
             .await
@@ -86,7 +77,7 @@ impl Store {
             code: new.code.clone(),
             name_fa: name.to_string(),
             kind: new.kind,
-            place_id: new.place_id.clone(),
+            place_id: new.place_id,
         })
     }
 
@@ -118,7 +109,7 @@ impl Store {
         row.as_ref().map(agency_from_row).transpose()
     }
 
-    pub async fn agency(&self, id: &str) -> StoreResult<Agency> {
+    pub async fn agency(&self, id: AgencyId) -> StoreResult<Agency> {
         let row =
             sqlx::query("SELECT id, code, name_fa, kind, place_id FROM agencies WHERE id = $1")
                 .bind(id)

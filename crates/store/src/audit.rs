@@ -56,7 +56,7 @@ impl WriteTx {
         who: &Who,
         action: &str,
         record_type: &str,
-        record_id: &str,
+        record_id: &(impl std::fmt::Display + ?Sized),
         summary: serde_json::Value,
     ) -> StoreResult<()> {
         let _ = self.engine;

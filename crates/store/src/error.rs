@@ -186,13 +186,13 @@ pub enum Form {
 pub(crate) fn constraint_error(
     e: sqlx::Error,
     field: &'static str,
-    value: impl Into<String>,
+    value: impl std::fmt::Display,
     missing: &'static str,
 ) -> StoreError {
     match e {
         sqlx::Error::Database(ref d) if d.is_unique_violation() => StoreError::Conflict {
             field,
-            value: value.into(),
+            value: value.to_string(),
         },
         sqlx::Error::Database(ref d) if d.is_foreign_key_violation() => {
             StoreError::invalid(missing, Rule::Unknown(String::new()))

@@ -7,7 +7,9 @@ use hamafza_core::place::{PlaceLevel, child_path};
 use hamafza_geo::containment::{ContainmentIndex, inside_point};
 use hamafza_geo::{FeatureIn, area_km2, geometry_to_geojson};
 
-use crate::{Form, NewPlace, Place, Rule, Store, StoreResult, new_id};
+use hamafza_core::ids::PlaceId;
+
+use crate::{Form, NewPlace, Place, Rule, Store, StoreResult};
 
 /// One bad feature and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,13 +154,13 @@ pub async fn plan_places(
         };
 
         if let (Some(name_fa), Some(g)) = (name_fa, geometry) {
-            let id = new_id();
-            let path = child_path(parent.as_ref().map(|p| p.path.as_str()), &id);
+            let id = PlaceId::new();
+            let path = child_path(parent.as_ref().map(|p| p.path.as_str()), &id.to_string());
             planned.push(NewPlace {
                 id,
                 code: code_value,
                 level,
-                parent_id: parent.as_ref().map(|p| p.id.clone()),
+                parent_id: parent.as_ref().map(|p| p.id),
                 path,
                 name_fa,
                 name_en,

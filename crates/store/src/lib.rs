@@ -38,10 +38,7 @@ pub use resolutions::{
     MeetingDetail, Notification, OutboxMessage, Presence, ResolutionFilter, ResolutionRow, Update,
     trouble_began,
 };
-pub use resolutions::{
-    Council, HistoryEntry, NewCouncil, NewEvidence, NewResolution, Resolution,
-    uuid_of as stored_uuid,
-};
+pub use resolutions::{Council, HistoryEntry, NewCouncil, NewEvidence, NewResolution, Resolution};
 pub use sessions::{ApiToken, Session};
 pub use users::{NewUser, User, valid_username};
 
@@ -243,13 +240,13 @@ pub mod testing {
         level: hamafza_core::place::PlaceLevel,
         parent: Option<&crate::NewPlace>,
     ) -> crate::NewPlace {
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = hamafza_core::ids::PlaceId::new();
         crate::NewPlace {
-            path: hamafza_core::place::child_path(parent.map(|p| p.path.as_str()), &id),
+            path: hamafza_core::place::child_path(parent.map(|p| p.path.as_str()), &id.to_string()),
             id,
             code: code.into(),
             level,
-            parent_id: parent.map(|p| p.id.clone()),
+            parent_id: parent.map(|p| p.id),
             name_fa: name.into(),
             name_en: None,
             population: None,

@@ -1,6 +1,7 @@
 //! Places: provinces down to neighbourhoods, one table for every level.
 
 use hamafza_core::access::Scope;
+use hamafza_core::ids::PlaceId;
 use hamafza_core::place::PlaceLevel;
 use hamafza_core::text;
 use serde::Serialize;
@@ -13,10 +14,10 @@ use crate::{Store, StoreError, StoreResult, Who, like_escape, now_text};
 /// A place as read back (without its geometry, which is fetched on demand).
 #[derive(Debug, Clone, Serialize)]
 pub struct Place {
-    pub id: String,
+    pub id: PlaceId,
     pub code: String,
     pub level: PlaceLevel,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<PlaceId>,
     #[serde(skip)]
     pub path: String,
     pub name_fa: String,
@@ -41,10 +42,10 @@ pub struct PlaceSummary {
 /// batch can hold parents and their children.
 #[derive(Debug, Clone)]
 pub struct NewPlace {
-    pub id: String,
+    pub id: PlaceId,
     pub code: String,
     pub level: PlaceLevel,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<PlaceId>,
     pub path: String,
     pub name_fa: String,
     pub name_en: Option<String>,
@@ -60,7 +61,7 @@ pub struct NewPlace {
 #[derive(Debug, Clone, Default)]
 pub struct PlaceFilter {
     pub level: Option<PlaceLevel>,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<PlaceId>,
     /// Persian-aware name search (see `hamafza_core::text::search_key`).
     pub name: Option<String>,
     pub limit: usize,
@@ -109,11 +110,11 @@ impl Store {
                 "INSERT INTO places (id, code, level, depth, parent_id, path, name_fa, name_en, name_key, name_sort, population, area_km2, geometry, osm_id, wikidata, synthetic, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
             )
-            .bind(&p.id)
+            .bind(p.id)
             .bind(&p.code)
             .bind(p.level.code())
             .bind(i64::from(p.level.depth()))
-            .bind(&p.parent_id)
+            .bind(p.parent_id)
             .bind(&p.path)
             .bind(&p.name_fa)
             .bind(&p.name_en)
@@ -159,7 +160,7 @@ impl Store {
             conditions.push(format!("level = ${}", binds.len()));
         }
         if let Some(parent) = &filter.parent_id {
-            binds.push(parent.clone());
+            binds.push(parent.to_string());
             conditions.push(format!("parent_id = ${}", binds.len()));
         }
         if let Some(name) = &filter.name {
@@ -202,7 +203,7 @@ impl Store {
     }
 
     /// One place by id, if the caller's scope includes it.
-    pub async fn get_place(&self, scope: &Scope, id: &str) -> StoreResult<Place> {
+    pub async fn get_place(&self, scope: &Scope, id: PlaceId) -> StoreResult<Place> {
         let mut binds = vec![id.to_string()];
         let cond = crate::scope_sql::places(scope, "path", &mut binds);
         let sql = format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = $1 AND {cond}");
@@ -217,7 +218,7 @@ impl Store {
     /// One place by id, regardless of scope: the caller decides with
     /// `hamafza_core::access::decide` (a council's or a resolution's own place, ancestors
     /// for breadcrumbs), or it is a job that serves no request.
-    pub async fn place_by_id(&self, id: &str) -> StoreResult<Place> {
+    pub async fn place_by_id(&self, id: PlaceId) -> StoreResult<Place> {
         let sql = format!("SELECT {PLACE_COLUMNS} FROM places WHERE id = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
@@ -246,7 +247,7 @@ impl Store {
     }
 
     /// A place's boundary as GeoJSON text.
-    pub async fn place_geometry(&self, id: &str) -> StoreResult<Option<String>> {
+    pub async fn place_geometry(&self, id: PlaceId) -> StoreResult<Option<String>> {
         Ok(
             sqlx::query_scalar::<_, Option<String>>("SELECT geometry FROM places WHERE id = $1")
                 .bind(id)
@@ -260,7 +261,7 @@ impl Store {
     pub async fn children_with_geometry(
         &self,
         scope: &Scope,
-        parent_id: Option<&str>,
+        parent_id: Option<PlaceId>,
     ) -> StoreResult<Vec<PlaceSummary>> {
         self.children_of(scope, parent_id, true).await
     }
@@ -269,7 +270,7 @@ impl Store {
     pub async fn children(
         &self,
         scope: &Scope,
-        parent_id: Option<&str>,
+        parent_id: Option<PlaceId>,
     ) -> StoreResult<Vec<PlaceSummary>> {
         self.children_of(scope, parent_id, false).await
     }
@@ -277,7 +278,7 @@ impl Store {
     async fn children_of(
         &self,
         scope: &Scope,
-        parent_id: Option<&str>,
+        parent_id: Option<PlaceId>,
         with_geometry: bool,
     ) -> StoreResult<Vec<PlaceSummary>> {
         let mut binds = Vec::new();
@@ -321,14 +322,18 @@ impl Store {
     /// A place's ancestors, root first (for breadcrumbs). Ancestors are always visible
     /// to someone who can see the place.
     pub async fn ancestors(&self, place: &Place) -> StoreResult<Vec<Place>> {
-        let ids: Vec<&str> = place
+        let ids: Vec<PlaceId> = place
             .path
             .trim_matches('/')
             .split('/')
-            .filter(|s| !s.is_empty() && *s != place.id)
-            .collect();
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("place path {}", place.path)))
+            })
+            .collect::<StoreResult<_>>()?;
         let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
+        for id in ids.into_iter().filter(|id| *id != place.id) {
             out.push(self.place_by_id(id).await?);
         }
         Ok(out)

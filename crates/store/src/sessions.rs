@@ -1,12 +1,13 @@
 //! Browser sessions and API tokens. Only hashes of the secrets are stored.
 
+use hamafza_core::ids::UserId;
 use sqlx::Row;
 
 use crate::{Store, StoreError, StoreResult, Who, new_id, now_text};
 
 #[derive(Debug, Clone)]
 pub struct Session {
-    pub user_id: String,
+    pub user_id: UserId,
     pub csrf_token: String,
     pub expires_at: String,
 }
@@ -25,7 +26,7 @@ impl Store {
         &self,
         who: &Who,
         token_hash: &str,
-        user_id: &str,
+        user_id: UserId,
         csrf: &str,
         expires_at: &str,
     ) -> StoreResult<()> {
@@ -44,8 +45,14 @@ impl Store {
             .bind(expires_at)
             .execute(&mut *w.tx)
             .await?;
-        w.audit(who, "session.login", "user", user_id, serde_json::json!({}))
-            .await?;
+        w.audit(
+            who,
+            "session.login",
+            "user",
+            &user_id,
+            serde_json::json!({}),
+        )
+        .await?;
         w.commit().await
     }
 
@@ -87,7 +94,7 @@ impl Store {
     /// Records a refused sign-in (without the name typed, which may be personal).
     pub async fn record_failed_login(
         &self,
-        user_id: Option<&str>,
+        user_id: Option<UserId>,
         reason: &str,
     ) -> StoreResult<()> {
         let mut w = self.write_tx().await?;
@@ -95,7 +102,7 @@ impl Store {
             &Who::system(),
             "session.login_failed",
             "user",
-            user_id.unwrap_or("-"),
+            &user_id.map_or_else(|| "-".to_string(), |u| u.to_string()),
             serde_json::json!({"reason": reason}),
         )
         .await?;
@@ -105,7 +112,7 @@ impl Store {
     pub async fn create_api_token(
         &self,
         who: &Who,
-        user_id: &str,
+        user_id: UserId,
         token_hash: &str,
         label: &str,
     ) -> StoreResult<ApiToken> {
@@ -138,7 +145,7 @@ impl Store {
     }
 
     /// The user a live (unrevoked) token belongs to.
-    pub async fn api_token_user(&self, token_hash: &str) -> StoreResult<Option<String>> {
+    pub async fn api_token_user(&self, token_hash: &str) -> StoreResult<Option<UserId>> {
         Ok(sqlx::query_scalar(
             "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         )
@@ -150,7 +157,7 @@ impl Store {
     pub async fn revoke_api_token(
         &self,
         who: &Who,
-        user_id: &str,
+        user_id: UserId,
         token_id: &str,
     ) -> StoreResult<()> {
         let mut w = self.write_tx().await?;
@@ -175,7 +182,7 @@ impl Store {
         w.commit().await
     }
 
-    pub async fn list_api_tokens(&self, user_id: &str) -> StoreResult<Vec<ApiToken>> {
+    pub async fn list_api_tokens(&self, user_id: UserId) -> StoreResult<Vec<ApiToken>> {
         let rows = sqlx::query("SELECT id, label, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC")
             .bind(user_id)
             .fetch_all(&self.pool)

@@ -2,23 +2,23 @@
 
 use hamafza_core::access::{Actor, Role, Scope, Target};
 use hamafza_core::audit::personal_digest;
+use hamafza_core::ids::{AgencyId, PlaceId, UserId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
-use uuid::Uuid;
 
 use crate::error::constraint_error;
-use crate::{Form, Rule, Store, StoreError, StoreResult, Who, new_id, now_text};
+use crate::{Form, Rule, Store, StoreError, StoreResult, Who, now_text};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
-    pub id: String,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
-    pub agency_id: String,
+    pub agency_id: AgencyId,
     pub roles: Vec<Role>,
     /// Place ids of the jurisdiction.
-    pub jurisdiction: Vec<String>,
+    pub jurisdiction: Vec<PlaceId>,
     #[serde(skip)]
     pub jurisdiction_paths: Vec<String>,
     pub active: bool,
@@ -28,29 +28,20 @@ impl User {
     /// This account as the record an access decision is about.
     pub fn as_target(&self) -> Target<'_> {
         Target::User {
-            agency_id: crate::resolutions::uuid_of(&self.agency_id),
+            agency_id: self.agency_id.uuid(),
             roles: &self.roles,
             jurisdiction: &self.jurisdiction_paths,
         }
     }
 
-    /// The caller as the access policy sees it. The store writes every id as a UUID;
-    /// should a stored one ever be unreadable, the actor holds no role and no place, so
-    /// the policy refuses it everything (it fails closed, never as the nil UUID).
+    /// The caller as the access policy sees it. (The ids were checked when the row was
+    /// read: an unreadable one refuses the row, it never becomes the nil UUID.)
     pub fn actor(&self) -> Actor {
-        match (Uuid::parse_str(&self.id), Uuid::parse_str(&self.agency_id)) {
-            (Ok(user_id), Ok(agency_id)) => Actor {
-                user_id,
-                agency_id,
-                roles: self.roles.clone(),
-                jurisdiction: self.jurisdiction_paths.clone(),
-            },
-            _ => Actor {
-                user_id: Uuid::max(),
-                agency_id: Uuid::max(),
-                roles: Vec::new(),
-                jurisdiction: Vec::new(),
-            },
+        Actor {
+            user_id: self.id.uuid(),
+            agency_id: self.agency_id.uuid(),
+            roles: self.roles.clone(),
+            jurisdiction: self.jurisdiction_paths.clone(),
         }
     }
 }
@@ -59,9 +50,9 @@ impl User {
 pub struct NewUser {
     pub username: String,
     pub display_name: String,
-    pub agency_id: String,
+    pub agency_id: AgencyId,
     pub roles: Vec<Role>,
-    pub jurisdiction: Vec<String>,
+    pub jurisdiction: Vec<PlaceId>,
     /// argon2id PHC string; hashing happens in the web layer.
     pub password_hash: String,
 }
@@ -78,16 +69,16 @@ const USER_COLUMNS: &str = "id, username, display_name, agency_id, active";
 
 impl Store {
     async fn user_from_row(&self, r: &AnyRow) -> StoreResult<User> {
-        let id: String = r.try_get("id")?;
+        let id: UserId = r.try_get("id")?;
         let roles: Vec<String> =
             sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1")
-                .bind(&id)
+                .bind(id)
                 .fetch_all(&self.pool)
                 .await?;
-        let juris: Vec<(String, String)> = sqlx::query_as(
+        let juris: Vec<(PlaceId, String)> = sqlx::query_as(
             "SELECT p.id, p.path FROM user_jurisdiction j JOIN places p ON p.id = j.place_id WHERE j.user_id = $1",
         )
-        .bind(&id)
+        .bind(id)
         .fetch_all(&self.pool)
         .await?;
         let mut roles: Vec<Role> = roles.iter().filter_map(|r| Role::from_code(r)).collect();
@@ -98,7 +89,7 @@ impl Store {
             display_name: r.try_get("display_name")?,
             agency_id: r.try_get("agency_id")?,
             roles,
-            jurisdiction: juris.iter().map(|(id, _)| id.clone()).collect(),
+            jurisdiction: juris.iter().map(|(id, _)| *id).collect(),
             jurisdiction_paths: juris.into_iter().map(|(_, p)| p).collect(),
             active: r.try_get::<i64, _>("active")? != 0,
         })
@@ -118,34 +109,18 @@ impl Store {
                 Rule::TooLong { max: 200 },
             ));
         }
-        if uuid::Uuid::parse_str(&new.agency_id).is_err() {
-            return Err(StoreError::invalid(
-                "agency_id",
-                Rule::Unknown(String::new()),
-            ));
-        }
-        if new
-            .jurisdiction
-            .iter()
-            .any(|p| uuid::Uuid::parse_str(p).is_err())
-        {
-            return Err(StoreError::invalid(
-                "jurisdiction",
-                Rule::Unknown(String::new()),
-            ));
-        }
         if new.roles.is_empty() {
             return Err(StoreError::invalid("roles", Rule::Required));
         }
-        let id = new_id();
+        let id = UserId::new();
         let mut w = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO users (id, username, display_name, agency_id, password_hash, active, created_at) VALUES ($1, $2, $3, $4, $5, 1, $6)",
         )
-        .bind(&id)
+        .bind(id)
         .bind(&new.username)
         .bind(if display.is_empty() { new.username.as_str() } else { display })
-        .bind(&new.agency_id)
+        .bind(new.agency_id)
         .bind(&new.password_hash)
         .bind(now_text())
         .execute(&mut *w.tx)
@@ -156,7 +131,7 @@ impl Store {
         roles.dedup();
         for role in &roles {
             sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
-                .bind(&id)
+                .bind(id)
                 .bind(role.code())
                 .execute(&mut *w.tx)
                 .await?;
@@ -166,7 +141,7 @@ impl Store {
         places.dedup();
         for place in &places {
             sqlx::query("INSERT INTO user_jurisdiction (user_id, place_id) VALUES ($1, $2)")
-                .bind(&id)
+                .bind(id)
                 .bind(place)
                 .execute(&mut *w.tx)
                 .await
@@ -186,10 +161,10 @@ impl Store {
         )
         .await?;
         w.commit().await?;
-        self.user(&id).await
+        self.user(id).await
     }
 
-    pub async fn user(&self, id: &str) -> StoreResult<User> {
+    pub async fn user(&self, id: UserId) -> StoreResult<User> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
@@ -230,7 +205,7 @@ impl Store {
         Ok(out)
     }
 
-    pub async fn set_user_active(&self, who: &Who, id: &str, active: bool) -> StoreResult<User> {
+    pub async fn set_user_active(&self, who: &Who, id: UserId, active: bool) -> StoreResult<User> {
         let mut w = self.write_tx().await?;
         let n = sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
             .bind(i64::from(active))
@@ -263,7 +238,7 @@ impl Store {
                 "user.deactivate"
             },
             "user",
-            id,
+            &id,
             serde_json::json!({"after": {"active": active}}),
         )
         .await?;

@@ -5,6 +5,7 @@
 
 use hamafza_core::access::{Action, Actor, Role, Scope, scope};
 use hamafza_core::agency::AgencyKind;
+use hamafza_core::ids::{AgencyId, ResolutionId};
 use hamafza_core::place::PlaceLevel;
 use hamafza_store::import::plan_places;
 use hamafza_store::{
@@ -98,7 +99,7 @@ async fn events_are_placed_and_counted_live(store: Store) {
         occurred_at: datetime!(2024-10-01 10:00 UTC),
         lon,
         lat,
-        agency_id: agency.id.clone(),
+        agency_id: agency.id,
         note: None,
     };
     let mut batch: Vec<NewEvent> = (0..12).map(|_| event("begging", 51.05, 35.05)).collect();
@@ -110,10 +111,10 @@ async fn events_are_placed_and_counted_live(store: Store) {
         .record_events(&who, &locator, &batch)
         .await
         .expect("events");
-    assert_eq!(recorded[0].place_id.as_deref(), Some(west.id.as_str()));
-    assert_eq!(recorded[12].place_id.as_deref(), Some(east.id.as_str()));
+    assert_eq!(recorded[0].place_id, Some(west.id));
+    assert_eq!(recorded[12].place_id, Some(east.id));
     assert_eq!(recorded[15].place_id, None);
-    assert_eq!(recorded[16].place_id.as_deref(), Some(city.id.as_str()));
+    assert_eq!(recorded[16].place_id, Some(city.id));
     assert_eq!(recorded[0].month, "1403-07");
     assert!(
         recorded[0]
@@ -139,7 +140,7 @@ async fn events_are_placed_and_counted_live(store: Store) {
                 numerator_is_count: true,
                 denominator: Denominator::Population,
                 rate_base: 10_000.0,
-                source_agency_id: Some(agency.id.clone()),
+                source_agency_id: Some(agency.id),
                 publication: Publication::Public,
                 note_fa: None,
             },
@@ -147,23 +148,34 @@ async fn events_are_placed_and_counted_live(store: Store) {
         .await
         .expect("indicator");
     assert_eq!(begging.version, 1);
-    let ids = vec![west.id.clone(), east.id.clone(), city.id.clone()];
+    let ids = vec![
+        west.id.to_string(),
+        east.id.to_string(),
+        city.id.to_string(),
+    ];
     let month = Period::Month(1403, 7);
     let n = store
         .numerators(&begging, &ids, month)
         .await
         .expect("numerators");
-    assert_eq!((n[&west.id], n[&east.id], n[&city.id]), (12.0, 3.0, 16.0));
+    assert_eq!(
+        (
+            n[&west.id.to_string()],
+            n[&east.id.to_string()],
+            n[&city.id.to_string()]
+        ),
+        (12.0, 3.0, 16.0)
+    );
     let autumn = store
         .numerators(&begging, &ids, Period::Quarter(1403, 3))
         .await
         .expect("numerators");
-    assert_eq!(autumn[&city.id], 16.0);
+    assert_eq!(autumn[&city.id.to_string()], 16.0);
     let other = store
         .numerators(&begging, &ids, Period::Month(1403, 8))
         .await
         .expect("numerators");
-    assert_eq!(other[&west.id], 0.0, "no event is a true zero");
+    assert_eq!(other[&west.id.to_string()], 0.0, "no event is a true zero");
 
     // Live: one more event shows at once, in the leaf and its ancestors.
     store
@@ -174,7 +186,10 @@ async fn events_are_placed_and_counted_live(store: Store) {
         .numerators(&begging, &ids, month)
         .await
         .expect("numerators");
-    assert_eq!((n[&east.id], n[&city.id]), (4.0, 17.0));
+    assert_eq!(
+        (n[&east.id.to_string()], n[&city.id.to_string()]),
+        (4.0, 17.0)
+    );
 
     // A bad event refuses the whole batch.
     let err = store
@@ -203,7 +218,8 @@ async fn events_are_placed_and_counted_live(store: Store) {
         .await
         .expect("numerators");
     assert_eq!(
-        n[&west.id], 12.0,
+        n[&west.id.to_string()],
+        12.0,
         "nothing of the refused batch was written"
     );
 
@@ -267,7 +283,7 @@ async fn events_are_placed_and_counted_live(store: Store) {
             &who,
             "dropout",
             &[ValueIn {
-                place_id: west.id.clone(),
+                place_id: west.id,
                 period: Period::Year(1403),
                 value: 40.0,
             }],
@@ -279,8 +295,12 @@ async fn events_are_placed_and_counted_live(store: Store) {
         .numerators(&dropout, &ids, Period::Year(1403))
         .await
         .expect("numerators");
-    assert_eq!(n.get(&west.id), Some(&40.0));
-    assert_eq!(n.get(&east.id), None, "no supplied value is missing data");
+    assert_eq!(n.get(&west.id.to_string()), Some(&40.0));
+    assert_eq!(
+        n.get(&east.id.to_string()),
+        None,
+        "no supplied value is missing data"
+    );
 }
 
 async fn resolution_follows_its_state_machine_with_history_and_audit(store: Store) {
@@ -294,19 +314,18 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
         officer,
         council,
     } = resolution_fixture(&store).await;
-    let [sec, lead, helper, member, stranger] =
-        [0, 1, 2, 3, 4].map(|i| uuid::Uuid::parse_str(&ids[i]).expect("uuid"));
+    let [sec, lead, helper, member, stranger] = [0, 1, 2, 3, 4].map(|i| ids[i].uuid());
     assert_eq!(council.members.len(), 3, "secretariat, lead and member");
     let today = date!(2025 - 10 - 11);
     let new = |body: &str, deadline: &str, in_focus| NewResolution {
-        council_id: council.id.clone(),
+        council_id: council.id,
         year: 1404,
         body: body.into(),
         meeting_id: None,
         agenda_item_id: None,
-        responsible_agency_id: ids[1].clone(),
-        collaborators: vec![(ids[2].clone(), Some("گشت مشترک".into()), None)],
-        places: vec![tree[6].id.clone()],
+        responsible_agency_id: ids[1],
+        collaborators: vec![(ids[2], Some("گشت مشترک".into()), None)],
+        places: vec![tree[6].id],
         deadline: Some(deadline.into()),
         priority: 1,
         in_focus,
@@ -359,13 +378,13 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
         .expect("not in focus is fine");
 
     let who = Who::system();
-    let mv = |agency, r: &str, t: Transition| {
+    let mv = |agency, r: &ResolutionId, t: Transition| {
         let store = store.clone();
-        let r = r.to_string();
+        let r = *r;
         let who = who.clone();
         async move {
             store
-                .move_resolution(&who, &head_of(agency), &r, &t, today)
+                .move_resolution(&who, &head_of(agency), r, &t, today)
                 .await
         }
     };
@@ -403,17 +422,17 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
 
     let update = |agency, files: Vec<NewEvidence>| {
         let store = store.clone();
-        let officer = officer.id.clone();
-        let r1 = r1.id.clone();
+        let officer = officer.id;
+        let r1 = r1.id;
         async move {
             store
                 .add_resolution_update(
                     &Who::system(),
                     &Actor {
-                        user_id: uuid::Uuid::parse_str(&officer).expect("uuid"),
+                        user_id: officer.uuid(),
                         ..head_of(agency)
                     },
-                    &r1,
+                    r1,
                     40,
                     "گزارش",
                     &files,
@@ -429,7 +448,7 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
     );
     update(helper, vec![]).await.expect("collaborator reports");
     assert_eq!(
-        store.resolution(&r1.id).await.expect("r1").state,
+        store.resolution(r1.id).await.expect("r1").state,
         State::InProgress,
         "first update starts it"
     );
@@ -476,7 +495,7 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
         (State::Verified, Some("2025-10-11"))
     );
     let steps: Vec<String> = store
-        .resolution_history(&every(), &r1.id)
+        .resolution_history(&every(), r1.id)
         .await
         .expect("history")
         .into_iter()
@@ -499,7 +518,7 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
     let (_, number, agenda) = store
         .create_meeting(
             &Who::system(),
-            &council.id,
+            council.id,
             today,
             "مسجد محله",
             &["گزارش دبیر".to_string()],
@@ -520,26 +539,26 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
         ..head_of(member)
     };
     let meetings = store
-        .council_meetings(&as_head(member, Action::ViewCouncilRecords), &council.id)
+        .council_meetings(&as_head(member, Action::ViewCouncilRecords), council.id)
         .await
         .expect("member's meetings");
     assert_eq!(meetings.len(), 1);
-    let meeting_id = meetings[0].id.clone();
+    let meeting_id = meetings[0].id;
     assert!(
         store
-            .council_meetings(&as_head(helper, Action::ViewCouncilRecords), &council.id)
+            .council_meetings(&as_head(helper, Action::ViewCouncilRecords), council.id)
             .await
             .expect("party's meetings")
             .is_empty()
     );
     assert!(matches!(
         store
-            .meeting(&as_head(helper, Action::ViewCouncilRecords), &meeting_id)
+            .meeting(&as_head(helper, Action::ViewCouncilRecords), meeting_id)
             .await,
         Err(StoreError::NotFound)
     ));
     let updates = store
-        .resolution_updates(&as_head(helper, Action::ViewResolution), &r1.id)
+        .resolution_updates(&as_head(helper, Action::ViewResolution), r1.id)
         .await
         .expect("party's updates");
     assert_eq!(updates.len(), 2);
@@ -548,17 +567,16 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
         .flat_map(|u| &u.evidence)
         .next()
         .expect("an evidence file")
-        .id
-        .clone();
+        .id;
     assert!(
         store
-            .evidence_file(&as_head(helper, Action::ViewEvidence), &evidence_id)
+            .evidence_file(&as_head(helper, Action::ViewEvidence), evidence_id)
             .await
             .is_ok()
     );
     assert_eq!(
         store
-            .resolution_updates(&scope(&analyst, Action::ViewResolution), &r1.id)
+            .resolution_updates(&scope(&analyst, Action::ViewResolution), r1.id)
             .await
             .expect("analyst's updates")
             .len(),
@@ -566,7 +584,7 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
     );
     assert!(matches!(
         store
-            .evidence_file(&scope(&analyst, Action::ViewEvidence), &evidence_id)
+            .evidence_file(&scope(&analyst, Action::ViewEvidence), evidence_id)
             .await,
         Err(StoreError::NotFound)
     ));
@@ -576,21 +594,21 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
     ] {
         assert!(
             store
-                .resolution_updates(&wrong, &r1.id)
+                .resolution_updates(&wrong, r1.id)
                 .await
                 .expect("u")
                 .is_empty()
         );
         assert!(
             store
-                .resolution_history(&wrong, &r1.id)
+                .resolution_history(&wrong, r1.id)
                 .await
                 .expect("h")
                 .is_empty()
         );
         assert!(
             store
-                .collaborations(&wrong, &r1.id)
+                .collaborations(&wrong, r1.id)
                 .await
                 .expect("c")
                 .is_empty()
@@ -598,20 +616,20 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
     }
     assert!(matches!(
         store
-            .evidence_file(&as_head(stranger, Action::ViewEvidence), &evidence_id)
+            .evidence_file(&as_head(stranger, Action::ViewEvidence), evidence_id)
             .await,
         Err(StoreError::NotFound)
     ));
     assert!(
         store
-            .council_members(&as_head(stranger, Action::ViewCouncils), &council.id)
+            .council_members(&as_head(stranger, Action::ViewCouncils), council.id)
             .await
             .expect("stranger's members")
             .is_empty()
     );
     assert_eq!(
         store
-            .council_members(&as_head(helper, Action::ViewCouncils), &council.id)
+            .council_members(&as_head(helper, Action::ViewCouncils), council.id)
             .await
             .expect("party's members")
             .len(),
@@ -631,7 +649,7 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
             sec,
             &r2.id,
             Transition::MergeInto {
-                other: r2.id.clone()
+                other: r2.id.to_string()
             }
         )
         .await
@@ -642,14 +660,14 @@ async fn resolution_follows_its_state_machine_with_history_and_audit(store: Stor
             sec,
             &r2.id,
             Transition::MergeInto {
-                other: r1.id.clone()
+                other: r1.id.to_string()
             }
         )
         .await
         .expect("merge")
         .merged_into
         .as_deref(),
-        Some(r1.id.as_str())
+        Some(r1.id.to_string().as_str())
     );
     assert!(matches!(
         store.verify_audit().await.expect("verify"),
@@ -666,21 +684,21 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
     let Fixture {
         tree, ids, council, ..
     } = resolution_fixture(&store).await;
-    let sec = uuid::Uuid::parse_str(&ids[0]).expect("uuid");
+    let sec = ids[0].uuid();
     let start = date!(2025 - 10 - 01);
     let new = |body: &str, deadline: Option<&str>, collaborator: Option<usize>, place: usize| {
         NewResolution {
-            council_id: council.id.clone(),
+            council_id: council.id,
             year: 1404,
             body: body.into(),
             meeting_id: None,
             agenda_item_id: None,
-            responsible_agency_id: ids[1].clone(),
+            responsible_agency_id: ids[1],
             collaborators: collaborator
-                .map(|c| (ids[c].clone(), None, None))
+                .map(|c| (ids[c], None, None))
                 .into_iter()
                 .collect(),
-            places: vec![tree[place].id.clone()],
+            places: vec![tree[place].id],
             deadline: deadline.map(Into::into),
             priority: 2,
             in_focus: false,
@@ -707,7 +725,7 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
             .move_resolution(
                 &Who::system(),
                 &head_of(sec),
-                &r.id,
+                r.id,
                 &Transition::Assign,
                 start,
             )
@@ -747,13 +765,12 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
             .find(|u| u.username == name)
             .expect(name)
             .id
-            .clone()
     };
-    let kinds = |user_id: String| {
+    let kinds = |user_id: hamafza_core::ids::UserId| {
         let store = store.clone();
         async move {
             let mut k: Vec<String> = store
-                .inbox(&user_id, 50)
+                .inbox(user_id, 50)
                 .await
                 .expect("inbox")
                 .into_iter()
@@ -773,18 +790,18 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
     );
     assert_eq!(kinds(user("sec.secretary")).await, vec!["agenda", "agenda"]);
     assert_eq!(
-        store.unread_count(&user("lead.officer")).await.expect("n"),
+        store.unread_count(user("lead.officer")).await.expect("n"),
         4
     );
     assert_eq!(
         store
-            .mark_inbox_read(&user("lead.officer"))
+            .mark_inbox_read(user("lead.officer"))
             .await
             .expect("read"),
         4
     );
     assert_eq!(
-        store.unread_count(&user("lead.officer")).await.expect("n"),
+        store.unread_count(user("lead.officer")).await.expect("n"),
         0
     );
     assert_eq!(
@@ -806,10 +823,10 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
         }
     };
     let count = |f: ResolutionFilter| count_in(every(), f);
-    let seen_by = |agency: &str| {
+    let seen_by = |agency: &AgencyId| {
         let viewer = Actor {
             roles: vec![Role::Viewer],
-            ..head_of(uuid::Uuid::parse_str(agency).expect("uuid"))
+            ..head_of(agency.uuid())
         };
         scope(&viewer, Action::ViewResolutions)
     };
@@ -833,7 +850,7 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
     );
     assert_eq!(
         count(ResolutionFilter {
-            agency_id: Some(ids[2].clone()),
+            agency_id: Some(ids[2]),
             ..all.clone()
         })
         .await,
@@ -849,7 +866,7 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
     );
     assert_eq!(
         count(ResolutionFilter {
-            place_id: Some(tree[4].id.clone()),
+            place_id: Some(tree[4].id),
             ..all.clone()
         })
         .await,
@@ -858,7 +875,7 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
     );
     assert_eq!(
         count(ResolutionFilter {
-            place_id: Some(tree[3].id.clone()),
+            place_id: Some(tree[3].id),
             ..all.clone()
         })
         .await,
@@ -895,12 +912,12 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
     // A meeting takes both onto its agenda; minutes and attendance are recorded for
     // members only, and "represented" needs a name.
     let (meeting, _, agenda) = store
-        .create_meeting(&Who::system(), &council.id, today, "فرمانداری", &[], today)
+        .create_meeting(&Who::system(), council.id, today, "فرمانداری", &[], today)
         .await
         .expect("meeting");
     assert_eq!(agenda.len(), 2, "{agenda:?}");
     let present = |agency: usize, presence, representative: Option<&str>| Attendance {
-        agency_id: ids[agency].clone(),
+        agency_id: ids[agency],
         presence,
         representative: representative.map(Into::into),
     };
@@ -908,7 +925,7 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
         store
             .record_minutes(
                 &Who::system(),
-                &meeting,
+                meeting,
                 "x",
                 &[present(4, Presence::Present, None)]
             )
@@ -920,7 +937,7 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
         store
             .record_minutes(
                 &Who::system(),
-                &meeting,
+                meeting,
                 "x",
                 &[present(1, Presence::Represented, None)]
             )
@@ -931,7 +948,7 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
     store
         .record_minutes(
             &Who::system(),
-            &meeting,
+            meeting,
             "مقرر شد گزارش هفتگی ارسال شود.",
             &[
                 present(0, Presence::Present, None),
@@ -941,7 +958,7 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
         )
         .await
         .expect("minutes");
-    let detail = store.meeting(&every(), &meeting).await.expect("meeting");
+    let detail = store.meeting(&every(), meeting).await.expect("meeting");
     assert_eq!(detail.attendance.len(), 3);
     assert_eq!(detail.meeting.minutes, "مقرر شد گزارش هفتگی ارسال شود.");
     assert!(detail.agenda.iter().all(|a| a.automatic));
@@ -954,7 +971,7 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
 struct Fixture {
     tree: Vec<NewPlace>,
     /// Agencies: secretariat, lead, helper (collaborator), member, stranger.
-    ids: Vec<String>,
+    ids: Vec<AgencyId>,
     /// An officer of the lead agency.
     officer: hamafza_store::User,
     council: hamafza_store::Council,
@@ -999,7 +1016,7 @@ async fn resolution_fixture(store: &Store) -> Fixture {
             &NewUser {
                 username: "lead.officer".into(),
                 display_name: String::new(),
-                agency_id: ids[1].clone(),
+                agency_id: ids[1],
                 roles: vec![Role::AgencyOfficer],
                 jurisdiction: vec![],
                 password_hash: "h".into(),
@@ -1014,13 +1031,13 @@ async fn resolution_fixture(store: &Store) -> Fixture {
                 code: "d12-hq".into(),
                 name_fa: "قرارگاه اجتماعی منطقهٔ ۱۲".into(),
                 kind: CouncilKind::SocialHeadquarters,
-                place_id: tree[4].id.clone(),
-                secretariat_agency_id: ids[0].clone(),
+                place_id: tree[4].id,
+                secretariat_agency_id: ids[0],
                 focus_limit: 2,
                 stall_days: 30,
                 members: vec![
-                    (ids[1].clone(), Some("معاون".into())),
-                    (ids[3].clone(), None),
+                    (ids[1], Some("معاون".into())),
+                    (ids[3], None),
                 ],
             },
         )
@@ -1036,7 +1053,7 @@ async fn resolution_fixture(store: &Store) -> Fixture {
                 &NewUser {
                     username: name.into(),
                     display_name: String::new(),
-                    agency_id: ids[agency].clone(),
+                    agency_id: ids[agency],
                     roles: vec![role],
                     jurisdiction: vec![],
                     password_hash: "h".into(),
@@ -1191,15 +1208,15 @@ async fn places_nest_and_lists_respect_jurisdiction(store: Store) {
         assert!(!codes.contains(&c), "{c} must be hidden");
     }
     assert!(
-        store.get_place(&s, &tree[7].id).await.is_err(),
+        store.get_place(&s, tree[7].id).await.is_err(),
         "neighbourhood of another district is hidden"
     );
-    assert!(store.get_place(&s, &tree[6].id).await.is_ok());
+    assert!(store.get_place(&s, tree[6].id).await.is_ok());
     let (children, _) = store
         .list_places(
             &every(),
             &PlaceFilter {
-                parent_id: Some(tree[3].id.clone()),
+                parent_id: Some(tree[3].id),
                 ..Default::default()
             },
         )
@@ -1210,7 +1227,7 @@ async fn places_nest_and_lists_respect_jurisdiction(store: Store) {
         vec!["SYN-D12", "SYN-D13"]
     );
     let ancestors = store
-        .ancestors(&store.get_place(&every(), &tree[6].id).await.expect("n1"))
+        .ancestors(&store.get_place(&every(), tree[6].id).await.expect("n1"))
         .await
         .expect("ancestors");
     assert_eq!(
@@ -1359,11 +1376,11 @@ async fn import_finds_parent_by_containment(store: Store) {
         .expect("insert");
     let k1 = store.place_by_code("K1").await.expect("q").expect("k1");
     let p2 = store.place_by_code("P2").await.expect("q").expect("p2");
-    assert_eq!(k1.parent_id.as_deref(), Some(p2.id.as_str()));
+    assert_eq!(k1.parent_id, Some(p2.id));
     assert_eq!(k1.population, Some(1200));
     let area = k1.area_km2.expect("area computed");
     assert!((area - 405.0).abs() < 10.0, "{area}");
-    assert!(store.place_geometry(&k1.id).await.expect("geom").is_some());
+    assert!(store.place_geometry(k1.id).await.expect("geom").is_some());
 }
 
 async fn users_agencies_and_actor(store: Store) {
@@ -1379,7 +1396,7 @@ async fn users_agencies_and_actor(store: Store) {
                 code: "welfare-teh".into(),
                 name_fa: "بهزیستی تهران".into(),
                 kind: AgencyKind::Welfare,
-                place_id: Some(tree[0].id.clone()),
+                place_id: Some(tree[0].id),
             },
         )
         .await
@@ -1410,12 +1427,12 @@ async fn users_agencies_and_actor(store: Store) {
             .await
             .is_err()
     );
-    let new_user = |username: &str, agency: &str, role| NewUser {
+    let new_user = |username: &str, agency: &AgencyId, role| NewUser {
         username: username.into(),
         display_name: "کارشناس".into(),
-        agency_id: agency.into(),
+        agency_id: *agency,
         roles: vec![role],
-        jurisdiction: vec![tree[4].id.clone()],
+        jurisdiction: vec![tree[4].id],
         password_hash: "x".into(),
     };
     let u = store
@@ -1455,7 +1472,7 @@ async fn users_agencies_and_actor(store: Store) {
         store
             .create_user(
                 &Who::system(),
-                &new_user("ghost", "no-such-agency", Role::Viewer)
+                &new_user("ghost", &AgencyId::new(), Role::Viewer)
             )
             .await
             .is_err()
@@ -1463,7 +1480,7 @@ async fn users_agencies_and_actor(store: Store) {
     let actor = u.actor();
     assert_eq!(actor.jurisdiction, vec![tree[4].path.clone()]);
     assert_eq!(actor.roles, vec![Role::AgencyOfficer]);
-    let agency_scope = Scope::agency(uuid::Uuid::parse_str(&welfare.id).expect("uuid"));
+    let agency_scope = Scope::agency(welfare.id.uuid());
     let users = store.list_users(&agency_scope).await.expect("list");
     assert_eq!(
         users
@@ -1481,7 +1498,7 @@ async fn users_agencies_and_actor(store: Store) {
             .is_empty()
     );
     let off = store
-        .set_user_active(&Who::system(), &u.id, false)
+        .set_user_active(&Who::system(), u.id, false)
         .await
         .expect("deactivate");
     assert!(!off.active);
@@ -1592,7 +1609,7 @@ async fn sessions_and_tokens(store: Store) {
             &NewUser {
                 username: "sec".into(),
                 display_name: String::new(),
-                agency_id: a.id.clone(),
+                agency_id: a.id,
                 roles: vec![Role::CouncilSecretary],
                 jurisdiction: vec![],
                 password_hash: "h".into(),
@@ -1606,7 +1623,7 @@ async fn sessions_and_tokens(store: Store) {
     );
     let who = Who::of(&u.actor());
     store
-        .create_session(&who, "hash1", &u.id, "csrf1", "2099-01-01T00:00:00.000Z")
+        .create_session(&who, "hash1", u.id, "csrf1", "2099-01-01T00:00:00.000Z")
         .await
         .expect("session");
     let s = store.session("hash1").await.expect("q").expect("found");
@@ -1614,20 +1631,17 @@ async fn sessions_and_tokens(store: Store) {
     store.delete_session(&who, "hash1").await.expect("logout");
     assert!(store.session("hash1").await.expect("q").is_none());
     let t = store
-        .create_api_token(&who, &u.id, "thash", "integration")
+        .create_api_token(&who, u.id, "thash", "integration")
         .await
         .expect("token");
-    assert_eq!(
-        store.api_token_user("thash").await.expect("q").as_deref(),
-        Some(u.id.as_str())
-    );
+    assert_eq!(store.api_token_user("thash").await.expect("q"), Some(u.id));
     store
-        .revoke_api_token(&who, &u.id, &t.id)
+        .revoke_api_token(&who, u.id, &t.id)
         .await
         .expect("revoke");
     assert!(store.api_token_user("thash").await.expect("q").is_none());
     assert!(
-        store.revoke_api_token(&who, &u.id, &t.id).await.is_err(),
+        store.revoke_api_token(&who, u.id, &t.id).await.is_err(),
         "already revoked"
     );
     assert_eq!(
@@ -1652,7 +1666,7 @@ async fn injection_strings_are_stored_verbatim(store: Store) {
         )
         .await
         .expect("agency");
-    assert_eq!(store.agency(&a.id).await.expect("read").name_fa, nasty);
+    assert_eq!(store.agency(a.id).await.expect("read").name_fa, nasty);
     let (r, _) = store
         .list_places(
             &every(),

@@ -376,7 +376,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 )
             };
         let user = store
-            .user(&user_id)
+            .user(user_id)
             .await
             .map_err(|_| AppError::Unauthenticated { expired: false })?;
         if !user.active {

@@ -160,7 +160,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             .agency_by_code(code)
             .await
             .map_err(|e| e.to_string())?
-            .map(|a| a.id.clone())
+            .map(|a| a.id)
             .ok_or(format!("no agency {code}"))
     };
     let police = agency("teh-police").await?;
@@ -170,7 +170,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
 
     let mut defs = vec![
         NewIndicator {
-            source_agency_id: Some(police.clone()),
+            source_agency_id: Some(police),
             ..indicator(
                 "begging_rate",
                 ("نرخ گزارش تکدی‌گری", "Begging reports"),
@@ -182,7 +182,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             )
         },
         NewIndicator {
-            source_agency_id: Some(welfare.clone()),
+            source_agency_id: Some(welfare),
             ..indicator(
                 "street_children_rate",
                 ("نرخ کودکان کار و خیابان", "Working and street children"),
@@ -194,7 +194,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             )
         },
         NewIndicator {
-            source_agency_id: Some(police.clone()),
+            source_agency_id: Some(police),
             ..indicator(
                 "addiction_homeless_rate",
                 (
@@ -209,7 +209,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             )
         },
         NewIndicator {
-            source_agency_id: Some(welfare.clone()),
+            source_agency_id: Some(welfare),
             ..indicator(
                 "domestic_violence_rate",
                 ("نرخ خشونت خانگی گزارش‌شده", "Reported domestic violence"),
@@ -221,7 +221,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             )
         },
         NewIndicator {
-            source_agency_id: Some(municipality.clone()),
+            source_agency_id: Some(municipality),
             ..indicator(
                 "urban_violations_density",
                 ("تراکم تخلفات شهری", "Urban violations per km²"),
@@ -241,7 +241,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             )
         },
         NewIndicator {
-            source_agency_id: Some(education.clone()),
+            source_agency_id: Some(education),
             ..indicator(
                 "school_dropout_rate",
                 ("بازماندگی از تحصیل", "School dropouts"),
@@ -253,7 +253,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             )
         },
         NewIndicator {
-            source_agency_id: Some(welfare.clone()),
+            source_agency_id: Some(welfare),
             publication: Publication::Restricted,
             ..indicator(
                 "welfare_households_rate",
@@ -321,7 +321,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
     let days = (today - start).whole_days().max(1) as f64;
     let start = OffsetDateTime::new_utc(start, Time::MIDNIGHT) - Duration::minutes(210);
 
-    let sources = [police.clone(), welfare.clone(), municipality.clone()];
+    let sources = [police, welfare, municipality];
     let mut events = Vec::with_capacity(EVENTS);
     while events.len() < EVENTS {
         let t = rng.unit();
@@ -366,7 +366,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             occurred_at: start + Duration::minutes(minutes),
             lon: (lon * 1e6).round() / 1e6,
             lat: (lat * 1e6).round() / 1e6,
-            agency_id: sources[events.len() % sources.len()].clone(),
+            agency_id: sources[events.len() % sources.len()],
             note: None,
         });
     }
@@ -399,7 +399,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
                 let rate =
                     per_1000 * (0.5 + pressure * 1.5 + rng.unit() * 0.5) * (1.0 - 0.05 * k as f64);
                 values.push(ValueIn {
-                    place_id: place.id.clone(),
+                    place_id: place.id,
                     period: Period::Year(*year),
                     value: (rate * pop / 1000.0).round(),
                 });

@@ -7,6 +7,7 @@
 //! members, resolution texts and how each plays out), kept together so it reads as one
 //! story.
 
+use hamafza_core::ids::{AgencyId, MeetingId, PlaceId, ResolutionId, UserId};
 use hamafza_core::jalali::JalaliDate;
 use hamafza_core::resolutions::{CouncilKind, Transition};
 use hamafza_store::{Council, NewCouncil, NewEvidence, NewResolution, Store, Who};
@@ -360,11 +361,7 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-fn uuid(s: &str) -> Uuid {
-    hamafza_store::stored_uuid(s)
-}
-
-async fn agency(store: &Store, code: &str) -> Result<String> {
+async fn agency(store: &Store, code: &str) -> Result<AgencyId> {
     Ok(store
         .agency_by_code(code)
         .await
@@ -373,7 +370,7 @@ async fn agency(store: &Store, code: &str) -> Result<String> {
         .id)
 }
 
-async fn place(store: &Store, code: &str) -> Result<String> {
+async fn place(store: &Store, code: &str) -> Result<PlaceId> {
     Ok(store
         .place_by_code(code)
         .await
@@ -414,13 +411,13 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize, usi
     for council in &councils {
         // A meeting every month for the last half year; each resolution belongs to the
         // meeting held closest before it was decided.
-        let mut held: Vec<(time::Date, String)> = Vec::new();
+        let mut held: Vec<(time::Date, MeetingId)> = Vec::new();
         for months_ago in (1..=6).rev() {
             let day = today - Duration::days(months_ago * 30 + 5);
             let (id, ..) = store
                 .create_meeting(
                     &who,
-                    &council.id,
+                    council.id,
                     day,
                     "سالن جلسات دبیرخانه",
                     &["گزارش دبیرخانه".into()],
@@ -431,9 +428,9 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize, usi
             held.push((day, id));
             meetings += 1;
         }
-        let mut first: Option<String> = None;
+        let mut first: Option<ResolutionId> = None;
         for spec in RESOLUTIONS.iter().filter(|s| s.0 == council.code) {
-            let id = play(store, council, spec, today, &held, first.as_deref()).await?;
+            let id = play(store, council, spec, today, &held, first).await?;
             first.get_or_insert(id);
             resolutions += 1;
         }
@@ -447,9 +444,9 @@ async fn play(
     council: &Council,
     spec: &ResolutionSpec,
     today: time::Date,
-    meetings: &[(time::Date, String)],
-    first: Option<&str>,
-) -> Result<String> {
+    meetings: &[(time::Date, MeetingId)],
+    first: Option<ResolutionId>,
+) -> Result<ResolutionId> {
     let (_, body, topic, responsible, collaborators, place_code, ago, days_given, in_focus, ending) =
         *spec;
     let who = Who::system();
@@ -458,7 +455,7 @@ async fn play(
         .iter()
         .rev()
         .find(|(d, _)| *d <= decided)
-        .map(|(_, id)| id.clone());
+        .map(|(_, id)| *id);
     let deadline = decided + Duration::days(days_given);
     let mut collab = Vec::new();
     for c in collaborators {
@@ -468,7 +465,7 @@ async fn play(
         .create_resolution(
             &who,
             &NewResolution {
-                council_id: council.id.clone(),
+                council_id: council.id,
                 year: JalaliDate::from_gregorian(decided).year,
                 body: body.into(),
                 meeting_id: meeting.filter(|_| ago < 170),
@@ -487,20 +484,20 @@ async fn play(
         )
         .await
         .map_err(err)?;
-    let sec = uuid(&council.secretariat_agency_id);
-    let lead = uuid(&r.responsible_agency_id);
+    let sec = council.secretariat_agency_id.uuid();
+    let lead = r.responsible_agency_id.uuid();
     let mv = |agency: Uuid, t: Transition, day: time::Date| {
-        let id = r.id.clone();
+        let id = r.id;
         let who = who.clone();
         async move {
             store
-                .move_resolution(&who, &agency_head(agency, Uuid::nil()), &id, &t, day)
+                .move_resolution(&who, &agency_head(agency, Uuid::nil()), id, &t, day)
                 .await
                 .map_err(err)
         }
     };
     let update = |percent: i64, text: &'static str, day: time::Date, evidence: bool| {
-        let id = r.id.clone();
+        let id = r.id;
         let who = who.clone();
         async move {
             let files = if evidence {
@@ -514,12 +511,12 @@ async fn play(
                 Vec::new()
             };
             // Demo updates are posted on behalf of the agency by the system account.
-            let user = uuid(&demo_user(store).await?);
+            let user = demo_user(store).await?.uuid();
             store
                 .add_resolution_update(
                     &who,
                     &agency_head(lead, user),
-                    &id,
+                    id,
                     percent,
                     text,
                     &files,
@@ -634,7 +631,7 @@ pub(crate) fn agency_head(agency: Uuid, user_id: Uuid) -> hamafza_core::access::
     }
 }
 
-async fn demo_user(store: &Store) -> Result<String> {
+async fn demo_user(store: &Store) -> Result<UserId> {
     Ok(store
         .user_for_login(super::ADMIN_USERNAME)
         .await

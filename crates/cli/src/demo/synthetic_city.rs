@@ -7,6 +7,7 @@
 //! into 4 × 4 blocks for districts (a 5 × 5 grid of blocks minus three corners = 22)
 //! and 2 × 4 halves for sub-districts.
 
+use hamafza_core::ids::PlaceId;
 use std::collections::{HashMap, HashSet};
 
 use hamafza_core::digits::to_persian;
@@ -163,17 +164,17 @@ fn new_place(
     code: String,
     name: String,
     level: PlaceLevel,
-    parent: (&str, &str),
+    parent: (PlaceId, &str),
     geometry: &MultiPolygon<f64>,
     population: i64,
 ) -> NewPlace {
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = PlaceId::new();
     NewPlace {
-        path: child_path(Some(parent.1), &id),
+        path: child_path(Some(parent.1), &id.to_string()),
         id,
         code,
         level,
-        parent_id: Some(parent.0.to_string()),
+        parent_id: Some(parent.0),
         name_fa: name,
         name_en: None,
         population: Some(population),
@@ -201,7 +202,7 @@ pub fn build(county: &Place, origin: (f64, f64)) -> Vec<NewPlace> {
         "SYN-HMF".into(),
         "شهر نمونهٔ هم‌افزا (ساختگی)".into(),
         PlaceLevel::City,
-        (&county.id, &county.path),
+        (county.id, &county.path),
         &city_geom,
         city_pop,
     );
@@ -216,7 +217,7 @@ pub fn build(county: &Place, origin: (f64, f64)) -> Vec<NewPlace> {
             format!("SYN-HMF-D{d_no:02}"),
             format!("منطقهٔ {}", to_persian(&d_no.to_string())),
             PlaceLevel::District,
-            (&city.id, &city.path),
+            (city.id, &city.path),
             &polygon(origin, &d_cells),
             d_pop,
         );
@@ -232,7 +233,7 @@ pub fn build(county: &Place, origin: (f64, f64)) -> Vec<NewPlace> {
                     to_persian(&d_no.to_string())
                 ),
                 PlaceLevel::SubDistrict,
-                (&district.id, &district.path),
+                (district.id, &district.path),
                 &polygon(origin, &s_cells),
                 s_pop,
             );
@@ -250,7 +251,7 @@ pub fn build(county: &Place, origin: (f64, f64)) -> Vec<NewPlace> {
                     format!("SYN-HMF-D{d_no:02}-S{}-N{:02}", s + 1, n + 1),
                     name,
                     PlaceLevel::Neighbourhood,
-                    (&sub.id, &sub.path),
+                    (sub.id, &sub.path),
                     &polygon(origin, &HashSet::from([(i, j)])),
                     population(i, j),
                 ));
@@ -276,7 +277,7 @@ mod tests {
 
     fn county() -> Place {
         Place {
-            id: "c".into(),
+            id: hamafza_core::ids::PlaceId::new(),
             code: "IR-23-X".into(),
             level: PlaceLevel::County,
             parent_id: None,

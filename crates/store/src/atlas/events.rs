@@ -7,6 +7,7 @@ use crate::{
     Form, Rule, Store, StoreError, StoreResult, Who, instant_text, new_id, now_text, query_with,
 };
 use hamafza_core::access::Scope;
+use hamafza_core::ids::{AgencyId, PlaceId};
 use hamafza_geo::locate::PointLocator;
 use hamafza_geo::{hexbin, read_stored_geometry};
 use serde::Serialize;
@@ -30,7 +31,7 @@ pub struct NewEvent {
     pub occurred_at: OffsetDateTime,
     pub lon: f64,
     pub lat: f64,
-    pub agency_id: String,
+    pub agency_id: AgencyId,
     pub note: Option<String>,
 }
 
@@ -39,7 +40,7 @@ pub struct NewEvent {
 pub struct RecordedEvent {
     pub id: String,
     /// The leaf place, or `None`: the point lies in no place (kept and flagged).
-    pub place_id: Option<String>,
+    pub place_id: Option<PlaceId>,
     pub h3_cell: Option<String>,
     pub month: String,
 }
@@ -277,7 +278,7 @@ impl Store {
                     .bind(e.lat)
                     .bind(cell.map(|c| c as i64))
                     .bind(chain.map(|c| c.0.clone()))
-                    .bind(e.agency_id.clone())
+                    .bind(e.agency_id)
                     .bind(e.note.clone())
                     .bind(who_id.clone())
                     .bind(now.clone());
@@ -290,7 +291,7 @@ impl Store {
                 }
                 out.push(RecordedEvent {
                     id,
-                    place_id: chain.map(|c| c.0.clone()),
+                    place_id: chain.and_then(|c| c.0.parse().ok()),
                     h3_cell: cell.map(hexbin::cell_name),
                     month,
                 });

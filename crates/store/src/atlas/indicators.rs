@@ -4,6 +4,7 @@
 use super::{month_range, placeholders};
 use crate::{Form, Rule, Store, StoreError, StoreResult, Who, new_id, now_text, query_with};
 use hamafza_core::access::Scope;
+use hamafza_core::ids::{AgencyId, PlaceId};
 use hamafza_core::indicator::{Denominator, Numerator, Publication, Worse};
 use hamafza_core::jalali::Period;
 use serde::Serialize;
@@ -27,7 +28,7 @@ pub struct Indicator {
     pub numerator_is_count: bool,
     pub denominator: Denominator,
     pub rate_base: f64,
-    pub source_agency_id: Option<String>,
+    pub source_agency_id: Option<AgencyId>,
     pub publication: Publication,
     pub note_fa: Option<String>,
     pub created_at: String,
@@ -48,7 +49,7 @@ pub struct NewIndicator {
     pub numerator_is_count: bool,
     pub denominator: Denominator,
     pub rate_base: f64,
-    pub source_agency_id: Option<String>,
+    pub source_agency_id: Option<AgencyId>,
     pub publication: Publication,
     pub note_fa: Option<String>,
 }
@@ -94,7 +95,7 @@ pub(crate) fn indicator_from_row(r: &sqlx::any::AnyRow) -> StoreResult<Indicator
 /// A supplied value, checked.
 #[derive(Debug, Clone)]
 pub struct ValueIn {
-    pub place_id: String,
+    pub place_id: PlaceId,
     pub period: Period,
     pub value: f64,
 }
@@ -204,7 +205,7 @@ impl Store {
         .bind(i64::from(def.numerator_is_count))
         .bind(def.denominator.code())
         .bind(def.rate_base)
-        .bind(&def.source_agency_id)
+        .bind(def.source_agency_id)
         .bind(def.publication.code())
         .bind(&def.note_fa)
         .bind(who.user_id.map(|u| u.to_string()))
@@ -240,7 +241,7 @@ impl Store {
                 "DELETE FROM indicator_values WHERE indicator_code = $1 AND place_id = $2 AND period = $3",
             )
             .bind(code)
-            .bind(&v.place_id)
+            .bind(v.place_id)
             .bind(&period)
             .execute(&mut *tx.tx)
             .await?;
@@ -249,7 +250,7 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(code)
-            .bind(&v.place_id)
+            .bind(v.place_id)
             .bind(&period)
             .bind(v.value)
             .bind(source)

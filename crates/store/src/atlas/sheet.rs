@@ -4,6 +4,7 @@
 //! nothing.
 
 use hamafza_core::access::Scope;
+use hamafza_core::ids::AgencyId;
 use std::collections::{HashMap, HashSet};
 
 use hamafza_core::jalali::Period;
@@ -108,7 +109,7 @@ pub async fn plan_values(
             }
         };
         if let (Some(place), Some(period), Some(value)) = (place, period, value) {
-            if !seen.insert((place.id.clone(), period.code())) {
+            if !seen.insert((place.id, period.code())) {
                 problems.push(RowProblem {
                     row: *row,
                     column: Some(PERIOD[0]),
@@ -140,7 +141,7 @@ const NOTE: &[&str] = &["یادداشت", "note"];
 pub async fn plan_events(
     store: &Store,
     table: &Table,
-    agency_id: &str,
+    agency_id: AgencyId,
 ) -> StoreResult<Result<Vec<NewEvent>, Vec<RowProblem>>> {
     let cols = Columns::of(table);
     let mut problems = Vec::new();
@@ -206,7 +207,7 @@ pub async fn plan_events(
                 occurred_at,
                 lon,
                 lat,
-                agency_id: agency_id.to_string(),
+                agency_id,
                 note: note_col
                     .as_deref()
                     .map(cell)

@@ -2,6 +2,7 @@
 //! fills.
 
 use hamafza_core::access::Scope;
+use hamafza_core::ids::{AgencyId, ResolutionId, UserId};
 use hamafza_core::resolutions::{Escalation, EscalationPolicy, State};
 use hamafza_core::scorecard::Facts;
 use sqlx::Row;
@@ -13,7 +14,7 @@ use crate::{Store, StoreResult, new_id, now_text};
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Notification {
     pub id: String,
-    pub resolution_id: Option<String>,
+    pub resolution_id: Option<ResolutionId>,
     pub kind: String,
     pub body: String,
     pub created_at: String,
@@ -23,7 +24,7 @@ pub struct Notification {
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct OutboxMessage {
     pub id: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub body: String,
     pub created_at: String,
 }
@@ -56,9 +57,9 @@ pub fn trouble_began(f: &Facts, today: time::Date) -> Option<time::Date> {
 /// Active users of an agency holding a role.
 pub(crate) async fn users_with_role(
     w: &mut WriteTx,
-    agency_id: &str,
+    agency_id: AgencyId,
     role: &str,
-) -> StoreResult<Vec<String>> {
+) -> StoreResult<Vec<UserId>> {
     Ok(sqlx::query_scalar(
         "SELECT u.id FROM users u JOIN user_roles ur ON ur.user_id = u.id
          WHERE u.agency_id = $1 AND ur.role = $2 AND u.active = 1 ORDER BY u.id",
@@ -72,8 +73,8 @@ pub(crate) async fn users_with_role(
 /// Puts a notice in each recipient's inbox and in the outbox for a gateway.
 pub(crate) async fn notify(
     w: &mut WriteTx,
-    recipients: &[String],
-    resolution_id: Option<&str>,
+    recipients: &[UserId],
+    resolution_id: Option<ResolutionId>,
     kind: &str,
     body: &str,
 ) -> StoreResult<()> {
@@ -147,13 +148,13 @@ pub(crate) async fn notify_transition(
         ),
         _ => return Ok(()),
     };
-    let recipients = users_with_role(w, agency, role).await?;
-    notify(w, &recipients, Some(&r.id), kind, &body).await
+    let recipients = users_with_role(w, *agency, role).await?;
+    notify(w, &recipients, Some(r.id), kind, &body).await
 }
 
 impl Store {
     /// A user's notifications, newest first.
-    pub async fn inbox(&self, user_id: &str, limit: i64) -> StoreResult<Vec<Notification>> {
+    pub async fn inbox(&self, user_id: UserId, limit: i64) -> StoreResult<Vec<Notification>> {
         let rows = sqlx::query(
             "SELECT id, resolution_id, kind, body, created_at, read_at FROM notifications
              WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
@@ -176,7 +177,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn unread_count(&self, user_id: &str) -> StoreResult<i64> {
+    pub async fn unread_count(&self, user_id: UserId) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
         )
@@ -186,7 +187,7 @@ impl Store {
     }
 
     /// Marks all of a user's notifications read (their own only).
-    pub async fn mark_inbox_read(&self, user_id: &str) -> StoreResult<u64> {
+    pub async fn mark_inbox_read(&self, user_id: UserId) -> StoreResult<u64> {
         Ok(sqlx::query(
             "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL",
         )
@@ -236,7 +237,7 @@ impl Store {
             let taken: Vec<String> = sqlx::query_scalar(
                 "SELECT step FROM escalations WHERE resolution_id = $1 AND began_on = $2",
             )
-            .bind(&r.id)
+            .bind(r.id)
             .bind(iso(*began))
             .fetch_all(&mut *w.tx)
             .await?;
@@ -245,9 +246,9 @@ impl Store {
             if steps.is_empty() {
                 continue;
             }
-            let secretariat: String =
+            let secretariat: AgencyId =
                 sqlx::query_scalar("SELECT secretariat_agency_id FROM councils WHERE id = $1")
-                    .bind(&r.council_id)
+                    .bind(r.council_id)
                     .fetch_one(&mut *w.tx)
                     .await?;
             let number = r.number.to_persian();
@@ -292,10 +293,10 @@ impl Store {
                         )
                     }
                 };
-                let recipients = users_with_role(&mut w, agency, role).await?;
-                notify(&mut w, &recipients, Some(&r.id), step.code(), &body).await?;
+                let recipients = users_with_role(&mut w, *agency, role).await?;
+                notify(&mut w, &recipients, Some(r.id), step.code(), &body).await?;
                 sqlx::query("INSERT INTO escalations (resolution_id, began_on, step, taken_on) VALUES ($1, $2, $3, $4)")
-                    .bind(&r.id)
+                    .bind(r.id)
                     .bind(iso(*began))
                     .bind(step.code())
                     .bind(iso(today))

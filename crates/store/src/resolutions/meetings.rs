@@ -1,5 +1,6 @@
 //! A council's meetings: the automatic agenda, attendance and minutes.
 
+use hamafza_core::ids::{AgencyId, AgendaItemId, CouncilId, MeetingId, ResolutionId};
 use hamafza_core::resolutions::{self as rules, State};
 use sqlx::{FromRow, Row};
 
@@ -11,8 +12,8 @@ use crate::{Rule, Store, StoreError, StoreResult, new_id, now_text, query_with, 
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Meeting {
-    pub id: String,
-    pub council_id: String,
+    pub id: MeetingId,
+    pub council_id: CouncilId,
     pub number: i64,
     pub held_on: String,
     pub venue: String,
@@ -21,10 +22,10 @@ pub struct Meeting {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AgendaItem {
-    pub id: String,
+    pub id: AgendaItemId,
     pub position: i64,
     pub title: String,
-    pub resolution_id: Option<String>,
+    pub resolution_id: Option<ResolutionId>,
     pub automatic: bool,
 }
 
@@ -63,7 +64,7 @@ impl Presence {
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Attendance {
-    pub agency_id: String,
+    pub agency_id: AgencyId,
     pub presence: Presence,
     pub representative: Option<String>,
 }
@@ -81,12 +82,12 @@ impl Store {
     pub async fn create_meeting(
         &self,
         who: &Who,
-        council_id: &str,
+        council_id: CouncilId,
         held_on: time::Date,
         venue: &str,
         agenda: &[String],
         today: time::Date,
-    ) -> StoreResult<(String, i64, Vec<String>)> {
+    ) -> StoreResult<(MeetingId, i64, Vec<String>)> {
         text_ok("venue", venue, false)?;
         for item in agenda {
             text_ok("agenda", item, true)?;
@@ -104,7 +105,7 @@ impl Store {
                     || rules::is_stalled(r.state, last, today, council.stall_days)
             })
             .collect();
-        let id = new_id();
+        let id = MeetingId::new();
         let mut w = self.write_tx().await?;
         let last: Option<i64> =
             sqlx::query_scalar("SELECT MAX(number) FROM meetings WHERE council_id = $1")
@@ -113,7 +114,7 @@ impl Store {
                 .await?;
         let number = last.unwrap_or(0) + 1;
         sqlx::query("INSERT INTO meetings (id, council_id, number, held_on, venue, minutes, created_at) VALUES ($1, $2, $3, $4, $5, '', $6)")
-            .bind(&id)
+            .bind(id)
             .bind(council_id)
             .bind(number)
             .bind(iso(held_on))
@@ -129,10 +130,10 @@ impl Store {
             };
             (
                 format!("{}: مصوبهٔ {}", why, r.number.to_persian()),
-                Some(r.id.clone()),
+                Some(r.id),
             )
         });
-        let items: Vec<(String, Option<String>)> = agenda
+        let items: Vec<(String, Option<ResolutionId>)> = agenda
             .iter()
             .map(|a| (a.trim().to_string(), None))
             .chain(automatic)
@@ -140,7 +141,7 @@ impl Store {
         for (position, (title, resolution)) in items.iter().enumerate() {
             sqlx::query("INSERT INTO agenda_items (id, meeting_id, position, title, resolution_id, automatic) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(new_id())
-                .bind(&id)
+                .bind(id)
                 .bind(i64::try_from(position).unwrap_or(0) + 1)
                 .bind(title)
                 .bind(resolution)
@@ -156,7 +157,7 @@ impl Store {
 
     /// The council a meeting belongs to: what the policy needs to decide about the
     /// meeting before any of it is read.
-    pub async fn meeting_council(&self, id: &str) -> StoreResult<String> {
+    pub async fn meeting_council(&self, id: MeetingId) -> StoreResult<CouncilId> {
         sqlx::query_scalar("SELECT council_id FROM meetings WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -169,7 +170,7 @@ impl Store {
     pub async fn council_meetings(
         &self,
         scope: &Scope,
-        council_id: &str,
+        council_id: CouncilId,
     ) -> StoreResult<Vec<Meeting>> {
         let mut binds = vec![council_id.to_string()];
         let visible = scope_sql::council_records(scope, "m.council_id", &mut binds);
@@ -189,7 +190,7 @@ impl Store {
 
     /// One meeting with its agenda and attendance; not found unless `scope` (from
     /// `ViewCouncilRecords`) lets the caller read its council's records.
-    pub async fn meeting(&self, scope: &Scope, id: &str) -> StoreResult<MeetingDetail> {
+    pub async fn meeting(&self, scope: &Scope, id: MeetingId) -> StoreResult<MeetingDetail> {
         let mut binds = vec![id.to_string()];
         let visible = scope_sql::council_records(scope, "m.council_id", &mut binds);
         let row = query_with(
@@ -247,7 +248,7 @@ impl Store {
     pub async fn record_minutes(
         &self,
         who: &Who,
-        meeting_id: &str,
+        meeting_id: MeetingId,
         minutes: &str,
         attendance: &[Attendance],
     ) -> StoreResult<()> {
@@ -255,9 +256,9 @@ impl Store {
         // The caller was checked by the policy (RunCouncil); these reads only check the
         // input against the council.
         let council_id = self.meeting_council(meeting_id).await?;
-        let members: Vec<String> =
+        let members: Vec<AgencyId> =
             sqlx::query_scalar("SELECT agency_id FROM council_members WHERE council_id = $1")
-                .bind(&council_id)
+                .bind(council_id)
                 .fetch_all(&self.pool)
                 .await?;
         for a in attendance {
@@ -292,18 +293,18 @@ impl Store {
         for a in attendance {
             sqlx::query("INSERT INTO attendance (meeting_id, agency_id, status, representative) VALUES ($1, $2, $3, $4)")
                 .bind(meeting_id)
-                .bind(&a.agency_id)
+                .bind(a.agency_id)
                 .bind(a.presence.code())
                 .bind(a.representative.as_deref().map(str::trim))
                 .execute(&mut *w.tx)
                 .await
-                .map_err(|e| crate::error::constraint_error(e, "attendance", &a.agency_id, "attendance"))?;
+                .map_err(|e| crate::error::constraint_error(e, "attendance", a.agency_id, "attendance"))?;
         }
         w.audit(
             who,
             "meeting.minutes",
             "meeting",
-            meeting_id,
+            &meeting_id,
             serde_json::json!({"after": {"attendance": attendance.len(), "minutes_chars": minutes.chars().count()}}),
         )
         .await?;

@@ -7,6 +7,9 @@
 //! passed in, so tests can move the clock. Every list takes the caller's `Scope`.
 
 use hamafza_core::access::Scope;
+use hamafza_core::ids::{
+    AgencyId, AgendaItemId, CouncilId, MeetingId, PlaceId, ResolutionId, UserId,
+};
 use hamafza_core::resolutions::{self as rules, CouncilKind, State};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -15,7 +18,7 @@ use uuid::Uuid;
 
 use crate::audit::Who;
 use crate::error::constraint_error;
-use crate::{Form, Rule, Store, StoreError, StoreResult, new_id, now_text};
+use crate::{Form, Rule, Store, StoreError, StoreResult, now_text};
 
 pub mod escalation;
 pub mod meetings;
@@ -29,16 +32,16 @@ pub use query::{Change, EvidenceMeta, LatestUpdate, ResolutionFilter, Resolution
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Council {
-    pub id: String,
+    pub id: CouncilId,
     pub code: String,
     pub name_fa: String,
     pub kind: CouncilKind,
-    pub place_id: String,
-    pub secretariat_agency_id: String,
+    pub place_id: PlaceId,
+    pub secretariat_agency_id: AgencyId,
     pub focus_limit: i64,
     pub stall_days: i64,
     /// Member agencies, the secretariat included.
-    pub members: Vec<String>,
+    pub members: Vec<AgencyId>,
 }
 
 #[derive(Debug, Clone)]
@@ -46,26 +49,26 @@ pub struct NewCouncil {
     pub code: String,
     pub name_fa: String,
     pub kind: CouncilKind,
-    pub place_id: String,
-    pub secretariat_agency_id: String,
+    pub place_id: PlaceId,
+    pub secretariat_agency_id: AgencyId,
     pub focus_limit: i64,
     pub stall_days: i64,
     /// (agency id, representative)
-    pub members: Vec<(String, Option<String>)>,
+    pub members: Vec<(AgencyId, Option<String>)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Resolution {
-    pub id: String,
-    pub council_id: String,
+    pub id: ResolutionId,
+    pub council_id: CouncilId,
     pub number: rules::Number,
     pub body: String,
-    pub meeting_id: Option<String>,
+    pub meeting_id: Option<MeetingId>,
     /// The agenda item of that meeting that decided it.
-    pub agenda_item_id: Option<String>,
-    pub responsible_agency_id: String,
-    pub collaborators: Vec<String>,
-    pub places: Vec<String>,
+    pub agenda_item_id: Option<AgendaItemId>,
+    pub responsible_agency_id: AgencyId,
+    pub collaborators: Vec<AgencyId>,
+    pub places: Vec<PlaceId>,
     pub deadline: Option<String>,
     pub priority: i64,
     pub in_focus: bool,
@@ -83,16 +86,16 @@ pub struct Resolution {
 
 #[derive(Debug, Clone)]
 pub struct NewResolution {
-    pub council_id: String,
+    pub council_id: CouncilId,
     /// Jalali year of the decision: the first half of its number.
     pub year: i32,
     pub body: String,
-    pub meeting_id: Option<String>,
-    pub agenda_item_id: Option<String>,
-    pub responsible_agency_id: String,
+    pub meeting_id: Option<MeetingId>,
+    pub agenda_item_id: Option<AgendaItemId>,
+    pub responsible_agency_id: AgencyId,
     /// (agency id, its own action, its own deadline as ISO date)
-    pub collaborators: Vec<(String, Option<String>, Option<String>)>,
-    pub places: Vec<String>,
+    pub collaborators: Vec<(AgencyId, Option<String>, Option<String>)>,
+    pub places: Vec<PlaceId>,
     /// ISO date.
     pub deadline: Option<String>,
     pub priority: i64,
@@ -117,7 +120,7 @@ pub struct HistoryEntry {
     pub at: String,
     /// The business day of the change (ISO).
     pub on_date: Option<String>,
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub from_state: Option<String>,
     pub to_state: String,
     pub note: Option<String>,
@@ -126,13 +129,6 @@ pub struct HistoryEntry {
 pub(crate) const MAX_TEXT: usize = 20_000;
 
 pub(crate) use hamafza_core::jalali::{iso_day as iso, parse_iso_day as parse_iso};
-
-/// A stored agency id for the access policy. The store writes every id as a UUID;
-/// an unreadable one becomes `Uuid::max()`, which is no agency's (never the nil UUID,
-/// and never the caller's), so the policy refuses rather than confuses.
-pub fn uuid_of(s: &str) -> Uuid {
-    Uuid::parse_str(s).unwrap_or(Uuid::max())
-}
 
 /// A council keeps 1 to 100 resolutions in focus and calls one stalled after 1 to 365
 /// quiet days.
@@ -166,7 +162,7 @@ pub(crate) fn text_ok(field: &'static str, s: &str, required: bool) -> StoreResu
 pub(crate) const RESOLUTION_COLUMNS: &str = "id, council_id, year, seq, body, meeting_id, agenda_item_id, responsible_agency_id, deadline, priority, in_focus, topic, expected_result, state, state_reason, merged_into, last_activity_on, assigned_on, verified_on, decided_on";
 
 /// A council, read on `conn` (a pool connection, or a write transaction).
-pub(crate) async fn council_in(conn: &mut AnyConnection, id: &str) -> StoreResult<Council> {
+pub(crate) async fn council_in(conn: &mut AnyConnection, id: CouncilId) -> StoreResult<Council> {
     let row = sqlx::query(
         "SELECT id, code, name_fa, kind, place_id, secretariat_agency_id, focus_limit, stall_days FROM councils WHERE id = $1",
     )
@@ -174,7 +170,7 @@ pub(crate) async fn council_in(conn: &mut AnyConnection, id: &str) -> StoreResul
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound)?;
-    let members: Vec<String> =
+    let members: Vec<AgencyId> =
         sqlx::query_scalar("SELECT agency_id FROM council_members WHERE council_id = $1")
             .bind(id)
             .fetch_all(&mut *conn)
@@ -194,7 +190,10 @@ pub(crate) async fn council_in(conn: &mut AnyConnection, id: &str) -> StoreResul
 }
 
 /// A resolution with its collaborators and places, read on `conn`.
-pub(crate) async fn resolution_in(conn: &mut AnyConnection, id: &str) -> StoreResult<Resolution> {
+pub(crate) async fn resolution_in(
+    conn: &mut AnyConnection,
+    id: ResolutionId,
+) -> StoreResult<Resolution> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {RESOLUTION_COLUMNS} FROM resolutions WHERE id = $1"
     )))
@@ -219,10 +218,10 @@ pub(crate) async fn resolution_in(conn: &mut AnyConnection, id: &str) -> StoreRe
 /// The resolution of a council with this number, read on `conn`.
 pub(crate) async fn resolution_by_number_in(
     conn: &mut AnyConnection,
-    council_id: &str,
+    council_id: CouncilId,
     number: rules::Number,
 ) -> StoreResult<Option<Resolution>> {
-    let id: Option<String> = sqlx::query_scalar(
+    let id: Option<ResolutionId> = sqlx::query_scalar(
         "SELECT id FROM resolutions WHERE council_id = $1 AND year = $2 AND seq = $3",
     )
     .bind(council_id)
@@ -231,7 +230,7 @@ pub(crate) async fn resolution_by_number_in(
     .fetch_optional(&mut *conn)
     .await?;
     match id {
-        Some(id) => Ok(Some(resolution_in(conn, &id).await?)),
+        Some(id) => Ok(Some(resolution_in(conn, id).await?)),
         None => Ok(None),
     }
 }
@@ -243,25 +242,25 @@ impl Store {
         }
         text_ok("name_fa", &new.name_fa, true)?;
         council_limits_ok(new.focus_limit, new.stall_days)?;
-        let id = new_id();
+        let id = CouncilId::new();
         let mut w = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO councils (id, code, name_fa, kind, place_id, secretariat_agency_id, focus_limit, stall_days, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
-        .bind(&id)
+        .bind(id)
         .bind(&new.code)
         .bind(new.name_fa.trim())
         .bind(new.kind.code())
-        .bind(&new.place_id)
-        .bind(&new.secretariat_agency_id)
+        .bind(new.place_id)
+        .bind(new.secretariat_agency_id)
         .bind(new.focus_limit)
         .bind(new.stall_days)
         .bind(now_text())
         .execute(&mut *w.tx)
         .await
         .map_err(|e| constraint_error(e, "code", &new.code, "place_id"))?;
-        let mut members = vec![(new.secretariat_agency_id.clone(), None)];
+        let mut members = vec![(new.secretariat_agency_id, None)];
         members.extend(
             new.members
                 .iter()
@@ -270,7 +269,7 @@ impl Store {
         );
         for (agency, representative) in &members {
             sqlx::query("INSERT INTO council_members (council_id, agency_id, representative) VALUES ($1, $2, $3)")
-                .bind(&id)
+                .bind(id)
                 .bind(agency)
                 .bind(representative)
                 .execute(&mut *w.tx)
@@ -286,21 +285,21 @@ impl Store {
         )
         .await?;
         w.commit().await?;
-        self.council(&id).await
+        self.council(id).await
     }
 
-    pub async fn council(&self, id: &str) -> StoreResult<Council> {
+    pub async fn council(&self, id: CouncilId) -> StoreResult<Council> {
         let mut conn = self.pool.acquire().await?;
         council_in(&mut conn, id).await
     }
 
     pub async fn council_by_code(&self, code: &str) -> StoreResult<Option<Council>> {
-        let id: Option<String> = sqlx::query_scalar("SELECT id FROM councils WHERE code = $1")
+        let id: Option<CouncilId> = sqlx::query_scalar("SELECT id FROM councils WHERE code = $1")
             .bind(code)
             .fetch_optional(&self.pool)
             .await?;
         match id {
-            Some(id) => Ok(Some(self.council(&id).await?)),
+            Some(id) => Ok(Some(self.council(id).await?)),
             None => Ok(None),
         }
     }
@@ -336,7 +335,7 @@ impl Store {
         })
     }
 
-    pub async fn resolution(&self, id: &str) -> StoreResult<Resolution> {
+    pub async fn resolution(&self, id: ResolutionId) -> StoreResult<Resolution> {
         let mut conn = self.pool.acquire().await?;
         resolution_in(&mut conn, id).await
     }
@@ -345,7 +344,7 @@ impl Store {
     /// secretariat records (not a list anyone reads: lists take a `Scope`).
     pub(crate) async fn resolutions_for_agenda(
         &self,
-        council_id: &str,
+        council_id: CouncilId,
     ) -> StoreResult<Vec<Resolution>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {RESOLUTION_COLUMNS} FROM resolutions WHERE council_id = $1 ORDER BY year, seq"
@@ -359,7 +358,7 @@ impl Store {
     /// The resolution of a council with this people-facing number, if there is one.
     pub async fn resolution_by_number(
         &self,
-        council_id: &str,
+        council_id: CouncilId,
         number: rules::Number,
     ) -> StoreResult<Option<Resolution>> {
         let mut conn = self.pool.acquire().await?;
@@ -371,9 +370,9 @@ impl Store {
         &self,
         r: &Resolution,
     ) -> StoreResult<(Council, Vec<Uuid>, Vec<Uuid>)> {
-        let council = self.council(&r.council_id).await?;
-        let collaborators = r.collaborators.iter().map(|a| uuid_of(a)).collect();
-        let members = council.members.iter().map(|a| uuid_of(a)).collect();
+        let council = self.council(r.council_id).await?;
+        let collaborators = r.collaborators.iter().map(|a| a.uuid()).collect();
+        let members = council.members.iter().map(|a| a.uuid()).collect();
         Ok((council, collaborators, members))
     }
 
@@ -381,7 +380,7 @@ impl Store {
     pub async fn resolution_history(
         &self,
         scope: &Scope,
-        id: &str,
+        id: ResolutionId,
     ) -> StoreResult<Vec<HistoryEntry>> {
         let mut binds = vec![id.to_string()];
         let visible = crate::scope_sql::of_resolution(scope, "$1", &mut binds);
@@ -413,7 +412,7 @@ impl Store {
     pub async fn update_council_settings(
         &self,
         who: &Who,
-        council_id: &str,
+        council_id: CouncilId,
         focus_limit: i64,
         stall_days: i64,
     ) -> StoreResult<Council> {
@@ -430,7 +429,7 @@ impl Store {
             who,
             "council.settings",
             "council",
-            council_id,
+            &council_id,
             serde_json::json!({"before": {"focus_limit": before.focus_limit, "stall_days": before.stall_days}, "after": {"focus_limit": focus_limit, "stall_days": stall_days}}),
         )
         .await?;

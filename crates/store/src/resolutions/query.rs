@@ -2,6 +2,7 @@
 //! latest update, the light facts dashboards need, councils, updates and evidence,
 //! and what changed in a reporting period.
 
+use hamafza_core::ids::{AgencyId, CouncilId, EvidenceId, PlaceId, ResolutionId, UserId};
 use std::collections::HashMap;
 
 use hamafza_core::access::Scope;
@@ -17,18 +18,18 @@ use crate::{Store, StoreError, StoreResult, query_with, scope_sql};
 /// not filter.
 #[derive(Debug, Clone, Default)]
 pub struct ResolutionFilter {
-    pub council_id: Option<String>,
+    pub council_id: Option<CouncilId>,
     /// Responsible for it or collaborating on it.
-    pub agency_id: Option<String>,
+    pub agency_id: Option<AgencyId>,
     pub state: Option<State>,
     /// Concerning this place or any place under it.
-    pub place_id: Option<String>,
+    pub place_id: Option<PlaceId>,
     /// Decided within these days (inclusive).
     pub decided_between: Option<(time::Date, time::Date)>,
     pub overdue_only: bool,
     pub stalled_only: bool,
     /// Only these resolutions (by id).
-    pub ids: Option<Vec<String>>,
+    pub ids: Option<Vec<ResolutionId>>,
 }
 
 /// The latest progress update of a resolution.
@@ -66,7 +67,7 @@ impl ResolutionRow {
 
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct EvidenceMeta {
-    pub id: String,
+    pub id: EvidenceId,
     pub file_name: String,
     pub media_type: String,
     pub size: i64,
@@ -77,8 +78,8 @@ pub struct EvidenceMeta {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Update {
     pub id: String,
-    pub agency_id: String,
-    pub user_id: String,
+    pub agency_id: AgencyId,
+    pub user_id: UserId,
     pub on_date: String,
     pub percent: i64,
     pub body: String,
@@ -92,10 +93,10 @@ pub(crate) fn filter_sql(scope: &Scope, f: &ResolutionFilter, binds: &mut Vec<St
         format!("${}", binds.len())
     };
     if let Some(c) = &f.council_id {
-        conditions.push(format!("r.council_id = {}", bind(c.clone())));
+        conditions.push(format!("r.council_id = {}", bind(c.to_string())));
     }
     if let Some(a) = &f.agency_id {
-        let p = bind(a.clone());
+        let p = bind(a.to_string());
         conditions.push(format!(
             "(r.responsible_agency_id = {p} OR EXISTS (SELECT 1 FROM resolution_agencies ra WHERE ra.resolution_id = r.id AND ra.agency_id = {p}))"
         ));
@@ -104,7 +105,7 @@ pub(crate) fn filter_sql(scope: &Scope, f: &ResolutionFilter, binds: &mut Vec<St
         conditions.push(format!("r.state = {}", bind(s.code().into())));
     }
     if let Some(place) = &f.place_id {
-        let p = bind(place.clone());
+        let p = bind(place.to_string());
         conditions.push(format!(
             "EXISTS (SELECT 1 FROM resolution_places rp JOIN places pl ON pl.id = rp.place_id
                      WHERE rp.resolution_id = r.id
@@ -120,7 +121,7 @@ pub(crate) fn filter_sql(scope: &Scope, f: &ResolutionFilter, binds: &mut Vec<St
         if ids.is_empty() {
             conditions.push("1 = 0".into());
         } else {
-            let marks: Vec<String> = ids.iter().map(|id| bind(id.clone())).collect();
+            let marks: Vec<String> = ids.iter().map(|id| bind(id.to_string())).collect();
             conditions.push(format!("r.id IN ({})", marks.join(", ")));
         }
     }
@@ -130,7 +131,7 @@ pub(crate) fn filter_sql(scope: &Scope, f: &ResolutionFilter, binds: &mut Vec<St
 /// A state change in a reporting period.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Change {
-    pub resolution_id: String,
+    pub resolution_id: ResolutionId,
     /// The business day (ISO).
     pub on_date: String,
     pub from_state: Option<String>,
@@ -140,7 +141,7 @@ pub struct Change {
 /// A collaborating agency's own part in a resolution.
 #[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
 pub struct Collaboration {
-    pub agency_id: String,
+    pub agency_id: AgencyId,
     pub action: Option<String>,
     pub deadline: Option<String>,
 }
@@ -182,7 +183,7 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut collaborators_of: HashMap<String, Vec<String>> = HashMap::new();
+        let mut collaborators_of: HashMap<ResolutionId, Vec<AgencyId>> = HashMap::new();
         for row in &collaborators {
             collaborators_of
                 .entry(row.try_get("resolution_id")?)
@@ -230,7 +231,7 @@ impl Store {
         &self,
         scope: &Scope,
         filter: &ResolutionFilter,
-    ) -> StoreResult<Vec<(String, Facts)>> {
+    ) -> StoreResult<Vec<(ResolutionId, Facts)>> {
         let mut binds = Vec::new();
         let condition = filter_sql(scope, filter, &mut binds);
         let rows = query_with(
@@ -275,7 +276,7 @@ impl Store {
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            out.push(self.council(&row.try_get::<String, _>("id")?).await?);
+            out.push(self.council(row.try_get("id")?).await?);
         }
         Ok(out)
     }
@@ -284,8 +285,8 @@ impl Store {
     /// the one fact about a council, besides its members, that access to it depends on.
     pub async fn agency_takes_part_in_council(
         &self,
-        council_id: &str,
-        agency_id: &str,
+        council_id: CouncilId,
+        agency_id: AgencyId,
     ) -> StoreResult<bool> {
         let found: Option<String> = sqlx::query_scalar(
             "SELECT r.id FROM resolutions r WHERE r.council_id = $1 AND (r.responsible_agency_id = $2
@@ -304,8 +305,8 @@ impl Store {
     pub async fn council_members(
         &self,
         scope: &Scope,
-        council_id: &str,
-    ) -> StoreResult<Vec<(String, Option<String>)>> {
+        council_id: CouncilId,
+    ) -> StoreResult<Vec<(AgencyId, Option<String>)>> {
         let mut binds = vec![council_id.to_string()];
         let visible = scope_sql::councils(scope, &mut binds);
         let rows = query_with(
@@ -325,7 +326,11 @@ impl Store {
 
     /// Updates of a resolution, oldest first, each with its evidence files' metadata.
     /// Empty unless `scope` (from `ViewResolution`) holds the resolution.
-    pub async fn resolution_updates(&self, scope: &Scope, id: &str) -> StoreResult<Vec<Update>> {
+    pub async fn resolution_updates(
+        &self,
+        scope: &Scope,
+        id: ResolutionId,
+    ) -> StoreResult<Vec<Update>> {
         let mut binds = vec![id.to_string()];
         let visible = scope_sql::of_resolution(scope, "$1", &mut binds);
         let rows = query_with(
@@ -372,7 +377,7 @@ impl Store {
 
     /// The resolution an evidence file belongs to: what the policy needs to decide
     /// before the file is read.
-    pub async fn evidence_resolution(&self, id: &str) -> StoreResult<String> {
+    pub async fn evidence_resolution(&self, id: EvidenceId) -> StoreResult<ResolutionId> {
         sqlx::query_scalar("SELECT resolution_id FROM evidence_files WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -385,7 +390,7 @@ impl Store {
     pub async fn evidence_file(
         &self,
         scope: &Scope,
-        id: &str,
+        id: EvidenceId,
     ) -> StoreResult<(EvidenceMeta, String, Vec<u8>)> {
         let mut binds = vec![id.to_string()];
         let visible = scope_sql::of_resolution(scope, "e.resolution_id", &mut binds);
@@ -469,7 +474,7 @@ impl Store {
     pub async fn collaborations(
         &self,
         scope: &Scope,
-        resolution_id: &str,
+        resolution_id: ResolutionId,
     ) -> StoreResult<Vec<Collaboration>> {
         let mut binds = vec![resolution_id.to_string()];
         let visible = scope_sql::of_resolution(scope, "$1", &mut binds);

@@ -7,6 +7,7 @@
 //! only knows rows of text.
 
 use hamafza_core::access::Scope;
+use hamafza_core::ids::{AgencyId, PlaceId, ResolutionId};
 use std::collections::{HashMap, HashSet};
 
 use hamafza_core::digits;
@@ -111,9 +112,9 @@ pub struct RowProblem {
 pub struct PlannedResolution {
     pub number: Number,
     pub body: String,
-    pub responsible_agency_id: String,
-    pub collaborators: Vec<String>,
-    pub places: Vec<String>,
+    pub responsible_agency_id: AgencyId,
+    pub collaborators: Vec<AgencyId>,
+    pub places: Vec<PlaceId>,
     pub decided_on: Option<time::Date>,
     pub deadline: Option<time::Date>,
     pub priority: i64,
@@ -133,17 +134,17 @@ fn jalali_text(iso_day: Option<&str>) -> String {
 
 /// The rows of a resolution list, for export.
 pub async fn export_rows(store: &Store, rows: &[ResolutionRow]) -> StoreResult<Vec<SheetRow>> {
-    let agencies: HashMap<String, (String, String)> = store
+    let agencies: HashMap<AgencyId, (String, String)> = store
         .list_agencies(&Scope::reference_lists())
         .await?
         .into_iter()
         .map(|a| (a.id, (a.code, a.name_fa)))
         .collect();
-    let code = |id: &str| agencies.get(id).map(|a| a.0.clone()).unwrap_or_default();
+    let code = |id: &AgencyId| agencies.get(id).map(|a| a.0.clone()).unwrap_or_default();
     // Place codes of every listed resolution, a few hundred ids per query.
-    let mut places_of: HashMap<String, Vec<String>> = HashMap::new();
+    let mut places_of: HashMap<ResolutionId, Vec<String>> = HashMap::new();
     for chunk in rows.chunks(500) {
-        let ids: Vec<String> = chunk.iter().map(|r| r.resolution.id.clone()).collect();
+        let ids: Vec<String> = chunk.iter().map(|r| r.resolution.id.to_string()).collect();
         let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
         let found = crate::query_with(
             format!(
@@ -193,7 +194,7 @@ pub async fn export_rows(store: &Store, rows: &[ResolutionRow]) -> StoreResult<V
                 Column::CollaboratorCodes,
                 r.collaborators
                     .iter()
-                    .map(|c| code(c))
+                    .map(&code)
                     .collect::<Vec<_>>()
                     .join("، "),
             ),
@@ -247,7 +248,7 @@ pub async fn plan_import(
     council: &Council,
     rows: &[(usize, SheetRow)],
 ) -> StoreResult<Result<Vec<PlannedResolution>, Vec<RowProblem>>> {
-    let agencies: HashMap<String, String> = store
+    let agencies: HashMap<String, AgencyId> = store
         .list_agencies(&Scope::reference_lists())
         .await?
         .into_iter()
@@ -255,12 +256,12 @@ pub async fn plan_import(
         .collect();
     let taken: HashSet<(i64, i64)> =
         sqlx::query_as::<_, (i64, i64)>("SELECT year, seq FROM resolutions WHERE council_id = $1")
-            .bind(&council.id)
+            .bind(council.id)
             .fetch_all(&store.pool)
             .await?
             .into_iter()
             .collect();
-    let mut place_ids: HashMap<String, Option<String>> = HashMap::new();
+    let mut place_ids: HashMap<String, Option<PlaceId>> = HashMap::new();
     let mut problems = Vec::new();
     let mut planned = Vec::new();
     let mut seen = HashSet::new();
@@ -315,7 +316,7 @@ pub async fn plan_import(
                 bad(c, rule);
             }
         }
-        let responsible = agencies.get(&cell(Column::ResponsibleCode)).cloned();
+        let responsible = agencies.get(&cell(Column::ResponsibleCode)).copied();
         if responsible.is_none() {
             bad(
                 Column::ResponsibleCode,
@@ -331,7 +332,7 @@ pub async fn plan_import(
                 Some(id) if collaborators.contains(id) => {
                     bad(Column::CollaboratorCodes, Rule::Repeated(c));
                 }
-                Some(id) => collaborators.push(id.clone()),
+                Some(id) => collaborators.push(*id),
                 None => bad(Column::CollaboratorCodes, Rule::Unknown(c)),
             }
         }
@@ -341,7 +342,7 @@ pub async fn plan_import(
                 let id = store.place_by_code(&c).await?.map(|p| p.id);
                 place_ids.insert(c.clone(), id);
             }
-            match place_ids.get(&c).cloned().flatten() {
+            match place_ids.get(&c).copied().flatten() {
                 Some(id) if places.contains(&id) => {
                     bad(Column::PlaceCodes, Rule::Repeated(c));
                 }
@@ -420,7 +421,7 @@ pub async fn plan_import(
     let already: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM resolutions WHERE council_id = $1 AND in_focus = 1 AND state IN ('assigned', 'in_progress', 'reported_done')",
     )
-    .bind(&council.id)
+    .bind(council.id)
     .fetch_one(&store.pool)
     .await?;
     if problems.is_empty() && already + in_focus > council.focus_limit {
@@ -453,19 +454,19 @@ impl Store {
     ) -> StoreResult<usize> {
         let mut w = self.write_tx().await?;
         for p in planned {
-            let id = new_id();
+            let id = ResolutionId::new();
             let decided = p.decided_on.unwrap_or(today);
             let started = !matches!(p.state, State::Draft);
             sqlx::query(
                 "INSERT INTO resolutions (id, council_id, year, seq, body, responsible_agency_id, deadline, priority, in_focus, topic, expected_result, state, state_reason, last_activity_on, assigned_on, verified_on, created_at, decided_on)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
             )
-            .bind(&id)
-            .bind(&council.id)
+            .bind(id)
+            .bind(council.id)
             .bind(i64::from(p.number.year))
             .bind(i64::from(p.number.seq))
             .bind(&p.body)
-            .bind(&p.responsible_agency_id)
+            .bind(p.responsible_agency_id)
             .bind(p.deadline.map(iso))
             .bind(p.priority)
             .bind(i64::from(p.in_focus))
@@ -485,7 +486,7 @@ impl Store {
                 sqlx::query(
                     "INSERT INTO resolution_agencies (resolution_id, agency_id) VALUES ($1, $2)",
                 )
-                .bind(&id)
+                .bind(id)
                 .bind(agency)
                 .execute(&mut *w.tx)
                 .await?;
@@ -494,14 +495,14 @@ impl Store {
                 sqlx::query(
                     "INSERT INTO resolution_places (resolution_id, place_id) VALUES ($1, $2)",
                 )
-                .bind(&id)
+                .bind(id)
                 .bind(place)
                 .execute(&mut *w.tx)
                 .await?;
             }
             sqlx::query("INSERT INTO resolution_history (id, resolution_id, at, on_date, user_id, from_state, to_state, note) VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)")
                 .bind(new_id())
-                .bind(&id)
+                .bind(id)
                 .bind(now_text())
                 .bind(iso(today))
                 .bind(who.user_id.map(|u| u.to_string()))

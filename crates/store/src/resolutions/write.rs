@@ -3,6 +3,7 @@
 
 use hamafza_core::access::{Action, Actor, Decision, DenyReason, Target, decide};
 use hamafza_core::audit::hex;
+use hamafza_core::ids::{MeetingId, ResolutionId};
 use hamafza_core::resolutions::{
     self as rules, MoveFacts, MoveRefusal, Parties, State, Transition, TransitionError, decide_move,
 };
@@ -12,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     Council, NewEvidence, NewResolution, Resolution, council_in, iso, parse_iso,
-    resolution_by_number_in, resolution_in, text_ok, uuid_of,
+    resolution_by_number_in, resolution_in, text_ok,
 };
 use crate::audit::{Who, WriteTx};
 use crate::error::constraint_error;
@@ -23,7 +24,7 @@ pub(crate) async fn check_focus(w: &mut WriteTx, council: &Council) -> StoreResu
     let in_focus: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM resolutions WHERE council_id = $1 AND in_focus = 1 AND state NOT IN ('verified', 'cancelled', 'merged', 'closed_without_result')",
     )
-    .bind(&council.id)
+    .bind(council.id)
     .fetch_one(&mut *w.tx)
     .await?;
     rules::check_focus_limit(
@@ -42,7 +43,7 @@ pub(crate) async fn check_focus(w: &mut WriteTx, council: &Council) -> StoreResu
 
 pub(crate) async fn history(
     w: &mut WriteTx,
-    id: &str,
+    id: ResolutionId,
     who: &Who,
     on: time::Date,
     from: Option<State>,
@@ -75,17 +76,19 @@ pub(crate) async fn merge_target(
         return Err(StoreError::invalid("into", Rule::Required));
     }
     let target = match rules::Number::parse(key) {
-        Some(n) => resolution_by_number_in(conn, &r.council_id, n)
+        Some(n) => resolution_by_number_in(conn, r.council_id, n)
             .await?
             .ok_or_else(|| StoreError::invalid("into", Rule::Unknown(key.to_string())))?,
-        None => resolution_in(conn, key)
-            .await
-            .map_err(|_| StoreError::invalid("into", Rule::Unknown(key.to_string())))?,
+        None => {
+            let unknown = || StoreError::invalid("into", Rule::Unknown(key.to_string()));
+            let id: ResolutionId = key.parse().map_err(|_| unknown())?;
+            resolution_in(conn, id).await.map_err(|_| unknown())?
+        }
     };
     if target.council_id != r.council_id {
         return Err(StoreError::invalid("into", Rule::Elsewhere));
     }
-    Ok(target.id)
+    Ok(target.id.to_string())
 }
 
 impl Store {
@@ -124,8 +127,8 @@ impl Store {
                 Rule::ResponsibleAsCollaborator,
             ));
         }
-        let council = self.council(&new.council_id).await?;
-        let id = new_id();
+        let council = self.council(new.council_id).await?;
+        let id = ResolutionId::new();
         let mut w = self.write_tx().await?;
         if new.in_focus {
             check_focus(&mut w, &council).await?;
@@ -133,7 +136,7 @@ impl Store {
         let last: Option<i64> = sqlx::query_scalar(
             "SELECT MAX(seq) FROM resolutions WHERE council_id = $1 AND year = $2",
         )
-        .bind(&council.id)
+        .bind(council.id)
         .bind(i64::from(new.year))
         .fetch_one(&mut *w.tx)
         .await?;
@@ -142,7 +145,7 @@ impl Store {
             Some(m) => {
                 sqlx::query_scalar("SELECT held_on FROM meetings WHERE id = $1 AND council_id = $2")
                     .bind(m)
-                    .bind(&council.id)
+                    .bind(council.id)
                     .fetch_optional(&mut *w.tx)
                     .await?
             }
@@ -152,7 +155,7 @@ impl Store {
             return Err(StoreError::invalid("meeting_id", Rule::Elsewhere));
         }
         if let Some(item) = &new.agenda_item_id {
-            let of_meeting: Option<String> =
+            let of_meeting: Option<MeetingId> =
                 sqlx::query_scalar("SELECT meeting_id FROM agenda_items WHERE id = $1")
                     .bind(item)
                     .fetch_optional(&mut *w.tx)
@@ -170,14 +173,14 @@ impl Store {
             "INSERT INTO resolutions (id, council_id, year, seq, body, meeting_id, agenda_item_id, responsible_agency_id, deadline, priority, in_focus, topic, expected_result, state, last_activity_on, created_at, decided_on)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         )
-        .bind(&id)
-        .bind(&council.id)
+        .bind(id)
+        .bind(council.id)
         .bind(i64::from(new.year))
         .bind(seq)
         .bind(new.body.trim())
-        .bind(&new.meeting_id)
-        .bind(&new.agenda_item_id)
-        .bind(&new.responsible_agency_id)
+        .bind(new.meeting_id)
+        .bind(new.agenda_item_id)
+        .bind(new.responsible_agency_id)
         .bind(&new.deadline)
         .bind(new.priority)
         .bind(i64::from(new.in_focus))
@@ -192,7 +195,7 @@ impl Store {
         .map_err(|e| constraint_error(e, "number", "", "responsible_agency_id"))?;
         for (agency, action, deadline) in &new.collaborators {
             sqlx::query("INSERT INTO resolution_agencies (resolution_id, agency_id, action, deadline) VALUES ($1, $2, $3, $4)")
-                .bind(&id)
+                .bind(id)
                 .bind(agency)
                 .bind(action)
                 .bind(deadline)
@@ -202,13 +205,13 @@ impl Store {
         }
         for place in &new.places {
             sqlx::query("INSERT INTO resolution_places (resolution_id, place_id) VALUES ($1, $2)")
-                .bind(&id)
+                .bind(id)
                 .bind(place)
                 .execute(&mut *w.tx)
                 .await
                 .map_err(|e| constraint_error(e, "places", place, "places"))?;
         }
-        history(&mut w, &id, who, today, None, State::Draft, None).await?;
+        history(&mut w, id, who, today, None, State::Draft, None).await?;
         w.audit(
             who,
             "resolution.create",
@@ -218,7 +221,7 @@ impl Store {
         )
         .await?;
         w.commit().await?;
-        self.resolution(&id).await
+        self.resolution(id).await
     }
 
     /// Moves a resolution for `actor`: everything the decision needs is read inside the
@@ -230,15 +233,15 @@ impl Store {
         &self,
         who: &Who,
         actor: &Actor,
-        id: &str,
+        id: ResolutionId,
         t: &Transition,
         today: time::Date,
     ) -> StoreResult<Resolution> {
         let mut w = self.write_tx().await?;
         let r = resolution_in(&mut w.tx, id).await?;
-        let council = council_in(&mut w.tx, &r.council_id).await?;
-        let collaborators: Vec<Uuid> = r.collaborators.iter().map(|a| uuid_of(a)).collect();
-        let members: Vec<Uuid> = council.members.iter().map(|a| uuid_of(a)).collect();
+        let council = council_in(&mut w.tx, r.council_id).await?;
+        let collaborators: Vec<Uuid> = r.collaborators.iter().map(|a| a.uuid()).collect();
+        let members: Vec<Uuid> = council.members.iter().map(|a| a.uuid()).collect();
         let evidence: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM evidence_files WHERE resolution_id = $1")
                 .bind(id)
@@ -250,12 +253,13 @@ impl Store {
         .bind(id)
         .fetch_optional(&mut *w.tx)
         .await?;
+        let id_text = id.to_string();
         let facts = MoveFacts {
-            id,
+            id: &id_text,
             state: r.state,
             parties: Parties {
-                secretariat: uuid_of(&council.secretariat_agency_id),
-                responsible: uuid_of(&r.responsible_agency_id),
+                secretariat: council.secretariat_agency_id.uuid(),
+                responsible: r.responsible_agency_id.uuid(),
                 collaborators: &collaborators,
                 council_members: &members,
             },
@@ -312,7 +316,7 @@ impl Store {
             who,
             "resolution.transition",
             "resolution",
-            id,
+            &id,
             serde_json::json!({"before": {"state": r.state.code()}, "after": {"state": to.code(), "merged_into": merged_into}}),
         )
         .await?;
@@ -328,7 +332,7 @@ impl Store {
         &self,
         who: &Who,
         actor: &Actor,
-        id: &str,
+        id: ResolutionId,
         percent: i64,
         body: &str,
         evidence: &[NewEvidence],
@@ -353,8 +357,8 @@ impl Store {
         let r = self.resolution(id).await?;
         let (council, collaborators, members) = self.resolution_parties(&r).await?;
         let parties = Parties {
-            secretariat: uuid_of(&council.secretariat_agency_id),
-            responsible: uuid_of(&r.responsible_agency_id),
+            secretariat: council.secretariat_agency_id.uuid(),
+            responsible: r.responsible_agency_id.uuid(),
             collaborators: &collaborators,
             council_members: &members,
         };
@@ -439,7 +443,7 @@ impl Store {
             who,
             "resolution.update",
             "resolution",
-            id,
+            &id,
             serde_json::json!({"after": {"update_id": update_id, "percent": percent, "evidence_sha256": digests}}),
         )
         .await?;

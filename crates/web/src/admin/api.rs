@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::extract::PathId;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::extract::{ApiUser, allowed};
-use hamafza_core::ids::UserId;
+use hamafza_core::ids::{PlaceId, UserId};
 
 fn user_json(u: &User) -> Value {
     json!({
@@ -66,6 +66,13 @@ pub async fn create_agency(
     let kind = AgencyKind::from_code(&body.kind).ok_or_else(|| {
         AppError::validation("گونهٔ دستگاه نامعتبر است", json!([{"field": "kind"}]))
     })?;
+    // Parsed here, where it enters: a bad id is the field at fault.
+    let place_id = match body.place_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) => Some(p.parse::<PlaceId>().map_err(|_| {
+            AppError::validation("مکان دستگاه پیدا نشد", json!([{"field": "place_id"}]))
+        })?),
+    };
     let agency = state
         .store
         .create_agency(
@@ -74,7 +81,7 @@ pub async fn create_agency(
                 code: body.code,
                 name_fa: body.name_fa,
                 kind,
-                place_id: body.place_id,
+                place_id,
             },
         )
         .await?;
@@ -95,7 +102,7 @@ pub async fn my_tokens(
     ApiUser(user): ApiUser,
 ) -> Result<Json<Value>, AppError> {
     Ok(Json(
-        json!({ "items": state.store.list_api_tokens(&user.user.id).await? }),
+        json!({ "items": state.store.list_api_tokens(user.user.id).await? }),
     ))
 }
 
@@ -106,7 +113,7 @@ pub async fn revoke_token(
 ) -> Result<StatusCode, AppError> {
     state
         .store
-        .revoke_api_token(&Who::of(&user.actor), &user.user.id, &id)
+        .revoke_api_token(&Who::of(&user.actor), user.user.id, &id)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -130,9 +137,7 @@ pub async fn get_user(
     ApiUser(user): ApiUser,
     PathId(id): PathId<UserId>,
 ) -> Result<Json<Value>, AppError> {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
-    let target = state.store.user(&id).await?;
+    let target = state.store.user(id).await?;
     if !decide(&user.actor, Action::ViewUsers, target.as_target()).is_allowed()
         && target.id != user.user.id
     {
@@ -175,10 +180,18 @@ pub async fn create_user(
         errors.push(json!({"field": "roles", "detail": "دست‌کم یک نقش لازم است"}));
     }
     let mut paths = Vec::new();
+    let mut jurisdiction = Vec::new();
     for id in &body.jurisdiction {
-        match state.store.place_by_id(id).await {
-            Ok(p) => paths.push(p.path),
-            Err(_) => errors.push(json!({"field": "jurisdiction", "detail": "مکان حوزه پیدا نشد"})),
+        let place = match id.parse::<PlaceId>() {
+            Ok(id) => state.store.place_by_id(id).await.ok(),
+            Err(_) => None,
+        };
+        match place {
+            Some(p) => {
+                paths.push(p.path);
+                jurisdiction.push(p.id);
+            }
+            None => errors.push(json!({"field": "jurisdiction", "detail": "مکان حوزه پیدا نشد"})),
         }
     }
     if body.password.len() < 8 || body.password.len() > auth::MAX_PASSWORD_BYTES {
@@ -194,7 +207,8 @@ pub async fn create_user(
             Value::Array(errors),
         ));
     };
-    let agency = agency.uuid();
+    let agency_id = agency;
+    let agency = agency_id.uuid();
     allowed(decide(
         &user.actor,
         Action::ManageUsers,
@@ -213,9 +227,9 @@ pub async fn create_user(
             &NewUser {
                 username: body.username.trim().to_string(),
                 display_name: body.display_name,
-                agency_id: body.agency_id,
+                agency_id,
                 roles,
-                jurisdiction: body.jurisdiction,
+                jurisdiction,
                 password_hash: hash,
             },
         )
@@ -234,9 +248,7 @@ pub async fn set_active(
     PathId(id): PathId<UserId>,
     ApiJson(body): ApiJson<ActiveIn>,
 ) -> Result<Json<Value>, AppError> {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
-    let target = state.store.user(&id).await?;
+    let target = state.store.user(id).await?;
     allowed(decide(&user.actor, Action::ManageUsers, target.as_target()))?;
     if target.id == user.user.id {
         return Err(AppError::bad_request(
@@ -245,7 +257,7 @@ pub async fn set_active(
     }
     let updated = state
         .store
-        .set_user_active(&Who::of(&user.actor), &id, body.active)
+        .set_user_active(&Who::of(&user.actor), id, body.active)
         .await?;
     Ok(Json(user_json(&updated)))
 }

@@ -81,7 +81,7 @@ pub async fn audit_page(
     let who = |id: &str| {
         users
             .iter()
-            .find(|u| u.id == id)
+            .find(|u| u.id.to_string() == id)
             .map(|u| u.display_name.clone())
     };
     let action = q.action.unwrap_or_default();

@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::extract::CsrfForm;
 use crate::extract::PathId;
 use crate::layout::{self, Section, bdi};
-use hamafza_core::ids::UserId;
+use hamafza_core::ids::{AgencyId, PlaceId, UserId};
 
 fn allowed(d: Decision) -> Result<(), AppError> {
     match d {
@@ -149,21 +149,21 @@ async fn render_users(
         .store
         .list_agencies(&scope(&user.actor, Action::ViewAgencies))
         .await?;
-    let agency_name = |id: &str| {
+    let agency_name = |id: &AgencyId| {
         agencies
             .iter()
-            .find(|a| a.id == id)
+            .find(|a| a.id == *id)
             .map(|a| a.name_fa.clone())
             .unwrap_or_default()
     };
     let mut place_names = std::collections::HashMap::new();
     for id in users.iter().flat_map(|u| &u.jurisdiction) {
         if !place_names.contains_key(id) {
-            let name = match state.store.place_by_id(id).await {
+            let name = match state.store.place_by_id(*id).await {
                 Ok(p) => format!("{} {}", p.level.name_fa(), p.name_fa),
-                Err(_) => id.clone(),
+                Err(_) => id.to_string(),
             };
-            place_names.insert(id.clone(), name);
+            place_names.insert(*id, name);
         }
     }
     let is_admin = user.actor.has(Role::SystemAdmin);
@@ -300,16 +300,22 @@ pub async fn create_user(
         return Err(refuse("دست‌کم یک نقش معتبر برگزینید.".into()).await);
     };
     let mut paths = Vec::new();
+    let mut jurisdiction = Vec::new();
     for id in &form.jurisdiction {
-        match state.store.place_by_id(id).await {
-            Ok(p) => paths.push(p.path),
-            Err(_) => return Err(refuse("مکان حوزه پیدا نشد.".into()).await),
-        }
+        let place = match id.parse::<PlaceId>() {
+            Ok(id) => state.store.place_by_id(id).await.ok(),
+            Err(_) => None,
+        };
+        let Some(place) = place else {
+            return Err(refuse("مکان حوزه پیدا نشد.".into()).await);
+        };
+        paths.push(place.path);
+        jurisdiction.push(place.id);
     }
-    let Ok(agency_uuid) = form.agency_id.parse::<hamafza_core::ids::AgencyId>() else {
+    let Ok(agency_id) = form.agency_id.parse::<AgencyId>() else {
         return Err(refuse("دستگاه را از فهرست برگزینید.".into()).await);
     };
-    let agency_uuid = agency_uuid.uuid();
+    let agency_uuid = agency_id.uuid();
     allowed(decide(
         &user.actor,
         Action::ManageUsers,
@@ -327,9 +333,9 @@ pub async fn create_user(
     let new = NewUser {
         username: form.username.trim().to_string(),
         display_name: form.display_name,
-        agency_id: form.agency_id,
+        agency_id,
         roles,
-        jurisdiction: form.jurisdiction,
+        jurisdiction,
         password_hash: hash,
     };
     match state.store.create_user(&Who::of(&user.actor), &new).await {
@@ -352,11 +358,9 @@ pub async fn set_active(
     PathId(id): PathId<UserId>,
     CsrfForm { user, form }: CsrfForm<ActiveForm>,
 ) -> Result<Response, Response> {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
     let target = state
         .store
-        .user(&id)
+        .user(id)
         .await
         .map_err(|e| AppError::from(e).into_response())?;
     allowed(decide(&user.actor, Action::ManageUsers, target.as_target()))
@@ -368,7 +372,7 @@ pub async fn set_active(
     }
     state
         .store
-        .set_user_active(&Who::of(&user.actor), &id, form.active == "1")
+        .set_user_active(&Who::of(&user.actor), id, form.active == "1")
         .await
         .map_err(|e| AppError::from(e).into_response())?;
     Ok(Redirect::to("/users").into_response())

@@ -70,7 +70,7 @@ pub async fn record(
             occurred_at,
             lon: e.lon,
             lat: e.lat,
-            agency_id: user.actor.agency_id.to_string(),
+            agency_id: user.actor.agency_id.into(),
             note: e.note.filter(|n| !n.trim().is_empty()),
         });
     }
@@ -91,6 +91,8 @@ async fn record_checked(
     let locator = state.locator.get(&state.store).await?;
     for (i, e) in events.iter().enumerate() {
         if let Some((leaf, _)) = locator.place(e.lon, e.lat) {
+            // The locator holds the ids as stored text.
+            let leaf = leaf.parse().map_err(|_| AppError::Internal)?;
             let place = state.store.place_by_id(leaf).await?;
             let d = decide(
                 &user.actor,
@@ -124,7 +126,7 @@ pub async fn import_events(
             .await
             .map_err(AppError::from_join)?
             .map_err(AppError::bad_request)?;
-    let events = atlas_sheet::plan_events(&state.store, &table, &user.actor.agency_id.to_string())
+    let events = atlas_sheet::plan_events(&state.store, &table, user.actor.agency_id.into())
         .await?
         .map_err(|rows| {
             AppError::validation(
@@ -222,7 +224,7 @@ pub async fn import_values(
             )
         })?;
     for v in &values {
-        let place = state.store.place_by_id(&v.place_id).await?;
+        let place = state.store.place_by_id(v.place_id).await?;
         if !user.actor.covers(&place.path) {
             return Err(AppError::forbidden(format!(
                 "«{}» در حوزهٔ شما نیست.",

@@ -62,7 +62,7 @@ pub(crate) async fn compute(
     let chosen = categories;
     let Some(boundary) = state
         .store
-        .place_geometry(&place.id)
+        .place_geometry(place.id)
         .await?
         .and_then(|g| hamafza_geo::read_stored_geometry(&g))
     else {

@@ -48,7 +48,7 @@ async fn source_name(state: &AppState, i: &Indicator) -> String {
     match &i.source_agency_id {
         Some(id) => state
             .store
-            .agency(id)
+            .agency(*id)
             .await
             .map(|a| a.name_fa)
             .unwrap_or_default(),
@@ -345,7 +345,7 @@ pub async fn define_page(
             let agency_code = match &latest.source_agency_id {
                 Some(id) => state
                     .store
-                    .agency(id)
+                    .agency(*id)
                     .await
                     .map(|a| a.code)
                     .unwrap_or_default(),

@@ -127,13 +127,13 @@ pub async fn map_data(store: &Store, actor: &Actor, req: &MapRequest<'_>) -> Sto
     } = *req;
     let visible = scope(actor, Action::ViewPlace);
     let children = store
-        .children_with_geometry(&visible, Some(&place.id))
+        .children_with_geometry(&visible, Some(place.id))
         .await?;
-    let mut ids: Vec<String> = children.iter().map(|c| c.place.id.clone()).collect();
-    ids.push(place.id.clone());
+    let mut ids: Vec<String> = children.iter().map(|c| c.place.id.to_string()).collect();
+    ids.push(place.id.to_string());
     let numerators = store.numerators(indicator, &ids, period).await?;
     let shown_for = |p: &Place| {
-        let n = numerators.get(&p.id).copied();
+        let n = numerators.get(&p.id.to_string()).copied();
         let d = denominator_of(indicator, p);
         let v = n.and_then(|n| rate(n, indicator.denominator, d, indicator.rate_base));
         Shown::of(n, v, d, indicator.numerator_is_count, threshold)
@@ -165,8 +165,11 @@ pub fn denominator_of(indicator: &Indicator, place: &Place) -> Option<f64> {
     }
 }
 
-/// The place, if the caller may see it.
+/// The place a query parameter names, if it is a place id and the caller may see it.
 pub async fn visible_place(store: &Store, actor: &Actor, id: &str) -> StoreResult<Option<Place>> {
+    let Ok(id) = id.parse::<hamafza_core::ids::PlaceId>() else {
+        return Ok(None);
+    };
     let place = match store.place_by_id(id).await {
         Ok(p) => p,
         Err(hamafza_store::StoreError::NotFound) => return Ok(None),
@@ -306,7 +309,7 @@ pub async fn indicator_definition(
     let source_agency_id = match d.source_agency.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(code) => match store.agency_by_code(code).await? {
-            Some(a) => Some(a.id.clone()),
+            Some(a) => Some(a.id),
             None => return Ok(Err(("source_agency", "دستگاه منبع پیدا نشد.".into()))),
         },
     };

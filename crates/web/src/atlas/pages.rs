@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use hamafza_core::classify::Method;
+use hamafza_core::ids::PlaceId;
 use hamafza_core::indicator::{Shown, Worse, base_fa};
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_geo::svg::{MapShape, render_map};
@@ -35,7 +36,7 @@ const CLASSES: usize = 5;
 
 /// The page's link with some parameters changed.
 struct Link<'a> {
-    place: &'a str,
+    place: PlaceId,
     indicator: &'a str,
     period: String,
     method: &'a str,
@@ -43,7 +44,7 @@ struct Link<'a> {
 }
 
 impl Link<'_> {
-    fn to_place(&self, place: &str) -> String {
+    fn to_place(&self, place: &PlaceId) -> String {
         format!(
             "/atlas?place={}&indicator={}&period={}&method={}&palette={}",
             place, self.indicator, self.period, self.method, self.palette
@@ -51,7 +52,7 @@ impl Link<'_> {
     }
 
     fn sorted(&self, sort: &str) -> String {
-        format!("{}&sort={sort}", self.to_place(self.place))
+        format!("{}&sort={sort}", self.to_place(&self.place))
     }
 }
 
@@ -118,7 +119,7 @@ pub async fn atlas_page(
     .await?;
     let ancestors = state.store.ancestors(&place).await?;
     let link = Link {
-        place: &place.id,
+        place: place.id,
         indicator: &indicator.code,
         period: period.code(),
         method: atlas::method_code(method),
@@ -128,7 +129,7 @@ pub async fn atlas_page(
     let source = match &indicator.source_agency_id {
         Some(id) => state
             .store
-            .agency(id)
+            .agency(*id)
             .await
             .ok()
             .map(|a| a.name_fa)

@@ -71,7 +71,7 @@ async fn values_of(
     period: Period,
     shrink: bool,
 ) -> StoreResult<Vec<Option<f64>>> {
-    let ids: Vec<String> = places.iter().map(|p| p.id.clone()).collect();
+    let ids: Vec<String> = places.iter().map(|p| p.id.to_string()).collect();
     let numerators = store.numerators(indicator, &ids, period).await?;
     let denominators: Vec<Option<f64>> = places
         .iter()
@@ -80,7 +80,7 @@ async fn values_of(
     if shrink && indicator.numerator_is_count && indicator.denominator == Denominator::Population {
         let counts: Vec<f64> = places
             .iter()
-            .map(|p| numerators.get(&p.id).copied().unwrap_or(0.0))
+            .map(|p| numerators.get(&p.id.to_string()).copied().unwrap_or(0.0))
             .collect();
         let pops: Vec<f64> = denominators.iter().map(|d| d.unwrap_or(0.0)).collect();
         let (x, n): (f64, f64) = (counts.iter().sum(), pops.iter().sum());
@@ -90,7 +90,7 @@ async fn values_of(
             .into_iter()
             .zip(places)
             .map(|(r, p)| {
-                r.filter(|_| numerators.contains_key(&p.id))
+                r.filter(|_| numerators.contains_key(&p.id.to_string()))
                     .map(|r| r * indicator.rate_base)
             })
             .collect());
@@ -100,7 +100,7 @@ async fn values_of(
         .zip(&denominators)
         .map(|(p, d)| {
             numerators
-                .get(&p.id)
+                .get(&p.id.to_string())
                 .and_then(|n| rate(*n, indicator.denominator, *d, indicator.rate_base))
         })
         .collect())
@@ -124,10 +124,10 @@ pub async fn rank_children_of(
     let visible = hamafza_core::access::scope(actor, hamafza_core::access::Action::ViewPlace);
     let children_geo = if with_geometry {
         store
-            .children_with_geometry(&visible, Some(&place.id))
+            .children_with_geometry(&visible, Some(place.id))
             .await?
     } else {
-        store.children(&visible, Some(&place.id)).await?
+        store.children(&visible, Some(place.id)).await?
     };
     let children: Vec<Place> = children_geo.iter().map(|c| c.place.clone()).collect();
     let ranking = rank(store, index, indicators, place, &children, period, since).await?;
@@ -180,7 +180,7 @@ pub async fn rank(
         .iter()
         .enumerate()
         .map(|(row, p)| Unit {
-            id: p.id.clone(),
+            id: p.id.to_string(),
             population: p.population.map(|v| v as f64),
             values: columns.iter().map(|c| c[row]).collect(),
         })
@@ -212,7 +212,7 @@ pub async fn rank(
                 })
                 .collect();
             if let Some(diffs) = diffs {
-                ids.push(p.id.clone());
+                ids.push(p.id.to_string());
                 for (k, d) in diffs.into_iter().enumerate() {
                     change_columns[k].push(d);
                 }
@@ -231,13 +231,16 @@ pub async fn rank(
     let values = reference
         .iter()
         .enumerate()
-        .map(|(row, p)| (p.id.clone(), columns.iter().map(|c| c[row]).collect()))
+        .map(|(row, p)| (p.id.to_string(), columns.iter().map(|c| c[row]).collect()))
         .collect();
     Ok(Ranking {
         indicators,
         outcome,
-        shown: children.iter().map(|c| c.id.clone()).collect(),
-        places: reference.into_iter().map(|p| (p.id.clone(), p)).collect(),
+        shown: children.iter().map(|c| c.id.to_string()).collect(),
+        places: reference
+            .into_iter()
+            .map(|p| (p.id.to_string(), p))
+            .collect(),
         values,
         dynamics,
     })

@@ -104,7 +104,7 @@ pub async fn priority_page(
         .iter()
         .filter_map(|c| {
             let g = hamafza_geo::read_stored_geometry(c.geometry.as_deref()?)?;
-            let (class, hover) = match by_id.get(c.place.id.as_str()) {
+            let (class, hover) = match by_id.get(c.place.id.to_string().as_str()) {
                 Some(r) => (
                     format!("choro c{}", shades[usize::from(r.class)]),
                     format!(

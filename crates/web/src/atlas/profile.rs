@@ -76,7 +76,7 @@ pub async fn profile_pdf(
         .iter()
         .filter_map(|c| {
             let g = hamafza_geo::read_stored_geometry(c.geometry.as_deref()?)?;
-            let class = match by_id.get(c.place.id.as_str()) {
+            let class = match by_id.get(c.place.id.to_string().as_str()) {
                 Some(r) => format!("c{}", shades[usize::from(r.class)]),
                 None => "nodata".into(),
             };

@@ -48,13 +48,13 @@ pub async fn values_over(
     places: &[Place],
     periods: &[Period],
 ) -> Result<Vec<Vec<Shown>>, AppError> {
-    let ids: Vec<String> = places.iter().map(|p| p.id.clone()).collect();
+    let ids: Vec<String> = places.iter().map(|p| p.id.to_string()).collect();
     let threshold = atlas::threshold_for(actor, state.small_count);
     let mut out = vec![Vec::with_capacity(periods.len()); places.len()];
     for &period in periods {
         let numerators = state.store.numerators(indicator, &ids, period).await?;
         for (row, p) in out.iter_mut().zip(places) {
-            let n = numerators.get(&p.id).copied();
+            let n = numerators.get(&p.id.to_string()).copied();
             let d = atlas::denominator_of(indicator, p);
             let v = n.and_then(|n| rate(n, indicator.denominator, d, indicator.rate_base));
             row.push(Shown::of(n, v, d, indicator.numerator_is_count, threshold));
@@ -79,7 +79,7 @@ pub async fn for_place(
         places.push(parent.clone());
         let siblings = state
             .store
-            .children(&scope(actor, Action::ViewPlace), Some(&parent.id))
+            .children(&scope(actor, Action::ViewPlace), Some(parent.id))
             .await?;
         places.extend(
             siblings

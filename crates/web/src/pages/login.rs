@@ -103,7 +103,7 @@ pub async fn login_submit(
             .map(|(u, _)| u.id);
         state
             .store
-            .record_failed_login(user_id.as_deref(), "throttled")
+            .record_failed_login(user_id, "throttled")
             .await?;
         let seconds = wait.as_secs().max(1);
         let minutes = seconds.div_ceil(60);
@@ -130,7 +130,7 @@ pub async fn login_submit(
         Some((user, _)) => {
             state
                 .store
-                .record_failed_login(Some(&user.id), "password")
+                .record_failed_login(Some(user.id), "password")
                 .await?;
             None
         }
@@ -161,7 +161,7 @@ pub async fn login_submit(
         .create_session(
             &Who::of(&user.actor()),
             &auth::secret_hash(&token),
-            &user.id,
+            user.id,
             &auth::new_secret(),
             &expires,
         )

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use hamafza_core::access::{Action, Target, decide, scope};
 use hamafza_core::place::PlaceLevel;
@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::error::AppError;
 use crate::extract::ApiQuery;
-use crate::extract::{ApiUser, allowed};
+use crate::extract::{ApiUser, PathId, allowed};
+use hamafza_core::ids::PlaceId;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -41,7 +42,12 @@ pub async fn list(
     };
     let filter = PlaceFilter {
         level,
-        parent_id: q.parent.filter(|s| !s.is_empty()),
+        parent_id: match q.parent.filter(|s| !s.is_empty()) {
+            Some(p) => Some(p.parse().map_err(|_| {
+                AppError::validation("شناسهٔ مکان والد نامعتبر است", json!([{"field": "parent"}]))
+            })?),
+            None => None,
+        },
         name: q.name.filter(|s| !s.is_empty()),
         limit: q.limit.unwrap_or(100).clamp(1, 1000),
         offset: q.offset.unwrap_or(0),
@@ -63,12 +69,12 @@ pub struct OneQuery {
 pub async fn one(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<PlaceId>,
     ApiQuery(q): ApiQuery<OneQuery>,
 ) -> Result<Json<Value>, AppError> {
     let place = state
         .store
-        .get_place(&scope(&user.actor, Action::ViewPlace), &id)
+        .get_place(&scope(&user.actor, Action::ViewPlace), id)
         .await?;
     allowed(decide(
         &user.actor,
@@ -77,7 +83,7 @@ pub async fn one(
     ))?;
     let mut body = serde_json::to_value(&place).unwrap_or_default();
     if q.geometry.unwrap_or(false) {
-        let geometry = state.store.place_geometry(&place.id).await?;
+        let geometry = state.store.place_geometry(place.id).await?;
         body["geometry"] = geometry
             .and_then(|g| serde_json::from_str(&g).ok())
             .unwrap_or(Value::Null);

@@ -1,8 +1,9 @@
 //! The places browser: a tree, Persian-aware search, and a page per place with its
 //! children drawn as a map.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use hamafza_core::access::{Action, Target, decide, scope};
+use hamafza_core::ids::PlaceId;
 use hamafza_core::numbers::format_decimal;
 use hamafza_geo::svg::{MapShape, render_map};
 use hamafza_store::{Place, PlaceFilter};
@@ -12,7 +13,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::extract::PageQuery;
+use crate::extract::{PageQuery, PathId};
 use crate::layout::{self, Section, bdi, num, synthetic_badge};
 
 #[derive(Deserialize)]
@@ -48,7 +49,7 @@ pub async fn browser(
     let top = state.store.children_with_geometry(&visible, None).await?;
     let mut tree = Vec::new();
     for p in &top {
-        let kids = state.store.children(&visible, Some(&p.place.id)).await?;
+        let kids = state.store.children(&visible, Some(p.place.id)).await?;
         tree.push((&p.place, kids));
     }
     let top_map = map_of(&top, "نقشهٔ مکان‌ها");
@@ -105,10 +106,10 @@ fn place_link(p: &Place) -> Markup {
 pub async fn place_page(
     State(state): State<AppState>,
     user: CurrentUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<PlaceId>,
 ) -> Result<Markup, AppError> {
     let visible = scope(&user.actor, Action::ViewPlace);
-    let place = state.store.get_place(&visible, &id).await?;
+    let place = state.store.get_place(&visible, id).await?;
     if let hamafza_core::access::Decision::Deny(r) = decide(
         &user.actor,
         Action::ViewPlace,
@@ -119,12 +120,12 @@ pub async fn place_page(
     let ancestors = state.store.ancestors(&place).await?;
     let children = state
         .store
-        .children_with_geometry(&visible, Some(&place.id))
+        .children_with_geometry(&visible, Some(place.id))
         .await?;
 
     // Children drawn as a map; a place without children is drawn alone.
     let drawn = if children.is_empty() {
-        let geometry = state.store.place_geometry(&place.id).await?;
+        let geometry = state.store.place_geometry(place.id).await?;
         vec![hamafza_store::PlaceSummary {
             place: place.clone(),
             geometry,

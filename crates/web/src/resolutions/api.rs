@@ -125,7 +125,7 @@ pub async fn council_settings(
         .store
         .update_council_settings(
             &Who::of(&user.actor),
-            &council.id,
+            council.id,
             body.focus_limit,
             body.stall_days,
         )
@@ -142,7 +142,7 @@ pub async fn one_council(
     let council = f::council_for(&state, &user, &key).await?;
     let today = state.clock.today();
     let filter = ListParams {
-        council: Some(council.id.clone()),
+        council: Some(council.id.to_string()),
         ..ListParams::default()
     }
     .filter(&state, &user)
@@ -166,7 +166,7 @@ pub async fn council_meetings(
     let council = f::council_records_for(&state, &user, &key).await?;
     let meetings = state
         .store
-        .council_meetings(&scope(&user.actor, Action::ViewCouncilRecords), &council.id)
+        .council_meetings(&scope(&user.actor, Action::ViewCouncilRecords), council.id)
         .await?;
     Ok(Json(json!({ "items": meetings })))
 }
@@ -180,7 +180,7 @@ pub async fn create_meeting(
     let id = f::create_meeting(&state, &user, &key, &body).await?;
     let detail = state
         .store
-        .meeting(&scope(&user.actor, Action::ViewCouncilRecords), &id)
+        .meeting(&scope(&user.actor, Action::ViewCouncilRecords), id)
         .await?;
     Ok((StatusCode::CREATED, Json(json!(detail))))
 }
@@ -189,7 +189,7 @@ pub async fn create_meeting(
 async fn visible_meeting(
     state: &AppState,
     user: &crate::auth::CurrentUser,
-    id: &str,
+    id: MeetingId,
 ) -> Result<hamafza_store::MeetingDetail, AppError> {
     let council = state.store.meeting_council(id).await?;
     f::council_records_for(state, user, &council).await?;
@@ -204,9 +204,7 @@ pub async fn one_meeting(
     ApiUser(user): ApiUser,
     PathId(id): PathId<MeetingId>,
 ) -> Result<Json<Value>, AppError> {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
-    Ok(Json(json!(visible_meeting(&state, &user, &id).await?)))
+    Ok(Json(json!(visible_meeting(&state, &user, id).await?)))
 }
 
 #[derive(Deserialize)]
@@ -231,9 +229,7 @@ pub async fn record_minutes(
     PathId(id): PathId<MeetingId>,
     ApiJson(body): ApiJson<MinutesIn>,
 ) -> Result<Json<Value>, AppError> {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
-    let detail = visible_meeting(&state, &user, &id).await?;
+    let detail = visible_meeting(&state, &user, id).await?;
     f::council_to_run(&state, &user, &detail.meeting.council_id).await?;
     let mut attendance = Vec::new();
     for a in &body.attendance {
@@ -250,12 +246,12 @@ pub async fn record_minutes(
     }
     state
         .store
-        .record_minutes(&Who::of(&user.actor), &id, &body.minutes, &attendance)
+        .record_minutes(&Who::of(&user.actor), id, &body.minutes, &attendance)
         .await?;
     Ok(Json(json!(
         state
             .store
-            .meeting(&scope(&user.actor, Action::ViewCouncilRecords), &id)
+            .meeting(&scope(&user.actor, Action::ViewCouncilRecords), id)
             .await?
     )))
 }
@@ -298,9 +294,7 @@ pub async fn one_resolution(
     ApiUser(user): ApiUser,
     PathId(id): PathId<ResolutionId>,
 ) -> Result<Json<Value>, AppError> {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
-    let visible = f::resolution_for(&state, &user, &id).await?;
+    let visible = f::resolution_for(&state, &user, id).await?;
     let party = visible.party(&user);
     let (r, council) = (&visible.resolution, &visible.council);
     let mut v = resolution_json(r);
@@ -309,19 +303,19 @@ pub async fn one_resolution(
     v["collaborations"] = json!(
         state
             .store
-            .collaborations(&scope(&user.actor, Action::ViewResolution), &r.id)
+            .collaborations(&scope(&user.actor, Action::ViewResolution), r.id)
             .await?
     );
     v["updates"] = json!(
         state
             .store
-            .resolution_updates(&scope(&user.actor, Action::ViewResolution), &r.id)
+            .resolution_updates(&scope(&user.actor, Action::ViewResolution), r.id)
             .await?
     );
     v["history"] = json!(
         state
             .store
-            .resolution_history(&scope(&user.actor, Action::ViewResolution), &r.id)
+            .resolution_history(&scope(&user.actor, Action::ViewResolution), r.id)
             .await?
             .iter()
             .map(|h| json!({"at": h.at, "on_date": h.on_date, "from": h.from_state, "to": h.to_state, "note": h.note}))
@@ -336,9 +330,7 @@ pub async fn move_resolution(
     PathId(id): PathId<ResolutionId>,
     ApiJson(body): ApiJson<f::MoveIn>,
 ) -> Result<Json<Value>, AppError> {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
-    let r = f::move_resolution(&state, &user, &id, &body).await?;
+    let r = f::move_resolution(&state, &user, id, &body).await?;
     Ok(Json(resolution_json(&r)))
 }
 
@@ -350,14 +342,12 @@ pub async fn post_update(
     PathId(id): PathId<ResolutionId>,
     Multipart(form): Multipart,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
     let (fields, files) = crate::extract::read_multipart(form).await?;
     let update = f::UpdateIn::from_form(&fields, files)?;
-    let update_id = f::post_update(&state, &user, &id, update).await?;
+    let update_id = f::post_update(&state, &user, id, update).await?;
     let updates = state
         .store
-        .resolution_updates(&scope(&user.actor, Action::ViewResolution), &id)
+        .resolution_updates(&scope(&user.actor, Action::ViewResolution), id)
         .await?;
     let posted = updates.into_iter().find(|u| u.id == update_id);
     Ok((StatusCode::CREATED, Json(json!(posted))))
@@ -368,11 +358,9 @@ pub async fn list_updates(
     ApiUser(user): ApiUser,
     PathId(id): PathId<ResolutionId>,
 ) -> Result<Json<Value>, AppError> {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
-    let v = f::resolution_for(&state, &user, &id).await?;
+    let v = f::resolution_for(&state, &user, id).await?;
     Ok(Json(
-        json!({ "items": state.store.resolution_updates(&scope(&user.actor, Action::ViewResolution), &v.resolution.id).await? }),
+        json!({ "items": state.store.resolution_updates(&scope(&user.actor, Action::ViewResolution), v.resolution.id).await? }),
     ))
 }
 
@@ -382,21 +370,19 @@ pub async fn evidence(
     ApiUser(user): ApiUser,
     PathId(id): PathId<EvidenceId>,
 ) -> Result<Response, AppError> {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
-    evidence_response(&state, &user, &id).await
+    evidence_response(&state, &user, id).await
 }
 
 /// The file as a download, its name in the header (RFC 6266, UTF-8).
 pub(crate) async fn evidence_response(
     state: &AppState,
     user: &crate::auth::CurrentUser,
-    id: &str,
+    id: EvidenceId,
 ) -> Result<Response, AppError> {
     // The policy decides on the resolution first (so the answer is its answer: 404 to a
     // stranger, 403 to an analyst), then the file is read through the same scope.
     let resolution_id = state.store.evidence_resolution(id).await?;
-    let v = f::resolution_for(state, user, &resolution_id).await?;
+    let v = f::resolution_for(state, user, resolution_id).await?;
     if !v.may(user, Action::ViewEvidence) {
         // Analysts see aggregates only: evidence can show people.
         return Err(AppError::from(hamafza_core::access::DenyReason::Role));
@@ -427,8 +413,8 @@ pub async fn inbox(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> Result<Json<Value>, AppError> {
-    let items = state.store.inbox(&user.user.id, 200).await?;
-    let unread = state.store.unread_count(&user.user.id).await?;
+    let items = state.store.inbox(user.user.id, 200).await?;
+    let unread = state.store.unread_count(user.user.id).await?;
     Ok(Json(json!({ "unread": unread, "items": items })))
 }
 
@@ -436,7 +422,7 @@ pub async fn mark_inbox_read(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> Result<Json<Value>, AppError> {
-    let marked = state.store.mark_inbox_read(&user.user.id).await?;
+    let marked = state.store.mark_inbox_read(user.user.id).await?;
     Ok(Json(json!({ "marked": marked })))
 }
 

@@ -12,6 +12,7 @@ use crate::resolutions as f;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hamafza_core::access::{Action, scope};
+use hamafza_core::ids::{AgencyId, PlaceId, ResolutionId};
 use hamafza_core::jalali::JalaliDate;
 use hamafza_core::scorecard::Summary;
 use hamafza_store::{Council, ResolutionFilter, ResolutionRow, Who};
@@ -72,7 +73,7 @@ pub(crate) async fn create_form(
         .store
         .list_agencies(&scope(&user.actor, Action::ViewAgencies))
         .await?;
-    let own = user.actor.agency_id.to_string();
+    let own = AgencyId::from(user.actor.agency_id);
     Ok(html! {
         h2 { "تشکیل شورا یا قرارگاه" }
         @if let Some(e) = error { p.flash.error role="alert" { (e) } }
@@ -152,7 +153,7 @@ pub async fn settings_submit(
             .store
             .update_council_settings(
                 &Who::of(&user.actor),
-                &council.id,
+                council.id,
                 form_number(&form, "focus_limit"),
                 form_number(&form, "stall_days"),
             )
@@ -171,9 +172,9 @@ pub(crate) async fn council_facts(
     state: &AppState,
     user: &CurrentUser,
     c: &Council,
-) -> Result<Vec<(String, hamafza_core::scorecard::Facts)>, AppError> {
+) -> Result<Vec<(ResolutionId, hamafza_core::scorecard::Facts)>, AppError> {
     let filter = ResolutionFilter {
-        council_id: Some(c.id.clone()),
+        council_id: Some(c.id),
         ..ResolutionFilter::default()
     };
     Ok(state
@@ -190,7 +191,7 @@ pub(crate) async fn council_rows(
     today: time::Date,
 ) -> Result<Vec<ResolutionRow>, AppError> {
     let filter = ResolutionFilter {
-        council_id: Some(c.id.clone()),
+        council_id: Some(c.id),
         ..ResolutionFilter::default()
     };
     Ok(state
@@ -222,23 +223,23 @@ pub(crate) async fn render_council(
     let facts = council_facts(state, user, council).await?;
     let summary = Summary::of(facts.iter().map(|(_, f)| f), today);
     let names = agency_names(state).await?;
-    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    let name = |id: &AgencyId| names.get(id).cloned().unwrap_or_default();
     // Meetings and minutes are the members' (an agency with one resolution here sees
     // the heading and its own resolutions only).
     let reads_records = access.may(user, Action::ViewCouncilRecords);
     let meetings = if reads_records {
         state
             .store
-            .council_meetings(&scope(&user.actor, Action::ViewCouncilRecords), &council.id)
+            .council_meetings(&scope(&user.actor, Action::ViewCouncilRecords), council.id)
             .await?
     } else {
         Vec::new()
     };
     let members = state
         .store
-        .council_members(&scope(&user.actor, Action::ViewCouncils), &council.id)
+        .council_members(&scope(&user.actor, Action::ViewCouncils), council.id)
         .await?;
-    let place = state.store.place_by_id(&council.place_id).await?;
+    let place = state.store.place_by_id(council.place_id).await?;
     let can_run = access.may(user, Action::RunCouncil);
     // The dashboard shows the worst few of each, read in full; the full lists are a
     // click away.
@@ -247,11 +248,11 @@ pub(crate) async fn render_council(
     let mut quiet: Vec<_> = facts.iter().filter(|(_, f)| f.is_stalled(today)).collect();
     quiet.sort_by_key(|(_, f)| f.last_activity_on);
     let (overdue_total, stalled_total) = (late.len(), quiet.len());
-    let worst = |list: Vec<&(String, hamafza_core::scorecard::Facts)>| ResolutionFilter {
+    let worst = |list: Vec<&(ResolutionId, hamafza_core::scorecard::Facts)>| ResolutionFilter {
         ids: Some(
             list.iter()
                 .take(DASHBOARD_LIST)
-                .map(|(id, _)| id.clone())
+                .map(|(id, _)| *id)
                 .collect(),
         ),
         ..ResolutionFilter::default()
@@ -364,15 +365,15 @@ pub(crate) async fn resolution_form(
     council: &Council,
     meeting: Option<&hamafza_store::MeetingDetail>,
 ) -> Result<Markup, AppError> {
-    let meeting_id = meeting.map(|m| m.meeting.id.as_str());
+    let meeting_id = meeting.map(|m| m.meeting.id.to_string());
     let agencies = state
         .store
         .list_agencies(&scope(&user.actor, Action::ViewAgencies))
         .await?;
     // The places a council's resolutions are usually about: its area and what lies in it.
     let scope = scope(&user.actor, Action::ViewPlace);
-    let mut places = vec![state.store.place_by_id(&council.place_id).await?];
-    let under = |parent: String| hamafza_store::PlaceFilter {
+    let mut places = vec![state.store.place_by_id(council.place_id).await?];
+    let under = |parent: PlaceId| hamafza_store::PlaceFilter {
         parent_id: Some(parent),
         limit: 500,
         ..Default::default()
@@ -380,15 +381,11 @@ pub(crate) async fn resolution_form(
     // Two levels down: a district's sub-districts and their neighbourhoods.
     for child in state
         .store
-        .list_places(&scope, &under(council.place_id.clone()))
+        .list_places(&scope, &under(council.place_id))
         .await?
         .0
     {
-        let grandchildren = state
-            .store
-            .list_places(&scope, &under(child.id.clone()))
-            .await?
-            .0;
+        let grandchildren = state.store.list_places(&scope, &under(child.id)).await?.0;
         places.push(child);
         places.extend(grandchildren);
     }

@@ -121,10 +121,10 @@ pub async fn report_pdf(
         }
         ReportOf::Agency(key) => {
             let id = f::agency_id(state, "agency", key).await?;
-            let agency = state.store.agency(&id).await?;
+            let agency = state.store.agency(id).await?;
             // An agency's report is for its own people (and system administrators).
             let target = Target::Agency {
-                id: hamafza_store::stored_uuid(&agency.id),
+                id: agency.id.uuid(),
             };
             decide(&user.actor, Action::ViewAgencyReport, target)
                 .check()

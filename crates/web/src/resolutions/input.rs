@@ -4,9 +4,9 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use hamafza_core::access::{Action, Target, decide, scope};
+use hamafza_core::ids::{MeetingId, ResolutionId};
 use hamafza_core::jalali::JalaliDate;
 use hamafza_core::resolutions::{self as rules};
-use hamafza_store::stored_uuid as uuid_of;
 use hamafza_store::{Council, Resolution, Who};
 use serde::Deserialize;
 
@@ -77,8 +77,14 @@ pub async fn create_resolution(
     for p in input.places.iter().filter(|p| !p.trim().is_empty()) {
         places.push(place_id(state, p).await?);
     }
-    let meeting_id = input.meeting_id.clone().filter(|m| !m.is_empty());
-    let agenda_item_id = match (&meeting_id, input.agenda_item) {
+    let meeting_id: Option<MeetingId> = match input.meeting_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(m) => Some(
+            m.parse()
+                .map_err(|_| invalid("meeting_id", "جلسه پیدا نشد"))?,
+        ),
+    };
+    let agenda_item_id = match (meeting_id, input.agenda_item) {
         (Some(m), Some(position)) => Some(
             state
                 .store
@@ -143,7 +149,7 @@ pub async fn create_meeting(
     user: &CurrentUser,
     council_key: &str,
     input: &MeetingIn,
-) -> Result<String> {
+) -> Result<MeetingId> {
     let council = council_to_run(state, user, council_key).await?;
     let held_on = parse_day("held_on", &input.held_on)?;
     let agenda: Vec<String> = input
@@ -156,7 +162,7 @@ pub async fn create_meeting(
         .store
         .create_meeting(
             &Who::of(&user.actor),
-            &council.id,
+            council.id,
             held_on,
             &input.venue,
             &agenda,
@@ -177,7 +183,7 @@ pub struct UpdateIn {
 pub async fn post_update(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: ResolutionId,
     input: UpdateIn,
 ) -> Result<String> {
     let v = resolution_for(state, user, id).await?;
@@ -191,7 +197,7 @@ pub async fn post_update(
         .add_resolution_update(
             &Who::of(&user.actor),
             &user.actor,
-            &v.resolution.id,
+            v.resolution.id,
             input.percent,
             &input.body,
             &input.files,
@@ -265,7 +271,7 @@ pub async fn create_council(
         &user.actor,
         Action::CreateCouncil,
         Target::Agency {
-            id: uuid_of(&secretariat),
+            id: secretariat.uuid(),
         },
     ))?;
     let mut members = Vec::new();

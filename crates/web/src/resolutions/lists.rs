@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use hamafza_core::access::{Action, Scope, scope};
+use hamafza_core::ids::{AgencyId, PlaceId};
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_core::resolutions::State;
 use hamafza_store::ResolutionFilter;
@@ -109,22 +110,23 @@ impl ListParams {
                 .await?;
             let agency = agencies
                 .iter()
-                .find(|x| x.code == a || x.id == a)
+                .find(|x| x.code == a || x.id.to_string() == a)
                 .ok_or_else(|| invalid("agency", "دستگاه پیدا نشد"))?;
-            f.agency_id = Some(agency.id.clone());
+            f.agency_id = Some(agency.id);
         }
         if let Some(s) = given(&self.state) {
             f.state =
                 Some(State::from_code(s).ok_or_else(|| invalid("state", "وضعیت نامعتبر است"))?);
         }
         if let Some(p) = given(&self.place) {
+            let missing = || invalid("place", "مکان پیدا نشد");
             let place = match state.store.place_by_code(p).await? {
                 Some(place) => place,
                 None => state
                     .store
-                    .place_by_id(p)
+                    .place_by_id(p.parse().map_err(|_| missing())?)
                     .await
-                    .map_err(|_| invalid("place", "مکان پیدا نشد"))?,
+                    .map_err(|_| missing())?,
             };
             f.place_id = Some(place.id);
         }
@@ -168,30 +170,32 @@ pub fn url_encode(s: &str) -> String {
 }
 
 /// An agency's id from its code or id.
-pub async fn agency_id(state: &AppState, field: &'static str, key: &str) -> Result<String> {
+pub async fn agency_id(state: &AppState, field: &'static str, key: &str) -> Result<AgencyId> {
     let key = key.trim();
     state
         .store
         .list_agencies(&Scope::reference_lists())
         .await?
         .into_iter()
-        .find(|a| a.code == key || a.id == key)
+        .find(|a| a.code == key || a.id.to_string() == key)
         .map(|a| a.id)
         .ok_or_else(|| invalid(field, format!("دستگاه «{key}» پیدا نشد")))
 }
 
 /// A place's id from its code or id.
-pub async fn place_id(state: &AppState, key: &str) -> Result<String> {
+pub async fn place_id(state: &AppState, key: &str) -> Result<PlaceId> {
     let key = key.trim();
     if let Some(p) = state.store.place_by_code(key).await? {
         return Ok(p.id);
     }
+    let missing = || invalid("places", format!("مکان «{key}» پیدا نشد"));
+    let id: PlaceId = key.parse().map_err(|_| missing())?;
     state
         .store
-        .place_by_id(key)
+        .place_by_id(id)
         .await
         .map(|p| p.id)
-        .map_err(|_| invalid("places", format!("مکان «{key}» پیدا نشد")))
+        .map_err(|_| missing())
 }
 
 /// The scorecard: each responsible agency's figures across the councils the user sees,
@@ -205,11 +209,11 @@ pub async fn scorecard(
         .store
         .list_resolutions(&resolution_scope(user), &ResolutionFilter::default(), today)
         .await?;
-    let mut by_agency: std::collections::HashMap<&str, Vec<hamafza_core::scorecard::Facts>> =
+    let mut by_agency: std::collections::HashMap<AgencyId, Vec<hamafza_core::scorecard::Facts>> =
         std::collections::HashMap::new();
     for row in &rows {
         by_agency
-            .entry(row.resolution.responsible_agency_id.as_str())
+            .entry(row.resolution.responsible_agency_id)
             .or_default()
             .push(row.facts());
     }
@@ -219,7 +223,7 @@ pub async fn scorecard(
         .await?
         .into_iter()
         .filter_map(|a| {
-            let facts = by_agency.get(a.id.as_str())?;
+            let facts = by_agency.get(&a.id)?;
             let s = hamafza_core::scorecard::Summary::of(facts, today);
             Some((a, s))
         })

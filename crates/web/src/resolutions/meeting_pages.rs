@@ -13,7 +13,7 @@ use crate::resolutions as f;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hamafza_core::access::{Action, scope};
-use hamafza_core::ids::MeetingId;
+use hamafza_core::ids::{AgencyId, MeetingId};
 use hamafza_store::{Attendance, Presence, ResolutionRow, Who};
 use maud::{Markup, html};
 
@@ -45,15 +45,13 @@ pub async fn meeting_page(
     user: CurrentUser,
     PathId(id): PathId<MeetingId>,
 ) -> Result<Markup, AppError> {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
-    render_meeting(&state, &user, &id, None).await
+    render_meeting(&state, &user, id, None).await
 }
 
 async fn render_meeting(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: MeetingId,
     error: Option<&str>,
 ) -> Result<Markup, AppError> {
     let council = state.store.meeting_council(id).await?;
@@ -65,18 +63,18 @@ async fn render_meeting(
     let council = &access.council;
     let today = state.clock.today();
     let names = agency_names(state).await?;
-    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    let name = |id: &AgencyId| names.get(id).cloned().unwrap_or_default();
     let members = state
         .store
-        .council_members(&scope(&user.actor, Action::ViewCouncils), &council.id)
+        .council_members(&scope(&user.actor, Action::ViewCouncils), council.id)
         .await?;
     let can_run = access.may(user, Action::RunCouncil);
     let decided: Vec<ResolutionRow> = council_rows(state, user, council, today)
         .await?
         .into_iter()
-        .filter(|r| r.resolution.meeting_id.as_deref() == Some(id))
+        .filter(|r| r.resolution.meeting_id == Some(id))
         .collect();
-    let presence_of = |agency: &str| detail.attendance.iter().find(|a| a.agency_id == agency);
+    let presence_of = |agency: &AgencyId| detail.attendance.iter().find(|a| a.agency_id == *agency);
     let m = &detail.meeting;
     let body = html! {
         p { a href={ "/councils/" (council.code) } { (council.name_fa) } }
@@ -135,10 +133,8 @@ pub async fn minutes_submit(
     PathId(id): PathId<MeetingId>,
     CsrfForm { user, form }: CsrfForm<FormPairs>,
 ) -> Response {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
     let result: Result<(), AppError> = async {
-        let council = state.store.meeting_council(&id).await?;
+        let council = state.store.meeting_council(id).await?;
         f::council_to_run(&state, &user, &council).await?;
         let attendance: Vec<Attendance> = form
             .0
@@ -146,7 +142,7 @@ pub async fn minutes_submit(
             .filter_map(|(k, v)| {
                 let agency = k.strip_prefix("presence:")?;
                 Some(Attendance {
-                    agency_id: agency.to_string(),
+                    agency_id: agency.parse().ok()?,
                     presence: Presence::from_code(v)?,
                     representative: form
                         .get(&format!("representative:{agency}"))
@@ -160,7 +156,7 @@ pub async fn minutes_submit(
             .store
             .record_minutes(
                 &Who::of(&user.actor),
-                &id,
+                id,
                 form.get("minutes").unwrap_or_default(),
                 &attendance,
             )
@@ -172,7 +168,7 @@ pub async fn minutes_submit(
         Ok(()) => Redirect::to(&format!("/meetings/{id}")).into_response(),
         Err(r) => {
             crate::pages::refused_form(r, |m| async move {
-                render_meeting(&state, &user, &id, Some(&m)).await
+                render_meeting(&state, &user, id, Some(&m)).await
             })
             .await
         }

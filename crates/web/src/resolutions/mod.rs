@@ -6,8 +6,8 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use hamafza_core::access::{Action, CouncilFacts, Decision, Scope, Target, decide, scope};
+use hamafza_core::ids::{CouncilId, ResolutionId};
 use hamafza_core::resolutions::{self as rules, MoveFacts, MoveKind, Parties, Party};
-use hamafza_store::stored_uuid as uuid_of;
 use hamafza_store::{Council, Resolution, StoreError, Who};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -50,7 +50,7 @@ pub struct CouncilAccess {
 impl CouncilAccess {
     fn decision(&self, user: &CurrentUser, action: Action) -> Decision {
         let facts = CouncilFacts {
-            secretariat: uuid_of(&self.council.secretariat_agency_id),
+            secretariat: self.council.secretariat_agency_id.uuid(),
             members: &self.members,
             actor_agency_takes_part: self.takes_part,
         };
@@ -64,21 +64,58 @@ impl CouncilAccess {
     }
 }
 
+/// How a request names a council: by the code or id in its path, or by an id read
+/// from a record.
+#[derive(Debug, Clone, Copy)]
+pub enum CouncilRef<'a> {
+    Key(&'a str),
+    Id(CouncilId),
+}
+
+impl<'a> From<&'a str> for CouncilRef<'a> {
+    fn from(key: &'a str) -> Self {
+        CouncilRef::Key(key)
+    }
+}
+
+impl<'a> From<&'a String> for CouncilRef<'a> {
+    fn from(key: &'a String) -> Self {
+        CouncilRef::Key(key)
+    }
+}
+
+impl From<&CouncilId> for CouncilRef<'_> {
+    fn from(id: &CouncilId) -> Self {
+        CouncilRef::Id(*id)
+    }
+}
+
+impl From<CouncilId> for CouncilRef<'_> {
+    fn from(id: CouncilId) -> Self {
+        CouncilRef::Id(id)
+    }
+}
+
 /// A council by code or id, and what access to it depends on.
 pub async fn council_access(
     state: &AppState,
     user: &CurrentUser,
-    key: &str,
+    council: impl Into<CouncilRef<'_>>,
 ) -> Result<CouncilAccess> {
-    let council = match state.store.council_by_code(key).await? {
-        Some(c) => c,
-        None if Uuid::parse_str(key).is_ok() => state.store.council(key).await?,
-        None => return Err(StoreError::NotFound.into()),
+    let council = match council.into() {
+        CouncilRef::Id(id) => state.store.council(id).await?,
+        CouncilRef::Key(key) => match state.store.council_by_code(key).await? {
+            Some(c) => c,
+            None => match key.parse::<CouncilId>() {
+                Ok(id) => state.store.council(id).await?,
+                Err(_) => return Err(StoreError::NotFound.into()),
+            },
+        },
     };
-    let members = council.members.iter().map(|m| uuid_of(m)).collect();
+    let members = council.members.iter().map(|m| m.uuid()).collect();
     let takes_part = state
         .store
-        .agency_takes_part_in_council(&council.id, &user.actor.agency_id.to_string())
+        .agency_takes_part_in_council(council.id, user.actor.agency_id.into())
         .await?;
     Ok(CouncilAccess {
         council,
@@ -92,7 +129,7 @@ pub async fn council_access(
 pub async fn council_where(
     state: &AppState,
     user: &CurrentUser,
-    key: &str,
+    key: impl Into<CouncilRef<'_>>,
     action: Action,
 ) -> Result<CouncilAccess> {
     let access = council_access(state, user, key).await?;
@@ -101,7 +138,11 @@ pub async fn council_where(
 }
 
 /// A council whose heading the user may see.
-pub async fn council_for(state: &AppState, user: &CurrentUser, key: &str) -> Result<Council> {
+pub async fn council_for(
+    state: &AppState,
+    user: &CurrentUser,
+    key: impl Into<CouncilRef<'_>>,
+) -> Result<Council> {
     Ok(council_where(state, user, key, Action::ViewCouncil)
         .await?
         .council)
@@ -111,7 +152,7 @@ pub async fn council_for(state: &AppState, user: &CurrentUser, key: &str) -> Res
 pub async fn council_records_for(
     state: &AppState,
     user: &CurrentUser,
-    key: &str,
+    key: impl Into<CouncilRef<'_>>,
 ) -> Result<Council> {
     Ok(council_where(state, user, key, Action::ViewCouncilRecords)
         .await?
@@ -119,7 +160,11 @@ pub async fn council_records_for(
 }
 
 /// A council the user may run (record meetings, minutes and resolutions for).
-pub async fn council_to_run(state: &AppState, user: &CurrentUser, key: &str) -> Result<Council> {
+pub async fn council_to_run(
+    state: &AppState,
+    user: &CurrentUser,
+    key: impl Into<CouncilRef<'_>>,
+) -> Result<Council> {
     Ok(council_where(state, user, key, Action::RunCouncil)
         .await?
         .council)
@@ -137,8 +182,8 @@ pub struct Visible {
 impl Visible {
     pub fn parties(&self) -> Parties<'_> {
         Parties {
-            secretariat: uuid_of(&self.council.secretariat_agency_id),
-            responsible: uuid_of(&self.resolution.responsible_agency_id),
+            secretariat: self.council.secretariat_agency_id.uuid(),
+            responsible: self.resolution.responsible_agency_id.uuid(),
             collaborators: &self.collaborators,
             council_members: &self.members,
         }
@@ -159,7 +204,7 @@ impl Visible {
         rules::available_moves(
             &user.actor,
             &MoveFacts {
-                id: &self.resolution.id,
+                id: &self.resolution.id.to_string(),
                 state: self.resolution.state,
                 parties: self.parties(),
                 evidence_files: 0,
@@ -169,7 +214,11 @@ impl Visible {
     }
 }
 
-pub async fn resolution_for(state: &AppState, user: &CurrentUser, id: &str) -> Result<Visible> {
+pub async fn resolution_for(
+    state: &AppState,
+    user: &CurrentUser,
+    id: ResolutionId,
+) -> Result<Visible> {
     let resolution = state.store.resolution(id).await?;
     let (council, collaborators, members) = state.store.resolution_parties(&resolution).await?;
     let v = Visible {
@@ -204,7 +253,7 @@ pub struct MoveIn {
 pub async fn move_resolution(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: ResolutionId,
     m: &MoveIn,
 ) -> Result<Resolution> {
     let kind = MoveKind::from_code(m.action.trim())

@@ -20,10 +20,10 @@ use crate::extract::{FormPairs, PageQuery};
 use crate::layout::{self, Section, instant, num};
 use crate::pages::chart::{self, Bar};
 use crate::resolutions::{self as f, ListParams, MoveIn};
-use hamafza_core::ids::{EvidenceId, ResolutionId};
+use hamafza_core::ids::{AgencyId, EvidenceId, ResolutionId};
 
 /// Agency names by id, for tables.
-pub(super) async fn agency_names(state: &AppState) -> Result<HashMap<String, String>, AppError> {
+pub(super) async fn agency_names(state: &AppState) -> Result<HashMap<AgencyId, String>, AppError> {
     Ok(state
         .store
         .list_agencies(&Scope::reference_lists())
@@ -48,10 +48,10 @@ pub(super) fn flags(row: &ResolutionRow, today: time::Date) -> Markup {
 /// The table every resolution list uses.
 pub(super) fn table(
     rows: &[ResolutionRow],
-    names: &HashMap<String, String>,
+    names: &HashMap<AgencyId, String>,
     today: time::Date,
 ) -> Markup {
-    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    let name = |id: &AgencyId| names.get(id).cloned().unwrap_or_default();
     html! {
         @if rows.is_empty() {
             p.hint { "مصوبه‌ای نیست." }
@@ -203,34 +203,32 @@ pub async fn resolution_page(
     user: CurrentUser,
     PathId(id): PathId<ResolutionId>,
 ) -> Result<Markup, AppError> {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
-    render_resolution(&state, &user, &id, None).await
+    render_resolution(&state, &user, id, None).await
 }
 
 async fn render_resolution(
     state: &AppState,
     user: &CurrentUser,
-    id: &str,
+    id: ResolutionId,
     error: Option<&str>,
 ) -> Result<Markup, AppError> {
     let visible = f::resolution_for(state, user, id).await?;
     let (r, council) = (&visible.resolution, &visible.council);
     let names = agency_names(state).await?;
-    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    let name = |id: &AgencyId| names.get(id).cloned().unwrap_or_default();
     let updates = state
         .store
-        .resolution_updates(&scope(&user.actor, Action::ViewResolution), &r.id)
+        .resolution_updates(&scope(&user.actor, Action::ViewResolution), r.id)
         .await?;
     let collaborations = state
         .store
-        .collaborations(&scope(&user.actor, Action::ViewResolution), &r.id)
+        .collaborations(&scope(&user.actor, Action::ViewResolution), r.id)
         .await?;
     let meeting = match &r.meeting_id {
         // The meeting it was passed in is shown to the council's members only.
         Some(m) => match state
             .store
-            .meeting(&scope(&user.actor, Action::ViewCouncilRecords), m)
+            .meeting(&scope(&user.actor, Action::ViewCouncilRecords), *m)
             .await
         {
             Ok(detail) => Some(detail),
@@ -248,7 +246,7 @@ async fn render_resolution(
     let meeting = meeting.map(|m| m.meeting);
     let history = state
         .store
-        .resolution_history(&scope(&user.actor, Action::ViewResolution), &r.id)
+        .resolution_history(&scope(&user.actor, Action::ViewResolution), r.id)
         .await?;
     let today = state.clock.today();
     let row = ResolutionRow {
@@ -266,7 +264,7 @@ async fn render_resolution(
     let places = {
         let mut out = Vec::new();
         for p in &r.places {
-            if let Ok(place) = state.store.place_by_id(p).await {
+            if let Ok(place) = state.store.place_by_id(*p).await {
                 out.push(place);
             }
         }
@@ -368,7 +366,7 @@ async fn render_resolution(
 }
 
 /// The form's answer to a refused request: the same page with the reason, as a 400.
-async fn refused(state: &AppState, user: &CurrentUser, id: &str, r: AppError) -> Response {
+async fn refused(state: &AppState, user: &CurrentUser, id: ResolutionId, r: AppError) -> Response {
     crate::pages::refused_form(r, |m| async move {
         render_resolution(state, user, id, Some(&m)).await
     })
@@ -380,16 +378,14 @@ pub async fn move_submit(
     PathId(id): PathId<ResolutionId>,
     CsrfForm { user, form }: CsrfForm<FormPairs>,
 ) -> Response {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
     let m = MoveIn {
         action: form.get("action").unwrap_or_default().to_string(),
         reason: form.get("reason").map(str::to_string),
         into: form.get("into").map(str::to_string),
     };
-    match f::move_resolution(&state, &user, &id, &m).await {
+    match f::move_resolution(&state, &user, id, &m).await {
         Ok(r) => Redirect::to(&format!("/resolutions/{}", r.id)).into_response(),
-        Err(e) => refused(&state, &user, &id, e).await,
+        Err(e) => refused(&state, &user, id, e).await,
     }
 }
 
@@ -402,15 +398,13 @@ pub async fn update_submit(
         files,
     }: CsrfMultipart,
 ) -> Response {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
     let result = match f::UpdateIn::from_form(&fields, files) {
-        Ok(update) => f::post_update(&state, &user, &id, update).await,
+        Ok(update) => f::post_update(&state, &user, id, update).await,
         Err(e) => Err(e),
     };
     match result {
         Ok(_) => Redirect::to(&format!("/resolutions/{id}")).into_response(),
-        Err(e) => refused(&state, &user, &id, e).await,
+        Err(e) => refused(&state, &user, id, e).await,
     }
 }
 
@@ -419,9 +413,7 @@ pub async fn evidence_download(
     user: CurrentUser,
     PathId(id): PathId<EvidenceId>,
 ) -> Response {
-    // Parsed at the edge (a bad id is "not found"); the store speaks text.
-    let id = id.to_string();
-    match crate::resolutions::api::evidence_response(&state, &user, &id).await {
+    match crate::resolutions::api::evidence_response(&state, &user, id).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
@@ -433,8 +425,8 @@ pub async fn inbox_page(
     user: CurrentUser,
 ) -> Result<Markup, AppError> {
     let today = state.clock.today();
-    let notices = state.store.inbox(&user.user.id, 100).await?;
-    let agency = user.actor.agency_id.to_string();
+    let notices = state.store.inbox(user.user.id, 100).await?;
+    let agency = AgencyId::from(user.actor.agency_id);
     let names = agency_names(&state).await?;
     // To verify: reported done in councils this agency runs as secretariat.
     let councils = state
@@ -452,7 +444,7 @@ pub async fn inbox_page(
             .filter(|c| c.secretariat_agency_id == agency)
         {
             let of = |s| ResolutionFilter {
-                council_id: Some(c.id.clone()),
+                council_id: Some(c.id),
                 state: Some(s),
                 ..ResolutionFilter::default()
             };
@@ -477,7 +469,7 @@ pub async fn inbox_page(
             .list_resolutions(
                 &resolutions,
                 &ResolutionFilter {
-                    agency_id: Some(agency.clone()),
+                    agency_id: Some(agency),
                     ..ResolutionFilter::default()
                 },
                 today,
@@ -529,7 +521,7 @@ pub async fn inbox_read(
     State(state): State<AppState>,
     CsrfForm { user, .. }: CsrfForm<FormPairs>,
 ) -> Response {
-    match state.store.mark_inbox_read(&user.user.id).await {
+    match state.store.mark_inbox_read(user.user.id).await {
         Ok(_) => Redirect::to("/inbox").into_response(),
         Err(e) => AppError::from(e).into_response(),
     }
@@ -547,7 +539,7 @@ pub async fn scorecard_page(
     };
     let own = state
         .store
-        .agency(&user.actor.agency_id.to_string())
+        .agency(AgencyId::from(user.actor.agency_id))
         .await?;
     let today_jalali = hamafza_core::jalali::JalaliDate::from_gregorian(today);
     let body = html! {

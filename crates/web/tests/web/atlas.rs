@@ -180,9 +180,9 @@ async fn events_show_live_and_small_counts_are_hidden(f: Fixture) {
             &NewUser {
                 username: "officer2".into(),
                 display_name: "کارشناس منطقهٔ ۲".into(),
-                agency_id: f.ids["B"].clone(),
+                agency_id: f.id("B"),
                 roles: vec![Role::AgencyOfficer],
-                jurisdiction: vec![f.ids["D2"].clone()],
+                jurisdiction: vec![f.id("D2")],
                 password_hash: hash,
             },
         )

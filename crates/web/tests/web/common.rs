@@ -3,6 +3,7 @@
 //! sign in and send requests as them.
 #![allow(dead_code)] // each test file uses its own part of this
 
+use hamafza_core::ids::AgencyId;
 use std::net::SocketAddr;
 
 use hamafza_core::access::Role;
@@ -65,7 +66,7 @@ impl Fixture {
             .into_iter()
             .zip(&places)
         {
-            ids.insert(key, p.id.clone());
+            ids.insert(key, p.id.to_string());
         }
         let a = store
             .create_agency(
@@ -91,16 +92,16 @@ impl Fixture {
             )
             .await
             .expect("b");
-        ids.insert("A", a.id.clone());
-        ids.insert("B", b.id.clone());
+        ids.insert("A", a.id.to_string());
+        ids.insert("B", b.id.to_string());
         let hash = hamafza_web::hash_password(PASSWORD).expect("hash");
-        let users: [(&'static str, &str, Role, &[&str]); 6] = [
-            ("admin", &a.id, Role::SystemAdmin, &[]),
-            ("aadmin", &a.id, Role::AgencyAdmin, &["P1"]),
-            ("secretary", &a.id, Role::CouncilSecretary, &["D1"]),
-            ("officer", &b.id, Role::AgencyOfficer, &["D1"]),
-            ("analyst", &a.id, Role::Analyst, &["CITY"]),
-            ("viewer", &b.id, Role::Viewer, &["P2"]),
+        let users: [(&'static str, AgencyId, Role, &[&str]); 6] = [
+            ("admin", a.id, Role::SystemAdmin, &[]),
+            ("aadmin", a.id, Role::AgencyAdmin, &["P1"]),
+            ("secretary", a.id, Role::CouncilSecretary, &["D1"]),
+            ("officer", b.id, Role::AgencyOfficer, &["D1"]),
+            ("analyst", a.id, Role::Analyst, &["CITY"]),
+            ("viewer", b.id, Role::Viewer, &["P2"]),
         ];
         for (username, agency, role, places) in users {
             let u = store
@@ -109,15 +110,18 @@ impl Fixture {
                     &NewUser {
                         username: username.into(),
                         display_name: format!("کاربر {username}"),
-                        agency_id: agency.to_string(),
+                        agency_id: agency,
                         roles: vec![role],
-                        jurisdiction: places.iter().map(|p| ids[p].clone()).collect(),
+                        jurisdiction: places
+                            .iter()
+                            .map(|p| ids[p].parse().expect("place id"))
+                            .collect(),
                         password_hash: hash.clone(),
                     },
                 )
                 .await
                 .expect("user");
-            ids.insert(username, u.id);
+            ids.insert(username, u.id.to_string());
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -141,6 +145,14 @@ impl Fixture {
             ids,
             clock,
         }
+    }
+
+    /// A fixture id as its own type.
+    pub fn id<T: std::str::FromStr>(&self, key: &str) -> T
+    where
+        T::Err: std::fmt::Debug,
+    {
+        self.ids[key].parse().expect("fixture id")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -106,7 +106,7 @@ async fn places_import_over_the_api_is_all_or_nothing(f: Fixture) {
         .await
         .expect("q")
         .expect("written");
-    assert_eq!(created.parent_id.as_deref(), Some(f.ids["D1"].as_str()));
+    assert_eq!(created.parent_id, Some(f.id("D1")));
     assert_eq!(created.population, Some(4200));
 }
 
@@ -876,7 +876,7 @@ async fn api_tokens_work_and_can_be_revoked(f: Fixture) {
         .store
         .create_api_token(
             &Who::system(),
-            &f.ids["viewer"],
+            f.id("viewer"),
             &hamafza_web::secret_hash(&secret),
             "test",
         )
@@ -953,7 +953,7 @@ async fn openapi_matches_the_routes(f: Fixture) {
         .store
         .create_api_token(
             &Who::system(),
-            &f.ids["admin"],
+            f.id("admin"),
             &hamafza_web::secret_hash(&token_secret),
             "doc",
         )

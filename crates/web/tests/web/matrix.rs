@@ -125,8 +125,12 @@ async fn every_role_and_endpoint_agrees_with_the_policy(f: Fixture) {
     }
 
     // What the policy needs to know, read from the store as the server would.
-    let council = f.store.council(&w.council).await.expect("council");
-    let members: Vec<Uuid> = council.members.iter().map(|m| uuid(m)).collect();
+    let council = f
+        .store
+        .council(w.council.parse().expect("council id"))
+        .await
+        .expect("council");
+    let members: Vec<Uuid> = council.members.iter().map(|m| m.uuid()).collect();
     let (a, b) = (uuid(&f.ids["A"]), uuid(&f.ids["B"]));
     let parties_of = |lead: Uuid| Parties {
         secretariat: a,
@@ -136,9 +140,9 @@ async fn every_role_and_endpoint_agrees_with_the_policy(f: Fixture) {
     };
     let (p1, p2) = (parties_of(b), parties_of(a));
     let place_path = |key: &str| {
-        let id = f.ids[key].clone();
+        let id = f.id(key);
         let store = f.store.clone();
-        async move { store.place_by_id(&id).await.expect("place").path }
+        async move { store.place_by_id(id).await.expect("place").path }
     };
     let places = [
         ("D1", place_path("D1").await),

@@ -52,7 +52,7 @@ pub(crate) async fn world(f: &Fixture) -> World {
                 display_name: "کارشناس ج".into(),
                 agency_id: c.id,
                 roles: vec![Role::AgencyOfficer],
-                jurisdiction: vec![f.ids["D1"].clone()],
+                jurisdiction: vec![f.id("D1")],
                 password_hash: hamafza_web::hash_password(common::PASSWORD).expect("hash"),
             },
         )
