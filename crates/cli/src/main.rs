@@ -77,6 +77,11 @@ enum Command {
         /// The address people open (e.g. https://hamafza.example.ir behind a proxy).
         #[arg(long)]
         public_url: Option<String>,
+        /// A reverse proxy's address (repeat for several): for connections from it, the
+        /// client's address is taken from `X-Forwarded-For`, for sign-in throttling.
+        /// From anyone else that header is ignored.
+        #[arg(long = "trusted-proxy")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Send the escalation steps due today (reminders, notices to heads, agenda items).
     /// The server also does this every hour.
@@ -382,6 +387,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             idle_timeout,
             secure_cookies,
             public_url,
+            trusted_proxies,
         } => {
             let started = Instant::now();
             let clock = match today.as_deref() {
@@ -415,15 +421,23 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                         || public_url
                             .as_deref()
                             .is_some_and(|u| u.starts_with("https://")),
-                );
-            hamafza_web::spawn_escalation_job(&state);
+                )
+                .with_trusted_proxies(trusted_proxies);
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let job = hamafza_web::spawn_escalation_job(&state, stopped);
             let limits = hamafza_web::Limits {
                 idle: std::time::Duration::from_secs(idle_timeout.max(1)),
                 per_address: max_connections_per_address.max(1),
                 total: max_connections.max(1),
             };
-            hamafza_web::serve_with(listener, state, limits, hamafza_web::shutdown_signal())
-                .await?;
+            let shutdown = async move {
+                hamafza_web::shutdown_signal().await;
+                let _ = stop.send(true);
+            };
+            hamafza_web::serve_with(listener, state, limits, shutdown).await?;
+            // Requests have finished; so does the job's run, if one is under way.
+            let _ = job.await;
+            println!("stopped");
         }
         Command::Escalate { today } => {
             let day = match today.as_deref() {

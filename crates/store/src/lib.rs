@@ -17,6 +17,7 @@ mod dialect;
 mod error;
 pub mod import;
 mod migrate;
+mod operations;
 mod places;
 mod resolutions;
 mod scope_sql;
@@ -32,6 +33,7 @@ pub use atlas::{
 };
 pub use audit::{AuditFilter, AuditVerification, Who};
 pub use error::{Form, Refusal, Rule, StoreError, StoreResult};
+pub use operations::{LoginFailures, LoginRecord};
 pub use places::{NewPlace, Place, PlaceFilter, PlaceSummary};
 pub use resolutions::{
     AgendaItem, Attendance, Change, EscalationRun, EvidenceMeta, LatestUpdate, Meeting,
@@ -63,6 +65,9 @@ pub struct Store {
     /// Serialises audit appends within this process; PostgreSQL additionally takes a
     /// table lock so that several app servers keep one chain (see `dialect`).
     audit_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Where it was opened (kept for [`Store::reopen`]; never logged: it may hold a
+    /// password).
+    url: std::sync::Arc<str>,
 }
 
 impl Store {
@@ -108,7 +113,13 @@ impl Store {
             pool,
             engine,
             audit_lock: Default::default(),
+            url: url.into(),
         })
+    }
+
+    /// The same database through a pool of its own, as a second app server has it.
+    pub async fn reopen(&self) -> StoreResult<Store> {
+        Self::open(&self.url).await
     }
 
     pub fn engine(&self) -> Engine {

@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "priority",
         include_str!("../migrations/0005_priority.sql"),
     ),
+    (
+        6,
+        "operations",
+        include_str!("../migrations/0006_operations.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<usize> {

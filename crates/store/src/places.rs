@@ -142,6 +142,7 @@ impl Store {
                 on_progress(i);
             }
         }
+        crate::operations::bump_data_version(&mut w.tx, "places").await?;
         w.commit().await?;
         on_progress(places.len());
         Ok(())

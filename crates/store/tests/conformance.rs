@@ -47,7 +47,67 @@ on_both_engines!(
     resolution_follows_its_state_machine_with_history_and_audit,
     escalation_follows_simulated_time_and_lists_filter,
     events_are_placed_and_counted_live,
+    a_job_lease_has_one_holder_and_place_changes_bump_a_version,
 );
+
+/// Several app servers on one database (issue 11 point 10): a periodic job's lease is
+/// held by one server at a time and passes on when it lapses; a change of places moves
+/// the version every server checks its in-memory index against.
+async fn a_job_lease_has_one_holder_and_place_changes_bump_a_version(store: Store) {
+    use time::macros::datetime;
+    let now = datetime!(2026-12-02 08:00 UTC);
+    let hour = time::Duration::minutes(55);
+    let take = |holder: &'static str, at| {
+        let store = store.clone();
+        async move {
+            store
+                .take_job_lease("escalation", holder, at, hour)
+                .await
+                .expect("lease")
+        }
+    };
+    assert!(take("server-a", now).await, "the first takes it");
+    assert!(!take("server-b", now).await, "a second server may not");
+    assert!(
+        take("server-a", now + time::Duration::minutes(60)).await,
+        "the holder renews it"
+    );
+    assert!(
+        !take("server-b", now + time::Duration::minutes(100)).await,
+        "still held after the renewal"
+    );
+    assert!(
+        take("server-b", now + time::Duration::minutes(120)).await,
+        "a lapsed lease passes to another server"
+    );
+    assert!(!take("server-a", now + time::Duration::minutes(121)).await);
+    assert!(
+        store
+            .take_job_lease("another-job", "server-a", now, hour)
+            .await
+            .expect("lease"),
+        "each job has its own lease"
+    );
+
+    let before = store.data_version("places").await.expect("version");
+    store
+        .insert_places(&Who::system(), &small_tree(), &|_| {})
+        .await
+        .expect("places");
+    assert_eq!(
+        store.data_version("places").await.expect("version"),
+        before + 1
+    );
+    let categories = store.data_version("event_categories").await.expect("v");
+    store
+        .save_event_category(&Who::system(), "test_category", "دستهٔ آزمون", "")
+        .await
+        .expect("category");
+    assert_eq!(
+        store.data_version("event_categories").await.expect("v"),
+        categories + 1
+    );
+}
 
 /// A square boundary as stored (GeoJSON geometry text).
 fn square_geometry(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
@@ -759,13 +819,7 @@ async fn escalation_follows_simulated_time_and_lists_filter(store: Store) {
     assert_eq!(steps(&run(date!(2025 - 11 - 20)).await), (1, 1, 2));
 
     let users = store.list_users(&every()).await.expect("users");
-    let user = |name: &str| {
-        users
-            .iter()
-            .find(|u| u.username == name)
-            .expect(name)
-            .id
-    };
+    let user = |name: &str| users.iter().find(|u| u.username == name).expect(name).id;
     let kinds = |user_id: hamafza_core::ids::UserId| {
         let store = store.clone();
         async move {
@@ -1035,10 +1089,7 @@ async fn resolution_fixture(store: &Store) -> Fixture {
                 secretariat_agency_id: ids[0],
                 focus_limit: 2,
                 stall_days: 30,
-                members: vec![
-                    (ids[1], Some("معاون".into())),
-                    (ids[3], None),
-                ],
+                members: vec![(ids[1], Some("معاون".into())), (ids[3], None)],
             },
         )
         .await

@@ -3,10 +3,8 @@
 //! Secrets (session cookies, API tokens) are random 256-bit values; only their SHA-256
 //! is stored, so a copy of the database does not let anyone sign in.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -15,9 +13,10 @@ use axum::extract::ConnectInfo;
 use axum::http::header::COOKIE;
 use axum::http::request::Parts;
 use hamafza_core::access::Actor;
-use hamafza_store::User;
+use hamafza_store::{LoginRecord, Store, StoreResult, User};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 
 pub const SESSION_COOKIE: &str = "hamafza_session";
 pub const LOGIN_CSRF_COOKIE: &str = "hamafza_login_csrf";
@@ -62,7 +61,8 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 
 /// Throttles failed sign-ins so that guessing is slow and nobody can lock anyone else
 /// out: failures are counted per (username, address), per address, and per username
-/// over a sliding window.
+/// over a sliding window. The counts live in the database, so every app server on it
+/// throttles alike.
 ///
 /// - A (username, address) pair that fails `per_pair` times waits, 30 s after the
 ///   first lockout and twice as long after each further failure (at most the window).
@@ -75,14 +75,6 @@ pub struct LoginLimiter {
     per_pair: usize,
     per_addr: usize,
     per_user: usize,
-    state: Mutex<LimiterState>,
-}
-
-#[derive(Default)]
-struct LimiterState {
-    failures: HashMap<String, Vec<Instant>>,
-    /// Addresses each username has signed in from (kept small per user).
-    known: HashMap<String, Vec<IpAddr>>,
 }
 
 impl Default for LoginLimiter {
@@ -92,103 +84,96 @@ impl Default for LoginLimiter {
             per_pair: 5,
             per_addr: 20,
             per_user: 50,
-            state: Mutex::default(),
         }
     }
 }
 
 impl LoginLimiter {
-    fn user_key(username: &str) -> String {
-        format!("u:{}", username.to_lowercase())
-    }
-
-    fn keys(username: &str, addr: IpAddr) -> [String; 3] {
-        [
-            format!("p:{}@{addr}", username.to_lowercase()),
-            format!("a:{addr}"),
-            Self::user_key(username),
-        ]
+    /// The name failures are counted under: what was typed, when it could be a
+    /// username at all; anything else (too long, control characters, bytes PostgreSQL
+    /// refuses in text) under one shared name, still counted for its address.
+    fn name_key(username: &str) -> &str {
+        if hamafza_store::valid_username(&username.to_lowercase()) {
+            username
+        } else {
+            "-"
+        }
     }
 
     /// How long this username at this address must wait before another try, if at all.
-    pub fn retry_after(&self, username: &str, addr: IpAddr) -> Option<Duration> {
-        let now = Instant::now();
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let known = state
-            .known
-            .get(&Self::user_key(username))
-            .is_some_and(|a| a.contains(&addr));
-        let [pair, address, user] = Self::keys(username, addr);
-        let window = self.window;
-        // For each key: how many recent failures, the first and the last of them.
-        let mut recent = |key: &str| -> (usize, Option<Instant>, Option<Instant>) {
-            state.failures.get_mut(key).map_or((0, None, None), |v| {
-                v.retain(|t| now.duration_since(*t) < window);
-                (v.len(), v.first().copied(), v.last().copied())
-            })
-        };
-        let pair_failures = recent(&pair);
-        let address_failures = recent(&address);
-        let user_failures = recent(&user);
-        let wait_from = |since: Option<Instant>, wait: Duration| {
-            since
-                .map(|t| wait.saturating_sub(now.duration_since(t)))
-                .filter(|d| !d.is_zero())
-        };
-        let mut waits = Vec::new();
-        if pair_failures.0 >= self.per_pair {
-            let over = u32::try_from(pair_failures.0 - self.per_pair).unwrap_or(u32::MAX);
-            let wait = Duration::from_secs(30)
-                .saturating_mul(2u32.saturating_pow(over.min(16)))
-                .min(window);
-            waits.push(wait_from(pair_failures.2, wait));
-        }
-        if address_failures.0 >= self.per_addr {
-            waits.push(wait_from(address_failures.1, window));
-        }
-        if user_failures.0 >= self.per_user && !known {
-            waits.push(wait_from(user_failures.1, window));
-        }
-        waits.into_iter().flatten().max()
+    pub async fn retry_after(
+        &self,
+        store: &Store,
+        username: &str,
+        addr: IpAddr,
+    ) -> StoreResult<Option<Duration>> {
+        let now = OffsetDateTime::now_utc();
+        let record = store
+            .login_record(
+                Self::name_key(username),
+                &addr.to_string(),
+                now - self.window,
+            )
+            .await?;
+        Ok(self.wait(&record, now))
     }
 
-    pub fn record_failure(&self, username: &str, addr: IpAddr) {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Bound memory under a flood of distinct names: forget everything stale first.
-        if state.failures.len() > 100_000 {
-            let now = Instant::now();
-            let window = self.window;
-            state
-                .failures
-                .retain(|_, v| v.iter().any(|t| now.duration_since(*t) < window));
-        }
-        for key in Self::keys(username, addr) {
-            state.failures.entry(key).or_default().push(Instant::now());
-        }
+    pub async fn record_failure(
+        &self,
+        store: &Store,
+        username: &str,
+        addr: IpAddr,
+    ) -> StoreResult<()> {
+        let now = OffsetDateTime::now_utc();
+        store
+            .record_login_failure(
+                Self::name_key(username),
+                &addr.to_string(),
+                now,
+                now - self.window,
+            )
+            .await
     }
 
     /// A successful sign-in: this pair starts afresh, and the address is one the
     /// username is known to sign in from.
-    pub fn record_success(&self, username: &str, addr: IpAddr) {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let [pair, _, user] = Self::keys(username, addr);
-        state.failures.remove(&pair);
-        let known = state.known.entry(user).or_default();
-        if !known.contains(&addr) {
-            if known.len() >= 16 {
-                known.remove(0);
-            }
-            known.push(addr);
+    pub async fn record_success(
+        &self,
+        store: &Store,
+        username: &str,
+        addr: IpAddr,
+    ) -> StoreResult<()> {
+        store
+            .record_login_success(
+                Self::name_key(username),
+                &addr.to_string(),
+                OffsetDateTime::now_utc(),
+            )
+            .await
+    }
+
+    /// The rule itself, on what the database counted.
+    fn wait(&self, r: &LoginRecord, now: OffsetDateTime) -> Option<Duration> {
+        let wait_from = |since: Option<OffsetDateTime>, wait: Duration| {
+            let since = since?;
+            let passed = Duration::try_from(now - since).unwrap_or(Duration::ZERO);
+            Some(wait.saturating_sub(passed)).filter(|d| !d.is_zero())
+        };
+        let mut waits = Vec::new();
+        if r.pair.count >= self.per_pair {
+            let over = u32::try_from(r.pair.count - self.per_pair).unwrap_or(u32::MAX);
+            let wait = Duration::from_secs(30)
+                .saturating_mul(2u32.saturating_pow(over.min(16)))
+                .min(self.window);
+            waits.push(wait_from(r.pair.last, wait));
         }
+        if r.address.count >= self.per_addr {
+            waits.push(wait_from(r.address.first, self.window));
+        }
+        if r.user.count >= self.per_user && !r.known_address {
+            waits.push(wait_from(r.user.first, self.window));
+        }
+        waits.into_iter().flatten().max()
     }
 }
 
@@ -253,13 +238,28 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// The client's address (for rate limiting; never logged with a username).
-pub fn client_addr(parts: &Parts) -> IpAddr {
-    parts
+/// The client's address (for rate limiting; never logged with a username). For a
+/// connection from a trusted reverse proxy it is the last address in `X-Forwarded-For`
+/// that is not itself a trusted proxy (the one the proxies saw); anyone else's header is
+/// ignored, so a client cannot pick its own address.
+pub fn client_addr(parts: &Parts, trusted_proxies: &[IpAddr]) -> IpAddr {
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]))
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .rev()
+        .find(|a| !trusted_proxies.contains(a))
+        .unwrap_or(peer)
 }
 
 /// `; Secure` when cookies may travel over HTTPS only (`serve --secure-cookies`).
@@ -304,52 +304,57 @@ mod tests {
         assert!(!verify_password("x", "not a phc string"));
     }
 
-    #[test]
-    fn limiter_slows_guessing_without_locking_the_owner_out() {
+    #[tokio::test]
+    async fn limiter_slows_guessing_without_locking_the_owner_out() {
+        let store = hamafza_store::testing::fresh_sqlite().await.expect("store");
         let l = LoginLimiter::default();
+        let wait = |name: &'static str, addr| {
+            let (store, l) = (store.clone(), &l);
+            async move { l.retry_after(&store, name, addr).await.expect("count") }
+        };
+        let fail = |name: String, addr| {
+            let (store, l) = (store.clone(), &l);
+            async move { l.record_failure(&store, &name, addr).await.expect("record") }
+        };
         let (owner, attacker, elsewhere) = (
             IpAddr::from([10, 0, 0, 1]),
             IpAddr::from([10, 0, 0, 2]),
             IpAddr::from([10, 0, 0, 3]),
         );
-        l.record_success("admin", owner);
+        l.record_success(&store, "admin", owner).await.expect("ok");
         for _ in 0..5 {
-            assert_eq!(l.retry_after("admin", attacker), None);
-            l.record_failure("admin", attacker);
+            assert_eq!(wait("admin", attacker).await, None);
+            fail("admin".into(), attacker).await;
         }
-        let first = l.retry_after("admin", attacker).expect("the pair waits");
+        let first = wait("admin", attacker).await.expect("the pair waits");
         assert!(first <= Duration::from_secs(30));
-        l.record_failure("admin", attacker);
-        let second = l.retry_after("ADMIN", attacker).expect("still waiting");
+        fail("admin".into(), attacker).await;
+        let second = wait("ADMIN", attacker).await.expect("still waiting");
         assert!(second > first, "each further failure doubles the wait");
         assert_eq!(
-            l.retry_after("admin", owner),
+            wait("admin", owner).await,
             None,
             "the owner is not held back"
         );
         assert_eq!(
-            l.retry_after("admin", elsewhere),
+            wait("admin", elsewhere).await,
             None,
             "nor another address yet"
         );
         for i in 0..20 {
-            l.record_failure(&format!("user{i}"), elsewhere);
+            fail(format!("user{i}"), elsewhere).await;
         }
         assert!(
-            l.retry_after("fresh", elsewhere).is_some(),
+            wait("fresh", elsewhere).await.is_some(),
             "an address that fails for many names waits, for any name"
         );
         // Past the per-username ceiling, new addresses are slowed; the owner's is not.
-        let l = LoginLimiter::default();
-        l.record_success("admin", owner);
         for i in 0..50u8 {
-            l.record_failure("admin", IpAddr::from([10, 1, 0, i]));
+            fail("root".into(), IpAddr::from([10, 1, 0, i])).await;
         }
-        assert!(
-            l.retry_after("admin", IpAddr::from([10, 2, 0, 1]))
-                .is_some()
-        );
-        assert_eq!(l.retry_after("admin", owner), None);
+        l.record_success(&store, "root", owner).await.expect("ok");
+        assert!(wait("root", IpAddr::from([10, 2, 0, 1])).await.is_some());
+        assert_eq!(wait("root", owner).await, None);
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub struct AppState {
     pub small_count: i64,
     /// Cookies carry `Secure` (served over HTTPS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 impl AppState {
@@ -54,6 +56,15 @@ impl AppState {
             locator: Arc::default(),
             small_count: hamafza_core::indicator::DEFAULT_SMALL_COUNT,
             secure_cookies: false,
+            trusted_proxies: Arc::new([]),
+        }
+    }
+
+    /// The same state trusting these reverse proxies to name the client.
+    pub fn with_trusted_proxies(self, proxies: Vec<std::net::IpAddr>) -> Self {
+        AppState {
+            trusted_proxies: proxies.into(),
+            ..self
         }
     }
 
@@ -107,16 +118,54 @@ pub(crate) async fn security_headers(
     res
 }
 
-/// Runs the escalation job now and then every hour, on the state's clock. A failed run is
-/// logged (without personal data) and tried again at the next hour.
-pub fn spawn_escalation_job(state: &AppState) {
+/// Runs the escalation job now and then every hour, on the state's clock, until `stop`
+/// turns true; a run that has begun is finished first (await the handle). With several
+/// servers on one database, each hour's run is made by the one holding the job's lease.
+/// A failed run is logged (without personal data) and tried again at the next hour.
+pub fn spawn_escalation_job(
+    state: &AppState,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     let store = state.store.clone();
     let clock = state.clock.clone();
+    // Who this process is, for the lease: new at every start.
+    let holder = uuid::Uuid::now_v7().to_string();
     tokio::spawn(async move {
         let policy = hamafza_core::resolutions::EscalationPolicy::default();
-        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let hour = std::time::Duration::from_secs(3600);
+        let mut every_hour = tokio::time::interval(hour);
         loop {
-            every_hour.tick().await;
+            // Stopping is looked at between runs only, so a run is never cut short.
+            tokio::select! {
+                biased;
+                _ = every_hour.tick() => {}
+                _ = stop.wait_for(|s| *s) => break,
+            }
+            if *stop.borrow() {
+                break;
+            }
+            // A little less than the hour, so the holder renews it before anyone else
+            // may take it, and another server takes over within the hour if it stops.
+            let lease = time::Duration::minutes(55);
+            match store
+                .take_job_lease(
+                    "escalation",
+                    &holder,
+                    time::OffsetDateTime::now_utc(),
+                    lease,
+                )
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::debug!("escalation: another server holds the lease");
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!("escalation lease failed: {e}");
+                    continue;
+                }
+            }
             match store.run_escalations(&policy, clock.today()).await {
                 Ok(run) => tracing::info!(
                     reminders = run.reminders,
@@ -127,7 +176,7 @@ pub fn spawn_escalation_job(state: &AppState) {
                 Err(e) => tracing::warn!("escalation run failed: {e}"),
             }
         }
-    });
+    })
 }
 
 /// Serves until the process is asked to stop (SIGTERM or SIGINT), with the default

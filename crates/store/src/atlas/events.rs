@@ -143,6 +143,7 @@ impl Store {
             serde_json::json!({ "name_fa": name_fa }),
         )
         .await?;
+        crate::operations::bump_data_version(&mut tx.tx, "event_categories").await?;
         tx.commit().await
     }
 

@@ -27,19 +27,26 @@ use tokio::sync::RwLock;
 /// The leaf places' point-in-polygon index, built on first use and dropped when places
 /// change, so events are placed from memory.
 #[derive(Default)]
-pub struct LocatorCache(RwLock<Option<Arc<PlaceLocator>>>);
+pub struct LocatorCache(RwLock<Option<(i64, Arc<PlaceLocator>)>>);
 
 impl LocatorCache {
+    /// The index, rebuilt when the places changed since it was built — through this
+    /// server or another on the same database (one indexed read of `data_versions`).
     pub async fn get(&self, store: &Store) -> StoreResult<Arc<PlaceLocator>> {
-        if let Some(l) = self.0.read().await.as_ref() {
+        let version = store.data_version("places").await?;
+        if let Some((v, l)) = self.0.read().await.as_ref()
+            && *v == version
+        {
             return Ok(l.clone());
         }
         let mut slot = self.0.write().await;
-        if let Some(l) = slot.as_ref() {
+        if let Some((v, l)) = slot.as_ref()
+            && *v == version
+        {
             return Ok(l.clone());
         }
         let built = Arc::new(store.place_locator().await?);
-        *slot = Some(built.clone());
+        *slot = Some((version, built.clone()));
         Ok(built)
     }
 

@@ -77,7 +77,7 @@ pub async fn login_submit(
             "فرم ورود منقضی یا نامعتبر است؛ صفحهٔ ورود را دوباره باز کنید.".into(),
         ));
     }
-    let addr = auth::client_addr(&parts);
+    let addr = auth::client_addr(&parts, &state.trusted_proxies);
     let username = form.username.trim();
     let again = |status: StatusCode, msg: &str| {
         let csrf = auth::new_secret();
@@ -92,7 +92,11 @@ pub async fn login_submit(
         )
             .into_response()
     };
-    if let Some(wait) = state.limiter.retry_after(username, addr) {
+    if let Some(wait) = state
+        .limiter
+        .retry_after(&state.store, username, addr)
+        .await?
+    {
         // Audited (without the address: no personal data beyond the account).
         let user_id = state
             .store
@@ -145,13 +149,19 @@ pub async fn login_submit(
         }
     };
     let Some(user) = ok_user else {
-        state.limiter.record_failure(username, addr);
+        state
+            .limiter
+            .record_failure(&state.store, username, addr)
+            .await?;
         return Ok(again(
             StatusCode::UNAUTHORIZED,
             "نام کاربری یا گذرواژه نادرست است.",
         ));
     };
-    state.limiter.record_success(username, addr);
+    state
+        .limiter
+        .record_success(&state.store, username, addr)
+        .await?;
     let token = auth::new_secret();
     let expires = hamafza_store::instant_text(
         OffsetDateTime::now_utc() + Duration::hours(auth::SESSION_HOURS),

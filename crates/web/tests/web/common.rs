@@ -147,6 +147,25 @@ impl Fixture {
         }
     }
 
+    /// Starts another app server on the same database, through a connection pool and
+    /// in-memory state of its own (as a second machine has them); returns its base URL.
+    pub async fn second_server(&self, trusted_proxies: Vec<std::net::IpAddr>) -> String {
+        let store = self.store.reopen().await.expect("second pool");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = hamafza_web::router(
+            hamafza_web::AppState::new(store)
+                .with_clock(self.clock.clone())
+                .with_trusted_proxies(trusted_proxies),
+        );
+        tokio::spawn(async move {
+            let _ = axum_serve(listener, app).await;
+        });
+        format!("http://{addr}")
+    }
+
     /// A fixture id as its own type.
     pub fn id<T: std::str::FromStr>(&self, key: &str) -> T
     where

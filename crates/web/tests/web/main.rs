@@ -10,4 +10,5 @@ mod hardening;
 mod http;
 mod matrix;
 mod resolutions;
+mod servers;
 mod source_rules;

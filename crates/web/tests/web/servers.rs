@@ -1,0 +1,209 @@
+//! Several app servers on one database (issue 11 point 10), and how a server stops:
+//! sign-in throttling counts every server's failures; a place import through one server
+//! reaches the others' in-memory index; the escalation job runs under a lease and
+//! finishes its run before it stops; `X-Forwarded-For` counts only from a trusted proxy.
+
+use std::net::IpAddr;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{Fixture, PASSWORD};
+
+on_both_engines!(
+    two_servers_share_throttling_and_places,
+    the_escalation_job_finishes_its_run_and_stops,
+    forwarded_addresses_count_only_from_a_trusted_proxy,
+);
+
+/// One sign-in attempt at `base`, optionally through a proxy that names the client.
+async fn attempt(
+    f: &Fixture,
+    base: &str,
+    username: &str,
+    password: &str,
+    xff: Option<&str>,
+) -> StatusCode {
+    let page = f
+        .http
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("login page");
+    let cookie = page
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("csrf cookie")
+        .to_string();
+    let html = page.text().await.expect("html");
+    let csrf = html
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf field")
+        .to_string();
+    let mut req = f
+        .http
+        .post(format!("{base}/login"))
+        .header("cookie", cookie)
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("csrf", &csrf),
+        ]);
+    if let Some(x) = xff {
+        req = req.header("x-forwarded-for", x);
+    }
+    req.send().await.expect("post").status()
+}
+
+async fn two_servers_share_throttling_and_places(f: Fixture) {
+    let b = f.second_server(vec![]).await;
+    // Five wrong passwords through the first server; the sixth try, through the
+    // second, waits (before, each server counted only its own).
+    for _ in 0..5 {
+        assert_eq!(
+            attempt(&f, &f.base, "officer", "wrong-password", None).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        attempt(&f, &b, "officer", PASSWORD, None).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the second server counts the first one's failures"
+    );
+
+    // The second server places events with its own copy of the places; an import
+    // through the first server reaches it.
+    let admin = f.login("admin").await;
+    let event = || json!({"category": "begging", "occurred_at": "2025-10-01T10:00:00Z", "lon": 52.05, "lat": 35.05});
+    let record = |base: String| {
+        let (http, cookie, csrf, body) = (
+            f.http.clone(),
+            admin.cookie.clone(),
+            admin.csrf.clone(),
+            event(),
+        );
+        async move {
+            let res = http
+                .post(format!("{base}/api/v1/events"))
+                .header("cookie", cookie)
+                .header("x-csrf-token", csrf)
+                .json(&body)
+                .send()
+                .await
+                .expect("event");
+            let status = res.status();
+            let v: Value = res.json().await.expect("json");
+            assert_eq!(status, StatusCode::CREATED, "{v}");
+            v["events"][0]["place_id"].clone()
+        }
+    };
+    f.store
+        .save_event_category(&hamafza_store::Who::system(), "begging", "تکدی‌گری", "")
+        .await
+        .expect("category");
+    assert_eq!(record(b.clone()).await, Value::Null, "nowhere yet");
+    let import = json!({"type": "FeatureCollection", "features": [{
+        "type": "Feature",
+        "properties": {"code": "P3", "name_fa": "استان آزمون"},
+        "geometry": {"type": "Polygon", "coordinates": [[[52.0, 35.0], [52.1, 35.0], [52.1, 35.1], [52.0, 35.1], [52.0, 35.0]]]}
+    }]});
+    let res = f
+        .http
+        .post(f.url("/api/v1/places/import?level=province"))
+        .header("cookie", &admin.cookie)
+        .header("x-csrf-token", &admin.csrf)
+        .header("content-type", "application/geo+json")
+        .body(import.to_string())
+        .send()
+        .await
+        .expect("import");
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let p3 = f
+        .store
+        .place_by_code("P3")
+        .await
+        .expect("q")
+        .expect("imported");
+    assert_eq!(
+        record(b.clone()).await,
+        json!(p3.id.to_string()),
+        "the second server's index knows the place imported through the first"
+    );
+}
+
+async fn the_escalation_job_finishes_its_run_and_stops(f: Fixture) {
+    let held_by_someone = || {
+        let store = f.store.clone();
+        async move {
+            store
+                .job_lease_holder("escalation", time::OffsetDateTime::now_utc())
+                .await
+                .expect("lease")
+                .is_some()
+        }
+    };
+    let second = f.store.reopen().await.expect("pool");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let states = [
+        hamafza_web::AppState::new(f.store.clone()).with_clock(f.clock.clone()),
+        hamafza_web::AppState::new(second).with_clock(f.clock.clone()),
+    ];
+    let jobs: Vec<_> = states
+        .iter()
+        .map(|s| hamafza_web::spawn_escalation_job(s, stopped.clone()))
+        .collect();
+    // Both servers start the job; one of them takes the lease and runs it.
+    let mut waited = 0;
+    while !held_by_someone().await {
+        waited += 1;
+        assert!(waited < 100, "no server took the job's lease");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Asked to stop, each job ends once its run (if one is under way) has finished:
+    // stopping is looked at between runs only.
+    stop.send(true).expect("stop");
+    for job in jobs {
+        tokio::time::timeout(std::time::Duration::from_secs(30), job)
+            .await
+            .expect("the job ends after its run")
+            .expect("no panic");
+    }
+}
+
+async fn forwarded_addresses_count_only_from_a_trusted_proxy(f: Fixture) {
+    let local: IpAddr = [127, 0, 0, 1].into();
+    let proxied = f.second_server(vec![local]).await;
+    // Behind the trusted proxy, each client is itself: five failures from one client
+    // do not hold back the same username from another.
+    for _ in 0..5 {
+        attempt(&f, &proxied, "viewer", "wrong-password", Some("10.9.9.9")).await;
+    }
+    assert_eq!(
+        attempt(&f, &proxied, "viewer", "wrong-password", Some("10.9.9.9")).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        attempt(&f, &proxied, "viewer", PASSWORD, Some("10.9.9.8")).await,
+        StatusCode::SEE_OTHER,
+        "another client behind the proxy signs in"
+    );
+    // Sent straight to a server that trusts no proxy, the header is the client's own
+    // claim and is ignored: every try is the socket's address.
+    for _ in 0..5 {
+        attempt(&f, &f.base, "analyst", "wrong-password", Some("10.9.9.7")).await;
+    }
+    assert_eq!(
+        attempt(&f, &f.base, "analyst", PASSWORD, Some("10.9.9.6")).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a forged header does not buy a fresh address"
+    );
+}
