@@ -3,6 +3,7 @@
 //! Longer than 600 lines on purpose: it is the clap definition of every subcommand
 //! and a short arm per subcommand, read top to bottom as the command line's manual.
 
+mod backup;
 mod bench;
 mod demo;
 mod events_csv;
@@ -82,6 +83,19 @@ enum Command {
         /// From anyone else that header is ignored.
         #[arg(long = "trusted-proxy")]
         trusted_proxies: Vec<std::net::IpAddr>,
+    },
+    /// Write a consistent copy of the whole database (evidence files included) while the
+    /// server runs: SQLite's online backup, or pg_dump for PostgreSQL.
+    Backup {
+        /// The backup file to write (it must not exist).
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+    },
+    /// Put a backup into an empty data directory (or empty PostgreSQL database), then
+    /// verify its audit chain and count its rows.
+    Restore {
+        /// A file written by `hamafza backup`.
+        file: PathBuf,
     },
     /// Send the escalation steps due today (reminders, notices to heads, agenda items).
     /// The server also does this every hour.
@@ -354,8 +368,22 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             BenchCommand::Resolutions { .. } | BenchCommand::Atlas { .. } => {}
         }
     }
+    // A restore must find its target empty: it opens the database itself.
+    match &cli.command {
+        Command::Backup { out } => {
+            backup::backup(&cli.db, out).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Restore { file } => {
+            backup::restore(&cli.db, file).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let store = open(&cli.db).await?;
     match cli.command {
+        // Answered above, before a database is opened.
+        Command::Backup { .. } | Command::Restore { .. } => {}
         Command::Migrate => println!("migrations up to date"),
         // Answered above, before a database is opened.
         Command::Bench {

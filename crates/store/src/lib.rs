@@ -33,7 +33,7 @@ pub use atlas::{
 };
 pub use audit::{AuditFilter, AuditVerification, Who};
 pub use error::{Form, Refusal, Rule, StoreError, StoreResult};
-pub use operations::{LoginFailures, LoginRecord};
+pub use operations::{COUNTED_TABLES, LoginFailures, LoginRecord};
 pub use places::{NewPlace, Place, PlaceFilter, PlaceSummary};
 pub use resolutions::{
     AgendaItem, Attendance, Change, EscalationRun, EvidenceMeta, LatestUpdate, Meeting,
@@ -314,8 +314,16 @@ pub mod testing {
         })
     }
 
-    /// A new, empty database on the test PostgreSQL server.
+    /// A new, empty database on the test PostgreSQL server, migrated.
     pub async fn fresh_postgres() -> StoreResult<Store> {
+        let store = Store::open(&new_postgres_database().await?).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// A new database on the test PostgreSQL server with nothing in it (not even the
+    /// schema), and its URL.
+    pub async fn new_postgres_database() -> StoreResult<String> {
         let base = postgres_url();
         let name = format!("hamafza_test_{}", uuid::Uuid::now_v7().simple());
         sqlx::any::install_default_drivers();
@@ -326,12 +334,9 @@ pub mod testing {
         )
         .await?;
         sqlx::Connection::close(conn).await?;
-        let url = match base.rsplit_once('/') {
+        Ok(match base.rsplit_once('/') {
             Some((server, _db)) => format!("{server}/{name}"),
             None => base,
-        };
-        let store = Store::open(&url).await?;
-        store.migrate().await?;
-        Ok(store)
+        })
     }
 }

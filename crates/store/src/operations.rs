@@ -201,3 +201,57 @@ impl Store {
         Ok(())
     }
 }
+
+/// The tables whose rows a backup is checked by, in the order they are listed to people.
+pub const COUNTED_TABLES: &[&str] = &[
+    "places",
+    "agencies",
+    "users",
+    "councils",
+    "meetings",
+    "resolutions",
+    "resolution_updates",
+    "evidence_files",
+    "indicators",
+    "events",
+    "audit_log",
+];
+
+impl Store {
+    /// Rows in each of [`COUNTED_TABLES`]: what a restore is checked against.
+    pub async fn row_counts(&self) -> StoreResult<Vec<(&'static str, i64)>> {
+        let mut out = Vec::with_capacity(COUNTED_TABLES.len());
+        for table in COUNTED_TABLES {
+            let n: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                    .fetch_one(&self.pool)
+                    .await?;
+            out.push((*table, n));
+        }
+        Ok(out)
+    }
+
+    /// A consistent copy of a SQLite database in one file, taken while the server runs
+    /// (`VACUUM INTO` reads one snapshot; writers carry on). `out` must not exist.
+    pub async fn backup_sqlite_into(&self, out: &std::path::Path) -> StoreResult<()> {
+        if self.engine != crate::Engine::Sqlite {
+            return Err(crate::StoreError::Io(
+                "a PostgreSQL database is backed up with pg_dump".into(),
+            ));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(out.display().to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the database has Hamafza's tables at all (a restore goes into one that
+    /// has none).
+    pub async fn has_schema(&self) -> StoreResult<bool> {
+        let probe = sqlx::query("SELECT 1 FROM hamafza_migrations LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await;
+        Ok(probe.is_ok())
+    }
+}
