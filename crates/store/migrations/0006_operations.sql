@@ -35,3 +35,15 @@ CREATE TABLE login_known_addresses (
     PRIMARY KEY (username, address)
 );
 CREATE INDEX login_failures_by_time ON login_failures (at);
+
+-- Checkpoints of other servers' audit chains this server has witnessed: at most one
+-- hash per (key, length), so a rewritten history shows as a conflict.
+CREATE TABLE witnessed_checkpoints (
+    origin_key TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL,
+    at TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (origin_key, seq)
+);

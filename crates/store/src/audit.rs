@@ -133,7 +133,7 @@ pub enum AuditVerification {
     Broken(ChainBreak),
 }
 
-fn entry_from_row(r: &AnyRow) -> StoreResult<AuditEntry> {
+pub(crate) fn entry_from_row(r: &AnyRow) -> StoreResult<AuditEntry> {
     Ok(AuditEntry {
         seq: r.try_get("seq")?,
         at: r.try_get("at")?,
@@ -148,7 +148,7 @@ fn entry_from_row(r: &AnyRow) -> StoreResult<AuditEntry> {
     })
 }
 
-const ENTRY_COLUMNS: &str = "seq, at, actor_user_id, actor_agency_id, action, record_type, record_id, summary, prev_hash, hash";
+pub(crate) const ENTRY_COLUMNS: &str = "seq, at, actor_user_id, actor_agency_id, action, record_type, record_id, summary, prev_hash, hash";
 
 impl Store {
     /// Audit entries the caller may see, newest first.

@@ -13,6 +13,7 @@ pub use atlas::priority;
 /// The atlas's spreadsheets (also at `atlas::sheet`).
 pub use atlas::sheet as atlas_sheet;
 mod audit;
+pub mod checkpoints;
 mod dialect;
 mod error;
 pub mod import;
@@ -292,6 +293,63 @@ pub mod testing {
     pub async fn tamper_audit_entry(store: &Store, seq: i64) -> StoreResult<()> {
         sqlx::query("UPDATE audit_log SET record_id = 'tampered' WHERE seq = $1")
             .bind(seq)
+            .execute(&store.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the last entries of the audit chain and fixes its head to match, as an
+    /// intruder with write access to the database could: the chain still holds together.
+    pub async fn truncate_audit(store: &Store, keep: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM audit_log WHERE seq > $1")
+            .bind(keep)
+            .execute(&store.pool)
+            .await?;
+        let hash: String = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+            .bind(keep)
+            .fetch_one(&store.pool)
+            .await?;
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(keep)
+            .bind(hash)
+            .execute(&store.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Edits entry `seq` and recomputes every hash from it on, and the head, as an
+    /// intruder who knows how the chain is made could: the chain still holds together.
+    pub async fn rewrite_audit(store: &Store, seq: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE audit_log SET record_id = 'rewritten' WHERE seq = $1")
+            .bind(seq)
+            .execute(&store.pool)
+            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM audit_log WHERE seq >= $1 ORDER BY seq",
+            crate::audit::ENTRY_COLUMNS
+        )))
+        .bind(seq)
+        .fetch_all(&store.pool)
+        .await?;
+        let mut prev: String = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+            .bind(seq - 1)
+            .fetch_optional(&store.pool)
+            .await?
+            .unwrap_or_else(|| hamafza_core::audit::GENESIS.to_string());
+        for r in &rows {
+            let mut e = crate::audit::entry_from_row(r)?;
+            e.prev_hash = prev.clone();
+            e.hash = hamafza_core::audit::entry_hash(&e.prev_hash, &e);
+            sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
+                .bind(&e.prev_hash)
+                .bind(&e.hash)
+                .bind(e.seq)
+                .execute(&store.pool)
+                .await?;
+            prev = e.hash;
+        }
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(prev)
             .execute(&store.pool)
             .await?;
         Ok(())

@@ -48,7 +48,110 @@ on_both_engines!(
     escalation_follows_simulated_time_and_lists_filter,
     events_are_placed_and_counted_live,
     a_job_lease_has_one_holder_and_place_changes_bump_a_version,
+    checkpoints_catch_a_deleted_tail_and_a_rebuilt_chain,
 );
+
+/// Issue 11 point 5: the two attacks on the audit chain that `verify_audit` alone lets
+/// pass (a deleted tail with its head fixed; an edit with every later hash recomputed)
+/// are caught by a checkpoint signed before them.
+async fn checkpoints_catch_a_deleted_tail_and_a_rebuilt_chain(store: Store) {
+    use hamafza_core::checkpoint::{Checkpoint, public_key, signing_key};
+    use hamafza_store::checkpoints::CheckpointFinding;
+    use hamafza_store::testing::{rewrite_audit, truncate_audit};
+
+    let key = signing_key(&"5a".repeat(32)).expect("key");
+    let intruder = signing_key(&"6b".repeat(32)).expect("key");
+    for i in 0..6 {
+        store
+            .create_agency(
+                &Who::system(),
+                &NewAgency {
+                    code: format!("a-{i}"),
+                    name_fa: format!("دستگاه {i}"),
+                    kind: AgencyKind::Other,
+                    place_id: None,
+                },
+            )
+            .await
+            .expect("agency");
+    }
+    let intact = || async {
+        matches!(
+            store.verify_audit().await.expect("verify"),
+            AuditVerification::Intact { .. }
+        )
+    };
+    let checkpoint = || async {
+        let (seq, hash) = store.audit_head().await.expect("head");
+        Checkpoint::sign(&key, seq, &hash, "2026-12-02T08:00:00.000Z")
+    };
+    let first = checkpoint().await;
+    assert_eq!(first.seq, 6);
+    let mine = public_key(&key);
+    assert!(
+        store
+            .check_checkpoints(std::slice::from_ref(&first), Some(&mine))
+            .await
+            .expect("check")
+            .is_empty()
+    );
+
+    // Attack 1: entry 3 edited, every hash after it recomputed.
+    rewrite_audit(&store, 3).await.expect("rewrite");
+    assert!(intact().await, "the rebuilt chain holds together by itself");
+    assert_eq!(
+        store
+            .check_checkpoints(std::slice::from_ref(&first), Some(&mine))
+            .await
+            .expect("check"),
+        vec![CheckpointFinding::Rewritten { seq: 6 }]
+    );
+
+    // Attack 2: the last two entries deleted and the head fixed.
+    let second = checkpoint().await;
+    truncate_audit(&store, 4).await.expect("truncate");
+    assert!(
+        intact().await,
+        "the shortened chain holds together by itself"
+    );
+    assert_eq!(
+        store
+            .check_checkpoints(std::slice::from_ref(&second), Some(&mine))
+            .await
+            .expect("check"),
+        vec![CheckpointFinding::Truncated { seq: 6, now: 4 }]
+    );
+
+    // Nor can the intruder sign new checkpoints to match: another key is not ours,
+    // and a checkpoint edited to the new hash no longer verifies.
+    let (seq, hash) = store.audit_head().await.expect("head");
+    let theirs = Checkpoint::sign(&intruder, seq, &hash, "2026-12-02T09:00:00.000Z");
+    let edited = Checkpoint {
+        seq,
+        hash,
+        ..second.clone()
+    };
+    assert_eq!(
+        store
+            .check_checkpoints(&[theirs, edited], Some(&mine))
+            .await
+            .expect("check"),
+        vec![
+            CheckpointFinding::OtherKey { seq: 4 },
+            CheckpointFinding::Forged { seq: 4 }
+        ]
+    );
+
+    // A witness keeps one hash per length and key: a rewritten history conflicts.
+    assert_eq!(store.witness(&first).await.expect("witness"), Ok(()));
+    assert_eq!(
+        store.witness(&first).await.expect("witness"),
+        Ok(()),
+        "idempotent"
+    );
+    let rewritten = Checkpoint::sign(&key, 6, &"ee".repeat(32), "2026-12-02T10:00:00.000Z");
+    assert!(store.witness(&rewritten).await.expect("witness").is_err());
+}
 
 /// Several app servers on one database (issue 11 point 10): a periodic job's lease is
 /// held by one server at a time and passes on when it lapses; a change of places moves
