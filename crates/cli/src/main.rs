@@ -5,6 +5,7 @@
 
 mod backup;
 mod bench;
+mod checkpoints;
 mod demo;
 mod events_csv;
 mod spatial_bench;
@@ -83,6 +84,24 @@ enum Command {
         /// From anyone else that header is ignored.
         #[arg(long = "trusted-proxy")]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// The Ed25519 key audit checkpoints are signed with (created if missing).
+        /// Keep it apart from the database: default DATA_DIR/checkpoint.key.
+        #[arg(long)]
+        checkpoint_key: Option<PathBuf>,
+        /// Where signed checkpoints are appended: default DATA_DIR/checkpoints.jsonl.
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+        /// Seconds between checkpoints (one is signed only when the chain has grown).
+        #[arg(long, default_value_t = 60)]
+        checkpoint_every: u64,
+        /// A witness's endpoint (another Hamafza's `/api/v1/witness/checkpoints`, plain
+        /// HTTP); repeat for several, each with its `--witness-token`.
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
+        /// The API token the witness gave (a system administrator's there), in the
+        /// order of `--witness`.
+        #[arg(long = "witness-token")]
+        witness_tokens: Vec<String>,
     },
     /// Write a consistent copy of the whole database (evidence files included) while the
     /// server runs: SQLite's online backup, or pg_dump for PostgreSQL.
@@ -279,8 +298,17 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Re-compute the hash chain; exit 0 with the entry count if intact.
-    Verify,
+    /// Re-compute the hash chain; exit 0 with the entry count if intact. With
+    /// `--checkpoints`, also prove the chain consistent with every signed checkpoint in
+    /// the file: a deleted tail or a rebuilt chain then fails.
+    Verify {
+        /// A checkpoints file the server wrote (or a witness's copy).
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+        /// The signing key whose checkpoints count (default: the data directory's).
+        #[arg(long)]
+        checkpoint_key: Option<PathBuf>,
+    },
 }
 
 /// A failure the user should read, already in words.
@@ -416,7 +444,22 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             secure_cookies,
             public_url,
             trusted_proxies,
+            checkpoint_key,
+            checkpoints,
+            checkpoint_every,
+            witnesses,
+            witness_tokens,
         } => {
+            if witnesses.len() != witness_tokens.len() {
+                return Err(Failure(
+                    "give one --witness-token for each --witness, in the same order".into(),
+                ));
+            }
+            let key_file = checkpoint_key.unwrap_or_else(|| cli.db.data_dir.join("checkpoint.key"));
+            let key = std::sync::Arc::new(
+                hamafza_web::checkpoints::load_or_create_key(&key_file)
+                    .map_err(|e| Failure(format!("checkpoint key {}: {e}", key_file.display())))?,
+            );
             let started = Instant::now();
             let clock = match today.as_deref() {
                 Some(day) => hamafza_web::Clock::fixed(jalali_day(day)?),
@@ -450,9 +493,24 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                             .as_deref()
                             .is_some_and(|u| u.starts_with("https://")),
                 )
-                .with_trusted_proxies(trusted_proxies);
+                .with_trusted_proxies(trusted_proxies)
+                .with_checkpoint_key(key.clone());
             let (stop, stopped) = tokio::sync::watch::channel(false);
-            let job = hamafza_web::spawn_escalation_job(&state, stopped);
+            let job = hamafza_web::spawn_escalation_job(&state, stopped.clone());
+            let checkpoint_job = hamafza_web::checkpoints::spawn_checkpoint_job(
+                hamafza_web::checkpoints::CheckpointJob {
+                    store: state.store.clone(),
+                    key,
+                    file: checkpoints.unwrap_or_else(|| cli.db.data_dir.join("checkpoints.jsonl")),
+                    witnesses: witnesses
+                        .into_iter()
+                        .zip(witness_tokens)
+                        .map(|(url, token)| hamafza_web::checkpoints::Witness { url, token })
+                        .collect(),
+                    every: std::time::Duration::from_secs(checkpoint_every.max(1)),
+                },
+                stopped,
+            );
             let limits = hamafza_web::Limits {
                 idle: std::time::Duration::from_secs(idle_timeout.max(1)),
                 per_address: max_connections_per_address.max(1),
@@ -465,6 +523,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             hamafza_web::serve_with(listener, state, limits, shutdown).await?;
             // Requests have finished; so does the job's run, if one is under way.
             let _ = job.await;
+            // And a last checkpoint covers the last writes.
+            let _ = checkpoint_job.await;
             println!("stopped");
         }
         Command::Escalate { today } => {
@@ -674,16 +734,27 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
         }
         Command::Audit {
-            action: AuditCommand::Verify,
-        } => match store.verify_audit().await? {
-            AuditVerification::Intact { entries } => {
-                println!("audit chain intact: {entries} entries");
+            action:
+                AuditCommand::Verify {
+                    checkpoints,
+                    checkpoint_key,
+                },
+        } => {
+            match store.verify_audit().await? {
+                AuditVerification::Intact { entries } => {
+                    println!("audit chain intact: {entries} entries");
+                }
+                AuditVerification::Broken(b) => {
+                    eprintln!("audit chain BROKEN at entry {}: {}", b.seq, b.reason);
+                    return Ok(ExitCode::from(2));
+                }
             }
-            AuditVerification::Broken(b) => {
-                eprintln!("audit chain BROKEN at entry {}: {}", b.seq, b.reason);
-                return Ok(ExitCode::from(2));
+            if let Some(file) = checkpoints {
+                let key_file =
+                    checkpoint_key.unwrap_or_else(|| cli.db.data_dir.join("checkpoint.key"));
+                return checkpoints::verify(&store, &file, &key_file).await;
             }
-        },
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -515,3 +515,65 @@ async fn backup_and_restore_postgres_under_writes() {
     )
     .await;
 }
+
+/// Issue 11 point 5 from the command line: `audit verify` alone passes a chain whose
+/// tail was deleted (head fixed); with `--checkpoints` it fails, naming the entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_with_checkpoints_catches_a_deleted_tail() {
+    let data = temp_dir("checkpoints");
+    let store = hamafza_store::Store::open_data_dir(&data)
+        .await
+        .expect("store");
+    store.migrate().await.expect("migrate");
+    for i in 0..4 {
+        store
+            .create_agency(
+                &hamafza_store::Who::system(),
+                &hamafza_store::NewAgency {
+                    code: format!("c-{i}"),
+                    name_fa: format!("دستگاه {i}"),
+                    kind: hamafza_core::agency::AgencyKind::Other,
+                    place_id: None,
+                },
+            )
+            .await
+            .expect("agency");
+    }
+    let key =
+        hamafza_web::checkpoints::load_or_create_key(&data.join("checkpoint.key")).expect("key");
+    let (seq, hash) = store.audit_head().await.expect("head");
+    let checkpoint =
+        hamafza_core::checkpoint::Checkpoint::sign(&key, seq, &hash, "2026-12-02T08:00:00.000Z");
+    let file = data.join("checkpoints.jsonl");
+    std::fs::write(&file, format!("{}\n", serde_json::json!(checkpoint))).expect("write");
+    let verify = |with: bool| {
+        let (data, file) = (data.clone(), file.display().to_string());
+        tokio::task::spawn_blocking(move || {
+            let mut args = vec!["audit", "verify"];
+            if with {
+                args.extend(["--checkpoints", &file]);
+            }
+            hamafza(&data, &args, None)
+        })
+    };
+    let out = verify(true).await.expect("join");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("consistent with all 1 checkpoints"));
+
+    hamafza_store::testing::truncate_audit(&store, 2)
+        .await
+        .expect("attack");
+    let out = verify(false).await.expect("join");
+    assert!(
+        out.status.success(),
+        "the chain alone cannot tell: {}",
+        text(&out.stderr)
+    );
+    let out = verify(true).await.expect("join");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("entries were deleted"),
+        "{}",
+        text(&out.stderr)
+    );
+}

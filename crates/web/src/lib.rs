@@ -11,6 +11,7 @@ mod app;
 mod assets;
 mod atlas;
 pub mod auth;
+pub mod checkpoints;
 mod clock;
 mod error;
 mod extract;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// The key this server signs its audit checkpoints and countersignatures with.
+    pub checkpoint_key: Option<Arc<ed25519_dalek::SigningKey>>,
 }
 
 impl AppState {
@@ -57,6 +60,15 @@ impl AppState {
             small_count: hamafza_core::indicator::DEFAULT_SMALL_COUNT,
             secure_cookies: false,
             trusted_proxies: Arc::new([]),
+            checkpoint_key: None,
+        }
+    }
+
+    /// The same state signing checkpoints (and witnessing others') with `key`.
+    pub fn with_checkpoint_key(self, key: Arc<ed25519_dalek::SigningKey>) -> Self {
+        AppState {
+            checkpoint_key: Some(key),
+            ..self
         }
     }
 

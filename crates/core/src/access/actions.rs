@@ -19,6 +19,8 @@ pub enum Action {
     ViewUsers,
     ManageUsers,
     ViewAudit,
+    /// Countersign another server's audit checkpoints (the server acts as a witness).
+    WitnessCheckpoints,
     // councils (target: the secretariat agency to create; the council otherwise)
     CreateCouncil,
     ViewCouncils,

@@ -56,6 +56,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}", get(admin::get_user))
         .route("/users/{id}/active", post(admin::set_active))
         .route("/audit", get(admin::audit))
+        .route("/witness/checkpoints", post(crate::checkpoints::witness))
         .route(
             "/councils",
             get(resolutions::list_councils).post(resolutions::create_council),

@@ -150,16 +150,27 @@ impl Fixture {
     /// Starts another app server on the same database, through a connection pool and
     /// in-memory state of its own (as a second machine has them); returns its base URL.
     pub async fn second_server(&self, trusted_proxies: Vec<std::net::IpAddr>) -> String {
+        self.second_server_with(trusted_proxies, None).await
+    }
+
+    /// [`Fixture::second_server`], signing checkpoints (and witnessing) with `key`.
+    pub async fn second_server_with(
+        &self,
+        trusted_proxies: Vec<std::net::IpAddr>,
+        key: Option<std::sync::Arc<ed25519_dalek::SigningKey>>,
+    ) -> String {
         let store = self.store.reopen().await.expect("second pool");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let app = hamafza_web::router(
-            hamafza_web::AppState::new(store)
-                .with_clock(self.clock.clone())
-                .with_trusted_proxies(trusted_proxies),
-        );
+        let mut state = hamafza_web::AppState::new(store)
+            .with_clock(self.clock.clone())
+            .with_trusted_proxies(trusted_proxies);
+        if let Some(key) = key {
+            state = state.with_checkpoint_key(key);
+        }
+        let app = hamafza_web::router(state);
         tokio::spawn(async move {
             let _ = axum_serve(listener, app).await;
         });

@@ -255,6 +255,23 @@ async fn every_role_and_endpoint_agrees_with_the_policy(f: Fixture) {
             checked += 1;
         }
 
+        // Witnessing another server's checkpoints: a forged one is looked at (422) only
+        // by whom the policy lets witness at all.
+        let witness = d(Action::WitnessCheckpoints, Target::Collection);
+        let forged = serde_json::json!({"seq": 1, "hash": "00", "at": "2026-12-02T08:00:00Z",
+            "key": "11".repeat(32), "signature": "22".repeat(64)});
+        let got = f
+            .post_json(&asker.session, "/api/v1/witness/checkpoints", forged)
+            .await
+            .status();
+        let expected = if witness.is_allowed() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            status_for(witness)
+        };
+        assert_eq!(got, expected, "{} POST witness: {witness:?}", asker.name);
+        checked += 1;
+
         // Every list, export and report holds exactly what `decide` lets the caller see.
         let expected: BTreeSet<String> = [("1404/1", &p1), ("1404/2", &p2)]
             .into_iter()
@@ -337,8 +354,8 @@ async fn every_role_and_endpoint_agrees_with_the_policy(f: Fixture) {
         }
     }
     // 7 users × (13 council, report, user and audit rows + 10 resolution and evidence
-    // rows + 3 places × (1 place + 2 indicators × 4 atlas rows)).
-    assert_eq!(checked, 7 * (13 + 10 + 3 * 9));
+    // rows + 3 places × (1 place + 2 indicators × 4 atlas rows) + 1 witness row).
+    assert_eq!(checked, 7 * (13 + 10 + 3 * 9 + 1));
 
     // The case that leaked: B's viewer, a party to R1 only.
     let viewer = &askers.iter().find(|a| a.name == "viewer").expect("viewer");

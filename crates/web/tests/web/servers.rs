@@ -14,6 +14,7 @@ on_both_engines!(
     two_servers_share_throttling_and_places,
     the_escalation_job_finishes_its_run_and_stops,
     forwarded_addresses_count_only_from_a_trusted_proxy,
+    checkpoints_are_signed_written_and_witnessed,
 );
 
 /// One sign-in attempt at `base`, optionally through a proxy that names the client.
@@ -206,4 +207,110 @@ async fn forwarded_addresses_count_only_from_a_trusted_proxy(f: Fixture) {
         StatusCode::TOO_MANY_REQUESTS,
         "a forged header does not buy a fresh address"
     );
+}
+
+/// Issue 11 point 5: the checkpoint job signs the chain's head, appends it to its file
+/// and has a witness (another Hamafza) countersign it; the witness refuses a checkpoint
+/// that contradicts one it saw, so a rewritten history cannot be witnessed again.
+async fn checkpoints_are_signed_written_and_witnessed(f: Fixture) {
+    use hamafza_core::checkpoint::{Checkpoint, signing_key};
+    use hamafza_web::checkpoints::{
+        CheckpointJob, Witness, read_checkpoints, spawn_checkpoint_job,
+    };
+    use std::sync::Arc;
+
+    let witness_key = Arc::new(signing_key(&"77".repeat(32)).expect("key"));
+    let witness = f.second_server_with(vec![], Some(witness_key)).await;
+    let secret = hamafza_web::new_secret();
+    f.store
+        .create_api_token(
+            &hamafza_store::Who::system(),
+            f.id("admin"),
+            &hamafza_web::secret_hash(&secret),
+            "witness for the district server",
+        )
+        .await
+        .expect("token");
+    // The origin: another database with a chain of its own.
+    let origin = hamafza_store::testing::fresh_sqlite()
+        .await
+        .expect("origin");
+    for i in 0..3 {
+        origin
+            .create_agency(
+                &hamafza_store::Who::system(),
+                &hamafza_store::NewAgency {
+                    code: format!("o-{i}"),
+                    name_fa: format!("دستگاه {i}"),
+                    kind: hamafza_core::agency::AgencyKind::Other,
+                    place_id: None,
+                },
+            )
+            .await
+            .expect("agency");
+    }
+    let key = Arc::new(signing_key(&"88".repeat(32)).expect("key"));
+    let file = std::env::temp_dir().join(format!(
+        "checkpoints-{}.jsonl",
+        uuid::Uuid::now_v7().simple()
+    ));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let job = spawn_checkpoint_job(
+        CheckpointJob {
+            store: origin.clone(),
+            key: key.clone(),
+            file: file.clone(),
+            witnesses: vec![Witness {
+                url: format!("{witness}/api/v1/witness/checkpoints"),
+                token: secret.clone(),
+            }],
+            every: std::time::Duration::from_secs(3600),
+        },
+        stopped,
+    );
+    // The first tick signs at once; stopping signs once more only if the chain grew.
+    let mut waited = 0;
+    while std::fs::read_to_string(&file).map_or(0, |t| t.lines().count()) < 2 {
+        waited += 1;
+        assert!(waited < 200, "no checkpoint was written and witnessed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stop.send(true).expect("stop");
+    job.await.expect("job");
+    let text = std::fs::read_to_string(&file).expect("file");
+    assert!(text.contains("\"cosignature\""), "{text}");
+    let checkpoints = read_checkpoints(&text).expect("every line verifies");
+    assert!(checkpoints.iter().all(|c| c.seq == 3), "{checkpoints:?}");
+    assert!(
+        origin
+            .check_checkpoints(
+                &checkpoints,
+                Some(&hamafza_core::checkpoint::public_key(&key))
+            )
+            .await
+            .expect("check")
+            .is_empty()
+    );
+
+    // The origin's chain is rebuilt; a checkpoint of the new history, honestly signed
+    // with the origin's key, is refused by the witness that saw the old one.
+    let rewritten = Checkpoint::sign(&key, 3, &"ee".repeat(32), "2026-12-02T09:00:00.000Z");
+    let res = f
+        .http
+        .post(format!("{witness}/api/v1/witness/checkpoints"))
+        .bearer_auth(&secret)
+        .json(&rewritten)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    // Without a token it is not a witness's business at all.
+    let res = f
+        .http
+        .post(format!("{witness}/api/v1/witness/checkpoints"))
+        .json(&rewritten)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
