@@ -26,6 +26,8 @@ CREATE TABLE data_versions (
 );
 INSERT INTO data_versions (name, version) VALUES ('places', 1);
 INSERT INTO data_versions (name, version) VALUES ('event_categories', 1);
+-- accounts: a session ended, a token revoked, an account (de)activated
+INSERT INTO data_versions (name, version) VALUES ('accounts', 1);
 
 -- Addresses a username has signed in from: failures elsewhere never hold these back.
 CREATE TABLE login_known_addresses (

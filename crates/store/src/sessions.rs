@@ -88,6 +88,7 @@ impl Store {
             w.audit(who, "session.logout", "user", &user, serde_json::json!({}))
                 .await?;
         }
+        crate::operations::bump_data_version(&mut w.tx, "accounts").await?;
         w.commit().await
     }
 
@@ -179,6 +180,7 @@ impl Store {
             serde_json::json!({}),
         )
         .await?;
+        crate::operations::bump_data_version(&mut w.tx, "accounts").await?;
         w.commit().await
     }
 

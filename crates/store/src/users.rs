@@ -242,6 +242,7 @@ impl Store {
             serde_json::json!({"after": {"active": active}}),
         )
         .await?;
+        crate::operations::bump_data_version(&mut w.tx, "accounts").await?;
         w.commit().await?;
         self.user(id).await
     }

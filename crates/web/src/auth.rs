@@ -177,6 +177,61 @@ impl LoginLimiter {
     }
 }
 
+/// Signed-in callers already looked up, so a request costs one read of the `accounts`
+/// version instead of four (credential, account, roles, places). Any ended session,
+/// revoked token or (de)activated account moves the version — through this server or
+/// another on the same database — and the next request looks everything up afresh.
+#[derive(Default)]
+pub struct AuthCache(std::sync::Mutex<AuthCacheState>);
+
+#[derive(Default)]
+struct AuthCacheState {
+    version: i64,
+    callers: std::collections::HashMap<String, (User, Credential, Option<time::OffsetDateTime>)>,
+}
+
+/// Enough for every active account's sessions and tokens; past it the cache starts over.
+const AUTH_CACHE_ENTRIES: usize = 10_000;
+
+impl AuthCache {
+    pub(crate) fn get(
+        &self,
+        key: &str,
+        version: i64,
+        now: time::OffsetDateTime,
+    ) -> Option<(User, Credential)> {
+        let state = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if state.version != version {
+            return None;
+        }
+        let (user, credential, expires) = state.callers.get(key)?;
+        if expires.is_some_and(|t| t < now) {
+            return None;
+        }
+        Some((user.clone(), credential.clone()))
+    }
+
+    pub(crate) fn put(
+        &self,
+        key: String,
+        version: i64,
+        entry: (User, Credential, Option<time::OffsetDateTime>),
+    ) {
+        let mut state = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if state.version != version || state.callers.len() >= AUTH_CACHE_ENTRIES {
+            state.callers.clear();
+            state.version = version;
+        }
+        state.callers.insert(key, entry);
+    }
+}
+
 /// How the caller proved who they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {

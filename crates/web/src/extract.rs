@@ -342,6 +342,28 @@ impl FromRequestParts<AppState> for CurrentUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let store = &state.store;
+        // One read decides whether what this server looked up before still holds.
+        let version = store.data_version("accounts").await?;
+        let now = time::OffsetDateTime::now_utc();
+        let key = match parts.headers.get(axum::http::header::AUTHORIZATION) {
+            Some(h) => h
+                .to_str()
+                .ok()
+                .map(|v| format!("b:{}", secret_hash(v.trim()))),
+            None => cookie(parts, SESSION_COOKIE).map(|t| format!("s:{}", secret_hash(t))),
+        };
+        if let Some((user, credential)) = key
+            .as_deref()
+            .and_then(|k| state.auth_cache.get(k, version, now))
+        {
+            let actor = user.actor();
+            return Ok(CurrentUser {
+                user,
+                actor,
+                credential,
+            });
+        }
+        let mut expires_at = None;
         let (user_id, credential) =
             if let Some(h) = parts.headers.get(axum::http::header::AUTHORIZATION) {
                 let token = h
@@ -362,9 +384,8 @@ impl FromRequestParts<AppState> for CurrentUser {
                     .session(&token_hash)
                     .await?
                     .ok_or(AppError::Unauthenticated { expired: true })?;
-                let expired = hamafza_store::parse_instant(&session.expires_at)
-                    .is_none_or(|t| t < time::OffsetDateTime::now_utc());
-                if expired {
+                expires_at = hamafza_store::parse_instant(&session.expires_at);
+                if expires_at.is_none_or(|t| t < now) {
                     return Err(AppError::Unauthenticated { expired: true });
                 }
                 (
@@ -381,6 +402,11 @@ impl FromRequestParts<AppState> for CurrentUser {
             .map_err(|_| AppError::Unauthenticated { expired: false })?;
         if !user.active {
             return Err(AppError::Unauthenticated { expired: false });
+        }
+        if let Some(key) = key {
+            state
+                .auth_cache
+                .put(key, version, (user.clone(), credential.clone(), expires_at));
         }
         let actor = user.actor();
         Ok(CurrentUser {

@@ -37,6 +37,8 @@ pub use server::{Limits, shutdown_signal};
 pub struct AppState {
     pub store: Store,
     pub limiter: Arc<auth::LoginLimiter>,
+    /// Callers already looked up (see `auth::AuthCache`).
+    pub auth_cache: Arc<auth::AuthCache>,
     pub clock: Clock,
     /// Leaf places in memory, for placing events.
     pub locator: Arc<atlas::LocatorCache>,
@@ -55,6 +57,7 @@ impl AppState {
         AppState {
             store,
             limiter: Arc::new(auth::LoginLimiter::default()),
+            auth_cache: Arc::default(),
             clock: Clock::system(),
             locator: Arc::default(),
             small_count: hamafza_core::indicator::DEFAULT_SMALL_COUNT,

@@ -15,6 +15,7 @@ on_both_engines!(
     the_escalation_job_finishes_its_run_and_stops,
     forwarded_addresses_count_only_from_a_trusted_proxy,
     checkpoints_are_signed_written_and_witnessed,
+    a_revoked_token_or_ended_account_is_refused_by_every_server,
 );
 
 /// One sign-in attempt at `base`, optionally through a proxy that names the client.
@@ -313,4 +314,70 @@ async fn checkpoints_are_signed_written_and_witnessed(f: Fixture) {
         .await
         .expect("post");
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Each server keeps the callers it looked up (one read per request instead of four);
+/// a token revoked or an account deactivated through one server is refused by the
+/// others at the next request.
+async fn a_revoked_token_or_ended_account_is_refused_by_every_server(f: Fixture) {
+    let b = f.second_server(vec![]).await;
+    let secret = hamafza_web::new_secret();
+    let token = f
+        .store
+        .create_api_token(
+            &hamafza_store::Who::system(),
+            f.id("viewer"),
+            &hamafza_web::secret_hash(&secret),
+            "integration",
+        )
+        .await
+        .expect("token");
+    let me = |base: String| {
+        let (http, secret) = (f.http.clone(), secret.clone());
+        async move {
+            http.get(format!("{base}/api/v1/me"))
+                .bearer_auth(secret)
+                .send()
+                .await
+                .expect("me")
+                .status()
+        }
+    };
+    assert_eq!(me(f.base.clone()).await, StatusCode::OK);
+    assert_eq!(
+        me(b.clone()).await,
+        StatusCode::OK,
+        "B has looked it up now"
+    );
+    f.store
+        .revoke_api_token(&hamafza_store::Who::system(), f.id("viewer"), &token.id)
+        .await
+        .expect("revoke");
+    assert_eq!(
+        me(b.clone()).await,
+        StatusCode::UNAUTHORIZED,
+        "B knows at once"
+    );
+    assert_eq!(me(f.base.clone()).await, StatusCode::UNAUTHORIZED);
+
+    // A session used on both servers ends on both when the account is deactivated.
+    let officer = f.login("officer").await;
+    let page = |base: String| {
+        let (http, cookie) = (f.http.clone(), officer.cookie.clone());
+        async move {
+            http.get(format!("{base}/api/v1/me"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("me")
+                .status()
+        }
+    };
+    assert_eq!(page(b.clone()).await, StatusCode::OK);
+    f.store
+        .set_user_active(&hamafza_store::Who::system(), f.id("officer"), false)
+        .await
+        .expect("deactivate");
+    assert_eq!(page(b.clone()).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(page(f.base.clone()).await, StatusCode::UNAUTHORIZED);
 }
