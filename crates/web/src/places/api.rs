@@ -29,7 +29,8 @@ pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
     let level = match q.level.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(l) => Some(PlaceLevel::from_code(l).ok_or_else(|| {
@@ -52,13 +53,25 @@ pub async fn list(
         limit: q.limit.unwrap_or(100).clamp(1, 1000),
         offset: q.offset.unwrap_or(0),
     };
-    let (items, total) = state
-        .store
-        .list_places(&scope(&user.actor, Action::ViewPlace), &filter)
-        .await?;
-    Ok(Json(
-        json!({ "items": items, "total": total, "limit": filter.limit, "offset": filter.offset }),
-    ))
+    let visible = scope(&user.actor, Action::ViewPlace);
+    // The answer depends on the scope and the filter only (see `places::cache`).
+    let version = state.store.data_version("places").await?;
+    let key = format!("{visible:?}|{filter:?}");
+    let answer = match state.place_lists.get(version, &key) {
+        Some(answer) => answer,
+        None => {
+            let (items, total) = state.store.list_places(&visible, &filter).await?;
+            let body = json!({ "items": items, "total": total, "limit": filter.limit, "offset": filter.offset });
+            let answer = axum::body::Bytes::from(body.to_string());
+            state.place_lists.put(version, key, answer.clone());
+            answer
+        }
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        answer,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

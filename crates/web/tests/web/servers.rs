@@ -108,6 +108,27 @@ async fn two_servers_share_throttling_and_places(f: Fixture) {
         .await
         .expect("category");
     assert_eq!(record(b.clone()).await, Value::Null, "nowhere yet");
+    let provinces = |base: String| {
+        let (http, cookie) = (f.http.clone(), admin.cookie.clone());
+        async move {
+            let v: Value = http
+                .get(format!("{base}/api/v1/places?level=province"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("list")
+                .json()
+                .await
+                .expect("json");
+            v["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|p| p["code"].as_str().unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(!provinces(b.clone()).await.contains(&"P3".to_string()));
     let import = json!({"type": "FeatureCollection", "features": [{
         "type": "Feature",
         "properties": {"code": "P3", "name_fa": "استان آزمون"},
@@ -139,6 +160,10 @@ async fn two_servers_share_throttling_and_places(f: Fixture) {
         record(b.clone()).await,
         json!(p3.id.to_string()),
         "the second server's index knows the place imported through the first"
+    );
+    assert!(
+        provinces(b.clone()).await.contains(&"P3".to_string()),
+        "nor does the second server answer a place list from before the import"
     );
 }
 
