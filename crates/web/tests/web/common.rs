@@ -230,9 +230,14 @@ impl Fixture {
 
     /// Opens the login page: its CSRF cookie and the token in the form.
     pub async fn login_form(&self) -> (String, String) {
+        self.login_form_at(&self.base).await
+    }
+
+    /// [`Fixture::login_form`] of the server at `base` (another server on the store).
+    pub async fn login_form_at(&self, base: &str) -> (String, String) {
         let res = self
             .http
-            .get(self.url("/login"))
+            .get(format!("{base}/login"))
             .send()
             .await
             .expect("login page");

@@ -26,26 +26,7 @@ async fn attempt(
     password: &str,
     xff: Option<&str>,
 ) -> StatusCode {
-    let page = f
-        .http
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .expect("login page");
-    let cookie = page
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .expect("csrf cookie")
-        .to_string();
-    let html = page.text().await.expect("html");
-    let csrf = html
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("csrf field")
-        .to_string();
+    let (cookie, csrf) = f.login_form_at(base).await;
     let mut req = f
         .http
         .post(format!("{base}/login"))
