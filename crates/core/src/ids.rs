@@ -112,6 +112,14 @@ id_type!(
     EvidenceId,
     /// An item of a meeting's agenda.
     AgendaItemId,
+    /// A person in the registry of vulnerable people.
+    PersonId,
+    /// One contact with a person, or a pseudonymous count of one (no consent).
+    EncounterId,
+    /// A case an agency opened for a person.
+    CaseId,
+    /// A referral of a person from one agency to another.
+    ReferralId,
 );
 
 #[cfg(test)]

@@ -172,6 +172,24 @@ impl JalaliDate {
     }
 }
 
+/// As JSON, a Jalali day is its ASCII text `1404/07/19`; reading one checks that the
+/// day exists.
+impl serde::Serialize for JalaliDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!(
+            "{:04}/{:02}/{:02}",
+            self.year, self.month, self.day
+        ))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JalaliDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        JalaliDate::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Display for JalaliDate {
     /// ASCII `1404/07/19`, for logs, file names and CSV.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

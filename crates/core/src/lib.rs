@@ -15,6 +15,7 @@ pub mod jalali;
 pub mod mobile;
 pub mod national_id;
 pub mod numbers;
+pub mod people;
 pub mod place;
 pub mod resolutions;
 pub mod scorecard;

@@ -5,6 +5,8 @@
 
 use hamafza_core::access::DenyReason;
 use hamafza_core::jalali::JalaliError;
+use hamafza_core::national_id::NationalIdError;
+use hamafza_core::people::{BirthError, DataQuality};
 use hamafza_core::resolutions::{State, TransitionError};
 use thiserror::Error;
 
@@ -99,6 +101,13 @@ pub enum Rule {
     Date(JalaliError),
     /// The rule broken by one item of a list given in one request (1-based).
     Item { position: usize, rule: Box<Rule> },
+    /// A national id that is not one (its check digit, its length).
+    NationalId(NationalIdError),
+    /// A birth date, year or age that cannot be (in the future, out of range).
+    Birth(BirthError),
+    /// A value given beside a data-quality code that says there is none ("does not
+    /// know", "refused", "not collected").
+    ValueWithUnknown(DataQuality),
 }
 
 /// In English, for logs and the operator's command line (people read the web crate's
@@ -144,6 +153,9 @@ impl std::fmt::Display for Rule {
             Rule::MissingColumns(c) => write!(f, "missing columns {}", c.join(", ")),
             Rule::Date(e) => write!(f, "{e:?}"),
             Rule::Item { position, rule } => write!(f, "item {position}: {rule}"),
+            Rule::NationalId(e) => write!(f, "national id: {e:?}"),
+            Rule::Birth(e) => write!(f, "birth: {e:?}"),
+            Rule::ValueWithUnknown(q) => write!(f, "a value given as {}", q.code()),
         }
     }
 }
@@ -179,6 +191,12 @@ pub enum Form {
     Longitude,
     /// A latitude: a number from −90 to 90.
     Latitude,
+    /// An Iranian mobile number (09…, +98…).
+    Mobile,
+    /// A person's name: letters, spaces and the marks names use, nothing else.
+    PersonName,
+    /// A residence-card or passport number: 3 to 30 Latin letters, digits or hyphens.
+    DocumentNumber,
 }
 
 /// A write refused by a constraint: a unique constraint means `field`'s value is taken,

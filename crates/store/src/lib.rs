@@ -19,6 +19,7 @@ mod error;
 pub mod import;
 mod migrate;
 mod operations;
+pub mod people;
 mod places;
 mod resolutions;
 mod scope_sql;

@@ -32,6 +32,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "operations",
         include_str!("../migrations/0006_operations.sql"),
     ),
+    (
+        7,
+        "atlas_version",
+        include_str!("../migrations/0007_atlas_version.sql"),
+    ),
+    (
+        8,
+        "registry",
+        include_str!("../migrations/0008_registry.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<usize> {

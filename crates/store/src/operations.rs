@@ -59,7 +59,8 @@ impl Store {
         )
     }
 
-    /// The version of a kind of shared data (`places`, `event_categories`).
+    /// The version of a kind of shared data (`places`, `event_categories`, `accounts`,
+    /// `atlas`).
     pub async fn data_version(&self, name: &str) -> StoreResult<i64> {
         Ok(
             sqlx::query_scalar::<_, i64>("SELECT version FROM data_versions WHERE name = $1")

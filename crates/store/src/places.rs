@@ -143,6 +143,7 @@ impl Store {
             }
         }
         crate::operations::bump_data_version(&mut w.tx, "places").await?;
+        crate::operations::bump_data_version(&mut w.tx, "atlas").await?;
         w.commit().await?;
         on_progress(places.len());
         Ok(())

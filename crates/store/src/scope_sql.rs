@@ -126,6 +126,32 @@ pub(crate) fn indicators(scope: &Scope) -> String {
     }
 }
 
+/// People (alias `p`): those whose record the agency holds, or who were met or live
+/// within the jurisdiction ("locate" of `hamafza_core::access`). Whether each row is
+/// then shown in full is decided per row with `ViewPerson`.
+pub(crate) fn people(scope: &Scope, binds: &mut Vec<String>) -> String {
+    match scope.rule() {
+        ScopeRule::Everything => EVERYTHING.into(),
+        ScopeRule::People {
+            agency,
+            jurisdiction,
+        } => {
+            let a = bind(binds, agency.to_string());
+            let mut parts = vec![format!(
+                "EXISTS (SELECT 1 FROM person_holders ph WHERE ph.person_id = p.id AND ph.agency_id = {a})"
+            )];
+            for path in jurisdiction {
+                let under = bind(binds, format!("{}%", like_escape(path)));
+                parts.push(format!(
+                    "p.met_path LIKE {under} ESCAPE '\\' OR p.lives_path LIKE {under} ESCAPE '\\'"
+                ));
+            }
+            format!("({})", parts.join(" OR "))
+        }
+        _ => NOTHING.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

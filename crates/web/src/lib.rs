@@ -11,6 +11,7 @@ mod app;
 mod assets;
 mod atlas;
 pub mod auth;
+mod cache;
 pub mod checkpoints;
 mod clock;
 mod error;
@@ -39,8 +40,8 @@ pub struct AppState {
     pub limiter: Arc<auth::LoginLimiter>,
     /// Callers already looked up (see `auth::AuthCache`).
     pub auth_cache: Arc<auth::AuthCache>,
-    /// Place lists as last answered (see `places::cache`).
-    pub place_lists: Arc<places::cache::PlaceListCache>,
+    /// Answers kept until the data they rest on moves (see `cache`).
+    pub caches: Arc<cache::Caches>,
     pub clock: Clock,
     /// Leaf places in memory, for placing events.
     pub locator: Arc<atlas::LocatorCache>,
@@ -60,7 +61,7 @@ impl AppState {
             store,
             limiter: Arc::new(auth::LoginLimiter::default()),
             auth_cache: Arc::default(),
-            place_lists: Arc::default(),
+            caches: Arc::default(),
             clock: Clock::system(),
             locator: Arc::default(),
             small_count: hamafza_core::indicator::DEFAULT_SMALL_COUNT,

@@ -57,6 +57,21 @@ pub fn field_label(field: &str) -> &str {
         "username" => "نام کاربری",
         "venue" => "محل جلسه",
         "weight" => "وزن",
+        "given_name" => "نام",
+        "family_name" => "نام خانوادگی",
+        "father_name" => "نام پدر",
+        "sex" => "جنس",
+        "birth" => "تاریخ تولد یا سن",
+        "nationality" => "ملیت",
+        "national_id" => "کد ملی",
+        "foreign_document" => "شمارهٔ کارت اقامت یا گذرنامه",
+        "mobile" => "شمارهٔ همراه",
+        "met_place" => "محل دیدار",
+        "lives_place" => "محل زندگی",
+        "consent" => "رضایت",
+        "purpose" => "هدف از دیدن",
+        "languages" => "زبان‌ها",
+        "occurred_at" => "زمان",
         other => other,
     }
 }
@@ -76,6 +91,9 @@ fn form_fa(form: Form) -> &'static str {
         Form::DatabaseUrl => "نشانی‌ای که با sqlite: یا postgres:// آغاز شود",
         Form::Longitude => "عددی از −۱۸۰ تا ۱۸۰",
         Form::Latitude => "عددی از −۹۰ تا ۹۰",
+        Form::Mobile => "شمارهٔ همراه به شکل ۰۹۱۲۳۴۵۶۷۸۹",
+        Form::PersonName => "فقط حرف، فاصله، نیم‌فاصله، خط تیره یا نقطه",
+        Form::DocumentNumber => "۳ تا ۳۰ نویسه از حروف لاتین، رقم یا خط تیره",
     }
 }
 
@@ -143,6 +161,12 @@ pub fn explain(field: &str, rule: &Rule) -> String {
         Rule::Item { position, rule } => {
             format!("مورد {}: {}", n(position), explain(field, rule))
         }
+        Rule::NationalId(e) => format!("{it}: {e}"),
+        Rule::Birth(e) => format!("{it}: {e}"),
+        Rule::ValueWithUnknown(q) => format!(
+            "{it} مقدار دارد اما وضعیتش «{}» آمده است؛ یا مقدار را پاک کنید یا وضعیت را «کامل» یا «ناقص» کنید",
+            q.name_fa()
+        ),
     }
 }
 

@@ -51,6 +51,18 @@ pub enum Action {
     RecordEvents,
     ManageEventCategories,
     DefinePriorityIndices,
+    // registry of vulnerable people (every read is audited with its purpose)
+    /// Register a person at first contact (or count an encounter without consent).
+    RegisterPeople,
+    /// That a person's record exists and which agency to call: what a list shows of a
+    /// record the caller may not read.
+    LocatePerson,
+    /// The record itself: names, identifiers, consent, timeline.
+    ViewPerson,
+    /// Change the record or its consent: the agencies that hold it.
+    EditPerson,
+    /// Who read the record, when and why; and everything held on the person.
+    ViewPersonAccessReport,
 }
 
 /// The record the action is about.
@@ -75,6 +87,23 @@ pub enum Target<'a> {
     Indicator {
         restricted: bool,
     },
+    Person(&'a PersonFacts<'a>),
+}
+
+/// What access to a person's record depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct PersonFacts<'a> {
+    /// The agencies that hold the record: the one that registered the person, and
+    /// those with a case for them.
+    pub holders: &'a [Uuid],
+    /// Where the person was met and where they live (materialised paths).
+    pub places: &'a [&'a str],
+    /// The person's consent lets other agencies read the record.
+    pub shared: bool,
+    /// The person may be under 18: a child record.
+    pub child: bool,
+    /// The caller's agency is designated for child protection.
+    pub actor_agency_protects_children: bool,
 }
 
 /// What access to a council depends on.

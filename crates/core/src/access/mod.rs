@@ -30,6 +30,17 @@
 //!   system administrators; analysts and system administrators write the dictionary
 //!   and priority indices; agency heads also supply values; every field role records
 //!   events.
+//! - **Registry of vulnerable people**: field officers, agency heads and child
+//!   protection register people and read the records their agency holds; another
+//!   agency's field staff in the same jurisdiction read a record only if the person
+//!   consented to sharing, and otherwise see only that it exists and whom to call
+//!   ([`Action::LocatePerson`]). A child's record is read only by the child-protection
+//!   role and by staff of agencies designated for child protection; to everyone else
+//!   it is "not found", and lists show it without a name. A record outside the
+//!   caller's jurisdiction that their agency does not hold is "not found". Analysts
+//!   and viewers never read a person. System administrators read adults' records (for
+//!   support and subject-access requests), never a child's unless they also hold the
+//!   child-protection role. Every read is audited with its purpose by the store.
 
 mod actions;
 mod scope;
@@ -39,7 +50,7 @@ use uuid::Uuid;
 
 use crate::place;
 
-pub use actions::{Action, CouncilFacts, Parties, Party, Target, party_of};
+pub use actions::{Action, CouncilFacts, Parties, Party, PersonFacts, Target, party_of};
 pub use scope::{Scope, ScopeRule, scope};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -52,16 +63,19 @@ pub enum Role {
     /// Sees aggregates only: never a person-level record, never an evidence file.
     Analyst,
     Viewer,
+    /// Child protection (حمایت از کودک): reads children's records in the registry.
+    ChildProtection,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::SystemAdmin,
         Role::AgencyAdmin,
         Role::CouncilSecretary,
         Role::AgencyOfficer,
         Role::Analyst,
         Role::Viewer,
+        Role::ChildProtection,
     ];
 
     pub fn code(self) -> &'static str {
@@ -72,6 +86,7 @@ impl Role {
             Role::AgencyOfficer => "agency_officer",
             Role::Analyst => "analyst",
             Role::Viewer => "viewer",
+            Role::ChildProtection => "child_protection",
         }
     }
 
@@ -87,6 +102,7 @@ impl Role {
             Role::AgencyOfficer => "کارشناس دستگاه",
             Role::Analyst => "تحلیلگر (فقط آمار تجمیعی)",
             Role::Viewer => "بیننده",
+            Role::ChildProtection => "حمایت از کودک",
         }
     }
 }
@@ -360,8 +376,89 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
             DenyReason::Role,
         ),
 
+        // ── registry of vulnerable people ──
+        (RegisterPeople, _) => allow_if(works_with_people(actor), DenyReason::Role),
+        (LocatePerson, Target::Collection) => {
+            allow_if(works_with_people(actor) || admin, DenyReason::Role)
+        }
+        (LocatePerson, Target::Person(p)) => locate_person(actor, p),
+        (ViewPerson, Target::Person(p)) => view_person(actor, p),
+        (EditPerson, Target::Person(p)) => match view_person(actor, p) {
+            Decision::Allow if p.holders.contains(&actor.agency_id) || admin => {
+                allow_if(works_with_people(actor) || admin, DenyReason::Role)
+            }
+            Decision::Allow => Decision::Deny(DenyReason::Agency),
+            denied => denied,
+        },
+        (ViewPersonAccessReport, Target::Person(p)) => {
+            if admin {
+                Decision::Allow
+            } else {
+                match locate_person(actor, p) {
+                    Decision::Allow if p.holders.contains(&actor.agency_id) => {
+                        allow_if(agency_admin, DenyReason::Role)
+                    }
+                    Decision::Allow => Decision::Deny(DenyReason::Agency),
+                    denied => denied,
+                }
+            }
+        }
+
         _ => Decision::Deny(DenyReason::Role),
     }
+}
+
+/// The roles that register and serve people: field officers, agency heads and child
+/// protection. Analysts, viewers and council secretaries never read a person.
+pub fn works_with_people(actor: &Actor) -> bool {
+    actor.has_any(&[
+        Role::AgencyOfficer,
+        Role::AgencyAdmin,
+        Role::ChildProtection,
+    ])
+}
+
+/// Reads children's records: the child-protection role, or staff of an agency
+/// designated for child protection.
+pub fn protects_children(actor: &Actor, actor_agency_protects_children: bool) -> bool {
+    actor.has(Role::ChildProtection) || (actor_agency_protects_children && works_with_people(actor))
+}
+
+/// That the record exists and whom to call: the people roles, for a record their agency
+/// holds or one in their jurisdiction (a child's too — lists show it without a name);
+/// system administrators for every record.
+fn locate_person(actor: &Actor, p: &PersonFacts<'_>) -> Decision {
+    if actor.is_system_admin() {
+        return Decision::Allow;
+    }
+    if !works_with_people(actor) {
+        return Decision::Deny(DenyReason::Role);
+    }
+    let holds = p.holders.contains(&actor.agency_id);
+    allow_if(
+        holds || p.places.iter().any(|path| actor.covers(path)),
+        DenyReason::Hidden,
+    )
+}
+
+/// The record itself. "Not found" for a child's record to anyone who does not protect
+/// children and for a record the caller may not even locate; "another agency's" for a
+/// record whose person did not consent to sharing.
+fn view_person(actor: &Actor, p: &PersonFacts<'_>) -> Decision {
+    if !actor.is_system_admin() && !works_with_people(actor) {
+        return Decision::Deny(DenyReason::Role);
+    }
+    if p.child && !protects_children(actor, p.actor_agency_protects_children) {
+        return Decision::Deny(DenyReason::Hidden);
+    }
+    if let denied @ Decision::Deny(_) = locate_person(actor, p) {
+        return denied;
+    }
+    let holds = p.holders.contains(&actor.agency_id);
+    allow_if(
+        actor.is_system_admin() || holds || p.shared,
+        DenyReason::Agency,
+    )
 }
 
 /// System administrators, or the head of the agency concerned.

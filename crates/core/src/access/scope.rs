@@ -27,6 +27,10 @@ enum Rule {
     MemberCouncils(Uuid),
     Shared,
     PublicIndicators,
+    People {
+        agency: Uuid,
+        jurisdiction: Vec<String>,
+    },
     Nothing,
 }
 
@@ -53,6 +57,13 @@ pub enum ScopeRule<'a> {
     Shared,
     /// Indicators published as public (callers without restricted access).
     PublicIndicators,
+    /// People whose record this agency holds, or who were met or live within these
+    /// paths: what [`super::Action::LocatePerson`] lets through. Each row is then
+    /// shown in full or as "exists" by [`super::decide`] with `ViewPerson`.
+    People {
+        agency: Uuid,
+        jurisdiction: &'a [String],
+    },
     Nothing,
 }
 
@@ -101,6 +112,13 @@ impl Scope {
             Rule::MemberCouncils(a) => ScopeRule::MemberCouncils(*a),
             Rule::Shared => ScopeRule::Shared,
             Rule::PublicIndicators => ScopeRule::PublicIndicators,
+            Rule::People {
+                agency,
+                jurisdiction,
+            } => ScopeRule::People {
+                agency: *agency,
+                jurisdiction,
+            },
             Rule::Nothing => ScopeRule::Nothing,
         }
     }
@@ -130,6 +148,10 @@ pub fn scope(actor: &Actor, action: Action) -> Scope {
         ViewEvidence => Rule::AgencyResolutions(actor.agency_id),
         ViewIndicator if super::sees_restricted(actor) => Rule::Everything,
         ViewIndicator => Rule::PublicIndicators,
+        LocatePerson | ViewPerson if super::works_with_people(actor) => Rule::People {
+            agency: actor.agency_id,
+            jurisdiction: actor.jurisdiction.clone(),
+        },
         _ => Rule::Nothing,
     })
 }

@@ -312,3 +312,122 @@ fn atlas_rules() {
     assert!(!decide(&analyst, Action::RecordEvents, Target::Collection).is_allowed());
     assert!(!decide(&officer, Action::SeeSmallCounts, Target::Collection).is_allowed());
 }
+
+#[test]
+fn a_person_is_read_by_holders_and_with_consent_by_others_in_the_area() {
+    let own = Uuid::from_u128(10);
+    let facts = |shared, child, holders: &'static [Uuid]| PersonFacts {
+        holders,
+        places: &["/teh/city/d12/n1/"],
+        shared,
+        child,
+        actor_agency_protects_children: false,
+    };
+    let holders: &'static [Uuid] = Box::leak(Box::new([own]));
+    let others: &'static [Uuid] = Box::leak(Box::new([Uuid::from_u128(99)]));
+    let officer = actor(&[Role::AgencyOfficer], &["/teh/city/d12/"]);
+    let view = |a: &Actor, f: &PersonFacts<'_>| decide(a, Action::ViewPerson, Target::Person(f));
+    let locate =
+        |a: &Actor, f: &PersonFacts<'_>| decide(a, Action::LocatePerson, Target::Person(f));
+
+    // The holding agency reads its record, consent to share or not.
+    assert!(view(&officer, &facts(false, false, holders)).is_allowed());
+    // Another agency in the area: with consent to share it reads; without, it only
+    // learns that the record exists (and whom to call).
+    assert!(view(&officer, &facts(true, false, others)).is_allowed());
+    assert_eq!(
+        view(&officer, &facts(false, false, others)),
+        Decision::Deny(DenyReason::Agency)
+    );
+    assert!(locate(&officer, &facts(false, false, others)).is_allowed());
+    // Outside the jurisdiction, not held: not found (404, not 403).
+    let elsewhere = actor(&[Role::AgencyOfficer], &["/ker/"]);
+    assert_eq!(
+        view(&elsewhere, &facts(true, false, others)),
+        Decision::Deny(DenyReason::Hidden)
+    );
+    assert_eq!(
+        locate(&elsewhere, &facts(true, false, others)),
+        Decision::Deny(DenyReason::Hidden)
+    );
+    // A child: child protection only; to others, not found — even the holders' officers.
+    assert_eq!(
+        view(&officer, &facts(true, true, holders)),
+        Decision::Deny(DenyReason::Hidden)
+    );
+    let protector = actor(&[Role::ChildProtection], &["/teh/"]);
+    assert!(view(&protector, &facts(true, true, others)).is_allowed());
+    let designated = PersonFacts {
+        actor_agency_protects_children: true,
+        ..facts(true, true, others)
+    };
+    assert!(view(&officer, &designated).is_allowed());
+    // Analysts and viewers never read a person, nor locate one.
+    for role in [Role::Analyst, Role::Viewer, Role::CouncilSecretary] {
+        let a = actor(&[role], &["/teh/"]);
+        assert_eq!(
+            view(&a, &facts(true, false, holders)),
+            Decision::Deny(DenyReason::Role)
+        );
+        assert_eq!(scope(&a, Action::ViewPerson).rule(), ScopeRule::Nothing);
+        assert!(!decide(&a, Action::RegisterPeople, Target::Collection).is_allowed());
+    }
+    // System administrators read adults, not children.
+    let admin = actor(&[Role::SystemAdmin], &[]);
+    assert!(view(&admin, &facts(false, false, others)).is_allowed());
+    assert_eq!(
+        view(&admin, &facts(false, true, others)),
+        Decision::Deny(DenyReason::Hidden)
+    );
+    // Editing is the holders' alone.
+    assert!(
+        decide(
+            &officer,
+            Action::EditPerson,
+            Target::Person(&facts(true, false, holders))
+        )
+        .is_allowed()
+    );
+    assert_eq!(
+        decide(
+            &officer,
+            Action::EditPerson,
+            Target::Person(&facts(true, false, others))
+        ),
+        Decision::Deny(DenyReason::Agency)
+    );
+    // The list scope is what LocatePerson lets through.
+    assert_eq!(
+        scope(&officer, Action::ViewPerson).rule(),
+        ScopeRule::People {
+            agency: own,
+            jurisdiction: &["/teh/city/d12/".to_string()]
+        }
+    );
+    // The access report: system administrators, and the holding agency's head.
+    let head = actor(&[Role::AgencyAdmin], &["/teh/"]);
+    assert!(
+        decide(
+            &head,
+            Action::ViewPersonAccessReport,
+            Target::Person(&facts(false, false, holders))
+        )
+        .is_allowed()
+    );
+    assert!(
+        !decide(
+            &officer,
+            Action::ViewPersonAccessReport,
+            Target::Person(&facts(false, false, holders))
+        )
+        .is_allowed()
+    );
+    assert!(
+        decide(
+            &admin,
+            Action::ViewPersonAccessReport,
+            Target::Person(&facts(false, true, others))
+        )
+        .is_allowed()
+    );
+}

@@ -144,6 +144,7 @@ impl Store {
         )
         .await?;
         crate::operations::bump_data_version(&mut tx.tx, "event_categories").await?;
+        crate::operations::bump_data_version(&mut tx.tx, "atlas").await?;
         tx.commit().await
     }
 
@@ -332,6 +333,7 @@ impl Store {
             serde_json::json!({ "count": out.len(), "outside_every_place": unplaced }),
         )
         .await?;
+        crate::operations::bump_data_version(&mut tx.tx, "atlas").await?;
         tx.commit().await?;
         Ok(out)
     }

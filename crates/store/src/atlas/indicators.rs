@@ -220,6 +220,7 @@ impl Store {
             serde_json::json!({ "code": code, "version": version }),
         )
         .await?;
+        crate::operations::bump_data_version(&mut tx.tx, "atlas").await?;
         tx.commit().await?;
         self.indicator(code).await?.ok_or(StoreError::NotFound)
     }
@@ -267,6 +268,7 @@ impl Store {
             serde_json::json!({ "rows": values.len(), "source": source }),
         )
         .await?;
+        crate::operations::bump_data_version(&mut tx.tx, "atlas").await?;
         tx.commit().await?;
         Ok(values.len())
     }

@@ -210,6 +210,7 @@ impl Store {
             serde_json::json!({ "code": code, "version": version }),
         )
         .await?;
+        crate::operations::bump_data_version(&mut tx.tx, "atlas").await?;
         tx.commit().await?;
         self.priority_index(code, Some(version))
             .await?

@@ -274,7 +274,7 @@ async fn gather(state: &AppState, user: &CurrentUser, q: &AtlasQuery) -> Result<
     };
     let method = atlas::method_from(q.method.as_deref());
     let data = atlas::map_data(
-        &state.store,
+        state,
         actor,
         &MapRequest {
             place: &place,
@@ -452,8 +452,8 @@ pub async fn rank(
     let last_year = Period::Year(today.year - 1);
     let period = period_param("period", q.period.as_deref(), Some(last_year))?.unwrap_or(last_year);
     let since = period_param("since", q.since.as_deref(), None)?;
-    let (ranking, _) =
-        rank_children_of(&state.store, actor, &index, &place, (period, since), false).await?;
+    let run = rank_children_of(&state, actor, &index, &place, (period, since), false).await?;
+    let ranking = &run.0;
     let places: Vec<Value> = ranking
         .outcome
         .ranked

@@ -66,7 +66,7 @@ pub async fn export(
         atlas::threshold_for(actor, state.small_count)
     };
     let data = atlas::map_data(
-        &state.store,
+        state,
         actor,
         &MapRequest {
             place: &place,

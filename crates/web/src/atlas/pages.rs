@@ -104,19 +104,16 @@ pub async fn atlas_page(
         .as_deref()
         .filter(|p| atlas::PALETTES.iter().any(|x| x.0 == *p))
         .unwrap_or("ylorrd");
-    let data = atlas::map_data(
-        &state.store,
-        actor,
-        &MapRequest {
-            place: &place,
-            indicator: &indicator,
-            period,
-            method,
-            classes: CLASSES,
-            threshold: atlas::threshold_for(&user.actor, state.small_count),
-        },
-    )
-    .await?;
+    let request = MapRequest {
+        place: &place,
+        indicator: &indicator,
+        period,
+        method,
+        classes: CLASSES,
+        threshold: atlas::threshold_for(&user.actor, state.small_count),
+    };
+    let version = state.store.data_version("atlas").await?;
+    let data = atlas::map_data_at(&state, version, actor, &request).await?;
     let ancestors = state.store.ancestors(&place).await?;
     let link = Link {
         place: place.id,
@@ -137,40 +134,54 @@ pub async fn atlas_page(
         None => String::new(),
     };
 
-    // The map: each child filled by its class, hatched when suppressed, outlined when
-    // without data; hover names the place and its value; a click drills down.
-    let parsed: Vec<(hamafza_geo::MultiPolygon<f64>, String, String, String)> = data
-        .rows
-        .iter()
-        .filter_map(|r| {
-            let g = hamafza_geo::read_stored_geometry(r.place.geometry.as_deref()?)?;
-            let href = if r.place.child_count > 0 {
-                link.to_place(&r.place.place.id)
-            } else {
-                format!("/places/{}", r.place.place.id)
-            };
-            let hover = format!("{}: {}", r.place.place.name_fa, shown_text(&r.shown));
-            let class = match (&r.shown, r.class) {
-                (Shown::Suppressed, _) => "choro suppressed".to_string(),
-                (Shown::Value { .. }, Some(c)) => {
-                    format!("choro c{}", shades.get(c).copied().unwrap_or(0))
-                }
-                _ => "choro nodata".to_string(),
-            };
-            Some((g, href, hover, class))
-        })
-        .collect();
-    let shapes: Vec<MapShape<'_>> = parsed
-        .iter()
-        .map(|(g, href, hover, class)| MapShape {
-            label: hover,
-            href,
-            geometry: g,
-            class,
-        })
-        .collect();
-    let title = format!("{} — {}", indicator.name_fa, period.label());
-    let svg = render_map(&shapes, 640.0, &title);
+    // The drawing is kept with the map's data (`cache`): parsing the boundaries and
+    // drawing them is most of a page's time.
+    let drawing_key = format!("{}|{palette}", atlas::map_key(actor, &request));
+    let svg = match state.caches.map_drawings.get(version, &drawing_key) {
+        Some(svg) => svg,
+        None => {
+            // The map: each child filled by its class, hatched when suppressed, outlined when
+            // without data; hover names the place and its value; a click drills down.
+            let parsed: Vec<(hamafza_geo::MultiPolygon<f64>, String, String, String)> = data
+                .rows
+                .iter()
+                .filter_map(|r| {
+                    let g = hamafza_geo::read_stored_geometry(r.place.geometry.as_deref()?)?;
+                    let href = if r.place.child_count > 0 {
+                        link.to_place(&r.place.place.id)
+                    } else {
+                        format!("/places/{}", r.place.place.id)
+                    };
+                    let hover = format!("{}: {}", r.place.place.name_fa, shown_text(&r.shown));
+                    let class = match (&r.shown, r.class) {
+                        (Shown::Suppressed, _) => "choro suppressed".to_string(),
+                        (Shown::Value { .. }, Some(c)) => {
+                            format!("choro c{}", shades.get(c).copied().unwrap_or(0))
+                        }
+                        _ => "choro nodata".to_string(),
+                    };
+                    Some((g, href, hover, class))
+                })
+                .collect();
+            let shapes: Vec<MapShape<'_>> = parsed
+                .iter()
+                .map(|(g, href, hover, class)| MapShape {
+                    label: hover,
+                    href,
+                    geometry: g,
+                    class,
+                })
+                .collect();
+            let title = format!("{} — {}", indicator.name_fa, period.label());
+            let svg = render_map(&shapes, 640.0, &title);
+            let svg: std::sync::Arc<str> = svg.into();
+            state
+                .caches
+                .map_drawings
+                .put(version, drawing_key, svg.clone());
+            svg
+        }
+    };
 
     let mut rows: Vec<&atlas::MapRow> = data.rows.iter().collect();
     if q.sort.as_deref() == Some("value") {
@@ -237,7 +248,7 @@ pub async fn atlas_page(
                     p.hint { "زیرمجموعه‌ای با مرز برای رسم نیست." }
                 } @else {
                     figure class=(format!("map-box atlas-map pal-{palette}")) {
-                        (layout::raw(svg))
+                        (maud::PreEscaped(&*svg))
                         figcaption {
                             (legend(&data.bounds, &shades))
                             p.attribution { "برای رفتن به درون هر ناحیه روی آن بزنید." }

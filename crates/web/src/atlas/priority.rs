@@ -3,6 +3,7 @@
 //! index asks), ranking with `hamafza_core::priority`, and the change over a span.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use hamafza_core::access::Actor;
 use hamafza_core::indicator::{Denominator, Worse, rate};
@@ -109,19 +110,34 @@ async fn values_of(
 /// What the priority page, the district profile and `GET /api/v1/priority` share: the
 /// index run over the children of `place` that `actor` may see (with their boundaries
 /// when a map is to be drawn: `with_geometry`). "Not found" when the actor may not see
-/// every indicator of the index.
+/// every indicator of the index. Runs are kept until the atlas's data moves (`cache`),
+/// by everything they depend on: the caller's scope, the index's version, the place
+/// and the periods.
 pub async fn rank_children_of(
-    store: &Store,
+    state: &crate::AppState,
     actor: &Actor,
     index: &PriorityIndex,
     place: &Place,
     (period, since): (Period, Option<Period>),
     with_geometry: bool,
-) -> Result<(Ranking, Vec<hamafza_store::PlaceSummary>), crate::error::AppError> {
+) -> Result<Arc<(Ranking, Vec<hamafza_store::PlaceSummary>)>, crate::error::AppError> {
+    let store = &state.store;
+    let version = store.data_version("atlas").await?;
     let indicators = indicators_for(store, actor, index)
         .await?
         .ok_or(crate::error::AppError::NotFound)?;
     let visible = hamafza_core::access::scope(actor, hamafza_core::access::Action::ViewPlace);
+    let key = format!(
+        "{visible:?}|{}@{}|{}|{}|{:?}|{with_geometry}",
+        index.code,
+        index.version,
+        place.id,
+        period.code(),
+        since.map(Period::code)
+    );
+    if let Some(kept) = state.caches.rankings.get(version, &key) {
+        return Ok(kept);
+    }
     let children_geo = if with_geometry {
         store
             .children_with_geometry(&visible, Some(place.id))
@@ -131,7 +147,9 @@ pub async fn rank_children_of(
     };
     let children: Vec<Place> = children_geo.iter().map(|c| c.place.clone()).collect();
     let ranking = rank(store, index, indicators, place, &children, period, since).await?;
-    Ok((ranking, children_geo))
+    let run = Arc::new((ranking, children_geo));
+    state.caches.rankings.put(version, key, run.clone());
+    Ok(run)
 }
 
 /// A period as a query names it (`1403`, `1403Q2`, `1403-07`), or `default` when absent;

@@ -76,9 +76,9 @@ pub async fn priority_page(
     let period = priority::period_param("period", q.period.as_deref(), Some(last_year))?
         .unwrap_or(last_year);
     let since = priority::period_param("since", q.since.as_deref(), None)?;
-    let (ranking, children_geo) =
-        priority::rank_children_of(&state.store, actor, &index, &place, (period, since), true)
-            .await?;
+    let run =
+        priority::rank_children_of(&state, actor, &index, &place, (period, since), true).await?;
+    let (ranking, children_geo) = (&run.0, &run.1);
     let by_id: std::collections::HashMap<&str, &hamafza_core::priority::Ranked> = ranking
         .outcome
         .ranked

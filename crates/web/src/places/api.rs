@@ -54,16 +54,16 @@ pub async fn list(
         offset: q.offset.unwrap_or(0),
     };
     let visible = scope(&user.actor, Action::ViewPlace);
-    // The answer depends on the scope and the filter only (see `places::cache`).
+    // The answer depends on the scope and the filter only (see `cache`).
     let version = state.store.data_version("places").await?;
     let key = format!("{visible:?}|{filter:?}");
-    let answer = match state.place_lists.get(version, &key) {
+    let answer = match state.caches.place_lists.get(version, &key) {
         Some(answer) => answer,
         None => {
             let (items, total) = state.store.list_places(&visible, &filter).await?;
             let body = json!({ "items": items, "total": total, "limit": filter.limit, "offset": filter.offset });
             let answer = axum::body::Bytes::from(body.to_string());
-            state.place_lists.put(version, key, answer.clone());
+            state.caches.place_lists.put(version, key, answer.clone());
             answer
         }
     };

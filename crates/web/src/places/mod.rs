@@ -1,5 +1,4 @@
 //! Places: the browser of the hierarchy and its map (pages), and the places API.
 
 pub mod api;
-pub mod cache;
 pub mod pages;

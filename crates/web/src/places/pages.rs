@@ -46,13 +46,7 @@ pub async fn browser(
                 .await?,
         )
     };
-    let top = state.store.children_with_geometry(&visible, None).await?;
-    let mut tree = Vec::new();
-    for p in &top {
-        let kids = state.store.children(&visible, Some(p.place.id)).await?;
-        tree.push((&p.place, kids));
-    }
-    let top_map = map_of(&top, "نقشهٔ مکان‌ها");
+    let map_and_tree = map_and_tree(&state, &visible).await?;
     let body = html! {
         h1 { "مکان‌ها" }
         form.inline role="search" method="get" action="/places" {
@@ -70,6 +64,31 @@ pub async fn browser(
                 }
             }
         }
+        (maud::PreEscaped(&*map_and_tree))
+    };
+    Ok(layout::page("مکان‌ها", &user, Section::Places, body))
+}
+
+/// The top places' map and the tree under them, as the caller's scope shows them: the
+/// same for everyone with that scope until places change (`cache`), and most of the
+/// page's time (every top boundary is read and drawn).
+async fn map_and_tree(
+    state: &AppState,
+    visible: &hamafza_core::access::Scope,
+) -> Result<std::sync::Arc<str>, AppError> {
+    let version = state.store.data_version("places").await?;
+    let key = format!("{visible:?}");
+    if let Some(kept) = state.caches.place_browser.get(version, &key) {
+        return Ok(kept);
+    }
+    let top = state.store.children_with_geometry(visible, None).await?;
+    let mut tree = Vec::new();
+    for p in &top {
+        let kids = state.store.children(visible, Some(p.place.id)).await?;
+        tree.push((&p.place, kids));
+    }
+    let top_map = map_of(&top, "نقشهٔ مکان‌ها");
+    let markup = html! {
         @if let Some(svg) = top_map {
             figure.map-box {
                 (layout::raw(svg))
@@ -93,7 +112,12 @@ pub async fn browser(
             }
         }
     };
-    Ok(layout::page("مکان‌ها", &user, Section::Places, body))
+    let fragment: std::sync::Arc<str> = markup.into_string().into();
+    state
+        .caches
+        .place_browser
+        .put(version, key, fragment.clone());
+    Ok(fragment)
 }
 
 fn place_link(p: &Place) -> Markup {

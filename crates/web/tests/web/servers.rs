@@ -1,7 +1,8 @@
 //! Several app servers on one database (issue 11 point 10), and how a server stops:
 //! sign-in throttling counts every server's failures; a place import through one server
 //! reaches the others' in-memory index; the escalation job runs under a lease and
-//! finishes its run before it stops; `X-Forwarded-For` counts only from a trusted proxy.
+//! finishes its run before it stops; `X-Forwarded-For` counts only from a trusted proxy;
+//! the maps and figures a server keeps in memory move with a write through another.
 
 use std::net::IpAddr;
 
@@ -16,6 +17,7 @@ on_both_engines!(
     forwarded_addresses_count_only_from_a_trusted_proxy,
     checkpoints_are_signed_written_and_witnessed,
     a_revoked_token_or_ended_account_is_refused_by_every_server,
+    atlas_answers_follow_writes_through_any_server,
 );
 
 /// One sign-in attempt at `base`, optionally through a proxy that names the client.
@@ -386,4 +388,94 @@ async fn a_revoked_token_or_ended_account_is_refused_by_every_server(f: Fixture)
         .expect("deactivate");
     assert_eq!(page(b.clone()).await, StatusCode::UNAUTHORIZED);
     assert_eq!(page(f.base.clone()).await, StatusCode::UNAUTHORIZED);
+}
+
+/// Each server keeps the atlas's maps and their drawings (issue 11 point 9); events
+/// recorded through one server are in the other's next answer, the API's and the page's.
+async fn atlas_answers_follow_writes_through_any_server(f: Fixture) {
+    let b = f.second_server(vec![]).await;
+    let admin = f.login("admin").await;
+    let defined = f
+        .post_json(
+            &admin,
+            "/api/v1/indicators",
+            json!({
+                "code": "begging", "name_fa": "تکدی‌گری", "theme": "آسیب‌ها", "worse": "higher",
+                "numerator": "events", "categories": ["begging"], "numerator_fa": "گزارش‌ها",
+                "denominator": "none"
+            }),
+        )
+        .await;
+    assert_eq!(defined.status(), StatusCode::CREATED);
+    // Events at the fixture's centre land in N1, under D1.
+    let record = |n: usize| {
+        let list: Vec<Value> = (0..n)
+            .map(|_| json!({"category": "begging", "occurred_at": "2025-10-01T08:00:00Z", "lon": 51.05, "lat": 35.05}))
+            .collect();
+        f.post_json(&admin, "/api/v1/events", json!({ "events": list }))
+    };
+    let n1_on_b = || {
+        let (http, cookie, base, d1) = (
+            f.http.clone(),
+            admin.cookie.clone(),
+            b.clone(),
+            f.ids["D1"].clone(),
+        );
+        async move {
+            let v: Value = http
+                .get(format!(
+                    "{base}/api/v1/atlas?place={d1}&indicator=begging&period=1404-07"
+                ))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("atlas")
+                .json()
+                .await
+                .expect("json");
+            v["places"]
+                .as_array()
+                .expect("places")
+                .iter()
+                .find(|p| p["code"] == "N1")
+                .map(|p| p["value"]["numerator"].clone())
+                .expect("N1")
+        }
+    };
+    let page_on_b = || {
+        let (http, cookie, base, d1) = (
+            f.http.clone(),
+            admin.cookie.clone(),
+            b.clone(),
+            f.ids["D1"].clone(),
+        );
+        async move {
+            http.get(format!(
+                "{base}/atlas?place={d1}&indicator=begging&period=1404-07"
+            ))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("text")
+        }
+    };
+    assert_eq!(record(12).await.status(), StatusCode::CREATED);
+    assert_eq!(n1_on_b().await, 12.0);
+    // The map's hover names the place and its value.
+    assert!(
+        page_on_b().await.contains("کوی ارغوان: ۱۲"),
+        "the page shows 12"
+    );
+    // Asked again with nothing written: the same answer (now from B's memory).
+    assert_eq!(n1_on_b().await, 12.0);
+    assert_eq!(record(3).await.status(), StatusCode::CREATED);
+    assert_eq!(n1_on_b().await, 15.0, "B's kept map moved with A's write");
+    let page = page_on_b().await;
+    assert!(
+        page.contains("کوی ارغوان: ۱۵") && !page.contains("کوی ارغوان: ۱۲"),
+        "and so did its drawn map"
+    );
 }

@@ -1,7 +1,7 @@
 //! One store test suite, run against SQLite and a real PostgreSQL server.
 //!
-//! Long on purpose: one file is one test binary (one link on a 2-core CI), and each
-//! test is a scenario read top to bottom; split it by feature when it passes 2,000.
+//! One test binary (one link on a 2-core CI) in several files, one per feature; each
+//! test is a scenario read top to bottom.
 
 use hamafza_core::access::{Action, Actor, Role, Scope, scope};
 use hamafza_core::agency::AgencyKind;
@@ -32,6 +32,8 @@ macro_rules! on_both_engines {
         }
     };
 }
+
+mod people;
 
 on_both_engines!(
     migrations_are_idempotent,

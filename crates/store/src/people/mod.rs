@@ -1,0 +1,228 @@
+//! The registry of vulnerable people: registration at first contact (a named record
+//! with consent, or a pseudonymous encounter without), reads that are each audited
+//! with their purpose, the list and search, and a person's access report.
+//!
+//! Reads take a [`PersonReader`] — who reads and why — never a bare scope: the store
+//! decides with the access policy which rows it returns in full and which only as
+//! "exists", and writes the audit entry for every person it returns in full, in the
+//! same transaction. A caller cannot read a person without leaving a trace.
+
+mod read;
+mod register;
+
+use hamafza_core::access::Actor;
+use hamafza_core::ids::{AgencyId, EncounterId, PersonId, PlaceId};
+use hamafza_core::jalali::JalaliDate;
+use hamafza_core::people::{BirthSaid, Consent, DataQuality, Nationality, Purpose, Sex};
+use serde::Serialize;
+
+pub use read::{PeopleQuery, PersonAccess};
+
+/// Who reads, and why: what every read of the registry takes.
+#[derive(Debug, Clone, Copy)]
+pub struct PersonReader<'a> {
+    pub actor: &'a Actor,
+    pub purpose: &'a Purpose,
+    /// Today in Tehran (a record becomes an adult's on the 18th birthday).
+    pub today: JalaliDate,
+}
+
+/// One identifying field: its value, and why it has none when it has none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Field<T> {
+    pub value: Option<T>,
+    pub quality: DataQuality,
+}
+
+impl<T> Field<T> {
+    /// A value given in full.
+    pub fn full(value: T) -> Self {
+        Field {
+            value: Some(value),
+            quality: DataQuality::Full,
+        }
+    }
+
+    /// No value, for the reason `quality` gives.
+    pub fn missing(quality: DataQuality) -> Self {
+        Field {
+            value: None,
+            quality,
+        }
+    }
+}
+
+/// A birth as typed on the form: a date, a year, or an age "about N".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BirthIn {
+    Date(String),
+    Year(String),
+    About(String),
+}
+
+/// A person as the officer typed them (validated by [`crate::Store::register`]).
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub given_name: Field<String>,
+    pub family_name: Field<String>,
+    pub father_name: Field<String>,
+    pub sex: Field<Sex>,
+    pub birth: Field<BirthIn>,
+    pub nationality: Field<Nationality>,
+    /// The national id for Iranians; a residence card or passport number otherwise.
+    pub identifier: Field<String>,
+    pub mobile: Field<String>,
+    pub lives_place: Option<PlaceId>,
+    pub categories: Vec<String>,
+    pub languages: Vec<String>,
+}
+
+/// A first contact: the person, where and when they were met, and their consent.
+#[derive(Debug, Clone)]
+pub struct FirstContact {
+    pub person: NewPerson,
+    pub consent: Consent,
+    pub met_place: PlaceId,
+    pub occurred_at: time::OffsetDateTime,
+    pub note: Option<String>,
+}
+
+/// What a registration kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kept", rename_all = "snake_case")]
+pub enum Registered {
+    /// A named record (with its first encounter).
+    Person {
+        person_id: PersonId,
+        encounter_id: EncounterId,
+    },
+    /// Only a pseudonymous encounter (no consent); `ask_again` when the person could
+    /// not decide and the agency has a reminder to ask again.
+    Encounter {
+        encounter_id: EncounterId,
+        ask_again: bool,
+    },
+}
+
+/// A person's record in full, as a reader allowed to see it gets it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Person {
+    pub id: PersonId,
+    pub given_name: Field<String>,
+    pub family_name: Field<String>,
+    pub father_name: Field<String>,
+    pub sex: Field<Sex>,
+    pub birth: Field<BirthSaid>,
+    pub nationality: Field<Nationality>,
+    pub national_id: Option<String>,
+    pub foreign_document: Option<String>,
+    pub identifier_quality: DataQuality,
+    pub mobile: Field<String>,
+    pub met_place: Option<PlaceRef>,
+    pub lives_place: Option<PlaceRef>,
+    pub categories: Vec<String>,
+    pub languages: Vec<String>,
+    pub consent: Consent,
+    pub child: bool,
+    pub registered_by_agency: AgencyRef,
+    pub registered_by: Option<String>,
+    pub registered_at: String,
+    pub consents: Vec<ConsentEntry>,
+    pub encounters: Vec<EncounterEntry>,
+}
+
+impl Person {
+    /// "Given Family", or what is known of it.
+    pub fn display_name(&self) -> String {
+        display_name(
+            self.given_name.value.as_deref(),
+            self.family_name.value.as_deref(),
+        )
+    }
+}
+
+pub(crate) fn display_name(given: Option<&str>, family: Option<&str>) -> String {
+    match (given, family) {
+        (Some(g), Some(f)) => format!("{g} {f}"),
+        (Some(n), None) | (None, Some(n)) => n.to_string(),
+        (None, None) => "بی‌نام".to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaceRef {
+    pub id: PlaceId,
+    pub name_fa: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AgencyRef {
+    pub id: AgencyId,
+    pub name_fa: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentEntry {
+    pub consent: Consent,
+    pub given_at: String,
+    pub agency: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EncounterEntry {
+    pub id: EncounterId,
+    pub occurred_at: String,
+    pub category: String,
+    pub place: Option<String>,
+    pub agency: String,
+    pub note: Option<String>,
+}
+
+/// One row of a list of people: in full when the reader may read the person, or only
+/// that the record exists and whom to call.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonCard {
+    pub id: PersonId,
+    /// `None` when the reader may not read the person (another agency's record without
+    /// consent to share, or a child's): the list shows it without a name.
+    pub name: Option<String>,
+    pub father_name: Option<String>,
+    pub birth: Option<String>,
+    pub child: bool,
+    pub categories: Vec<String>,
+    /// Whom to call about this person: the agency that registered them.
+    pub agency: AgencyRef,
+    pub registered_at: String,
+}
+
+/// That a record exists, and whom to call: what another agency sees of a person who
+/// did not consent to sharing.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonStub {
+    pub id: PersonId,
+    pub child: bool,
+    pub agency: AgencyRef,
+    /// The officer who registered the person.
+    pub registered_by: Option<String>,
+    pub registered_at: String,
+}
+
+/// A category people are registered under (administrators add more).
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonCategory {
+    pub code: String,
+    pub name_fa: String,
+}
+
+/// One read of a person, for their access report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadEntry {
+    pub seq: i64,
+    pub at: String,
+    pub user: Option<String>,
+    pub agency: Option<String>,
+    /// `person.read`, `persons.list`, `person.access_report`, …
+    pub action: String,
+    pub purpose: Option<Purpose>,
+}

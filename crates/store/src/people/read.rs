@@ -1,0 +1,637 @@
+//! Reading the registry: the facts the access policy decides on, a person in full
+//! (audited with its purpose), a person as "exists, call this agency", the list and
+//! search (each row decided, every named row audited), and the access report.
+
+use hamafza_core::access::{
+    Action, Actor, Decision, DenyReason, PersonFacts, Target, decide, scope,
+};
+use hamafza_core::ids::{AgencyId, PersonId};
+use hamafza_core::jalali::JalaliDate;
+use hamafza_core::people::{
+    BirthSaid, Consent, ConsentUse, DataQuality, Nationality, Purpose, Sex, is_child,
+};
+use hamafza_core::{mobile, national_id, text};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{
+    AgencyRef, ConsentEntry, EncounterEntry, Field, Person, PersonCard, PersonReader, PersonStub,
+    PlaceRef, ReadEntry, display_name,
+};
+use crate::error::Refusal;
+use crate::{Rule, Store, StoreError, StoreResult, Who, like_escape, query_with, search_text_ok};
+
+/// What the access policy needs to know about one person, read without their names.
+#[derive(Debug, Clone)]
+pub struct PersonAccess {
+    pub holders: Vec<uuid::Uuid>,
+    pub places: Vec<String>,
+    pub consent: Consent,
+    pub child: bool,
+    pub actor_agency_protects_children: bool,
+}
+
+impl PersonAccess {
+    /// Decides `action` on this person for `actor`.
+    pub fn decide(&self, actor: &Actor, action: Action) -> Decision {
+        let places: Vec<&str> = self.places.iter().map(String::as_str).collect();
+        let facts = PersonFacts {
+            holders: &self.holders,
+            places: &places,
+            shared: self.consent.allows(ConsentUse::Share),
+            child: self.child,
+            actor_agency_protects_children: self.actor_agency_protects_children,
+        };
+        decide(actor, action, Target::Person(&facts))
+    }
+}
+
+/// A search of the registry.
+#[derive(Debug, Clone, Default)]
+pub struct PeopleQuery {
+    /// Names (Persian-aware, any order), a national id or a mobile number.
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The refusal for a decision: "not found" when the record is hidden.
+fn refused(d: Decision) -> StoreResult<()> {
+    match d {
+        Decision::Allow => Ok(()),
+        Decision::Deny(DenyReason::Hidden) => Err(StoreError::NotFound),
+        Decision::Deny(r) => Err(StoreError::Forbidden(Refusal::Policy(r))),
+    }
+}
+
+fn parse_birth(r: &AnyRow) -> StoreResult<Option<BirthSaid>> {
+    let text: Option<String> = r.try_get("birth")?;
+    text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
+}
+
+fn quality(r: &AnyRow, column: &str) -> StoreResult<DataQuality> {
+    let code: String = r.try_get(column)?;
+    DataQuality::from_code(&code).ok_or_else(|| StoreError::Corrupt(format!("{column}: {code}")))
+}
+
+fn consent_of(code: &str) -> StoreResult<Consent> {
+    Consent::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("consent: {code}")))
+}
+
+/// A search that is a mobile number (digits in any script, with spaces or a leading
+/// +), normalised; names and document numbers are not.
+fn mobile_query(q: &str) -> Option<String> {
+    let ascii: String = hamafza_core::digits::to_ascii(q)
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-'))
+        .collect();
+    let digits = ascii.strip_prefix('+').unwrap_or(&ascii);
+    if digits.len() >= 10 && digits.chars().all(|c| c.is_ascii_digit()) {
+        mobile::normalise(&ascii).ok()
+    } else {
+        None
+    }
+}
+
+/// Where the person was met and where they live.
+fn paths(r: &AnyRow) -> StoreResult<Vec<String>> {
+    let met: Option<String> = r.try_get("met_path")?;
+    let lives: Option<String> = r.try_get("lives_path")?;
+    Ok([met, lives].into_iter().flatten().collect())
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split('|')
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl Store {
+    /// Whether the agency is designated for child protection.
+    pub async fn agency_protects_children(&self, agency: AgencyId) -> StoreResult<bool> {
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT protects_children FROM agencies WHERE id = $1")
+                .bind(agency)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(v == Some(1))
+    }
+
+    /// Designates an agency for child protection (or ends it).
+    pub async fn set_agency_protects_children(
+        &self,
+        who: &Who,
+        agency: AgencyId,
+        protects: bool,
+    ) -> StoreResult<()> {
+        let mut w = self.write_tx().await?;
+        let done = sqlx::query("UPDATE agencies SET protects_children = $1 WHERE id = $2")
+            .bind(i64::from(protects))
+            .bind(agency)
+            .execute(&mut *w.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        w.audit(
+            who,
+            "agency.protects_children",
+            "agency",
+            &agency,
+            serde_json::json!({ "protects_children": protects }),
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// The facts about a person the access policy decides on (no names), for `actor`.
+    pub async fn person_access(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        today: JalaliDate,
+    ) -> StoreResult<PersonAccess> {
+        let row =
+            sqlx::query("SELECT met_path, lives_path, consent, birth FROM persons WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        let holders: Vec<String> =
+            sqlx::query_scalar("SELECT agency_id FROM person_holders WHERE person_id = $1")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+        let categories: Vec<String> =
+            sqlx::query_scalar("SELECT category FROM person_category_links WHERE person_id = $1")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+        let places = paths(&row)?;
+        let consent: String = row.try_get("consent")?;
+        Ok(PersonAccess {
+            holders: holders.iter().filter_map(|h| h.parse().ok()).collect(),
+            places,
+            consent: consent_of(&consent)?,
+            child: is_child(parse_birth(&row)?, &categories, today),
+            actor_agency_protects_children: self
+                .agency_protects_children(actor.agency_id.into())
+                .await?,
+        })
+    }
+
+    /// A person in full, for a reader the policy lets read them; the read is appended to
+    /// the audit chain with its purpose (and indexed for the person's access report) in
+    /// the same transaction as it is taken. "Not found" for a record hidden from the
+    /// reader; refused (`Forbidden`) for a record they may only locate.
+    pub async fn read_person(
+        &self,
+        reader: &PersonReader<'_>,
+        id: PersonId,
+    ) -> StoreResult<Person> {
+        let access = self.person_access(reader.actor, id, reader.today).await?;
+        refused(access.decide(reader.actor, Action::ViewPerson))?;
+        let mut w = self.write_tx().await?;
+        let row = sqlx::query(
+            "SELECT p.*, a.name_fa AS agency_name, u.display_name AS officer,
+                    mp.name_fa AS met_name, lp.name_fa AS lives_name
+             FROM persons p
+             JOIN agencies a ON a.id = p.registered_by_agency
+             LEFT JOIN users u ON u.id = p.registered_by
+             LEFT JOIN places mp ON mp.id = p.met_place_id
+             LEFT JOIN places lp ON lp.id = p.lives_place_id
+             WHERE p.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let categories: Vec<String> = sqlx::query_scalar(
+            "SELECT category FROM person_category_links WHERE person_id = $1 ORDER BY category",
+        )
+        .bind(id)
+        .fetch_all(&mut *w.tx)
+        .await?;
+        let consents = sqlx::query(
+            "SELECT c.consent, c.given_at, c.note, a.name_fa AS agency FROM person_consents c
+             JOIN agencies a ON a.id = c.agency_id WHERE c.person_id = $1 ORDER BY c.given_at, c.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *w.tx)
+        .await?
+        .iter()
+        .map(|r| {
+            let code: String = r.try_get("consent")?;
+            Ok(ConsentEntry {
+                consent: consent_of(&code)?,
+                given_at: r.try_get("given_at")?,
+                agency: r.try_get("agency")?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        let encounters = sqlx::query(
+            "SELECT e.id, e.occurred_at, e.category, e.note, pl.name_fa AS place, a.name_fa AS agency
+             FROM encounters e JOIN agencies a ON a.id = e.agency_id
+             LEFT JOIN places pl ON pl.id = e.place_id
+             WHERE e.person_id = $1 ORDER BY e.occurred_at DESC, e.id",
+        )
+        .bind(id)
+        .fetch_all(&mut *w.tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(EncounterEntry {
+                id: r.try_get("id")?,
+                occurred_at: r.try_get("occurred_at")?,
+                category: r.try_get("category")?,
+                place: r.try_get("place")?,
+                agency: r.try_get("agency")?,
+                note: r.try_get("note")?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        let person = person_from_row(&row, categories, consents, encounters, access.child)?;
+        record_reads(&mut w, reader, "person.read", &[id]).await?;
+        w.commit().await?;
+        Ok(person)
+    }
+
+    /// That a person's record exists and whom to call, for a caller the policy lets
+    /// locate it. Carries no name, so it is not a read of the person.
+    pub async fn locate_person(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        today: JalaliDate,
+    ) -> StoreResult<PersonStub> {
+        let access = self.person_access(actor, id, today).await?;
+        refused(access.decide(actor, Action::LocatePerson))?;
+        let row = sqlx::query(
+            "SELECT p.registered_at, p.registered_by_agency, a.name_fa AS agency_name, u.display_name AS officer
+             FROM persons p JOIN agencies a ON a.id = p.registered_by_agency
+             LEFT JOIN users u ON u.id = p.registered_by WHERE p.id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(PersonStub {
+            id,
+            child: access.child,
+            agency: AgencyRef {
+                id: row.try_get("registered_by_agency")?,
+                name_fa: row.try_get("agency_name")?,
+            },
+            registered_by: row.try_get("officer")?,
+            registered_at: row.try_get("registered_at")?,
+        })
+    }
+
+    /// People the reader may locate, matching the query, newest first: each row in full
+    /// when the policy lets the reader read the person, else without a name. The named
+    /// rows are one audited read (`persons.list`, with the purpose), indexed for each
+    /// person's access report.
+    pub async fn find_people(
+        &self,
+        reader: &PersonReader<'_>,
+        query: &PeopleQuery,
+    ) -> StoreResult<(Vec<PersonCard>, i64)> {
+        let mut binds = Vec::new();
+        let mut conditions = vec![crate::scope_sql::people(
+            &scope(reader.actor, Action::LocatePerson),
+            &mut binds,
+        )];
+        if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            search_text_ok("q", q)?;
+            if let Ok(id) = national_id::parse(q) {
+                binds.push(id);
+                conditions.push(format!("p.national_id = ${}", binds.len()));
+            } else if let Some(m) = mobile_query(q) {
+                binds.push(m);
+                conditions.push(format!("p.mobile = ${}", binds.len()));
+            } else {
+                let doc = hamafza_core::digits::to_ascii(q).to_uppercase();
+                let mut names = Vec::new();
+                for token in text::search_key(q).split(' ').filter(|t| !t.is_empty()) {
+                    binds.push(format!("%{}%", like_escape(token)));
+                    names.push(format!("p.name_key LIKE ${} ESCAPE '\\'", binds.len()));
+                }
+                binds.push(doc);
+                let doc_bind = binds.len();
+                if names.is_empty() {
+                    conditions.push(format!("p.foreign_document = ${doc_bind}"));
+                } else {
+                    conditions.push(format!(
+                        "(({}) OR p.foreign_document = ${doc_bind})",
+                        names.join(" AND ")
+                    ));
+                }
+            }
+        }
+        if let Some(c) = query.category.as_deref().filter(|c| !c.is_empty()) {
+            binds.push(c.to_string());
+            conditions.push(format!(
+                "EXISTS (SELECT 1 FROM person_category_links pc WHERE pc.person_id = p.id AND pc.category = ${})",
+                binds.len()
+            ));
+        }
+        let filter = conditions.join(" AND ");
+        let total: i64 = query_with(
+            format!("SELECT COUNT(*) FROM persons p WHERE {filter}"),
+            &binds,
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?;
+        let rows = query_with(
+            format!(
+                "SELECT p.id, p.given_name, p.family_name, p.father_name, p.birth, p.met_path, p.lives_path, p.consent,
+                        p.registered_at, p.registered_by_agency, a.name_fa AS agency_name
+                 FROM persons p JOIN agencies a ON a.id = p.registered_by_agency
+                 WHERE {filter} ORDER BY p.registered_at DESC, p.id LIMIT {} OFFSET {}",
+                query.limit.clamp(1, 500),
+                query.offset.max(0)
+            ),
+            &binds,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let protects = self
+            .agency_protects_children(reader.actor.agency_id.into())
+            .await?;
+        let mut cards = Vec::with_capacity(rows.len());
+        let mut named = Vec::new();
+        for r in &rows {
+            let id: PersonId = r.try_get("id")?;
+            let holders: Vec<String> =
+                sqlx::query_scalar("SELECT agency_id FROM person_holders WHERE person_id = $1")
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?;
+            let categories: Vec<String> = sqlx::query_scalar(
+                "SELECT category FROM person_category_links WHERE person_id = $1 ORDER BY category",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+            let birth = parse_birth(r)?;
+            let consent: String = r.try_get("consent")?;
+            let access = PersonAccess {
+                holders: holders.iter().filter_map(|h| h.parse().ok()).collect(),
+                places: paths(r)?,
+                consent: consent_of(&consent)?,
+                child: is_child(birth, &categories, reader.today),
+                actor_agency_protects_children: protects,
+            };
+            let in_full = access.decide(reader.actor, Action::ViewPerson).is_allowed();
+            let given: Option<String> = r.try_get("given_name")?;
+            let family: Option<String> = r.try_get("family_name")?;
+            if in_full {
+                named.push(id);
+            }
+            cards.push(PersonCard {
+                id,
+                name: in_full.then(|| display_name(given.as_deref(), family.as_deref())),
+                father_name: if in_full {
+                    r.try_get("father_name")?
+                } else {
+                    None
+                },
+                birth: if in_full {
+                    birth.map(BirthSaid::text_fa)
+                } else {
+                    None
+                },
+                child: access.child,
+                categories,
+                agency: AgencyRef {
+                    id: r.try_get("registered_by_agency")?,
+                    name_fa: r.try_get("agency_name")?,
+                },
+                registered_at: r.try_get("registered_at")?,
+            });
+        }
+        if !named.is_empty() {
+            let mut w = self.write_tx().await?;
+            record_reads(&mut w, reader, "persons.list", &named).await?;
+            w.commit().await?;
+        }
+        Ok((cards, total))
+    }
+
+    /// Who read a person's record, when and why, oldest first. The caller decides with
+    /// `ViewPersonAccessReport` first; the report itself is a read and is audited.
+    pub async fn person_access_report(
+        &self,
+        reader: &PersonReader<'_>,
+        id: PersonId,
+    ) -> StoreResult<Vec<ReadEntry>> {
+        let access = self.person_access(reader.actor, id, reader.today).await?;
+        refused(access.decide(reader.actor, Action::ViewPersonAccessReport))?;
+        let mut w = self.write_tx().await?;
+        record_reads(&mut w, reader, "person.access_report", &[id]).await?;
+        let rows = sqlx::query(
+            "SELECT l.seq, l.at, l.action, l.summary, u.display_name AS user_name, a.name_fa AS agency_name
+             FROM person_reads r JOIN audit_log l ON l.seq = r.seq
+             LEFT JOIN users u ON u.id = l.actor_user_id
+             LEFT JOIN agencies a ON a.id = l.actor_agency_id
+             WHERE r.person_id = $1 ORDER BY l.seq",
+        )
+        .bind(id)
+        .fetch_all(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        rows.iter()
+            .map(|r| {
+                let summary: String = r.try_get("summary")?;
+                let purpose = serde_json::from_str::<serde_json::Value>(&summary)
+                    .ok()
+                    .and_then(|v| serde_json::from_value(v["purpose"].clone()).ok());
+                Ok(ReadEntry {
+                    seq: r.try_get("seq")?,
+                    at: r.try_get("at")?,
+                    user: r.try_get("user_name")?,
+                    agency: r.try_get("agency_name")?,
+                    action: r.try_get("action")?,
+                    purpose,
+                })
+            })
+            .collect()
+    }
+
+    /// The purpose a browser session gave for a subject (a person's id, `people` for
+    /// the list of names), if it gave one.
+    pub async fn session_purpose(
+        &self,
+        session_key: &str,
+        subject: &str,
+    ) -> StoreResult<Option<Purpose>> {
+        let text: Option<String> = sqlx::query_scalar(
+            "SELECT purpose FROM read_purposes WHERE session_key = $1 AND subject = $2",
+        )
+        .bind(session_key)
+        .bind(subject)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
+    /// Keeps the purpose a session gave for a subject, for the rest of the session.
+    pub async fn set_session_purpose(
+        &self,
+        session_key: &str,
+        subject: &str,
+        purpose: &Purpose,
+    ) -> StoreResult<()> {
+        if subject.len() > 80 {
+            return Err(StoreError::invalid("subject", Rule::TooLong { max: 80 }));
+        }
+        let text =
+            serde_json::to_string(purpose).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM read_purposes WHERE session_key = $1 AND subject = $2")
+            .bind(session_key)
+            .bind(subject)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO read_purposes (session_key, subject, purpose, at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(session_key)
+        .bind(subject)
+        .bind(text)
+        .bind(crate::now_text())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The categories people are registered under.
+    pub async fn person_categories(&self) -> StoreResult<Vec<super::PersonCategory>> {
+        let rows = sqlx::query(
+            "SELECT code, name_fa FROM person_categories WHERE active = 1 ORDER BY position, code",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(super::PersonCategory {
+                    code: r.try_get("code")?,
+                    name_fa: r.try_get("name_fa")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// One audit entry for a read of these people (its purpose in the summary, never a
+/// name), and a row per person for their access reports.
+async fn record_reads(
+    w: &mut crate::audit::WriteTx,
+    reader: &PersonReader<'_>,
+    action: &str,
+    ids: &[PersonId],
+) -> StoreResult<()> {
+    let who = Who::of(reader.actor);
+    let record_id = if ids.len() == 1 {
+        ids[0].to_string()
+    } else {
+        String::new()
+    };
+    w.audit(
+        &who,
+        action,
+        "person",
+        &record_id,
+        serde_json::json!({ "purpose": reader.purpose, "people": ids.len() }),
+    )
+    .await?;
+    let seq: i64 = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *w.tx)
+        .await?;
+    for id in ids {
+        sqlx::query("INSERT INTO person_reads (person_id, seq) VALUES ($1, $2)")
+            .bind(id)
+            .bind(seq)
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    Ok(())
+}
+
+fn person_from_row(
+    r: &AnyRow,
+    categories: Vec<String>,
+    consents: Vec<ConsentEntry>,
+    encounters: Vec<EncounterEntry>,
+    child: bool,
+) -> StoreResult<Person> {
+    let text_field = |value: &str, q: &str| -> StoreResult<Field<String>> {
+        Ok(Field {
+            value: r.try_get(value)?,
+            quality: quality(r, q)?,
+        })
+    };
+    let sex: Option<String> = r.try_get("sex")?;
+    let nationality: Option<String> = r.try_get("nationality")?;
+    let consent: String = r.try_get("consent")?;
+    let languages: String = r.try_get("languages")?;
+    let met_place: Option<hamafza_core::ids::PlaceId> = r.try_get("met_place_id")?;
+    let lives_place: Option<hamafza_core::ids::PlaceId> = r.try_get("lives_place_id")?;
+    Ok(Person {
+        id: r.try_get("id")?,
+        given_name: text_field("given_name", "given_name_q")?,
+        family_name: text_field("family_name", "family_name_q")?,
+        father_name: text_field("father_name", "father_name_q")?,
+        sex: Field {
+            value: sex.as_deref().and_then(Sex::from_code),
+            quality: quality(r, "sex_q")?,
+        },
+        birth: Field {
+            value: parse_birth(r)?,
+            quality: quality(r, "birth_q")?,
+        },
+        nationality: Field {
+            value: nationality.as_deref().and_then(Nationality::from_code),
+            quality: quality(r, "nationality_q")?,
+        },
+        national_id: r.try_get("national_id")?,
+        foreign_document: r.try_get("foreign_document")?,
+        identifier_quality: quality(r, "identifier_q")?,
+        mobile: text_field("mobile", "mobile_q")?,
+        met_place: match met_place {
+            Some(id) => Some(PlaceRef {
+                id,
+                name_fa: r
+                    .try_get::<Option<String>, _>("met_name")?
+                    .unwrap_or_default(),
+            }),
+            None => None,
+        },
+        lives_place: match lives_place {
+            Some(id) => Some(PlaceRef {
+                id,
+                name_fa: r
+                    .try_get::<Option<String>, _>("lives_name")?
+                    .unwrap_or_default(),
+            }),
+            None => None,
+        },
+        categories,
+        languages: split_list(&languages),
+        consent: consent_of(&consent)?,
+        child,
+        registered_by_agency: AgencyRef {
+            id: r.try_get("registered_by_agency")?,
+            name_fa: r.try_get("agency_name")?,
+        },
+        registered_by: r.try_get("officer")?,
+        registered_at: r.try_get("registered_at")?,
+        consents,
+        encounters,
+    })
+}

@@ -1,0 +1,571 @@
+//! The registry of vulnerable people (issue 12): registration with consent, reads
+//! decided by the access policy and audited with their purpose, bad input refused
+//! with nothing changed.
+
+use hamafza_core::access::{Actor, DenyReason, Role};
+use hamafza_core::agency::AgencyKind;
+use hamafza_core::ids::PlaceId;
+use hamafza_core::jalali::JalaliDate;
+use hamafza_core::national_id::NationalIdError;
+use hamafza_core::people::{BirthError, Consent, DataQuality, Nationality, Purpose, Sex};
+use hamafza_core::place::PlaceLevel;
+use hamafza_store::people::{
+    BirthIn, Field, FirstContact, NewPerson, PeopleQuery, PersonReader, Registered,
+};
+use hamafza_store::testing::place;
+use hamafza_store::{AuditVerification, NewAgency, NewUser, Refusal, Rule, Store, StoreError, Who};
+
+on_both_engines!(registration_keeps_what_consent_allows_and_every_read_is_audited);
+
+/// 11 Azar 1405.
+fn today() -> JalaliDate {
+    JalaliDate::new(1405, 9, 11).expect("day")
+}
+
+/// A valid national id (check digit computed as the registry checks it).
+fn national_id(first_nine: &str) -> String {
+    let d: Vec<u32> = first_nine.bytes().map(|b| u32::from(b - b'0')).collect();
+    let s: u32 = (0..9).map(|i| d[i] * (10 - i as u32)).sum();
+    let r = s % 11;
+    format!("{first_nine}{}", if r < 2 { r } else { 11 - r })
+}
+
+fn person(given: &str, family: &str, birth: BirthIn) -> NewPerson {
+    NewPerson {
+        given_name: Field::full(given.into()),
+        family_name: Field::full(family.into()),
+        father_name: Field::missing(DataQuality::DoesNotKnow),
+        sex: Field::full(Sex::Male),
+        birth: Field::full(birth),
+        nationality: Field::full(Nationality::Iranian),
+        identifier: Field::missing(DataQuality::NotCollected),
+        mobile: Field::missing(DataQuality::NotCollected),
+        lives_place: None,
+        categories: vec!["begging".into()],
+        languages: vec!["فارسی".into()],
+    }
+}
+
+fn contact(person: NewPerson, consent: Consent, at: PlaceId) -> FirstContact {
+    FirstContact {
+        person,
+        consent,
+        met_place: at,
+        occurred_at: time::macros::datetime!(2026-11-30 09:00 UTC),
+        note: Some("کنار ایستگاه مترو".into()),
+    }
+}
+
+async fn count(store: &Store, table: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(store.pool_for_tests())
+        .await
+        .expect("count")
+}
+
+async fn registration_keeps_what_consent_allows_and_every_read_is_audited(store: Store) {
+    let who = Who::system();
+    let city = place("R-CITY", "شهر", PlaceLevel::City, None);
+    let d1 = place("R-D1", "منطقهٔ ۱", PlaceLevel::District, Some(&city));
+    let n1 = place("R-N1", "محلهٔ یک", PlaceLevel::Neighbourhood, Some(&d1));
+    let d2 = place("R-D2", "منطقهٔ ۲", PlaceLevel::District, Some(&city));
+    store
+        .insert_places(
+            &who,
+            &[city.clone(), d1.clone(), n1.clone(), d2.clone()],
+            &|_| {},
+        )
+        .await
+        .expect("places");
+    let agency = |code: &str, name: &str, kind| {
+        let store = store.clone();
+        let new = NewAgency {
+            code: code.into(),
+            name_fa: name.into(),
+            kind,
+            place_id: None,
+        };
+        async move {
+            store
+                .create_agency(&Who::system(), &new)
+                .await
+                .expect("agency")
+        }
+    };
+    let city_hall = agency("r-muni", "شهرداری", AgencyKind::Municipality).await;
+    let welfare = agency("r-welfare", "بهزیستی", AgencyKind::Welfare).await;
+    let user = |name: &str, agency: hamafza_core::ids::AgencyId, roles: Vec<Role>, at: PlaceId| {
+        let store = store.clone();
+        let new = NewUser {
+            username: name.into(),
+            display_name: format!("کاربر {name}"),
+            agency_id: agency,
+            roles,
+            jurisdiction: vec![at],
+            password_hash: "x".into(),
+        };
+        async move {
+            store
+                .create_user(&Who::system(), &new)
+                .await
+                .expect("user")
+                .actor()
+        }
+    };
+    let officer = user("r-officer", city_hall.id, vec![Role::AgencyOfficer], d1.id).await;
+    let other = user("r-welfare", welfare.id, vec![Role::AgencyOfficer], d1.id).await;
+    let elsewhere = user("r-far", welfare.id, vec![Role::AgencyOfficer], d2.id).await;
+    let analyst = user("r-analyst", welfare.id, vec![Role::Analyst], d1.id).await;
+    let protector = user("r-child", welfare.id, vec![Role::ChildProtection], d1.id).await;
+    let admin = user("r-admin", city_hall.id, vec![Role::SystemAdmin], city.id).await;
+    let purpose = Purpose::parse("case_work", None).expect("purpose");
+    let reader = |actor: &'static Actor| PersonReader {
+        actor,
+        purpose: Box::leak(Box::new(purpose.clone())),
+        today: today(),
+    };
+    let leak = |a: Actor| -> &'static Actor { Box::leak(Box::new(a)) };
+    let (officer, other, elsewhere, analyst, protector, admin) = (
+        leak(officer),
+        leak(other),
+        leak(elsewhere),
+        leak(analyst),
+        leak(protector),
+        leak(admin),
+    );
+
+    // ── Registration ──
+    // Consent to share; a national id typed in Persian digits, Arabic yeh in the name.
+    let id_text = national_id("001234567");
+    let persian_id: String = id_text
+        .chars()
+        .map(|c| char::from_u32('۰' as u32 + c.to_digit(10).expect("digit")).expect("digit"))
+        .collect();
+    let mut shared = person("علي", "رضایی", BirthIn::Date("۱۳۶۵/۰۴/۰۲".into()));
+    shared.identifier = Field::full(persian_id);
+    shared.mobile = Field::full("۰۹۱۲ ۳۴۵ ۶۷۸۹".into());
+    let Registered::Person {
+        person_id: shared_id,
+        ..
+    } = store
+        .register(officer, &contact(shared, Consent::Sharing, n1.id), today())
+        .await
+        .expect("shared")
+    else {
+        panic!("a named record")
+    };
+    // Consent for service only.
+    let Registered::Person {
+        person_id: service_id,
+        ..
+    } = store
+        .register(
+            officer,
+            &contact(
+                person("حسن", "کاظمی", BirthIn::About("40".into())),
+                Consent::Service,
+                n1.id,
+            ),
+            today(),
+        )
+        .await
+        .expect("service")
+    else {
+        panic!("a named record")
+    };
+    // A child: born in 1395.
+    let mut child = person("سارا", "احمدی", BirthIn::Year("1395".into()));
+    child.sex = Field::full(Sex::Female);
+    child.categories = vec!["street_child".into()];
+    let Registered::Person {
+        person_id: child_id,
+        ..
+    } = store
+        .register(officer, &contact(child, Consent::Guardian, n1.id), today())
+        .await
+        .expect("child")
+    else {
+        panic!("a named record")
+    };
+    // No consent: only an encounter, no name kept; unable: and a reminder.
+    let persons_before = count(&store, "persons").await;
+    let refused = store
+        .register(
+            officer,
+            &contact(
+                person("نام", "نگفت", BirthIn::About("30".into())),
+                Consent::Refused,
+                n1.id,
+            ),
+            today(),
+        )
+        .await
+        .expect("refused");
+    assert!(matches!(
+        refused,
+        Registered::Encounter {
+            ask_again: false,
+            ..
+        }
+    ));
+    let unable = store
+        .register(
+            officer,
+            &contact(
+                person("نام", "نگفت", BirthIn::About("30".into())),
+                Consent::Unable,
+                n1.id,
+            ),
+            today(),
+        )
+        .await
+        .expect("unable");
+    assert!(matches!(
+        unable,
+        Registered::Encounter {
+            ask_again: true,
+            ..
+        }
+    ));
+    assert_eq!(
+        count(&store, "persons").await,
+        persons_before,
+        "no name kept"
+    );
+    assert_eq!(count(&store, "consent_followups").await, 1);
+    let kept_names: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM encounters WHERE person_id IS NULL AND (note IS NOT NULL OR age_band <> '25-34' OR sex <> 'male')",
+    )
+    .fetch_one(store.pool_for_tests())
+    .await
+    .expect("q");
+    assert_eq!(
+        kept_names, 0,
+        "the counting encounter keeps sex and age band, no note"
+    );
+
+    // ── Bad input: a clear rule, nothing changed ──
+    let (persons, encounters, audit) = (
+        count(&store, "persons").await,
+        count(&store, "encounters").await,
+        count(&store, "audit_log").await,
+    );
+    let bad = |change: &dyn Fn(&mut NewPerson)| {
+        let mut p = person("رضا", "موسوی", BirthIn::About("25".into()));
+        change(&mut p);
+        contact(p, Consent::Sharing, n1.id)
+    };
+    let refusal = |c: FirstContact, actor: &'static Actor| {
+        let store = store.clone();
+        async move {
+            store
+                .register(actor, &c, today())
+                .await
+                .expect_err("refused")
+        }
+    };
+    // The registered id with its last digit changed: a wrong check digit.
+    let mut wrong = id_text.clone();
+    let last = wrong.pop().and_then(|c| c.to_digit(10)).expect("digit");
+    wrong.push(char::from_digit((last + 1) % 10, 10).expect("digit"));
+    let e = refusal(bad(&|p| p.identifier = Field::full(wrong.clone())), officer).await;
+    assert!(
+        matches!(
+            e,
+            StoreError::Invalid {
+                field: "national_id",
+                rule: Rule::NationalId(NationalIdError::BadCheckDigit)
+            }
+        ),
+        "{e:?}"
+    );
+    let e = refusal(
+        bad(&|p| p.birth = Field::full(BirthIn::Date("1405/09/12".into()))),
+        officer,
+    )
+    .await;
+    assert!(
+        matches!(
+            e,
+            StoreError::Invalid {
+                field: "birth",
+                rule: Rule::Birth(BirthError::Future)
+            }
+        ),
+        "{e:?}"
+    );
+    let e = refusal(
+        bad(&|p| p.birth = Field::full(BirthIn::Date("1404/12/30".into()))),
+        officer,
+    )
+    .await;
+    assert!(
+        matches!(
+            e,
+            StoreError::Invalid {
+                field: "birth",
+                rule: Rule::Birth(BirthError::Date(_))
+            }
+        ),
+        "{e:?}"
+    );
+    let e = refusal(
+        bad(&|p| p.categories = vec!["begging".into(), "juggling".into()]),
+        officer,
+    )
+    .await;
+    assert!(
+        matches!(&e, StoreError::Invalid { field: "categories", rule: Rule::Item { position: 2, rule } } if **rule == Rule::Unknown("juggling".into())),
+        "{e:?}"
+    );
+    let e = refusal(
+        bad(&|p| {
+            p.mobile = Field {
+                value: Some("09123456789".into()),
+                quality: DataQuality::Refused,
+            }
+        }),
+        officer,
+    )
+    .await;
+    assert!(
+        matches!(
+            e,
+            StoreError::Invalid {
+                field: "mobile",
+                rule: Rule::ValueWithUnknown(DataQuality::Refused)
+            }
+        ),
+        "{e:?}"
+    );
+    for injected in ["<script>alert(1)</script>", "' OR 1=1 --"] {
+        let e = refusal(
+            bad(&|p| p.given_name = Field::full(injected.into())),
+            officer,
+        )
+        .await;
+        assert!(
+            matches!(
+                e,
+                StoreError::Invalid {
+                    field: "given_name",
+                    rule: Rule::Malformed(_)
+                }
+            ),
+            "{e:?}"
+        );
+    }
+    let e = refusal(bad(&|p| p.mobile = Field::full("12345".into())), officer).await;
+    assert!(
+        matches!(
+            e,
+            StoreError::Invalid {
+                field: "mobile",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let e = refusal(
+        bad(&|p| p.identifier = Field::full(id_text.clone())),
+        officer,
+    )
+    .await;
+    assert!(
+        matches!(
+            e,
+            StoreError::Conflict {
+                field: "national_id",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let mut outside = bad(&|_| {});
+    outside.met_place = d2.id;
+    let e = refusal(outside, officer).await;
+    assert!(
+        matches!(
+            e,
+            StoreError::Forbidden(Refusal::Policy(DenyReason::Jurisdiction))
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        (
+            count(&store, "persons").await,
+            count(&store, "encounters").await,
+            count(&store, "audit_log").await
+        ),
+        (persons, encounters, audit),
+        "nothing changed"
+    );
+
+    // ── Reads ──
+    let p = store
+        .read_person(&reader(officer), shared_id)
+        .await
+        .expect("own");
+    assert_eq!(p.display_name(), "علي رضایی");
+    assert_eq!(
+        p.national_id.as_deref(),
+        Some(id_text.as_str()),
+        "stored as ASCII"
+    );
+    assert_eq!(p.mobile.value.as_deref(), Some("+989123456789"));
+    assert_eq!(p.father_name.quality, DataQuality::DoesNotKnow);
+    assert_eq!(p.consents.len(), 1);
+    assert_eq!(p.encounters.len(), 1);
+    // Another agency in the area reads the shared record...
+    store
+        .read_person(&reader(other), shared_id)
+        .await
+        .expect("shared");
+    // ...but only locates the service-only one, learning whom to call.
+    assert!(matches!(
+        store.read_person(&reader(other), service_id).await,
+        Err(StoreError::Forbidden(Refusal::Policy(DenyReason::Agency)))
+    ));
+    let stub = store
+        .locate_person(other, service_id, today())
+        .await
+        .expect("stub");
+    assert_eq!(stub.agency.name_fa, "شهرداری");
+    assert_eq!(stub.registered_by.as_deref(), Some("کاربر r-officer"));
+    // Outside the jurisdiction: not found. An analyst: refused.
+    assert!(matches!(
+        store.read_person(&reader(elsewhere), shared_id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.locate_person(elsewhere, shared_id, today()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.read_person(&reader(analyst), shared_id).await,
+        Err(StoreError::Forbidden(Refusal::Policy(DenyReason::Role)))
+    ));
+    // A child: child protection only; to everyone else (the registering officer too,
+    // and the system administrator) not found.
+    assert!(matches!(
+        store.read_person(&reader(officer), child_id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.read_person(&reader(admin), child_id).await,
+        Err(StoreError::NotFound)
+    ));
+    let c = store
+        .read_person(&reader(protector), child_id)
+        .await
+        .expect("protector");
+    assert!(c.child);
+    // An agency designated for child protection reads it too.
+    store
+        .set_agency_protects_children(&Who::system(), welfare.id, true)
+        .await
+        .expect("designate");
+    store
+        .read_person(&reader(other), child_id)
+        .await
+        .expect("designated");
+    store
+        .set_agency_protects_children(&Who::system(), welfare.id, false)
+        .await
+        .expect("undesignate");
+
+    // ── Lists: Persian-aware, rows without a name where the reader may not read ──
+    let query = |q: &str| PeopleQuery {
+        q: Some(q.into()),
+        limit: 50,
+        ..Default::default()
+    };
+    let (found, total) = store
+        .find_people(&reader(officer), &query("علی"))
+        .await
+        .expect("find");
+    assert_eq!(total, 1, "«علی» finds «علي»");
+    assert_eq!(found[0].name.as_deref(), Some("علي رضایی"));
+    let (found, _) = store
+        .find_people(&reader(officer), &query(&id_text))
+        .await
+        .expect("by id");
+    assert_eq!(found.len(), 1);
+    let (found, _) = store
+        .find_people(&reader(officer), &query("09123456789"))
+        .await
+        .expect("by mobile");
+    assert_eq!(found.len(), 1);
+    let (all, total) = store
+        .find_people(
+            &reader(other),
+            &PeopleQuery {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("all");
+    assert_eq!(total, 3);
+    let by_id = |id| all.iter().find(|c| c.id == id).expect("row");
+    assert!(by_id(shared_id).name.is_some());
+    assert_eq!(by_id(service_id).name, None, "not shared: exists, no name");
+    assert_eq!(by_id(child_id).name, None, "a child: no name");
+    assert!(by_id(child_id).child);
+    let (none, total) = store
+        .find_people(
+            &reader(elsewhere),
+            &PeopleQuery {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("elsewhere");
+    assert!(none.is_empty() && total == 0);
+    let e = store
+        .find_people(&reader(officer), &query(&"ب".repeat(201)))
+        .await;
+    assert!(matches!(e, Err(StoreError::Invalid { field: "q", .. })));
+
+    // ── The access report: who read, when, why ──
+    let report = store
+        .person_access_report(&reader(admin), shared_id)
+        .await
+        .expect("report");
+    let readers: Vec<(&str, Option<&str>)> = report
+        .iter()
+        .map(|r| (r.action.as_str(), r.user.as_deref()))
+        .collect();
+    assert_eq!(
+        readers,
+        vec![
+            ("person.read", Some("کاربر r-officer")),
+            ("person.read", Some("کاربر r-welfare")),
+            ("persons.list", Some("کاربر r-officer")),
+            ("persons.list", Some("کاربر r-officer")),
+            ("persons.list", Some("کاربر r-officer")),
+            ("persons.list", Some("کاربر r-welfare")),
+            ("person.access_report", Some("کاربر r-admin")),
+        ]
+    );
+    assert!(report.iter().all(|r| r.purpose.as_ref() == Some(&purpose)));
+    assert!(matches!(
+        store
+            .person_access_report(&reader(officer), shared_id)
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    // No name in the audit log; the chain is whole.
+    let names: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE summary LIKE '%رضایی%' OR summary LIKE '%علي%'",
+    )
+    .fetch_one(store.pool_for_tests())
+    .await
+    .expect("q");
+    assert_eq!(names, 0);
+    assert!(matches!(
+        store.verify_audit().await.expect("verify"),
+        AuditVerification::Intact { .. }
+    ));
+}
