@@ -71,6 +71,8 @@ impl Store {
             serde_json::json!({"after": {"code": new.code, "kind": new.kind.code(), "place_id": new.place_id}}),
         )
         .await?;
+        // Counts of users and agencies are kept by servers (the home page).
+        crate::operations::bump_data_version(&mut w.tx, "accounts").await?;
         w.commit().await?;
         Ok(Agency {
             id,

@@ -35,7 +35,7 @@ pub use atlas::{
 };
 pub use audit::{AuditFilter, AuditVerification, Who};
 pub use error::{Form, Refusal, Rule, StoreError, StoreResult};
-pub use operations::{COUNTED_TABLES, LoginFailures, LoginRecord};
+pub use operations::{COUNTED_TABLES, DataVersions, LoginFailures, LoginRecord};
 pub use places::{NewPlace, Place, PlaceFilter, PlaceSummary};
 pub use resolutions::{
     AgendaItem, Attendance, Change, EscalationRun, EvidenceMeta, LatestUpdate, Meeting,

@@ -72,6 +72,36 @@ impl Store {
     }
 }
 
+/// Every kind of shared data's version, read at once: what a server checks its
+/// in-memory caches against, once per request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DataVersions {
+    pub places: i64,
+    pub event_categories: i64,
+    pub accounts: i64,
+    pub atlas: i64,
+}
+
+impl Store {
+    /// All of `data_versions` in one read.
+    pub async fn data_versions(&self) -> StoreResult<DataVersions> {
+        let rows: Vec<(String, i64)> = sqlx::query_as("SELECT name, version FROM data_versions")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut v = DataVersions::default();
+        for (name, version) in rows {
+            match name.as_str() {
+                "places" => v.places = version,
+                "event_categories" => v.event_categories = version,
+                "accounts" => v.accounts = version,
+                "atlas" => v.atlas = version,
+                _ => {}
+            }
+        }
+        Ok(v)
+    }
+}
+
 /// Marks a kind of shared data changed, inside the write that changes it.
 pub(crate) async fn bump_data_version(tx: &mut sqlx::AnyConnection, name: &str) -> StoreResult<()> {
     sqlx::query("UPDATE data_versions SET version = version + 1 WHERE name = $1")

@@ -160,6 +160,8 @@ impl Store {
             }}),
         )
         .await?;
+        // Counts of users and agencies are kept by servers (the home page).
+        crate::operations::bump_data_version(&mut w.tx, "accounts").await?;
         w.commit().await?;
         self.user(id).await
     }

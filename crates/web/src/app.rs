@@ -13,6 +13,7 @@ use crate::atlas::{
     priority_pages as priority, profile, trend_pages as trend,
 };
 use crate::pages::{home, login};
+use crate::people::pages as people;
 use crate::places::pages as places;
 use crate::resolutions::{
     council_pages as councils, meeting_pages as meetings, pages as resolutions,
@@ -70,6 +71,17 @@ fn page_routes() -> Router<AppState> {
         .route("/login", get(login::login_page).post(login::login_submit))
         .route("/logout", post(login::logout))
         .route("/places", get(places::browser))
+        .route("/people", get(people::search_page))
+        .route(
+            "/people/new",
+            get(people::register_page).post(people::register_submit),
+        )
+        .route("/people/purpose", post(people::purpose_submit))
+        .route("/people/{id}", get(people::person_page))
+        .route(
+            "/people/{id}/access-report",
+            get(people::access_report_page),
+        )
         .route("/atlas", get(atlas::atlas_page))
         .route("/atlas/compare", get(trend::compare_page))
         .route("/atlas/priority", get(priority::priority_page))

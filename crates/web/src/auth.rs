@@ -247,6 +247,9 @@ pub struct CurrentUser {
     pub user: User,
     pub actor: Actor,
     pub credential: Credential,
+    /// The data versions read when the caller was recognised: what the request's
+    /// cached answers are checked against (see `crate::cache`).
+    pub versions: hamafza_store::DataVersions,
 }
 
 impl CurrentUser {

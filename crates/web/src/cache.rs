@@ -8,27 +8,32 @@
 //! scope (`{scope:?}`), what is hidden from them, and the request's parameters.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use axum::body::Bytes;
-use hamafza_store::PlaceSummary;
 
-use crate::atlas::MapData;
-use crate::atlas::priority::Ranking;
-
-/// The server's caches, each named with the version it follows.
-#[derive(Default)]
-pub struct Caches {
-    /// `GET /api/v1/places` answers, by scope and filter (`places`).
-    pub place_lists: VersionedCache<Bytes>,
-    /// The places browser's map and tree, by scope (`places`).
-    pub place_browser: VersionedCache<Arc<str>>,
-    /// A place's children with an indicator's values, classified (`atlas`).
-    pub maps: VersionedCache<Arc<MapData>>,
-    /// The atlas page's map drawn (`atlas`).
-    pub map_drawings: VersionedCache<Arc<str>>,
-    /// A priority index run over a place's children (`atlas`).
-    pub rankings: VersionedCache<Arc<(Ranking, Vec<PlaceSummary>)>>,
+/// The JSON answer kept under `key` at `version`, or `make`'s, kept for next time.
+/// Refusals and errors are never kept.
+pub async fn kept_json<Fut>(
+    cache: &VersionedCache<Bytes>,
+    version: i64,
+    key: String,
+    make: impl FnOnce() -> Fut,
+) -> Result<axum::response::Response, crate::error::AppError>
+where
+    Fut: Future<Output = Result<serde_json::Value, crate::error::AppError>>,
+{
+    use axum::response::IntoResponse;
+    let bytes = cache
+        .get_or_make(version, key, || async {
+            Ok::<_, crate::error::AppError>(Bytes::from(make().await?.to_string()))
+        })
+        .await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        bytes,
+    )
+        .into_response())
 }
 
 /// Past this many entries a cache starts over: enough for the places, indicators and
@@ -37,12 +42,16 @@ const ENTRIES: usize = 2_000;
 
 pub struct VersionedCache<V> {
     slot: Mutex<(i64, HashMap<String, V>)>,
+    /// Held while an answer is made: when 200 callers miss at once (after a write, or
+    /// at start), one makes it and the others wait for it instead of making it too.
+    making: tokio::sync::Mutex<()>,
 }
 
 impl<V> Default for VersionedCache<V> {
     fn default() -> Self {
         VersionedCache {
             slot: Mutex::new((0, HashMap::new())),
+            making: tokio::sync::Mutex::new(()),
         }
     }
 }
@@ -55,6 +64,29 @@ impl<V: Clone> VersionedCache<V> {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         (slot.0 == version).then(|| slot.1.get(key).cloned())?
+    }
+
+    /// The answer kept for `key` at `version`, or the one `make` makes, kept — made once
+    /// however many callers ask for it at the same time. Errors are not kept.
+    pub async fn get_or_make<E, Fut>(
+        &self,
+        version: i64,
+        key: String,
+        make: impl FnOnce() -> Fut,
+    ) -> Result<V, E>
+    where
+        Fut: Future<Output = Result<V, E>>,
+    {
+        if let Some(v) = self.get(version, &key) {
+            return Ok(v);
+        }
+        let _making = self.making.lock().await;
+        if let Some(v) = self.get(version, &key) {
+            return Ok(v);
+        }
+        let v = make().await?;
+        self.put(version, key, v.clone());
+        Ok(v)
     }
 
     /// Keeps an answer made at `version` (an answer made at an older version than the

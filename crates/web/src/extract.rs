@@ -342,8 +342,10 @@ impl FromRequestParts<AppState> for CurrentUser {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let store = &state.store;
-        // One read decides whether what this server looked up before still holds.
-        let version = store.data_version("accounts").await?;
+        // One read decides whether what this server looked up before still holds — the
+        // caller, and (through `CurrentUser::versions`) every cache the handler uses.
+        let versions = store.data_versions().await?;
+        let version = versions.accounts;
         let now = time::OffsetDateTime::now_utc();
         let key = match parts.headers.get(axum::http::header::AUTHORIZATION) {
             Some(h) => h
@@ -361,6 +363,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 user,
                 actor,
                 credential,
+                versions,
             });
         }
         let mut expires_at = None;
@@ -413,6 +416,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             user,
             actor,
             credential,
+            versions,
         })
     }
 }

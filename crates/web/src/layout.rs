@@ -12,6 +12,7 @@ pub enum Section {
     Atlas,
     Councils,
     Resolutions,
+    People,
     Inbox,
     Agencies,
     Users,
@@ -33,6 +34,12 @@ pub fn page(title: &str, user: &CurrentUser, section: Section, body: Markup) -> 
         (Section::Atlas, "/atlas", "اطلس", true),
         (Section::Councils, "/councils", "شوراها", true),
         (Section::Resolutions, "/resolutions", "مصوبات", true),
+        (
+            Section::People,
+            "/people",
+            "افراد",
+            can(Action::LocatePerson),
+        ),
         (Section::Agencies, "/agencies", "دستگاه‌ها", true),
         (Section::Users, "/users", "کاربران", can(Action::ViewUsers)),
         (

@@ -18,6 +18,7 @@ mod error;
 mod extract;
 mod layout;
 mod pages;
+mod people;
 mod places;
 mod resolutions;
 mod server;
@@ -41,7 +42,7 @@ pub struct AppState {
     /// Callers already looked up (see `auth::AuthCache`).
     pub auth_cache: Arc<auth::AuthCache>,
     /// Answers kept until the data they rest on moves (see `cache`).
-    pub caches: Arc<cache::Caches>,
+    pub caches: Arc<Caches>,
     pub clock: Clock,
     /// Leaf places in memory, for placing events.
     pub locator: Arc<atlas::LocatorCache>,
@@ -53,6 +54,31 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// The key this server signs its audit checkpoints and countersignatures with.
     pub checkpoint_key: Option<Arc<ed25519_dalek::SigningKey>>,
+}
+
+/// The server's caches, each named with the version it follows. One cache follows one
+/// version: a cache whose keys followed two would start over at every write of either.
+#[derive(Default)]
+pub struct Caches {
+    /// `GET /api/v1/places` answers, by scope and filter (`places`).
+    pub place_lists: cache::VersionedCache<axum::body::Bytes>,
+    /// The places browser's map and tree, by scope (`places`).
+    pub place_browser: cache::VersionedCache<Arc<str>>,
+    /// A place's children with an indicator's values, classified (`atlas`).
+    pub maps: cache::VersionedCache<Arc<atlas::MapData>>,
+    /// The atlas page's map drawn (`atlas`).
+    pub map_drawings: cache::VersionedCache<Arc<str>>,
+    /// A priority index run over a place's children (`atlas`).
+    pub rankings:
+        cache::VersionedCache<Arc<(atlas::priority::Ranking, Vec<hamafza_store::PlaceSummary>)>>,
+    /// Whole JSON answers of the atlas's read API, by everything the caller's answer
+    /// depends on (`atlas`).
+    pub answers: cache::VersionedCache<axum::body::Bytes>,
+    /// The atlas page's body (without the signed-in frame), by everything it depends
+    /// on (`atlas`).
+    pub atlas_pages: cache::VersionedCache<Arc<str>>,
+    /// The home page's figures by scope (`places` + `accounts`).
+    pub home: cache::VersionedCache<Arc<pages::home::Figures>>,
 }
 
 impl AppState {

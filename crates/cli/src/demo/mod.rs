@@ -4,6 +4,7 @@
 
 mod atlas;
 mod councils;
+mod people;
 
 pub(crate) use councils::agency_head;
 mod synthetic_city;
@@ -137,6 +138,27 @@ const USERS: &[DemoUser] = &[
         &["SYN-HMF-D02"],
     ),
     (
+        "d01.officer",
+        "کارشناس اجتماعی شهرداری منطقهٔ ۱",
+        "syn-d01-municipality",
+        &[Role::AgencyOfficer],
+        &["SYN-HMF-D01"],
+    ),
+    (
+        "d02.officer",
+        "کارشناس اجتماعی شهرداری منطقهٔ ۲",
+        "syn-d02-municipality",
+        &[Role::AgencyOfficer],
+        &["SYN-HMF-D02"],
+    ),
+    (
+        "child.protection",
+        "کارشناس حمایت از کودک بهزیستی",
+        "teh-welfare",
+        &[Role::ChildProtection],
+        &["SYN-HMF"],
+    ),
+    (
         "analyst",
         "پژوهشگر (آمار تجمیعی)",
         "teh-governorate",
@@ -245,8 +267,9 @@ pub async fn load(store: &Store, today: time::Date) -> Result<String, String> {
     }
     let (councils, meetings, resolutions) = councils::load(store, today).await?;
     let (indicators, events) = atlas::load(store, today).await?;
+    let (people, encounters) = people::load(store, today).await?;
     Ok(format!(
-        "{provinces} provinces, {counties} counties, {synthetic} places of the synthetic city, {} agencies, {} users, {councils} councils, {meetings} meetings, {resolutions} resolutions, {indicators} indicators, {events} events",
+        "{provinces} provinces, {counties} counties, {synthetic} places of the synthetic city, {} agencies, {} users, {councils} councils, {meetings} meetings, {resolutions} resolutions, {indicators} indicators, {events} events, {people} people registered and {encounters} encounters counted without a name",
         AGENCIES.len(),
         USERS.len()
     ))

@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::admin::api as admin;
 use crate::atlas::api as atlas;
 use crate::error::AppError;
+use crate::people::api as people;
 use crate::places::api as places;
 use crate::resolutions::api as resolutions;
 use axum::response::IntoResponse;
@@ -24,6 +25,11 @@ pub fn routes() -> Router<AppState> {
             get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
         )
         .route("/places", get(places::list))
+        .route("/persons", get(people::list).post(people::create))
+        .route("/persons/{id}", get(people::one))
+        .route("/persons/{id}/holder", get(people::holder))
+        .route("/persons/{id}/access-report", get(people::access_report))
+        .route("/person-categories", get(people::categories))
         .route(
             "/event-categories",
             get(atlas::categories).post(atlas::save_category),

@@ -247,13 +247,33 @@ pub struct AtlasQuery {
     method: Option<String>,
 }
 
-/// The values of a place's children (and the place itself) for one indicator and period.
+/// The values of a place's children (and the place itself) for one indicator and period,
+/// kept until the atlas's data moves for callers who would get the same answer: the same
+/// places in view, the same indicators visible, the same small-count threshold.
 pub async fn values(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<AtlasQuery>,
-) -> Result<Json<Value>, AppError> {
-    Ok(Json(gather(&state, &user, &q).await?))
+) -> Result<axum::response::Response, AppError> {
+    let actor = &user.actor;
+    let default = super::view::default_period(JalaliDate::from_gregorian(state.clock.today()));
+    let key = format!(
+        "atlas|{:?}|{}|{:?}|{}|{}|{}|{:?}",
+        scope(actor, Action::ViewPlace),
+        hamafza_core::access::sees_restricted(actor),
+        atlas::threshold_for(actor, state.small_count),
+        q.place,
+        q.indicator,
+        q.period
+            .clone()
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| default.code()),
+        q.method
+    );
+    crate::cache::kept_json(&state.caches.answers, user.versions.atlas, key, || {
+        gather(&state, &user, &q)
+    })
+    .await
 }
 
 async fn gather(state: &AppState, user: &CurrentUser, q: &AtlasQuery) -> Result<Value, AppError> {
@@ -275,6 +295,7 @@ async fn gather(state: &AppState, user: &CurrentUser, q: &AtlasQuery) -> Result<
     let method = atlas::method_from(q.method.as_deref());
     let data = atlas::map_data(
         state,
+        user.versions.atlas,
         actor,
         &MapRequest {
             place: &place,
@@ -438,7 +459,26 @@ pub async fn rank(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<RankQuery>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<axum::response::Response, AppError> {
+    // Kept like the atlas's values: by the caller's places and indicators in view.
+    let actor = &user.actor;
+    let key = format!(
+        "priority|{:?}|{}|{}|{}|{:?}|{:?}|{}",
+        scope(actor, Action::ViewPlace),
+        hamafza_core::access::sees_restricted(actor),
+        q.index,
+        q.place,
+        q.period,
+        q.since,
+        state.clock.today()
+    );
+    crate::cache::kept_json(&state.caches.answers, user.versions.atlas, key, || {
+        run_index(&state, &user, &q)
+    })
+    .await
+}
+
+async fn run_index(state: &AppState, user: &CurrentUser, q: &RankQuery) -> Result<Value, AppError> {
     let actor = &user.actor;
     let index = state
         .store
@@ -452,7 +492,7 @@ pub async fn rank(
     let last_year = Period::Year(today.year - 1);
     let period = period_param("period", q.period.as_deref(), Some(last_year))?.unwrap_or(last_year);
     let since = period_param("since", q.since.as_deref(), None)?;
-    let run = rank_children_of(&state, actor, &index, &place, (period, since), false).await?;
+    let run = rank_children_of(state, user, &index, &place, (period, since), false).await?;
     let ranking = &run.0;
     let places: Vec<Value> = ranking
         .outcome
@@ -476,7 +516,7 @@ pub async fn rank(
         .filter(|(id, _)| ranking.shown.contains(id))
         .map(|(id, why)| json!({ "id": id, "reason": why }))
         .collect();
-    Ok(Json(json!({
+    Ok(json!({
         "index": { "code": index.code, "version": index.version, "name_fa": index.name_fa },
         "period": period.code(),
         "since": since.map(Period::code),
@@ -484,5 +524,5 @@ pub async fn rank(
         "indicators": ranking.indicators.iter().map(|i| &i.code).collect::<Vec<_>>(),
         "places": places,
         "excluded": excluded,
-    })))
+    }))
 }

@@ -67,6 +67,7 @@ pub async fn export(
     };
     let data = atlas::map_data(
         state,
+        user.versions.atlas,
         actor,
         &MapRequest {
             place: &place,

@@ -123,32 +123,23 @@ pub struct MapRequest<'a> {
 }
 
 /// Values of the visible children of `place` (and the place itself), classified, as
-/// kept since the atlas's data last moved (`cache`): the same request from a caller
-/// with the same scope and threshold gets the same answer.
+/// kept since the atlas's data last moved (`cache`; `version` is the caller's
+/// `versions.atlas`): the same request from a caller with the same scope and threshold
+/// gets the same answer.
 pub async fn map_data(
-    state: &crate::AppState,
-    actor: &Actor,
-    req: &MapRequest<'_>,
-) -> StoreResult<Arc<MapData>> {
-    let version = state.store.data_version("atlas").await?;
-    map_data_at(state, version, actor, req).await
-}
-
-/// `map_data` for a caller that read the atlas's version already (and keeps something
-/// made from the answer under the same version).
-pub async fn map_data_at(
     state: &crate::AppState,
     version: i64,
     actor: &Actor,
     req: &MapRequest<'_>,
 ) -> StoreResult<Arc<MapData>> {
     let key = map_key(actor, req);
-    if let Some(kept) = state.caches.maps.get(version, &key) {
-        return Ok(kept);
-    }
-    let data = Arc::new(compute_map_data(&state.store, actor, req).await?);
-    state.caches.maps.put(version, key, data.clone());
-    Ok(data)
+    state
+        .caches
+        .maps
+        .get_or_make(version, key, || async {
+            Ok(Arc::new(compute_map_data(&state.store, actor, req).await?))
+        })
+        .await
 }
 
 /// Everything a map's answer depends on besides the data.

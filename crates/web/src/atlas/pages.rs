@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::extract::PageQuery;
 use crate::layout::{self, Section, num};
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, Deserialize, Default)]
 pub struct AtlasQuery {
     place: Option<String>,
     indicator: Option<String>,
@@ -61,6 +61,39 @@ pub async fn atlas_page(
     user: CurrentUser,
     PageQuery(q): PageQuery<AtlasQuery>,
 ) -> Result<Markup, AppError> {
+    // The body is the same for every caller with the same places in view, roles and
+    // threshold (`cache`); it is most of the page's time (the map, the trend).
+    let actor = &user.actor;
+    let key = format!(
+        "atlas-page|{:?}|{:?}|{:?}|{}|{q:?}",
+        hamafza_core::access::scope(actor, hamafza_core::access::Action::ViewPlace),
+        actor.roles,
+        atlas::threshold_for(actor, state.small_count),
+        state.clock.today()
+    );
+    let version = user.versions.atlas;
+    let body = match state.caches.atlas_pages.get(version, &key) {
+        Some(body) => body,
+        None => {
+            let body: std::sync::Arc<str> =
+                atlas_body(&state, &user, &q).await?.into_string().into();
+            state.caches.atlas_pages.put(version, key, body.clone());
+            body
+        }
+    };
+    Ok(layout::page(
+        "اطلس",
+        &user,
+        Section::Atlas,
+        maud::PreEscaped(body.to_string()),
+    ))
+}
+
+async fn atlas_body(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &AtlasQuery,
+) -> Result<Markup, AppError> {
     let actor = &user.actor;
     let indicators: Vec<Indicator> = state
         .store
@@ -73,7 +106,7 @@ pub async fn atlas_page(
         Some(id) => atlas::visible_place(&state.store, actor, id)
             .await?
             .ok_or(AppError::NotFound)?,
-        None => default_place(&state, &user)
+        None => default_place(state, user)
             .await?
             .ok_or(AppError::NotFound)?,
     };
@@ -91,7 +124,7 @@ pub async fn atlas_page(
             h1 { "اطلس" }
             p.hint { "هنوز شاخصی که اجازهٔ دیدنش را داشته باشید تعریف نشده است." }
         };
-        return Ok(layout::page("اطلس", &user, Section::Atlas, body));
+        return Ok(body);
     };
     let today = JalaliDate::from_gregorian(state.clock.today());
     let period = match q.period.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -112,8 +145,8 @@ pub async fn atlas_page(
         classes: CLASSES,
         threshold: atlas::threshold_for(&user.actor, state.small_count),
     };
-    let version = state.store.data_version("atlas").await?;
-    let data = atlas::map_data_at(&state, version, actor, &request).await?;
+    let version = user.versions.atlas;
+    let data = atlas::map_data(state, version, actor, &request).await?;
     let ancestors = state.store.ancestors(&place).await?;
     let link = Link {
         place: place.id,
@@ -200,7 +233,7 @@ pub async fn atlas_page(
         });
     }
     let trend_chart =
-        trend::for_place(&state, actor, &place, &ancestors, &indicator, period).await?;
+        trend::for_place(state, actor, &place, &ancestors, &indicator, period).await?;
     let restricted = atlas::threshold_for(actor, state.small_count).is_none();
 
     let body = html! {
@@ -328,7 +361,7 @@ pub async fn atlas_page(
             (trend_chart)
         }
     };
-    Ok(layout::page("اطلس", &user, Section::Atlas, body))
+    Ok(body)
 }
 
 /// `/atlas/export?place=…&indicator=…&period=…&format=csv|xlsx|geojson[&public=1]`.

@@ -115,14 +115,15 @@ async fn values_of(
 /// and the periods.
 pub async fn rank_children_of(
     state: &crate::AppState,
-    actor: &Actor,
+    user: &crate::auth::CurrentUser,
     index: &PriorityIndex,
     place: &Place,
     (period, since): (Period, Option<Period>),
     with_geometry: bool,
 ) -> Result<Arc<(Ranking, Vec<hamafza_store::PlaceSummary>)>, crate::error::AppError> {
     let store = &state.store;
-    let version = store.data_version("atlas").await?;
+    let actor = &user.actor;
+    let version = user.versions.atlas;
     let indicators = indicators_for(store, actor, index)
         .await?
         .ok_or(crate::error::AppError::NotFound)?;
@@ -135,21 +136,45 @@ pub async fn rank_children_of(
         period.code(),
         since.map(Period::code)
     );
-    if let Some(kept) = state.caches.rankings.get(version, &key) {
-        return Ok(kept);
-    }
+    state
+        .caches
+        .rankings
+        .get_or_make(version, key, || async {
+            run_index(
+                store,
+                &visible,
+                index,
+                indicators,
+                place,
+                (period, since),
+                with_geometry,
+            )
+            .await
+            .map(Arc::new)
+        })
+        .await
+}
+
+/// The run itself, over the children of `place` that `visible` lets through.
+async fn run_index(
+    store: &Store,
+    visible: &hamafza_core::access::Scope,
+    index: &PriorityIndex,
+    indicators: Vec<Indicator>,
+    place: &Place,
+    (period, since): (Period, Option<Period>),
+    with_geometry: bool,
+) -> Result<(Ranking, Vec<hamafza_store::PlaceSummary>), crate::error::AppError> {
     let children_geo = if with_geometry {
         store
-            .children_with_geometry(&visible, Some(place.id))
+            .children_with_geometry(visible, Some(place.id))
             .await?
     } else {
-        store.children(&visible, Some(place.id)).await?
+        store.children(visible, Some(place.id)).await?
     };
     let children: Vec<Place> = children_geo.iter().map(|c| c.place.clone()).collect();
     let ranking = rank(store, index, indicators, place, &children, period, since).await?;
-    let run = Arc::new((ranking, children_geo));
-    state.caches.rankings.put(version, key, run.clone());
-    Ok(run)
+    Ok((ranking, children_geo))
 }
 
 /// A period as a query names it (`1403`, `1403Q2`, `1403-07`), or `default` when absent;

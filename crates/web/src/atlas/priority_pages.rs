@@ -77,7 +77,7 @@ pub async fn priority_page(
         .unwrap_or(last_year);
     let since = priority::period_param("since", q.since.as_deref(), None)?;
     let run =
-        priority::rank_children_of(&state, actor, &index, &place, (period, since), true).await?;
+        priority::rank_children_of(&state, &user, &index, &place, (period, since), true).await?;
     let (ranking, children_geo) = (&run.0, &run.1);
     let by_id: std::collections::HashMap<&str, &hamafza_core::priority::Ranked> = ranking
         .outcome

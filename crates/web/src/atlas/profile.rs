@@ -60,7 +60,7 @@ pub async fn profile_pdf(
     let period = priority::period_param("period", q.period.as_deref(), Some(last_year))?
         .unwrap_or(last_year);
     let run =
-        priority::rank_children_of(&state, actor, &index, &place, (period, None), true).await?;
+        priority::rank_children_of(&state, &user, &index, &place, (period, None), true).await?;
     let (ranking, children_geo) = (&run.0, &run.1);
     let by_id: HashMap<&str, &hamafza_core::priority::Ranked> = ranking
         .outcome

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use hamafza_core::access::{Action, scope};
 use maud::{Markup, html};
+use std::sync::Arc;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -33,23 +34,48 @@ const COMING: [(&str, &str); 5] = [
     ),
 ];
 
-pub async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Markup, AppError> {
+/// What is in the caller's jurisdiction: places by level, agencies, users. Kept per
+/// scope until places or accounts move (`cache`; the sum of two versions that only
+/// grow moves whenever either does).
+async fn figures(state: &AppState, user: &CurrentUser) -> Result<Arc<Figures>, AppError> {
+    let places = scope(&user.actor, Action::ViewPlace);
+    let users = scope(&user.actor, Action::ViewUsers);
+    let version = user.versions.places + user.versions.accounts;
+    let key = format!("home|{places:?}|{users:?}");
+    state
+        .caches
+        .home
+        .get_or_make(version, key, || count(state, user, &places, &users))
+        .await
+}
+
+async fn count(
+    state: &AppState,
+    user: &CurrentUser,
+    places: &hamafza_core::access::Scope,
+    users: &hamafza_core::access::Scope,
+) -> Result<Arc<Figures>, AppError> {
     let store = &state.store;
-    let by_level = store
-        .count_places_by_level(&scope(&user.actor, Action::ViewPlace))
-        .await?;
+    let by_level = store.count_places_by_level(places).await?;
     let agencies = store
         .list_agencies(&scope(&user.actor, Action::ViewAgencies))
         .await?
         .len() as i64;
-    let users = store
-        .count_users(&scope(&user.actor, Action::ViewUsers))
-        .await?;
+    let users = store.count_users(users).await?;
+    Ok(Arc::new((by_level, agencies, users)))
+}
+
+/// Places by level, agencies and users in the caller's view.
+pub type Figures = (Vec<(hamafza_core::place::PlaceLevel, i64)>, i64, i64);
+
+pub async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Markup, AppError> {
+    let figures = figures(&state, &user).await?;
+    let (by_level, agencies, users) = (figures.0.as_slice(), figures.1, figures.2);
     let body = html! {
         h1 { "خوش آمدید، " (user.user.display_name) }
         h2 { "آنچه در حوزهٔ شما هست" }
         div.cards {
-            @for (level, n) in &by_level {
+            @for (level, n) in by_level {
                 a.card href={ "/places" } {
                     div.n { (num(*n)) }
                     div { (level.name_fa()) }

@@ -55,7 +55,7 @@ pub async fn list(
     };
     let visible = scope(&user.actor, Action::ViewPlace);
     // The answer depends on the scope and the filter only (see `cache`).
-    let version = state.store.data_version("places").await?;
+    let version = user.versions.places;
     let key = format!("{visible:?}|{filter:?}");
     let answer = match state.caches.place_lists.get(version, &key) {
         Some(answer) => answer,

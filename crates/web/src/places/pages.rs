@@ -46,7 +46,7 @@ pub async fn browser(
                 .await?,
         )
     };
-    let map_and_tree = map_and_tree(&state, &visible).await?;
+    let map_and_tree = map_and_tree(&state, user.versions.places, &visible).await?;
     let body = html! {
         h1 { "مکان‌ها" }
         form.inline role="search" method="get" action="/places" {
@@ -74,13 +74,21 @@ pub async fn browser(
 /// page's time (every top boundary is read and drawn).
 async fn map_and_tree(
     state: &AppState,
+    version: i64,
     visible: &hamafza_core::access::Scope,
 ) -> Result<std::sync::Arc<str>, AppError> {
-    let version = state.store.data_version("places").await?;
     let key = format!("{visible:?}");
-    if let Some(kept) = state.caches.place_browser.get(version, &key) {
-        return Ok(kept);
-    }
+    state
+        .caches
+        .place_browser
+        .get_or_make(version, key, || draw_map_and_tree(state, visible))
+        .await
+}
+
+async fn draw_map_and_tree(
+    state: &AppState,
+    visible: &hamafza_core::access::Scope,
+) -> Result<std::sync::Arc<str>, AppError> {
     let top = state.store.children_with_geometry(visible, None).await?;
     let mut tree = Vec::new();
     for p in &top {
@@ -112,12 +120,7 @@ async fn map_and_tree(
             }
         }
     };
-    let fragment: std::sync::Arc<str> = markup.into_string().into();
-    state
-        .caches
-        .place_browser
-        .put(version, key, fragment.clone());
-    Ok(fragment)
+    Ok(markup.into_string().into())
 }
 
 fn place_link(p: &Place) -> Markup {

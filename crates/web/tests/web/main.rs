@@ -9,6 +9,7 @@ mod flood;
 mod hardening;
 mod http;
 mod matrix;
+mod people;
 mod resolutions;
 mod servers;
 mod source_rules;

@@ -1,0 +1,164 @@
+//! `/api/v1/persons`: register, search, read and the access report. Reads take the
+//! purpose on every call (`purpose`, and `purpose_text` for "other").
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use hamafza_core::access::{Action, DenyReason, Target, decide};
+use hamafza_core::ids::PersonId;
+use hamafza_core::people::Purpose;
+use hamafza_store::people::{PeopleQuery, PersonReader};
+use hamafza_store::{Refusal, StoreError};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::input::PersonIn;
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::extract::{ApiJson, ApiQuery, ApiUser, PathId};
+
+#[derive(Deserialize)]
+pub struct PurposeQuery {
+    purpose: Option<String>,
+    purpose_text: Option<String>,
+}
+
+impl PurposeQuery {
+    fn purpose(&self) -> Result<Purpose, AppError> {
+        super::purpose(self.purpose.as_deref(), self.purpose_text.as_deref())
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    category: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+    #[serde(flatten)]
+    purpose: PurposeQuery,
+}
+
+fn may(user: &CurrentUser, action: Action) -> Result<(), AppError> {
+    match decide(&user.actor, action, Target::Collection) {
+        hamafza_core::access::Decision::Allow => Ok(()),
+        hamafza_core::access::Decision::Deny(r) => Err(r.into()),
+    }
+}
+
+/// People the caller may locate, each in full or as "exists".
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Value>, AppError> {
+    may(&user, Action::LocatePerson)?;
+    let purpose = q.purpose.purpose()?;
+    let reader = PersonReader {
+        actor: &user.actor,
+        purpose: &purpose,
+        today: super::today(&state),
+    };
+    let query = PeopleQuery {
+        q: q.q,
+        category: q.category,
+        limit: q.limit.unwrap_or(50).clamp(1, 500),
+        offset: q.offset.unwrap_or(0).max(0),
+    };
+    let (items, total) = state.store.find_people(&reader, &query).await?;
+    Ok(Json(
+        json!({ "items": items, "total": total, "limit": query.limit, "offset": query.offset }),
+    ))
+}
+
+/// Registers a first contact: a named record, or only an encounter without consent.
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<PersonIn>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    may(&user, Action::RegisterPeople)?;
+    let contact = body.into_contact(time::OffsetDateTime::now_utc())?;
+    let kept = state
+        .store
+        .register(&user.actor, &contact, super::today(&state))
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(kept))))
+}
+
+/// A person in full; another agency's record without consent to share is refused
+/// with whom to call; one the caller may not know of is 404.
+pub async fn one(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    PathId(id): PathId<PersonId>,
+    ApiQuery(q): ApiQuery<PurposeQuery>,
+) -> Result<Json<Value>, AppError> {
+    let purpose = q.purpose()?;
+    let person = read(&state, &user, id, &purpose).await?;
+    Ok(Json(json!(person)))
+}
+
+/// `read_person`, with the refusal for a record held elsewhere saying whom to call.
+pub(crate) async fn read(
+    state: &AppState,
+    user: &CurrentUser,
+    id: PersonId,
+    purpose: &Purpose,
+) -> Result<hamafza_store::people::Person, AppError> {
+    let today = super::today(state);
+    let reader = PersonReader {
+        actor: &user.actor,
+        purpose,
+        today,
+    };
+    match state.store.read_person(&reader, id).await {
+        Err(StoreError::Forbidden(Refusal::Policy(DenyReason::Agency))) => {
+            let stub = state.store.locate_person(&user.actor, id, today).await?;
+            Err(AppError::forbidden(super::held_elsewhere(&stub)))
+        }
+        other => Ok(other?),
+    }
+}
+
+/// That a person's record exists and whom to call (no purpose: it names no one).
+pub async fn holder(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    PathId(id): PathId<PersonId>,
+) -> Result<Json<Value>, AppError> {
+    let stub = state
+        .store
+        .locate_person(&user.actor, id, super::today(&state))
+        .await?;
+    Ok(Json(json!(stub)))
+}
+
+/// Who read the person's record, when and why.
+pub async fn access_report(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    PathId(id): PathId<PersonId>,
+    ApiQuery(q): ApiQuery<PurposeQuery>,
+) -> Result<Json<Value>, AppError> {
+    let purpose = q.purpose()?;
+    let reader = PersonReader {
+        actor: &user.actor,
+        purpose: &purpose,
+        today: super::today(&state),
+    };
+    let reads = state.store.person_access_report(&reader, id).await?;
+    Ok(Json(json!({ "person": id, "reads": reads })))
+}
+
+/// The categories people are registered under.
+pub async fn categories(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Value>, AppError> {
+    may(&user, Action::LocatePerson)?;
+    Ok(Json(
+        json!({ "categories": state.store.person_categories().await? }),
+    ))
+}

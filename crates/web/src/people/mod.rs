@@ -1,0 +1,54 @@
+//! The registry of vulnerable people on the web: registration at first contact, search,
+//! a person's page and timeline, and the access report — pages and `/api/v1/persons`.
+//!
+//! Every read goes through the store's `PersonReader`, which audits it with the
+//! purpose; here the purpose is asked for (once per browser session and subject, or on
+//! every API call) and the person's input is read from a form or JSON.
+
+pub mod api;
+pub mod input;
+pub mod pages;
+
+use hamafza_core::jalali::JalaliDate;
+use hamafza_core::people::{Purpose, PurposeError};
+
+use crate::AppState;
+use crate::error::AppError;
+
+/// Today in Tehran, by the server's clock.
+pub fn today(state: &AppState) -> JalaliDate {
+    JalaliDate::from_gregorian(state.clock.today())
+}
+
+/// A purpose from a code and optional words, or 422 naming `purpose`.
+pub fn purpose(code: Option<&str>, text: Option<&str>) -> Result<Purpose, AppError> {
+    let code = code.map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| {
+        AppError::invalid(
+            "purpose",
+            "هدف از دیدن اطلاعات افراد را بگویید (purpose): یکی از service، case_work، referral، duplicate_check، supervision، legal_request، other",
+        )
+    })?;
+    Purpose::parse(code, text).map_err(|e| {
+        AppError::invalid(
+            "purpose",
+            match e {
+                PurposeError::UnknownKind => "هدف از دیدن باید یکی از فهرست باشد",
+                PurposeError::NeedsWords => "برای هدف «دیگر» بنویسید چه هدفی دارید",
+                PurposeError::TooLong => "توضیح هدف حداکثر ۳۰۰ نویسه است",
+            },
+        )
+    })
+}
+
+/// A person who may not be read, but may be located: "held by …, call …".
+pub fn held_elsewhere(stub: &hamafza_store::people::PersonStub) -> String {
+    let officer = stub
+        .registered_by
+        .as_deref()
+        .map(|o| format!(" (کارشناس ثبت‌کننده: {o})"))
+        .unwrap_or_default();
+    format!(
+        "این فرد در «{}» ثبت شده و رضایت به اشتراک اطلاعاتش با دستگاه‌های دیگر نداده است؛ برای هماهنگی با آن دستگاه تماس بگیرید{officer}.",
+        stub.agency.name_fa
+    )
+}

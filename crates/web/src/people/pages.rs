@@ -1,0 +1,518 @@
+//! The registry's pages: the street registration form (phone first), search, a
+//! person's page with their timeline and consent history, and the access report. A
+//! page that shows names asks once per session and subject why the caller looks.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use hamafza_core::access::{Action, Decision, DenyReason, Target, decide, scope};
+use hamafza_core::ids::PersonId;
+use hamafza_core::people::{Consent, DataQuality, Nationality, Purpose, PurposeKind, Sex};
+use hamafza_core::place::PlaceLevel;
+use hamafza_store::PlaceFilter;
+use hamafza_store::people::{Field, PeopleQuery, Person, PersonReader, Registered};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::input::PersonIn;
+use crate::AppState;
+use crate::auth::{Credential, CurrentUser};
+use crate::error::AppError;
+use crate::extract::{CsrfForm, FormPairs, PageQuery, PathId};
+use crate::layout::{self, Section, num};
+
+/// The session's key for the purposes it gave (pages are for browser sessions only).
+fn session_key(user: &CurrentUser) -> Option<&str> {
+    match &user.credential {
+        Credential::Session { token_hash, .. } => Some(token_hash),
+        Credential::Bearer => None,
+    }
+}
+
+/// The purpose this session gave for `subject`, if any.
+async fn purpose_given(
+    state: &AppState,
+    user: &CurrentUser,
+    subject: &str,
+) -> Result<Option<Purpose>, AppError> {
+    match session_key(user) {
+        Some(key) => Ok(state.store.session_purpose(key, subject).await?),
+        None => Ok(None),
+    }
+}
+
+/// The page that asks why, before names are shown; it comes back to `back`.
+fn ask_purpose(user: &CurrentUser, subject: &str, back: &str, what: &str) -> Markup {
+    let body = html! {
+        h1 { "چرا این اطلاعات را می‌بینید؟" }
+        p { "پیش از دیدن " (what) " هدف خود را بگویید. این هدف همراه هر بار دیدن در دفتر رویدادها ثبت می‌شود و در گزارش دسترسی فرد دیده می‌شود؛ در این نشست یک بار پرسیده می‌شود." }
+        form.stack method="post" action="/people/purpose" {
+            input type="hidden" name="csrf" value=(user.csrf());
+            input type="hidden" name="subject" value=(subject);
+            input type="hidden" name="back" value=(back);
+            fieldset.categories {
+                legend { "هدف" }
+                @for k in PurposeKind::ALL {
+                    label.check { input type="radio" name="purpose" value=(k.code()) required; (k.name_fa()) }
+                }
+            }
+            label { "توضیح (برای «دیگر» لازم است)" input type="text" name="purpose_text" maxlength="300"; }
+            button.primary type="submit" { "ادامه" }
+        }
+    };
+    layout::page("هدف از دیدن", user, Section::People, body)
+}
+
+#[derive(Deserialize)]
+pub struct PurposeForm {
+    subject: String,
+    back: String,
+    purpose: Option<String>,
+    purpose_text: Option<String>,
+}
+
+/// Keeps the session's purpose for a subject and goes back to the page that asked.
+pub async fn purpose_submit(
+    State(state): State<AppState>,
+    CsrfForm { user, form }: CsrfForm<PurposeForm>,
+) -> Result<Response, AppError> {
+    // Only back into the registry: never an open redirect.
+    if !form.back.starts_with("/people") || form.back.contains("//") {
+        return Err(AppError::bad_request("نشانی بازگشت نامعتبر است."));
+    }
+    let purpose = super::purpose(form.purpose.as_deref(), form.purpose_text.as_deref())?;
+    let key = session_key(&user).ok_or(AppError::Unauthenticated { expired: false })?;
+    state
+        .store
+        .set_session_purpose(key, &form.subject, &purpose)
+        .await?;
+    Ok(Redirect::to(&form.back).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+    category: Option<String>,
+    saved: Option<String>,
+}
+
+pub async fn search_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageQuery(query): PageQuery<SearchQuery>,
+) -> Result<Response, AppError> {
+    if let Decision::Deny(r) = decide(&user.actor, Action::LocatePerson, Target::Collection) {
+        return Err(r.into());
+    }
+    let q = query.q.clone().unwrap_or_default();
+    let category = query.category.clone().unwrap_or_default();
+    let Some(purpose) = purpose_given(&state, &user, "people").await? else {
+        let back = format!(
+            "/people?q={}&category={}",
+            urlencoding(&q),
+            urlencoding(&category)
+        );
+        return Ok(ask_purpose(&user, "people", &back, "فهرست افراد").into_response());
+    };
+    let reader = PersonReader {
+        actor: &user.actor,
+        purpose: &purpose,
+        today: super::today(&state),
+    };
+    let (cards, total) = state
+        .store
+        .find_people(
+            &reader,
+            &PeopleQuery {
+                q: Some(q.clone()).filter(|s| !s.trim().is_empty()),
+                category: Some(category.clone()).filter(|s| !s.is_empty()),
+                limit: 100,
+                offset: 0,
+            },
+        )
+        .await?;
+    let categories = state.store.person_categories().await?;
+    let name_of = |code: &str| {
+        categories
+            .iter()
+            .find(|c| c.code == code)
+            .map_or(code.to_string(), |c| c.name_fa.clone())
+    };
+    let may_register = decide(&user.actor, Action::RegisterPeople, Target::Collection).is_allowed();
+    let body = html! {
+        h1 { "افراد" }
+        @if let Some(saved) = &query.saved {
+            p.flash.ok role="status" { (saved_message(saved)) }
+        }
+        @if may_register { p { a.button.primary href="/people/new" { "ثبت فرد یا دیدار تازه" } } }
+        form.inline role="search" method="get" action="/people" {
+            label { "نام، کد ملی یا شمارهٔ همراه" input type="search" name="q" value=(q) maxlength="200"; }
+            label { "دسته" select name="category" {
+                option value="" { "همه" }
+                @for c in &categories { option value=(c.code) selected[c.code == category] { (c.name_fa) } }
+            } }
+            button.primary type="submit" { "جست‌وجو" }
+        }
+        p.hint { "هدف شما در این نشست: " (purpose.text_fa()) ". هر نامی که این فهرست نشان می‌دهد با این هدف ثبت می‌شود." }
+        p { (num(total)) " نفر" @if total > cards.len() as i64 { " (" (num(cards.len() as i64)) " نفرِ تازه‌تر نشان داده شده)" } }
+        div.table-wrap { table {
+            thead { tr { th { "نام" } th { "نام پدر" } th { "تولد" } th { "دسته" } th { "دستگاه ثبت‌کننده" } } }
+            tbody {
+                @for c in &cards {
+                    tr {
+                        td {
+                            @match &c.name {
+                                Some(n) => { a href={ "/people/" (c.id) } { (n) } }
+                                None => {
+                                    a href={ "/people/" (c.id) } {
+                                        @if c.child { "کودک — نام پنهان" } @else { "نام پنهان (بدون رضایت اشتراک)" }
+                                    }
+                                }
+                            }
+                        }
+                        td { (c.father_name.clone().unwrap_or_default()) }
+                        td { (c.birth.clone().unwrap_or_default()) }
+                        td { (c.categories.iter().map(|k| name_of(k)).collect::<Vec<_>>().join("، ")) }
+                        td { (c.agency.name_fa) }
+                    }
+                }
+            }
+        } }
+    };
+    Ok(layout::page("افراد", &user, Section::People, body).into_response())
+}
+
+fn saved_message(code: &str) -> &'static str {
+    match code {
+        "encounter" => {
+            "دیدار ثبت شد؛ چون رضایت نبود، نامی نگه داشته نشد و فقط برای شمارش به کار می‌رود."
+        }
+        "ask_again" => {
+            "دیدار ثبت شد، بی‌نام. یادآوری برای پرسیدن دوبارهٔ رضایت تا یک هفتهٔ دیگر ساخته شد."
+        }
+        "child" => "ثبت شد. پروندهٔ کودک فقط برای کارشناسان حمایت از کودک دیدنی است.",
+        _ => "ثبت شد.",
+    }
+}
+
+/// Percent-encodes a query value.
+fn urlencoding(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The places a registering officer picks from: districts and neighbourhoods in their
+/// jurisdiction.
+async fn registry_places(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<Vec<hamafza_store::Place>, AppError> {
+    let visible = scope(&user.actor, Action::ViewPlace);
+    let mut out = Vec::new();
+    for level in [PlaceLevel::District, PlaceLevel::Neighbourhood] {
+        let (places, _) = state
+            .store
+            .list_places(
+                &visible,
+                &PlaceFilter {
+                    level: Some(level),
+                    limit: 1000,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        out.extend(places.into_iter().filter(|p| user.actor.covers(&p.path)));
+    }
+    Ok(out)
+}
+
+pub async fn register_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Markup, AppError> {
+    register_form(&state, &user, None, &FormPairs(Vec::new())).await
+}
+
+/// A select of the data-quality codes for a field left empty.
+fn why_empty(name: &str, form: &FormPairs) -> Markup {
+    let chosen = form.get(name).unwrap_or("");
+    html! {
+        select name=(name) aria-label="اگر خالی است، چرا؟" {
+            option value="" { "—" }
+            @for q in DataQuality::ALL.iter().filter(|q| **q != DataQuality::Full) {
+                option value=(q.code()) selected[q.code() == chosen] { (q.name_fa()) }
+            }
+        }
+    }
+}
+
+async fn register_form(
+    state: &AppState,
+    user: &CurrentUser,
+    error: Option<&str>,
+    form: &FormPairs,
+) -> Result<Markup, AppError> {
+    if let Decision::Deny(r) = decide(&user.actor, Action::RegisterPeople, Target::Collection) {
+        return Err(r.into());
+    }
+    let places = registry_places(state, user).await?;
+    let categories = state.store.person_categories().await?;
+    let value = |k: &str| form.get(k).unwrap_or("").to_string();
+    let chosen_categories = form.all("categories");
+    let body = html! {
+        h1 { "ثبت در نخستین دیدار" }
+        p.hint { "فقط آنچه فرد می‌گوید. هیچ عکس یا داده‌ٔ زیستی گرفته نمی‌شود. بی‌رضایت، نامی نگه داشته نمی‌شود و دیدار فقط شمرده می‌شود." }
+        @if let Some(e) = error { p.flash.error role="alert" { (e) } }
+        form.stack.register method="post" action="/people/new" {
+            input type="hidden" name="csrf" value=(user.csrf());
+            fieldset.categories {
+                legend { "رضایت فرد" }
+                @for c in Consent::ALL {
+                    label.check { input type="radio" name="consent" value=(c.code()) required checked[value("consent") == c.code()]; (c.name_fa()) }
+                }
+            }
+            fieldset.categories {
+                legend { "دسته" }
+                @for c in &categories {
+                    label.check { input type="checkbox" name="categories" value=(c.code) checked[chosen_categories.contains(&c.code)]; (c.name_fa) }
+                }
+            }
+            label { "محل دیدار" select name="met_place" required {
+                option value="" { "برگزینید" }
+                @for p in &places { option value=(p.id) selected[value("met_place") == p.id.to_string()] { (p.name_fa) } }
+            } }
+            fieldset.categories {
+                legend { "جنس" }
+                @for s in Sex::ALL {
+                    label.check { input type="radio" name="sex" value=(s.code()) checked[value("sex") == s.code()]; (s.name_fa()) }
+                }
+            }
+            label { "نام" input type="text" name="given_name" value=(value("given_name")) maxlength="100" autocomplete="off"; (why_empty("given_name_quality", form)) }
+            label { "نام خانوادگی" input type="text" name="family_name" value=(value("family_name")) maxlength="100" autocomplete="off"; (why_empty("family_name_quality", form)) }
+            label { "تولد"
+                select name="birth_kind" aria-label="گونهٔ تاریخ تولد" {
+                    option value="about" selected[value("birth_kind") == "about"] { "سن تقریبی (سال)" }
+                    option value="year" selected[value("birth_kind") == "year"] { "سال تولد" }
+                    option value="date" selected[value("birth_kind") == "date"] { "تاریخ کامل" }
+                }
+                input type="text" name="birth" value=(value("birth")) inputmode="numeric" placeholder="مثلاً ۳۰ یا ۱۳۷۴ یا ۱۳۷۴/۰۵/۱۲";
+                (why_empty("birth_quality", form))
+            }
+            label { "ملیت" select name="nationality" {
+                option value="" { "—" }
+                @for n in Nationality::ALL { option value=(n.code()) selected[value("nationality") == n.code()] { (n.name_fa()) } }
+            } }
+            label { "کد ملی، یا برای اتباع شمارهٔ کارت اقامت یا گذرنامه" input type="text" name="national_id" value=(value("national_id")) inputmode="numeric" dir="ltr" autocomplete="off"; (why_empty("identifier_quality", form)) }
+            label { "شمارهٔ همراه" input type="tel" name="mobile" value=(value("mobile")) dir="ltr" placeholder="۰۹۱۲۳۴۵۶۷۸۹"; (why_empty("mobile_quality", form)) }
+            details {
+                summary { "بیشتر: نام پدر، محل زندگی، زبان، یادداشت" }
+                label { "نام پدر" input type="text" name="father_name" value=(value("father_name")) maxlength="100"; (why_empty("father_name_quality", form)) }
+                label { "محل زندگی" select name="lives_place" {
+                    option value="" { "نامعلوم" }
+                    @for p in &places { option value=(p.id) selected[value("lives_place") == p.id.to_string()] { (p.name_fa) } }
+                } }
+                label { "زبان‌ها (با ویرگول جدا کنید)" input type="text" name="languages" value=(value("languages")); }
+                label { "یادداشت" textarea name="note" maxlength="2000" { (value("note")) } }
+            }
+            button.primary type="submit" { "ثبت" }
+        }
+    };
+    Ok(layout::page("ثبت فرد", user, Section::People, body))
+}
+
+pub async fn register_submit(
+    State(state): State<AppState>,
+    CsrfForm { user, form }: CsrfForm<FormPairs>,
+) -> Response {
+    let attempt = async {
+        let contact = PersonIn::from_pairs(&form).into_contact(time::OffsetDateTime::now_utc())?;
+        let today = super::today(&state);
+        let kept = state.store.register(&user.actor, &contact, today).await?;
+        Ok::<_, AppError>(match kept {
+            Registered::Person { person_id, .. } => {
+                // Registering is serving: the officer's purpose for this person is set.
+                let service = Purpose {
+                    kind: PurposeKind::Service,
+                    text: None,
+                };
+                if let Some(key) = session_key(&user) {
+                    state
+                        .store
+                        .set_session_purpose(key, &person_id.to_string(), &service)
+                        .await?;
+                }
+                let access = state
+                    .store
+                    .person_access(&user.actor, person_id, today)
+                    .await?;
+                if access.decide(&user.actor, Action::ViewPerson).is_allowed() {
+                    format!("/people/{person_id}?saved=1")
+                } else {
+                    "/people?saved=child".to_string()
+                }
+            }
+            Registered::Encounter { ask_again, .. } => {
+                format!(
+                    "/people?saved={}",
+                    if ask_again { "ask_again" } else { "encounter" }
+                )
+            }
+        })
+    };
+    match attempt.await {
+        Ok(to) => Redirect::to(&to).into_response(),
+        Err(e) => {
+            crate::pages::refused_form(e, |message| async move {
+                register_form(&state, &user, Some(&message), &form).await
+            })
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PersonPageQuery {
+    saved: Option<String>,
+}
+
+pub async fn person_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PathId(id): PathId<PersonId>,
+    PageQuery(q): PageQuery<PersonPageQuery>,
+) -> Result<Response, AppError> {
+    let today = super::today(&state);
+    let access = state.store.person_access(&user.actor, id, today).await?;
+    match access.decide(&user.actor, Action::ViewPerson) {
+        Decision::Allow => {}
+        Decision::Deny(DenyReason::Agency) => {
+            let stub = state.store.locate_person(&user.actor, id, today).await?;
+            let body = html! {
+                h1 { "فرد ثبت‌شده در دستگاه دیگر" }
+                p.flash.ok role="status" { (super::held_elsewhere(&stub)) }
+                p { "تاریخ ثبت: " (layout::instant(&stub.registered_at)) }
+            };
+            return Ok(layout::page("فرد", &user, Section::People, body).into_response());
+        }
+        Decision::Deny(r) => return Err(r.into()),
+    }
+    let subject = id.to_string();
+    let Some(purpose) = purpose_given(&state, &user, &subject).await? else {
+        return Ok(
+            ask_purpose(&user, &subject, &format!("/people/{id}"), "پروندهٔ این فرد")
+                .into_response(),
+        );
+    };
+    let person = super::api::read(&state, &user, id, &purpose).await?;
+    let may_report = access
+        .decide(&user.actor, Action::ViewPersonAccessReport)
+        .is_allowed();
+    Ok(layout::page(
+        "فرد",
+        &user,
+        Section::People,
+        person_body(&person, q.saved.is_some(), may_report, &purpose),
+    )
+    .into_response())
+}
+
+fn field_text(f: &Field<String>) -> Markup {
+    match &f.value {
+        Some(v) if f.quality == DataQuality::Partial => html! { (v) " " span.hint { "(ناقص)" } },
+        Some(v) => html! { (v) },
+        None => html! { span.hint { (f.quality.name_fa()) } },
+    }
+}
+
+fn person_body(p: &Person, saved: bool, may_report: bool, purpose: &Purpose) -> Markup {
+    html! {
+        h1 { (p.display_name()) @if p.child { " " span.badge { "کودک" } } }
+        @if saved { p.flash.ok role="status" { "ثبت شد. هر بار دیدن این پرونده با هدفش ثبت می‌شود." } }
+        p.hint { "هدف شما: " (purpose.text_fa()) }
+        dl.facts {
+            dt { "نام" } dd { (field_text(&p.given_name)) }
+            dt { "نام خانوادگی" } dd { (field_text(&p.family_name)) }
+            dt { "نام پدر" } dd { (field_text(&p.father_name)) }
+            dt { "جنس" } dd { @match p.sex.value { Some(s) => { (s.name_fa()) } None => { span.hint { (p.sex.quality.name_fa()) } } } }
+            dt { "تولد" } dd { @match p.birth.value { Some(b) => { (b.text_fa()) } None => { span.hint { (p.birth.quality.name_fa()) } } } }
+            dt { "ملیت" } dd { @match p.nationality.value { Some(n) => { (n.name_fa()) } None => { span.hint { (p.nationality.quality.name_fa()) } } } }
+            @if let Some(id) = &p.national_id { dt { "کد ملی" } dd { bdi { (hamafza_core::digits::to_persian(id)) } } }
+            @if let Some(doc) = &p.foreign_document { dt { "کارت اقامت یا گذرنامه" } dd { bdi dir="ltr" { (doc) } } }
+            @if p.national_id.is_none() && p.foreign_document.is_none() { dt { "شناسه" } dd { span.hint { (p.identifier_quality.name_fa()) } } }
+            dt { "همراه" } dd { @match &p.mobile.value { Some(m) => { bdi dir="ltr" { (m) } } None => { span.hint { (p.mobile.quality.name_fa()) } } } }
+            dt { "محل دیدار" } dd { (p.met_place.as_ref().map(|x| x.name_fa.clone()).unwrap_or_default()) }
+            dt { "محل زندگی" } dd { (p.lives_place.as_ref().map_or("نامعلوم".to_string(), |x| x.name_fa.clone())) }
+            dt { "دسته" } dd { (p.categories.join("، ")) }
+            @if !p.languages.is_empty() { dt { "زبان" } dd { (p.languages.join("، ")) } }
+            dt { "رضایت" } dd { (p.consent.name_fa()) }
+            dt { "ثبت" } dd { (p.registered_by_agency.name_fa) @if let Some(o) = &p.registered_by { " — " (o) } " — " (layout::instant(&p.registered_at)) }
+        }
+        h2 { "دیدارها" }
+        ol.timeline {
+            @for e in &p.encounters {
+                li { (layout::instant(&e.occurred_at)) " — " (e.agency) " — " (e.place.clone().unwrap_or_default()) " — " (e.category)
+                    @if let Some(n) = &e.note { p { (n) } } }
+            }
+        }
+        h2 { "تاریخچهٔ رضایت" }
+        ul {
+            @for c in &p.consents { li { (layout::instant(&c.given_at)) " — " (c.consent.name_fa()) " — " (c.agency) } }
+        }
+        @if may_report { p { a href={ "/people/" (p.id) "/access-report" } { "گزارش دسترسی: چه کسی، کی و چرا این پرونده را دیده است" } } }
+    }
+}
+
+pub async fn access_report_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PathId(id): PathId<PersonId>,
+) -> Result<Response, AppError> {
+    let today = super::today(&state);
+    let access = state.store.person_access(&user.actor, id, today).await?;
+    if let Decision::Deny(r) = access.decide(&user.actor, Action::ViewPersonAccessReport) {
+        return Err(r.into());
+    }
+    let subject = format!("report:{id}");
+    let Some(purpose) = purpose_given(&state, &user, &subject).await? else {
+        return Ok(ask_purpose(
+            &user,
+            &subject,
+            &format!("/people/{id}/access-report"),
+            "گزارش دسترسی این فرد",
+        )
+        .into_response());
+    };
+    let reader = PersonReader {
+        actor: &user.actor,
+        purpose: &purpose,
+        today,
+    };
+    let reads = state.store.person_access_report(&reader, id).await?;
+    let body = html! {
+        h1 { "گزارش دسترسی" }
+        p { "هر بار دیدن این پرونده، با کاربر، دستگاه، زمان و هدف. این گزارش از دفتر رویدادهای زنجیره‌ای خوانده می‌شود و خودش هم یک بار دیدن است." }
+        p { (num(reads.len() as i64)) " بار" }
+        div.table-wrap { table {
+            thead { tr { th { "زمان" } th { "کاربر" } th { "دستگاه" } th { "کار" } th { "هدف" } } }
+            tbody {
+                @for r in &reads {
+                    tr {
+                        td { (layout::instant(&r.at)) }
+                        td { (r.user.clone().unwrap_or_default()) }
+                        td { (r.agency.clone().unwrap_or_default()) }
+                        td { (read_action_fa(&r.action)) }
+                        td { (r.purpose.as_ref().map(Purpose::text_fa).unwrap_or_default()) }
+                    }
+                }
+            }
+        } }
+    };
+    Ok(layout::page("گزارش دسترسی", &user, Section::People, body).into_response())
+}
+
+pub fn read_action_fa(action: &str) -> &'static str {
+    match action {
+        "person.read" => "دیدن پرونده",
+        "persons.list" => "دیدن نام در فهرست",
+        "person.access_report" => "دیدن گزارش دسترسی",
+        _ => "دیدن",
+    }
+}

@@ -1,0 +1,409 @@
+//! The registry over HTTP, on SQLite and PostgreSQL (issue 12): registration through
+//! the API and the street form, every role asking for every kind of person record
+//! (shared, not shared, a child) answered as `hamafza_core::access::decide` says, the
+//! purpose asked before names are shown, bad input refused with the field named and
+//! nothing changed, and the access report listing each read.
+
+use hamafza_core::access::{Action, Decision, DenyReason, Role, Target, decide};
+use hamafza_core::ids::PersonId;
+use hamafza_core::jalali::JalaliDate;
+use hamafza_store::{NewUser, Who};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::common::{Fixture, PASSWORD, Session};
+
+on_both_engines!(
+    every_role_reads_people_as_the_policy_says,
+    registration_refuses_bad_input_and_asks_why_before_names,
+);
+
+/// A valid national id from nine digits (the registry checks the tenth).
+fn national_id(first_nine: &str) -> String {
+    let d: Vec<u32> = first_nine.bytes().map(|b| u32::from(b - b'0')).collect();
+    let s: u32 = (0..9).map(|i| d[i] * (10 - i as u32)).sum();
+    let r = s % 11;
+    format!("{first_nine}{}", if r < 2 { r } else { 11 - r })
+}
+
+/// Adds a user with a role the fixture lacks and signs them in.
+async fn extra_user(f: &Fixture, username: &str, agency: &str, role: Role, place: &str) -> Session {
+    f.store
+        .create_user(
+            &Who::system(),
+            &NewUser {
+                username: username.into(),
+                display_name: format!("کاربر {username}"),
+                agency_id: f.ids[agency].parse().expect("agency"),
+                roles: vec![role],
+                jurisdiction: vec![f.ids[place].parse().expect("place")],
+                password_hash: hamafza_web::hash_password(PASSWORD).expect("hash"),
+            },
+        )
+        .await
+        .expect("user");
+    f.login(username).await
+}
+
+async fn register(f: &Fixture, s: &Session, body: Value) -> reqwest::Response {
+    f.post_json(s, "/api/v1/persons", body).await
+}
+
+fn person_body(f: &Fixture, given: &str, consent: &str) -> Value {
+    json!({
+        "given_name": given, "family_name": "رضایی", "father_name_quality": "does_not_know",
+        "sex": "male", "birth_about": "35", "nationality": "iranian",
+        "categories": ["begging"], "consent": consent, "met_place": f.ids["N1"],
+        "occurred_at": "۱۴۰۴/۰۷/۱۸ ۱۰:۰۰"
+    })
+}
+
+async fn registered_id(res: reqwest::Response) -> PersonId {
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(v["kept"], "person", "{v}");
+    v["person_id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("person id")
+}
+
+async fn every_role_reads_people_as_the_policy_says(f: Fixture) {
+    // The officer of agency B (district 1) registers three people at N1.
+    let officer = f.login("officer").await;
+    let mut shared = person_body(&f, "علی", "sharing");
+    shared["national_id"] = json!(national_id("001234567"));
+    let shared = registered_id(register(&f, &officer, shared).await).await;
+    let service =
+        registered_id(register(&f, &officer, person_body(&f, "حسن", "service")).await).await;
+    let mut child = person_body(&f, "سارا", "guardian");
+    child["birth_about"] = Value::Null;
+    child["birth_year"] = json!("1395");
+    child["sex"] = json!("female");
+    let child = registered_id(register(&f, &officer, child).await).await;
+
+    let protector = extra_user(&f, "protector", "A", Role::ChildProtection, "D1").await;
+    let b_head = extra_user(&f, "b.head", "B", Role::AgencyAdmin, "D1").await;
+    let a_officer = extra_user(&f, "a.officer", "A", Role::AgencyOfficer, "CITY").await;
+    let far = extra_user(&f, "far.officer", "A", Role::AgencyOfficer, "D2").await;
+    let mut askers: Vec<(&str, Session)> = vec![
+        ("officer", officer),
+        ("protector", protector),
+        ("b.head", b_head),
+        ("a.officer", a_officer),
+        ("far.officer", far),
+    ];
+    for name in ["admin", "aadmin", "secretary", "analyst", "viewer"] {
+        askers.push((name, f.login(name).await));
+    }
+    let today = JalaliDate::from_gregorian(f.clock.today());
+    let status_for = |d: Decision| match d {
+        Decision::Allow => StatusCode::OK,
+        Decision::Deny(DenyReason::Hidden | DenyReason::Jurisdiction) => StatusCode::NOT_FOUND,
+        Decision::Deny(DenyReason::Role | DenyReason::Agency) => StatusCode::FORBIDDEN,
+    };
+    let mut checked = 0;
+    for (name, session) in &askers {
+        let actor = f
+            .store
+            .user_for_login(name)
+            .await
+            .expect("user")
+            .expect("exists")
+            .0
+            .actor();
+        for (kind, id) in [("shared", shared), ("service", service), ("child", child)] {
+            let access = f
+                .store
+                .person_access(&actor, id, today)
+                .await
+                .expect("access");
+            let view = access.decide(&actor, Action::ViewPerson);
+            let locate = access.decide(&actor, Action::LocatePerson);
+            let report = access.decide(&actor, Action::ViewPersonAccessReport);
+            let rows = [
+                (
+                    format!("/api/v1/persons/{id}?purpose=case_work"),
+                    status_for(view),
+                ),
+                (format!("/api/v1/persons/{id}/holder"), status_for(locate)),
+                (
+                    format!("/api/v1/persons/{id}/access-report?purpose=supervision"),
+                    status_for(report),
+                ),
+                // The page shows another agency's record as "whom to call" (200).
+                (
+                    format!("/people/{id}"),
+                    match view {
+                        Decision::Deny(DenyReason::Agency) => StatusCode::OK,
+                        d => status_for(d),
+                    },
+                ),
+            ];
+            for (path, expected) in rows {
+                let res = f.get(session, &path).await;
+                let got = res.status();
+                let text = res.text().await.unwrap_or_default();
+                assert_eq!(
+                    got, expected,
+                    "{name} GET {path} ({kind}): {view:?} — {text}"
+                );
+                if path.starts_with("/api/v1/persons/") && path.contains("case_work") {
+                    if expected == StatusCode::OK {
+                        assert!(
+                            text.contains("رضایی") || text.contains("سارا"),
+                            "{name}: the record"
+                        );
+                    } else {
+                        assert!(
+                            !text.contains("رضایی") && !text.contains("سارا"),
+                            "{name}: no name in a refusal"
+                        );
+                    }
+                    if view == Decision::Deny(DenyReason::Agency) {
+                        assert!(text.contains("فراجا"), "{name}: whom to call — {text}");
+                    }
+                }
+                checked += 1;
+            }
+        }
+        // The list: a row per person the caller may locate, named only where they may
+        // read.
+        let res = f.get(session, "/api/v1/persons?purpose=service").await;
+        let collection = decide(&actor, Action::LocatePerson, Target::Collection);
+        assert_eq!(res.status(), status_for(collection), "{name} list");
+        if collection.is_allowed() {
+            let v: Value = res.json().await.expect("json");
+            for (id, kind) in [(shared, "shared"), (service, "service"), (child, "child")] {
+                let access = f.store.person_access(&actor, id, today).await.expect("a");
+                let row = v["items"]
+                    .as_array()
+                    .expect("items")
+                    .iter()
+                    .find(|r| r["id"] == id.to_string());
+                match (access.decide(&actor, Action::LocatePerson), row) {
+                    (Decision::Allow, Some(row)) => assert_eq!(
+                        row["name"].is_string(),
+                        access.decide(&actor, Action::ViewPerson).is_allowed(),
+                        "{name} list row {kind}: {row}"
+                    ),
+                    (Decision::Allow, None) => panic!("{name}: {kind} missing from the list"),
+                    (_, Some(row)) => panic!("{name}: {kind} listed though hidden: {row}"),
+                    (_, None) => {}
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, askers.len() * 13);
+
+    // The access report names each read, with its purpose.
+    let admin = &askers.iter().find(|(n, _)| *n == "admin").expect("admin").1;
+    let report: Value = f
+        .get(
+            admin,
+            &format!("/api/v1/persons/{shared}/access-report?purpose=legal_request"),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let readers: Vec<&str> = report["reads"]
+        .as_array()
+        .expect("reads")
+        .iter()
+        .filter(|r| r["action"] == "person.read")
+        .map(|r| r["user"].as_str().unwrap_or_default())
+        .collect();
+    for who in ["کاربر officer", "کاربر a.officer", "کاربر admin"] {
+        assert!(readers.contains(&who), "{who} in {readers:?}");
+    }
+    assert!(
+        !readers.contains(&"کاربر far.officer"),
+        "a refused read is no read"
+    );
+}
+
+async fn registration_refuses_bad_input_and_asks_why_before_names(f: Fixture) {
+    let officer = f.login("officer").await;
+    let admin = f.login("admin").await;
+    // Every person on record, as the system administrator's list counts them.
+    let count = || async {
+        let v: Value = f
+            .get(&admin, "/api/v1/persons?purpose=supervision")
+            .await
+            .json()
+            .await
+            .expect("json");
+        v["total"].as_i64().expect("total")
+    };
+    let before = count().await;
+    let field_of = |v: &Value| {
+        v["errors"][0]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "national_id",
+            json!({"national_id": "0012345678"}),
+            "national_id",
+        ),
+        (
+            "future",
+            json!({"birth_about": null, "birth_date": "۱۴۰۴/۰۸/۰۱"}),
+            "birth",
+        ),
+        ("two births", json!({"birth_year": "1370"}), "birth"),
+        (
+            "category",
+            json!({"categories": ["juggling"]}),
+            "categories",
+        ),
+        (
+            "html",
+            json!({"given_name": "<script>alert(1)</script>"}),
+            "given_name",
+        ),
+        (
+            "sql",
+            json!({"family_name": "x'); DROP TABLE persons; --"}),
+            "family_name",
+        ),
+        (
+            "quality",
+            json!({"mobile": "09123456789", "mobile_quality": "refused"}),
+            "mobile",
+        ),
+        ("consent", json!({"consent": "maybe"}), "consent"),
+        ("place", json!({"met_place": f.ids["N2"]}), ""),
+    ];
+    for (label, change, field) in cases {
+        let mut body = person_body(&f, "رضا", "sharing");
+        for (k, v) in change.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        let res = register(&f, &officer, body).await;
+        let status = res.status();
+        let v: Value = res.json().await.unwrap_or_default();
+        if field.is_empty() {
+            // A place outside the officer's jurisdiction: refused, with the reason.
+            assert_eq!(status, StatusCode::FORBIDDEN, "{label}: {v}");
+        } else {
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{label}: {v}");
+            assert_eq!(field_of(&v), field, "{label}: {v}");
+            assert!(
+                v["detail"].as_str().is_some_and(|d| !d.is_empty()),
+                "{label}: a Persian reason"
+            );
+        }
+    }
+    let res = f.get(&officer, "/api/v1/persons").await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no purpose, no names"
+    );
+    let analyst = f.login("analyst").await;
+    assert_eq!(
+        register(&f, &analyst, person_body(&f, "رضا", "sharing"))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(count().await, before, "nothing changed");
+
+    // The street form: the page asks why before it shows names, once per session.
+    let page = f.get(&officer, "/people").await.text().await.expect("page");
+    assert!(page.contains("چرا این اطلاعات را می‌بینید؟"), "asks why");
+    let res = f
+        .post_form(
+            &officer,
+            "/people/purpose",
+            &[
+                ("csrf", &officer.csrf),
+                ("subject", "people"),
+                ("back", "/people"),
+                ("purpose", "service"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let evil = f
+        .post_form(
+            &officer,
+            "/people/purpose",
+            &[
+                ("csrf", &officer.csrf),
+                ("subject", "people"),
+                ("back", "https://evil.example/"),
+                ("purpose", "service"),
+            ],
+        )
+        .await;
+    assert_eq!(evil.status(), StatusCode::BAD_REQUEST, "no open redirect");
+    let res = f
+        .post_form(
+            &officer,
+            "/people/new",
+            &[
+                ("csrf", &officer.csrf),
+                ("consent", "sharing"),
+                ("categories", "begging"),
+                ("categories", "homeless"),
+                ("met_place", &f.ids["N1"]),
+                ("sex", "female"),
+                ("given_name", "مریم"),
+                ("family_name", "کریمی"),
+                ("birth_kind", "about"),
+                ("birth", "۴۲"),
+                ("mobile", "۰۹۱۲۱۱۱۲۲۳۳"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    assert!(
+        to.starts_with("/people/") && to.ends_with("?saved=1"),
+        "{to}"
+    );
+    let page = f.get(&officer, &to).await.text().await.expect("page");
+    assert!(
+        page.contains("مریم کریمی") && page.contains("ثبت شد"),
+        "the saved record says so"
+    );
+    assert!(page.contains("+989121112233"), "the mobile as stored");
+    let list = f
+        .get(&officer, "/people?q=كريمي")
+        .await
+        .text()
+        .await
+        .expect("list");
+    assert!(list.contains("مریم کریمی"), "found with Arabic letters");
+    // A form with a bad field comes back with the reason and what was typed.
+    let res = f
+        .post_form(
+            &officer,
+            "/people/new",
+            &[
+                ("csrf", &officer.csrf),
+                ("consent", "sharing"),
+                ("categories", "begging"),
+                ("met_place", &f.ids["N1"]),
+                ("given_name", "مهدی"),
+                ("national_id", "۱۲۳"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = res.text().await.expect("page");
+    assert!(
+        page.contains("کد ملی") && page.contains("مهدی"),
+        "reason and input kept"
+    );
+}
