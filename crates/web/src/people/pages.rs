@@ -231,12 +231,13 @@ pub async fn register_page(
     register_form(&state, &user, None, &FormPairs(Vec::new())).await
 }
 
-/// A select of the data-quality codes for a field left empty.
-fn why_empty(name: &str, form: &FormPairs) -> Markup {
+/// A select of the data-quality codes for a field left empty, beside (not inside) the
+/// field's label, so the field's name stays its label alone.
+fn why_empty(name: &str, field: &str, form: &FormPairs) -> Markup {
     let chosen = form.get(name).unwrap_or("");
     html! {
-        select name=(name) aria-label="اگر خالی است، چرا؟" {
-            option value="" { "—" }
+        select.why-empty name=(name) aria-label=(format!("{field}: اگر خالی است، چرا؟")) {
+            option value="" { "اگر خالی است، چرا؟" }
             @for q in DataQuality::ALL.iter().filter(|q| **q != DataQuality::Full) {
                 option value=(q.code()) selected[q.code() == chosen] { (q.name_fa()) }
             }
@@ -285,26 +286,26 @@ async fn register_form(
                     label.check { input type="radio" name="sex" value=(s.code()) checked[value("sex") == s.code()]; (s.name_fa()) }
                 }
             }
-            label { "نام" input type="text" name="given_name" value=(value("given_name")) maxlength="100" autocomplete="off"; (why_empty("given_name_quality", form)) }
-            label { "نام خانوادگی" input type="text" name="family_name" value=(value("family_name")) maxlength="100" autocomplete="off"; (why_empty("family_name_quality", form)) }
-            label { "تولد"
+            div.field { label { "نام" input type="text" name="given_name" value=(value("given_name")) maxlength="100" autocomplete="off"; } (why_empty("given_name_quality", "نام", form)) }
+            div.field { label { "نام خانوادگی" input type="text" name="family_name" value=(value("family_name")) maxlength="100" autocomplete="off"; } (why_empty("family_name_quality", "نام خانوادگی", form)) }
+            div.field {
+                label { "تولد" input type="text" name="birth" value=(value("birth")) inputmode="numeric" placeholder="مثلاً ۳۰ یا ۱۳۷۴ یا ۱۳۷۴/۰۵/۱۲"; }
                 select name="birth_kind" aria-label="گونهٔ تاریخ تولد" {
                     option value="about" selected[value("birth_kind") == "about"] { "سن تقریبی (سال)" }
                     option value="year" selected[value("birth_kind") == "year"] { "سال تولد" }
                     option value="date" selected[value("birth_kind") == "date"] { "تاریخ کامل" }
                 }
-                input type="text" name="birth" value=(value("birth")) inputmode="numeric" placeholder="مثلاً ۳۰ یا ۱۳۷۴ یا ۱۳۷۴/۰۵/۱۲";
-                (why_empty("birth_quality", form))
+                (why_empty("birth_quality", "تولد", form))
             }
             label { "ملیت" select name="nationality" {
                 option value="" { "—" }
                 @for n in Nationality::ALL { option value=(n.code()) selected[value("nationality") == n.code()] { (n.name_fa()) } }
             } }
-            label { "کد ملی، یا برای اتباع شمارهٔ کارت اقامت یا گذرنامه" input type="text" name="national_id" value=(value("national_id")) inputmode="numeric" dir="ltr" autocomplete="off"; (why_empty("identifier_quality", form)) }
-            label { "شمارهٔ همراه" input type="tel" name="mobile" value=(value("mobile")) dir="ltr" placeholder="۰۹۱۲۳۴۵۶۷۸۹"; (why_empty("mobile_quality", form)) }
+            div.field { label { "کد ملی، یا برای اتباع شمارهٔ کارت اقامت یا گذرنامه" input type="text" name="national_id" value=(value("national_id")) inputmode="numeric" dir="ltr" autocomplete="off"; } (why_empty("identifier_quality", "کد ملی، یا برای اتباع شمارهٔ کارت اقامت یا گذرنامه", form)) }
+            div.field { label { "شمارهٔ همراه" input type="tel" name="mobile" value=(value("mobile")) dir="ltr" placeholder="۰۹۱۲۳۴۵۶۷۸۹"; } (why_empty("mobile_quality", "شمارهٔ همراه", form)) }
             details {
                 summary { "بیشتر: نام پدر، محل زندگی، زبان، یادداشت" }
-                label { "نام پدر" input type="text" name="father_name" value=(value("father_name")) maxlength="100"; (why_empty("father_name_quality", form)) }
+                div.field { label { "نام پدر" input type="text" name="father_name" value=(value("father_name")) maxlength="100"; } (why_empty("father_name_quality", "نام پدر", form)) }
                 label { "محل زندگی" select name="lives_place" {
                     option value="" { "نامعلوم" }
                     @for p in &places { option value=(p.id) selected[value("lives_place") == p.id.to_string()] { (p.name_fa) } }
