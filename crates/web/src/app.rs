@@ -78,6 +78,7 @@ fn page_routes() -> Router<AppState> {
         )
         .route("/people/purpose", post(people::purpose_submit))
         .route("/people/{id}", get(people::person_page))
+        .route("/people/{id}/consent", post(people::consent_submit))
         .route(
             "/people/{id}/access-report",
             get(people::access_report_page),

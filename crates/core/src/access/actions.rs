@@ -63,6 +63,11 @@ pub enum Action {
     EditPerson,
     /// Who read the record, when and why; and everything held on the person.
     ViewPersonAccessReport,
+    /// Add or rename the categories people are registered under.
+    ManagePersonCategories,
+    /// Designate an agency for child protection (its staff then read children's
+    /// records).
+    DesignateChildProtection,
 }
 
 /// The record the action is about.

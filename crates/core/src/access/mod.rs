@@ -41,6 +41,8 @@
 //!   and viewers never read a person. System administrators read adults' records (for
 //!   support and subject-access requests), never a child's unless they also hold the
 //!   child-protection role. Every read is audited with its purpose by the store.
+//!   The agencies that hold a record change its consent; system administrators keep
+//!   the categories; council secretaries designate agencies for child protection.
 
 mod actions;
 mod scope;
@@ -402,6 +404,13 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
                     denied => denied,
                 }
             }
+        }
+
+        (ManagePersonCategories, _) => allow_if(admin, DenyReason::Role),
+        // A council secretary designates (the issue's "agencies a secretary
+        // designates"), and the system administrator.
+        (DesignateChildProtection, _) => {
+            allow_if(admin || actor.has(Role::CouncilSecretary), DenyReason::Role)
         }
 
         _ => Decision::Deny(DenyReason::Role),

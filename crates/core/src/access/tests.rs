@@ -431,3 +431,16 @@ fn a_person_is_read_by_holders_and_with_consent_by_others_in_the_area() {
         .is_allowed()
     );
 }
+
+#[test]
+fn registry_reference_data_is_kept_by_administrators_and_secretaries() {
+    let admin = actor(&[Role::SystemAdmin], &[]);
+    let secretary = actor(&[Role::CouncilSecretary], &["/teh/"]);
+    let officer = actor(&[Role::AgencyOfficer], &["/teh/"]);
+    let can = |a: &Actor, action| decide(a, action, Target::Collection).is_allowed();
+    assert!(can(&admin, Action::ManagePersonCategories));
+    assert!(!can(&secretary, Action::ManagePersonCategories));
+    assert!(can(&secretary, Action::DesignateChildProtection));
+    assert!(can(&admin, Action::DesignateChildProtection));
+    assert!(!can(&officer, Action::DesignateChildProtection));
+}

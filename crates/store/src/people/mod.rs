@@ -7,6 +7,7 @@
 //! "exists", and writes the audit entry for every person it returns in full, in the
 //! same transaction. A caller cannot read a person without leaving a trace.
 
+mod changes;
 mod read;
 mod register;
 

@@ -57,7 +57,7 @@ pub struct PeopleQuery {
 }
 
 /// The refusal for a decision: "not found" when the record is hidden.
-fn refused(d: Decision) -> StoreResult<()> {
+pub(super) fn refused(d: Decision) -> StoreResult<()> {
     match d {
         Decision::Allow => Ok(()),
         Decision::Deny(DenyReason::Hidden) => Err(StoreError::NotFound),

@@ -29,7 +29,12 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}", get(people::one))
         .route("/persons/{id}/holder", get(people::holder))
         .route("/persons/{id}/access-report", get(people::access_report))
-        .route("/person-categories", get(people::categories))
+        .route("/persons/{id}/consent", post(people::record_consent))
+        .route(
+            "/person-categories",
+            get(people::categories).post(people::save_category),
+        )
+        .route("/agencies/{id}/protects-children", post(people::designate))
         .route(
             "/event-categories",
             get(atlas::categories).post(atlas::save_category),

@@ -162,3 +162,97 @@ pub async fn categories(
         json!({ "categories": state.store.person_categories().await? }),
     ))
 }
+
+#[derive(Deserialize)]
+pub struct ConsentIn {
+    consent: String,
+    note: Option<String>,
+}
+
+/// Records the person's consent as now given (the agencies that hold the record). A
+/// withdrawal (refused, unable) removes what names the person at once.
+pub async fn record_consent(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    PathId(id): PathId<PersonId>,
+    ApiJson(body): ApiJson<ConsentIn>,
+) -> Result<Json<Value>, AppError> {
+    let consent =
+        hamafza_core::people::Consent::from_code(body.consent.trim()).ok_or_else(|| {
+            AppError::invalid(
+                "consent",
+                "رضایت باید یکی از service، sharing، guardian، refused، unable باشد",
+            )
+        })?;
+    state
+        .store
+        .record_consent(
+            &user.actor,
+            id,
+            consent,
+            body.note.as_deref(),
+            time::OffsetDateTime::now_utc(),
+            super::today(&state),
+        )
+        .await?;
+    Ok(Json(json!({ "person": id, "consent": consent })))
+}
+
+#[derive(Deserialize)]
+pub struct CategoryIn {
+    code: String,
+    name_fa: String,
+}
+
+/// Adds a category people are registered under, or renames one (administrators).
+pub async fn save_category(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<CategoryIn>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    may(&user, Action::ManagePersonCategories)?;
+    state
+        .store
+        .save_person_category(
+            &hamafza_store::Who::of(&user.actor),
+            &body.code,
+            &body.name_fa,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "categories": state.store.person_categories().await? })),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct DesignationIn {
+    protects_children: bool,
+}
+
+/// Designates an agency for child protection, or ends it (a council secretary or the
+/// system administrator).
+pub async fn designate(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    ApiJson(body): ApiJson<DesignationIn>,
+) -> Result<Json<Value>, AppError> {
+    may(&user, Action::DesignateChildProtection)?;
+    let agency = state
+        .store
+        .agency_by_code(&code)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    state
+        .store
+        .set_agency_protects_children(
+            &hamafza_store::Who::of(&user.actor),
+            agency.id,
+            body.protects_children,
+        )
+        .await?;
+    Ok(Json(
+        json!({ "agency": agency.code, "protects_children": body.protects_children }),
+    ))
+}

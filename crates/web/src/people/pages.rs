@@ -406,13 +406,57 @@ pub async fn person_page(
     let may_report = access
         .decide(&user.actor, Action::ViewPersonAccessReport)
         .is_allowed();
-    Ok(layout::page(
-        "فرد",
-        &user,
-        Section::People,
-        person_body(&person, q.saved.is_some(), may_report, &purpose),
-    )
-    .into_response())
+    let consent_form = access
+        .decide(&user.actor, Action::EditPerson)
+        .is_allowed()
+        .then(|| consent_form(&user, &person));
+    let body = html! {
+        (person_body(&person, q.saved.as_deref(), may_report, &purpose))
+        @if let Some(form) = consent_form { (form) }
+    };
+    Ok(layout::page("فرد", &user, Section::People, body).into_response())
+}
+
+/// The form a holding agency records a change of consent with.
+fn consent_form(user: &CurrentUser, p: &Person) -> Markup {
+    html! {
+        h2 { "تغییر رضایت" }
+        p.hint { "اگر فرد رضایتش را پس بگیرد (نداد یا توان تصمیم نداشت)، نام‌ها، شناسه‌ها و شمارهٔ همراهش همان دم پاک می‌شود و فقط آنچه برای شمارش لازم است می‌ماند." }
+        form.stack method="post" action={ "/people/" (p.id) "/consent" } {
+            input type="hidden" name="csrf" value=(user.csrf());
+            fieldset.categories {
+                legend { "رضایت اکنون" }
+                @for c in Consent::ALL {
+                    label.check { input type="radio" name="consent" value=(c.code()) required checked[c == p.consent]; (c.name_fa()) }
+                }
+            }
+            label { "یادداشت" input type="text" name="note" maxlength="2000"; }
+            button.primary type="submit" { "ثبت رضایت" }
+        }
+    }
+}
+
+pub async fn consent_submit(
+    State(state): State<AppState>,
+    PathId(id): PathId<PersonId>,
+    CsrfForm { user, form }: CsrfForm<FormPairs>,
+) -> Result<Response, AppError> {
+    let consent = form
+        .get("consent")
+        .and_then(Consent::from_code)
+        .ok_or_else(|| AppError::invalid("consent", "رضایت را برگزینید"))?;
+    state
+        .store
+        .record_consent(
+            &user.actor,
+            id,
+            consent,
+            form.get("note"),
+            time::OffsetDateTime::now_utc(),
+            super::today(&state),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/people/{id}?saved=consent")).into_response())
 }
 
 fn field_text(f: &Field<String>) -> Markup {
@@ -423,10 +467,14 @@ fn field_text(f: &Field<String>) -> Markup {
     }
 }
 
-fn person_body(p: &Person, saved: bool, may_report: bool, purpose: &Purpose) -> Markup {
+fn person_body(p: &Person, saved: Option<&str>, may_report: bool, purpose: &Purpose) -> Markup {
     html! {
         h1 { (p.display_name()) @if p.child { " " span.badge { "کودک" } } }
-        @if saved { p.flash.ok role="status" { "ثبت شد. هر بار دیدن این پرونده با هدفش ثبت می‌شود." } }
+        @match saved {
+            Some("consent") => { p.flash.ok role="status" { "رضایت ثبت شد: " (p.consent.name_fa()) "." } }
+            Some(_) => { p.flash.ok role="status" { "ثبت شد. هر بار دیدن این پرونده با هدفش ثبت می‌شود." } }
+            None => {}
+        }
         p.hint { "هدف شما: " (purpose.text_fa()) }
         dl.facts {
             dt { "نام" } dd { (field_text(&p.given_name)) }

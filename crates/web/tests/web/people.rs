@@ -16,6 +16,7 @@ use crate::common::{Fixture, PASSWORD, Session};
 on_both_engines!(
     every_role_reads_people_as_the_policy_says,
     registration_refuses_bad_input_and_asks_why_before_names,
+    consent_categories_and_designation_over_the_api,
 );
 
 /// A valid national id from nine digits (the registry checks the tenth).
@@ -405,5 +406,139 @@ async fn registration_refuses_bad_input_and_asks_why_before_names(f: Fixture) {
     assert!(
         page.contains("کد ملی") && page.contains("مهدی"),
         "reason and input kept"
+    );
+}
+
+/// Consent changes by the holding agency (a withdrawal unnames the person), categories
+/// by the administrator, child-protection designation by a council secretary.
+async fn consent_categories_and_designation_over_the_api(f: Fixture) {
+    let officer = f.login("officer").await;
+    let secretary = f.login("secretary").await;
+    let admin = f.login("admin").await;
+    let aadmin = f.login("aadmin").await;
+    let mut body = person_body(&f, "کاظم", "sharing");
+    body["mobile"] = json!("09121234567");
+    let id = registered_id(register(&f, &officer, body).await).await;
+
+    // Another agency may not change the consent; the holder may.
+    let a_officer = extra_user(&f, "a.officer", "A", Role::AgencyOfficer, "D1").await;
+    let path = format!("/api/v1/persons/{id}/consent");
+    assert_eq!(
+        f.post_json(&a_officer, &path, json!({"consent": "service"}))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        f.post_json(&officer, &path, json!({"consent": "perhaps"}))
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        f.post_json(&officer, &path, json!({"consent": "refused"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let v: Value = f
+        .get(&officer, &format!("/api/v1/persons/{id}?purpose=case_work"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        v["given_name"]["value"],
+        Value::Null,
+        "withdrawn: unnamed — {v}"
+    );
+    assert_eq!(v["mobile"]["value"], Value::Null);
+    assert_eq!(v["consent"], "refused");
+
+    // Categories: the administrator only.
+    let category = json!({"code": "car_window_washer", "name_fa": "شیشه‌پاک‌کن سر چهارراه"});
+    for s in [&officer, &aadmin, &secretary] {
+        assert_eq!(
+            f.post_json(s, "/api/v1/person-categories", category.clone())
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+    assert_eq!(
+        f.post_json(&admin, "/api/v1/person-categories", category)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let mut body = person_body(&f, "ناصر", "sharing");
+    body["categories"] = json!(["car_window_washer"]);
+    let naser = registered_id(register(&f, &officer, body).await).await;
+
+    // The person page's consent form says what it recorded.
+    let res = f
+        .post_form(
+            &officer,
+            &format!("/people/{naser}/consent"),
+            &[
+                ("csrf", &officer.csrf),
+                ("consent", "service"),
+                ("note", "فقط خدمت"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    f.post_form(
+        &officer,
+        "/people/purpose",
+        &[
+            ("csrf", &officer.csrf),
+            ("subject", &naser.to_string()),
+            ("back", "/people"),
+            ("purpose", "service"),
+        ],
+    )
+    .await;
+    let page = f
+        .get(&officer, &format!("/people/{naser}?saved=consent"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains("رضایت ثبت شد") && page.contains("ناصر"),
+        "the page says what was saved"
+    );
+
+    // A child registered by the officer is hidden from them until a council secretary
+    // designates their agency for child protection.
+    let mut child = person_body(&f, "امید", "guardian");
+    child["birth_about"] = json!("12");
+    let child = registered_id(register(&f, &officer, child).await).await;
+    let read = format!("/api/v1/persons/{child}?purpose=service");
+    assert_eq!(f.get(&officer, &read).await.status(), StatusCode::NOT_FOUND);
+    let designate = "/api/v1/agencies/agency-b/protects-children";
+    assert_eq!(
+        f.post_json(&officer, designate, json!({"protects_children": true}))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        f.post_json(&secretary, designate, json!({"protects_children": true}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(f.get(&officer, &read).await.status(), StatusCode::OK);
+    assert_eq!(
+        f.post_json(
+            &secretary,
+            "/api/v1/agencies/no-such/protects-children",
+            json!({"protects_children": true})
+        )
+        .await
+        .status(),
+        StatusCode::NOT_FOUND
     );
 }

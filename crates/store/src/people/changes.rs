@@ -1,0 +1,161 @@
+//! Changes to the registry after registration: a person's consent (dated and kept; a
+//! withdrawal removes what names them at once, keeping what counts), and the
+//! categories people are registered under.
+
+use hamafza_core::access::{Action, Actor};
+use hamafza_core::ids::PersonId;
+use hamafza_core::jalali::JalaliDate;
+use hamafza_core::people::{BirthSaid, Consent, ConsentUse};
+
+use crate::error::Form;
+use crate::{Rule, Store, StoreError, StoreResult, Who, instant_text};
+
+/// Longest note on a consent.
+const NOTE_MAX: usize = 2_000;
+
+impl Store {
+    /// Records the person's consent as now given, by an agency that holds the record.
+    /// Refused or unable — a withdrawal — replaces every name and identifier at once
+    /// (the birth kept as a year, so counts by age still add up), drops the notes of
+    /// their encounters, and keeps the dated consent history.
+    pub async fn record_consent(
+        &self,
+        actor: &Actor,
+        id: PersonId,
+        consent: Consent,
+        note: Option<&str>,
+        at: time::OffsetDateTime,
+        today: JalaliDate,
+    ) -> StoreResult<()> {
+        let note = note.map(str::trim).filter(|n| !n.is_empty());
+        if note.is_some_and(|n| n.chars().count() > NOTE_MAX) {
+            return Err(StoreError::invalid("note", Rule::TooLong { max: NOTE_MAX }));
+        }
+        let access = self.person_access(actor, id, today).await?;
+        super::read::refused(access.decide(actor, Action::EditPerson))?;
+        let withdrawn = !consent.allows(ConsentUse::KeepNamed);
+        let mut w = self.write_tx().await?;
+        sqlx::query(
+            "INSERT INTO person_consents (id, person_id, consent, given_at, agency_id, recorded_by, note) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(crate::new_id())
+        .bind(id)
+        .bind(consent.code())
+        .bind(instant_text(at))
+        .bind(actor.agency_id.to_string())
+        .bind(actor.user_id.to_string())
+        .bind(if withdrawn { None } else { note })
+        .execute(&mut *w.tx)
+        .await?;
+        sqlx::query("UPDATE persons SET consent = $1 WHERE id = $2")
+            .bind(consent.code())
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        if withdrawn {
+            pseudonymise(&mut w, id).await?;
+        }
+        w.audit(
+            &Who::of(actor),
+            if withdrawn {
+                "person.consent_withdrawn"
+            } else {
+                "person.consent"
+            },
+            "person",
+            &id,
+            serde_json::json!({ "consent": consent.code() }),
+        )
+        .await?;
+        w.commit().await
+    }
+
+    /// Adds a category people are registered under, or renames one.
+    pub async fn save_person_category(
+        &self,
+        who: &Who,
+        code: &str,
+        name_fa: &str,
+    ) -> StoreResult<()> {
+        let code = code.trim();
+        if code.is_empty()
+            || code.len() > 64
+            || !code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            return Err(StoreError::invalid(
+                "code",
+                Rule::Malformed(Form::SnakeCode),
+            ));
+        }
+        let name = name_fa.trim();
+        if name.is_empty() {
+            return Err(StoreError::invalid("name_fa", Rule::Required));
+        }
+        if name.chars().count() > 100 {
+            return Err(StoreError::invalid("name_fa", Rule::TooLong { max: 100 }));
+        }
+        let mut w = self.write_tx().await?;
+        let renamed = sqlx::query("UPDATE person_categories SET name_fa = $1 WHERE code = $2")
+            .bind(name)
+            .bind(code)
+            .execute(&mut *w.tx)
+            .await?
+            .rows_affected()
+            > 0;
+        if !renamed {
+            let last: Option<i64> =
+                sqlx::query_scalar("SELECT MAX(position) FROM person_categories")
+                    .fetch_one(&mut *w.tx)
+                    .await?;
+            sqlx::query(
+                "INSERT INTO person_categories (code, name_fa, position, active) VALUES ($1, $2, $3, 1)",
+            )
+            .bind(code)
+            .bind(name)
+            .bind(last.unwrap_or(0) + 1)
+            .execute(&mut *w.tx)
+            .await?;
+        }
+        w.audit(
+            who,
+            "person_category.save",
+            "person_category",
+            code,
+            serde_json::json!({ "name_fa": name, "renamed": renamed }),
+        )
+        .await?;
+        w.commit().await
+    }
+}
+
+/// Replaces what names a person: names, identifiers, mobile and the exact birth (kept
+/// as its earliest year), and the notes of their encounters. What counts stays: sex,
+/// categories, places, dates, the consent history.
+async fn pseudonymise(w: &mut crate::audit::WriteTx, id: PersonId) -> StoreResult<()> {
+    let birth: Option<String> = sqlx::query_scalar("SELECT birth FROM persons WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *w.tx)
+        .await?;
+    let coarse = birth
+        .and_then(|b| serde_json::from_str::<BirthSaid>(&b).ok())
+        .map(|b| BirthSaid::Year {
+            year: b.range().0.year,
+        })
+        .and_then(|b| serde_json::to_string(&b).ok());
+    sqlx::query(
+        "UPDATE persons SET given_name = NULL, given_name_q = 'refused', family_name = NULL, family_name_q = 'refused',
+            father_name = NULL, father_name_q = 'refused', name_key = '', national_id = NULL, foreign_document = NULL,
+            identifier_q = 'refused', mobile = NULL, mobile_q = 'refused', birth = $1 WHERE id = $2",
+    )
+    .bind(coarse)
+    .bind(id)
+    .execute(&mut *w.tx)
+    .await?;
+    sqlx::query("UPDATE encounters SET note = NULL WHERE person_id = $1")
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+    Ok(())
+}
