@@ -8,6 +8,7 @@ mod bench;
 mod checkpoints;
 mod demo;
 mod events_csv;
+mod people;
 mod spatial_bench;
 
 use std::io::Read;
@@ -156,6 +157,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         action: AuditCommand,
+    },
+    /// Reports on one person of the registry, for a privacy officer.
+    Person {
+        #[command(subcommand)]
+        action: people::PersonCommand,
     },
 }
 
@@ -755,6 +761,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 return checkpoints::verify(&store, &file, &key_file).await;
             }
         }
+        Command::Person { action } => return people::run(&store, action).await,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -577,3 +577,135 @@ async fn audit_verify_with_checkpoints_catches_a_deleted_tail() {
         text(&out.stderr)
     );
 }
+
+/// `hamafza person access-report` and `subject-report` (issue 12): the reads of a demo
+/// person, each with who and why, as JSON and as a PDF; the reports are reads too.
+#[test]
+fn person_reports_list_every_read_with_its_purpose() {
+    let data = temp_dir("person");
+    let out = hamafza(&data, &["demo"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    // The district 2 officer finds and opens a person they registered.
+    let id = rt.block_on(async {
+        use hamafza_store::people::{PeopleQuery, PersonReader};
+        let store = hamafza_store::Store::open_data_dir(&data)
+            .await
+            .expect("open");
+        let officer = store
+            .user_for_login("d02.officer")
+            .await
+            .expect("q")
+            .expect("demo officer")
+            .0
+            .actor();
+        let purpose = hamafza_core::people::Purpose::parse("case_work", None).expect("purpose");
+        let reader = PersonReader {
+            actor: &officer,
+            purpose: &purpose,
+            today: hamafza_core::jalali::JalaliDate::today_in_tehran(
+                time::OffsetDateTime::now_utc(),
+            ),
+        };
+        let (people, _) = store
+            .find_people(
+                &reader,
+                &PeopleQuery {
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("list");
+        let id = people
+            .iter()
+            .find(|p| p.name.is_some())
+            .expect("a named person")
+            .id;
+        store.read_person(&reader, id).await.expect("read");
+        store.close().await;
+        id.to_string()
+    });
+    let json = data.join("reads.json");
+    let out = hamafza(
+        &data,
+        &[
+            "person",
+            "access-report",
+            "--id",
+            &id,
+            "-o",
+            json.to_str().expect("path"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("parse");
+    let reads = v["reads"].as_array().expect("reads");
+    let officer_read = reads
+        .iter()
+        .find(|r| r["action"] == "person.read")
+        .expect("the officer's read");
+    assert_eq!(officer_read["user"], "کارشناس اجتماعی شهرداری منطقهٔ ۲");
+    assert_eq!(officer_read["purpose"]["kind"], "case_work");
+    assert!(
+        reads
+            .iter()
+            .any(|r| r["action"] == "person.access_report" && r["user"].is_null()),
+        "the report itself is a read, by the command line: {v}"
+    );
+    let pdf = data.join("reads.pdf");
+    let out = hamafza(
+        &data,
+        &[
+            "person",
+            "access-report",
+            "--id",
+            &id,
+            "-o",
+            pdf.to_str().expect("path"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let bytes = std::fs::read(&pdf).expect("pdf");
+    assert!(bytes.starts_with(b"%PDF") && bytes.len() > 2_000);
+    let subject = data.join("subject.json");
+    let out = hamafza(
+        &data,
+        &[
+            "person",
+            "subject-report",
+            "--id",
+            &id,
+            "-o",
+            subject.to_str().expect("path"),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&subject).expect("json")).expect("parse");
+    assert!(v["person"]["given_name"]["value"].is_string(), "{v}");
+    assert!(
+        v["person"]["encounters"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty())
+    );
+    let out = hamafza(
+        &data,
+        &["person", "access-report", "--id", "nobody", "-o", "x.pdf"],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("not a person's id"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}

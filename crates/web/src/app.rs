@@ -83,6 +83,10 @@ fn page_routes() -> Router<AppState> {
             "/people/{id}/access-report",
             get(people::access_report_page),
         )
+        .route(
+            "/people/{id}/access-report.pdf",
+            get(people::access_report_pdf),
+        )
         .route("/atlas", get(atlas::atlas_page))
         .route("/atlas/compare", get(trend::compare_page))
         .route("/atlas/priority", get(priority::priority_page))

@@ -241,6 +241,49 @@ pub fn import_problems_json(problems: &[ImportProblem]) -> serde_json::Value {
         .collect()
 }
 
+/// What a read of a person was, as their access report names it.
+pub fn read_action(action: &str) -> &'static str {
+    match action {
+        "person.read" => "دیدن پرونده",
+        "persons.list" => "دیدن نام در فهرست",
+        "person.access_report" => "دیدن گزارش دسترسی",
+        _ => "دیدن",
+    }
+}
+
+/// A person's access report as a document, from its reads.
+pub fn access_report(
+    person: &str,
+    reads: &[hamafza_store::people::ReadEntry],
+    made_for: &str,
+    made_on: &str,
+) -> hamafza_report::people::AccessReport {
+    hamafza_report::people::AccessReport {
+        person: person.to_string(),
+        made_on: made_on.to_string(),
+        made_for: made_for.to_string(),
+        reads: reads
+            .iter()
+            .map(|r| {
+                [
+                    hamafza_store::parse_instant(&r.at)
+                        .map(hamafza_core::jalali::format_instant)
+                        .unwrap_or_else(|| r.at.clone()),
+                    r.user
+                        .clone()
+                        .unwrap_or_else(|| "خط فرمان (گرداننده)".into()),
+                    r.agency.clone().unwrap_or_default(),
+                    read_action(&r.action).to_string(),
+                    r.purpose
+                        .as_ref()
+                        .map(hamafza_core::people::Purpose::text_fa)
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,20 @@ pub struct PersonReader<'a> {
     pub today: JalaliDate,
 }
 
+/// The operator at the command line (`hamafza person …`, answering a subject-access
+/// or privacy request for the data controller), reading as a system administrator
+/// with child protection; their reads are audited as the command line's (no user, no
+/// agency) with the purpose they give. Never used for a request.
+pub fn operator() -> Actor {
+    use hamafza_core::access::Role;
+    Actor {
+        user_id: uuid::Uuid::nil(),
+        agency_id: uuid::Uuid::nil(),
+        roles: vec![Role::SystemAdmin, Role::ChildProtection],
+        jurisdiction: Vec::new(),
+    }
+}
+
 /// One identifying field: its value, and why it has none when it has none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Field<T> {

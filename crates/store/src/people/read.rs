@@ -536,7 +536,12 @@ async fn record_reads(
     action: &str,
     ids: &[PersonId],
 ) -> StoreResult<()> {
-    let who = Who::of(reader.actor);
+    // The command line's operator (nil ids) is audited as the system.
+    let who = if reader.actor.user_id.is_nil() {
+        Who::system()
+    } else {
+        Who::of(reader.actor)
+    };
     let record_id = if ids.len() == 1 {
         ids[0].to_string()
     } else {

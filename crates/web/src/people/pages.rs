@@ -537,6 +537,7 @@ pub async fn access_report_page(
     let reads = state.store.person_access_report(&reader, id).await?;
     let body = html! {
         h1 { "گزارش دسترسی" }
+        p { a href={ "/people/" (id) "/access-report.pdf" } { "همین گزارش به PDF" } }
         p { "هر بار دیدن این پرونده، با کاربر، دستگاه، زمان و هدف. این گزارش از دفتر رویدادهای زنجیره‌ای خوانده می‌شود و خودش هم یک بار دیدن است." }
         p { (num(reads.len() as i64)) " بار" }
         div.table-wrap { table {
@@ -547,7 +548,7 @@ pub async fn access_report_page(
                         td { (layout::instant(&r.at)) }
                         td { (r.user.clone().unwrap_or_default()) }
                         td { (r.agency.clone().unwrap_or_default()) }
-                        td { (read_action_fa(&r.action)) }
+                        td { (crate::words::read_action(&r.action)) }
                         td { (r.purpose.as_ref().map(Purpose::text_fa).unwrap_or_default()) }
                     }
                 }
@@ -557,11 +558,49 @@ pub async fn access_report_page(
     Ok(layout::page("گزارش دسترسی", &user, Section::People, body).into_response())
 }
 
-pub fn read_action_fa(action: &str) -> &'static str {
-    match action {
-        "person.read" => "دیدن پرونده",
-        "persons.list" => "دیدن نام در فهرست",
-        "person.access_report" => "دیدن گزارش دسترسی",
-        _ => "دیدن",
+/// The access report as a Persian PDF (the same reads; itself a read, audited).
+pub async fn access_report_pdf(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PathId(id): PathId<PersonId>,
+) -> Result<Response, AppError> {
+    let today = super::today(&state);
+    let access = state.store.person_access(&user.actor, id, today).await?;
+    if let Decision::Deny(r) = access.decide(&user.actor, Action::ViewPersonAccessReport) {
+        return Err(r.into());
     }
+    let subject = format!("report:{id}");
+    let Some(purpose) = purpose_given(&state, &user, &subject).await? else {
+        return Ok(ask_purpose(
+            &user,
+            &subject,
+            &format!("/people/{id}/access-report.pdf"),
+            "گزارش دسترسی این فرد",
+        )
+        .into_response());
+    };
+    let reader = PersonReader {
+        actor: &user.actor,
+        purpose: &purpose,
+        today,
+    };
+    let reads = state.store.person_access_report(&reader, id).await?;
+    let document = crate::words::access_report(
+        &id.to_string(),
+        &reads,
+        &format!("برای {} — {}", user.user.display_name, purpose.text_fa()),
+        &today.format_long(),
+    );
+    let bytes = tokio::task::spawn_blocking(move || document.pdf())
+        .await
+        .map_err(AppError::from_join)?
+        .map_err(|e| {
+            tracing::error!(error = %e, "access report PDF");
+            AppError::Internal
+        })?;
+    Ok(crate::resolutions::documents::download(
+        bytes,
+        "application/pdf",
+        &format!("access-report-{id}.pdf"),
+    ))
 }

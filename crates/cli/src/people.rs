@@ -1,0 +1,115 @@
+//! `hamafza person …`: a privacy officer's reports on one person of the registry — who
+//! read the record, when and why (`access-report`, a Persian PDF or JSON), and
+//! everything held on them (`subject-report`, JSON). Both are reads, audited with the
+//! purpose given here as the command line's.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use hamafza_core::ids::PersonId;
+use hamafza_core::jalali::JalaliDate;
+use hamafza_core::people::Purpose;
+use hamafza_store::Store;
+use hamafza_store::people::{PersonReader, operator};
+
+use crate::Failure;
+
+#[derive(Subcommand)]
+pub(crate) enum PersonCommand {
+    /// Who read a person's record, when and why: a Persian PDF, or JSON when the output
+    /// file ends in .json.
+    AccessReport {
+        #[arg(long)]
+        id: String,
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        /// Why you look (service, case_work, referral, duplicate_check, supervision,
+        /// legal_request, other); audited with the read.
+        #[arg(long, default_value = "supervision")]
+        purpose: String,
+        /// Words for the purpose (required for `other`).
+        #[arg(long)]
+        purpose_text: Option<String>,
+    },
+    /// Everything held on a person — the record with each field's data-quality code,
+    /// consents, encounters, and every read — as JSON.
+    SubjectReport {
+        #[arg(long)]
+        id: String,
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        #[arg(long, default_value = "legal_request")]
+        purpose: String,
+        #[arg(long)]
+        purpose_text: Option<String>,
+    },
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    std::fs::write(path, bytes)
+        .map_err(|e| Failure(format!("{} could not be written: {e}", path.display())))
+}
+
+pub(crate) async fn run(store: &Store, command: PersonCommand) -> Result<ExitCode, Failure> {
+    let today = JalaliDate::today_in_tehran(time::OffsetDateTime::now_utc());
+    let actor = operator();
+    let (id, output, purpose, purpose_text, subject) = match command {
+        PersonCommand::AccessReport {
+            id,
+            output,
+            purpose,
+            purpose_text,
+        } => (id, output, purpose, purpose_text, false),
+        PersonCommand::SubjectReport {
+            id,
+            output,
+            purpose,
+            purpose_text,
+        } => (id, output, purpose, purpose_text, true),
+    };
+    let id: PersonId = id
+        .parse()
+        .map_err(|_| Failure(format!("«{id}» is not a person's id")))?;
+    let purpose = Purpose::parse(&purpose, purpose_text.as_deref())
+        .map_err(|e| Failure(format!("purpose: {e:?} (other needs --purpose-text)")))?;
+    let reader = PersonReader {
+        actor: &actor,
+        purpose: &purpose,
+        today,
+    };
+    let failed = |e: hamafza_store::StoreError| Failure(hamafza_web::words::store_error(&e));
+    if subject {
+        let person = store.read_person(&reader, id).await.map_err(failed)?;
+        let reads = store
+            .person_access_report(&reader, id)
+            .await
+            .map_err(failed)?;
+        let json = serde_json::json!({ "person": person, "reads": reads });
+        write(&output, serde_json::to_string_pretty(&json)?.as_bytes())?;
+        println!("subject report: {}", output.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let reads = store
+        .person_access_report(&reader, id)
+        .await
+        .map_err(failed)?;
+    if output.extension().is_some_and(|e| e == "json") {
+        let json = serde_json::json!({ "person": id, "reads": reads });
+        write(&output, serde_json::to_string_pretty(&json)?.as_bytes())?;
+    } else {
+        let document = hamafza_web::words::access_report(
+            &id.to_string(),
+            &reads,
+            &format!("از خط فرمان — {}", purpose.text_fa()),
+            &today.format_long(),
+        );
+        let pdf = tokio::task::spawn_blocking(move || document.pdf())
+            .await
+            .map_err(|e| Failure(e.to_string()))?
+            .map_err(Failure)?;
+        write(&output, &pdf)?;
+    }
+    println!("access report: {} reads, {}", reads.len(), output.display());
+    Ok(ExitCode::SUCCESS)
+}
