@@ -42,6 +42,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "registry",
         include_str!("../migrations/0008_registry.sql"),
     ),
+    (9, "cases", include_str!("../migrations/0009_cases.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<usize> {

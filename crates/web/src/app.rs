@@ -13,6 +13,7 @@ use crate::atlas::{
     priority_pages as priority, profile, trend_pages as trend,
 };
 use crate::pages::{home, login};
+use crate::people::cases;
 use crate::people::pages as people;
 use crate::places::pages as places;
 use crate::resolutions::{
@@ -79,6 +80,9 @@ fn page_routes() -> Router<AppState> {
         .route("/people/purpose", post(people::purpose_submit))
         .route("/people/{id}", get(people::person_page))
         .route("/people/{id}/consent", post(people::consent_submit))
+        .route("/people/{id}/cases", post(cases::open_submit))
+        .route("/cases/{id}", get(cases::case_page))
+        .route("/cases/{id}/work", post(cases::work_submit))
         .route(
             "/people/{id}/access-report",
             get(people::access_report_page),

@@ -63,6 +63,10 @@ pub enum Action {
     EditPerson,
     /// Who read the record, when and why; and everything held on the person.
     ViewPersonAccessReport,
+    /// Open a case for a person (the agency then holds the record).
+    OpenCase,
+    /// Work on a case: services, notes, closing and reopening — the case's agency.
+    WorkCase,
     /// Add or rename the categories people are registered under.
     ManagePersonCategories,
     /// Designate an agency for child protection (its staff then read children's
@@ -93,6 +97,11 @@ pub enum Target<'a> {
         restricted: bool,
     },
     Person(&'a PersonFacts<'a>),
+    /// A case: its agency, and the facts about its person.
+    Case {
+        agency: Uuid,
+        person: &'a PersonFacts<'a>,
+    },
 }
 
 /// What access to a person's record depends on.

@@ -406,6 +406,19 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
             }
         }
 
+        // A case is opened by an agency that may read the person; its work is the
+        // case's agency's. Cases are seen as the person is (ViewPerson).
+        (OpenCase, Target::Person(p)) => match view_person(actor, p) {
+            Decision::Allow => allow_if(works_with_people(actor), DenyReason::Role),
+            denied => denied,
+        },
+        (WorkCase, Target::Case { agency, person }) => match view_person(actor, person) {
+            Decision::Allow if agency == actor.agency_id => {
+                allow_if(works_with_people(actor), DenyReason::Role)
+            }
+            Decision::Allow => Decision::Deny(DenyReason::Agency),
+            denied => denied,
+        },
         (ManagePersonCategories, _) => allow_if(admin, DenyReason::Role),
         // A council secretary designates (the issue's "agencies a secretary
         // designates"), and the system administrator.

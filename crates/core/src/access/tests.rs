@@ -444,3 +444,55 @@ fn registry_reference_data_is_kept_by_administrators_and_secretaries() {
     assert!(can(&admin, Action::DesignateChildProtection));
     assert!(!can(&officer, Action::DesignateChildProtection));
 }
+
+#[test]
+fn a_case_is_opened_by_who_may_read_the_person_and_worked_by_its_agency() {
+    let own = Uuid::from_u128(10);
+    let other = Uuid::from_u128(99);
+    let holders: &'static [Uuid] = Box::leak(Box::new([other]));
+    let shared = PersonFacts {
+        holders,
+        places: &["/teh/d1/"],
+        shared: true,
+        child: false,
+        actor_agency_protects_children: false,
+    };
+    let officer = actor(&[Role::AgencyOfficer], &["/teh/d1/"]);
+    assert!(decide(&officer, Action::OpenCase, Target::Person(&shared)).is_allowed());
+    let private = PersonFacts {
+        shared: false,
+        ..shared
+    };
+    assert_eq!(
+        decide(&officer, Action::OpenCase, Target::Person(&private)),
+        Decision::Deny(DenyReason::Agency)
+    );
+    assert!(
+        decide(
+            &officer,
+            Action::WorkCase,
+            Target::Case {
+                agency: own,
+                person: &shared
+            }
+        )
+        .is_allowed()
+    );
+    assert_eq!(
+        decide(
+            &officer,
+            Action::WorkCase,
+            Target::Case {
+                agency: other,
+                person: &shared
+            }
+        ),
+        Decision::Deny(DenyReason::Agency)
+    );
+    let admin = actor(&[Role::SystemAdmin], &[]);
+    assert_eq!(
+        decide(&admin, Action::OpenCase, Target::Person(&shared)),
+        Decision::Deny(DenyReason::Role),
+        "administrators do not do case work"
+    );
+}

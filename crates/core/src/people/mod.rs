@@ -7,12 +7,14 @@
 //! else; this module says what the record *is*.
 
 mod birth;
+mod case;
 mod consent;
 mod purpose;
 mod quality;
 mod record;
 
 pub use birth::{AgeBand, BirthError, BirthSaid, CHILD_UNDER};
+pub use case::ClosureReason;
 pub use consent::{Consent, ConsentUse};
 pub use purpose::{PURPOSE_TEXT_MAX, Purpose, PurposeError, PurposeKind};
 pub use quality::DataQuality;

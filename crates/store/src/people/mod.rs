@@ -7,6 +7,7 @@
 //! "exists", and writes the audit entry for every person it returns in full, in the
 //! same transaction. A caller cannot read a person without leaving a trace.
 
+mod cases;
 mod changes;
 mod read;
 mod register;
@@ -17,6 +18,7 @@ use hamafza_core::jalali::JalaliDate;
 use hamafza_core::people::{BirthSaid, Consent, DataQuality, Nationality, Purpose, Sex};
 use serde::Serialize;
 
+pub use cases::{Case, CaseEntry, CaseSummary, CaseWork, NewCase};
 pub use read::{PeopleQuery, PersonAccess};
 
 /// Who reads, and why: what every read of the registry takes.
@@ -144,6 +146,8 @@ pub struct Person {
     pub registered_at: String,
     pub consents: Vec<ConsentEntry>,
     pub encounters: Vec<EncounterEntry>,
+    /// Cases of every agency, as far as the reader may read the person.
+    pub cases: Vec<CaseSummary>,
 }
 
 impl Person {

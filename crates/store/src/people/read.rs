@@ -32,6 +32,26 @@ pub struct PersonAccess {
 }
 
 impl PersonAccess {
+    /// Decides work on a case of this person held by `agency`.
+    pub fn decide_case(&self, actor: &Actor, agency: uuid::Uuid) -> Decision {
+        let places: Vec<&str> = self.places.iter().map(String::as_str).collect();
+        let facts = PersonFacts {
+            holders: &self.holders,
+            places: &places,
+            shared: self.consent.allows(ConsentUse::Share),
+            child: self.child,
+            actor_agency_protects_children: self.actor_agency_protects_children,
+        };
+        decide(
+            actor,
+            Action::WorkCase,
+            Target::Case {
+                agency,
+                person: &facts,
+            },
+        )
+    }
+
     /// Decides `action` on this person for `actor`.
     pub fn decide(&self, actor: &Actor, action: Action) -> Decision {
         let places: Vec<&str> = self.places.iter().map(String::as_str).collect();
@@ -254,7 +274,9 @@ impl Store {
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
-        let person = person_from_row(&row, categories, consents, encounters, access.child)?;
+        let cases = self.cases_of(&mut w.tx, id).await?;
+        let mut person = person_from_row(&row, categories, consents, encounters, access.child)?;
+        person.cases = cases;
         record_reads(&mut w, reader, "person.read", &[id]).await?;
         w.commit().await?;
         Ok(person)
@@ -530,7 +552,7 @@ impl Store {
 
 /// One audit entry for a read of these people (its purpose in the summary, never a
 /// name), and a row per person for their access reports.
-async fn record_reads(
+pub(super) async fn record_reads(
     w: &mut crate::audit::WriteTx,
     reader: &PersonReader<'_>,
     action: &str,
@@ -638,5 +660,6 @@ fn person_from_row(
         registered_at: r.try_get("registered_at")?,
         consents,
         encounters,
+        cases: Vec::new(),
     })
 }

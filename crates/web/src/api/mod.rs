@@ -10,6 +10,7 @@ use crate::admin::api as admin;
 use crate::atlas::api as atlas;
 use crate::error::AppError;
 use crate::people::api as people;
+use crate::people::cases;
 use crate::places::api as places;
 use crate::resolutions::api as resolutions;
 use axum::response::IntoResponse;
@@ -30,6 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}/holder", get(people::holder))
         .route("/persons/{id}/access-report", get(people::access_report))
         .route("/persons/{id}/consent", post(people::record_consent))
+        .route("/persons/{id}/cases", post(cases::open_api))
+        .route("/cases/{id}", get(cases::one_api))
+        .route("/cases/{id}/work", post(cases::work_api))
+        .route("/assessment-questions", get(cases::questions_api))
         .route(
             "/person-categories",
             get(people::categories).post(people::save_category),

@@ -25,7 +25,7 @@ pub struct PurposeQuery {
 }
 
 impl PurposeQuery {
-    fn purpose(&self) -> Result<Purpose, AppError> {
+    pub(super) fn purpose(&self) -> Result<Purpose, AppError> {
         super::purpose(self.purpose.as_deref(), self.purpose_text.as_deref())
     }
 }

@@ -6,6 +6,7 @@
 //! every API call) and the person's input is read from a form or JSON.
 
 pub mod api;
+pub mod cases;
 pub mod input;
 pub mod pages;
 

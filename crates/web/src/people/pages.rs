@@ -29,7 +29,7 @@ fn session_key(user: &CurrentUser) -> Option<&str> {
 }
 
 /// The purpose this session gave for `subject`, if any.
-async fn purpose_given(
+pub(super) async fn purpose_given(
     state: &AppState,
     user: &CurrentUser,
     subject: &str,
@@ -41,7 +41,7 @@ async fn purpose_given(
 }
 
 /// The page that asks why, before names are shown; it comes back to `back`.
-fn ask_purpose(user: &CurrentUser, subject: &str, back: &str, what: &str) -> Markup {
+pub(super) fn ask_purpose(user: &CurrentUser, subject: &str, back: &str, what: &str) -> Markup {
     let body = html! {
         h1 { "چرا این اطلاعات را می‌بینید؟" }
         p { "پیش از دیدن " (what) " هدف خود را بگویید. این هدف همراه هر بار دیدن در دفتر رویدادها ثبت می‌شود و در گزارش دسترسی فرد دیده می‌شود؛ در این نشست یک بار پرسیده می‌شود." }
@@ -410,8 +410,14 @@ pub async fn person_page(
         .decide(&user.actor, Action::EditPerson)
         .is_allowed()
         .then(|| consent_form(&user, &person));
+    let open_case = if access.decide(&user.actor, Action::OpenCase).is_allowed() {
+        Some(super::cases::open_form(&state, &user, id).await?)
+    } else {
+        None
+    };
     let body = html! {
         (person_body(&person, q.saved.as_deref(), may_report, &purpose))
+        @if let Some(form) = open_case { (form) }
         @if let Some(form) = consent_form { (form) }
     };
     Ok(layout::page("فرد", &user, Section::People, body).into_response())
@@ -499,6 +505,14 @@ fn person_body(p: &Person, saved: Option<&str>, may_report: bool, purpose: &Purp
             @for e in &p.encounters {
                 li { (layout::instant(&e.occurred_at)) " — " (e.agency) " — " (e.place.clone().unwrap_or_default()) " — " (e.category)
                     @if let Some(n) = &e.note { p { (n) } } }
+            }
+        }
+        h2 { "پرونده‌ها" }
+        @if p.cases.is_empty() { p.hint { "هنوز پرونده‌ای گشوده نشده است." } }
+        ul {
+            @for c in &p.cases {
+                li { a href={ "/cases/" (c.id) } { (c.agency) " — گشوده در " (layout::instant(&c.opened_at)) }
+                    @match (&c.closed_at, c.closure_reason) { (Some(_), Some(r)) => { " — بسته: " (r.name_fa()) } _ => { " — باز" } } }
             }
         }
         h2 { "تاریخچهٔ رضایت" }

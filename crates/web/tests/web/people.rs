@@ -17,6 +17,7 @@ on_both_engines!(
     every_role_reads_people_as_the_policy_says,
     registration_refuses_bad_input_and_asks_why_before_names,
     consent_categories_and_designation_over_the_api,
+    a_case_is_opened_worked_and_read_as_its_person,
 );
 
 /// A valid national id from nine digits (the registry checks the tenth).
@@ -540,5 +541,133 @@ async fn consent_categories_and_designation_over_the_api(f: Fixture) {
         .await
         .status(),
         StatusCode::NOT_FOUND
+    );
+}
+
+/// Cases over the API and the pages: opened by an agency that may read the person,
+/// worked by its own agency only, read as the person is (with a purpose), listed on the
+/// person's page.
+async fn a_case_is_opened_worked_and_read_as_its_person(f: Fixture) {
+    let officer = f.login("officer").await;
+    let id = registered_id(register(&f, &officer, person_body(&f, "جمشید", "sharing")).await).await;
+    let a_officer = extra_user(&f, "a.officer", "A", Role::AgencyOfficer, "D1").await;
+    let analyst = f.login("analyst").await;
+    let res = f
+        .post_json(
+            &a_officer,
+            &format!("/api/v1/persons/{id}/cases"),
+            json!({"assessment": {"shelter": "ندارد"}, "plan": "گرمخانه"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let case = res.json::<Value>().await.expect("json")["case"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(
+        f.post_json(&analyst, &format!("/api/v1/persons/{id}/cases"), json!({}))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        f.post_json(
+            &a_officer,
+            &format!("/api/v1/persons/{id}/cases"),
+            json!({"assessment": {"nope": "x"}})
+        )
+        .await
+        .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let work = format!("/api/v1/cases/{case}/work");
+    let service = json!({"kind": "service", "service": "معرفی به گرمخانه", "provider": "agency-b", "given_on": "۱۴۰۴/۰۷/۱۸", "outcome": "پذیرفته شد"});
+    assert_eq!(
+        f.post_json(&officer, &work, service.clone()).await.status(),
+        StatusCode::FORBIDDEN,
+        "another agency's case"
+    );
+    assert_eq!(
+        f.post_json(&a_officer, &work, service).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        f.post_json(
+            &a_officer,
+            &work,
+            json!({"kind": "close", "reason": "gone"})
+        )
+        .await
+        .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        f.post_json(
+            &a_officer,
+            &work,
+            json!({"kind": "close", "reason": "placed_in_centre"})
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    let v: Value = f
+        .get(&officer, &format!("/api/v1/cases/{case}?purpose=referral"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["closure_reason"], "placed_in_centre", "{v}");
+    assert_eq!(v["entries"][0]["provider"], "فراجا");
+    assert_eq!(
+        f.get(&officer, &format!("/api/v1/cases/{case}"))
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no purpose"
+    );
+    // The case page asks why, then shows the case with its reopen form for its agency.
+    f.post_form(
+        &a_officer,
+        "/people/purpose",
+        &[
+            ("csrf", &a_officer.csrf),
+            ("subject", &format!("case:{case}")),
+            ("back", "/people"),
+            ("purpose", "case_work"),
+        ],
+    )
+    .await;
+    let page = f
+        .get(&a_officer, &format!("/cases/{case}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains("پذیرش در مرکز") && page.contains("گشودن دوباره"),
+        "closed, with the reopen form"
+    );
+    let res = f
+        .post_form(
+            &a_officer,
+            &format!("/cases/{case}/work"),
+            &[
+                ("csrf", &a_officer.csrf),
+                ("kind", "reopen"),
+                ("note", "دوباره دیده شد"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = f
+        .get(&a_officer, &format!("/cases/{case}?saved=work"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains("ثبت شد") && page.contains("ثبت خدمت"),
+        "reopened: the service form is back"
     );
 }
