@@ -6,7 +6,7 @@
 use hamafza_core::access::DenyReason;
 use hamafza_core::jalali::JalaliError;
 use hamafza_core::national_id::NationalIdError;
-use hamafza_core::people::{BirthError, DataQuality};
+use hamafza_core::people::{BirthError, DataQuality, ReferralMoveError};
 use hamafza_core::resolutions::{State, TransitionError};
 use thiserror::Error;
 
@@ -43,6 +43,9 @@ pub enum Refusal {
     NotAReporter,
     /// A move that is another party's to make.
     Move(TransitionError),
+    /// A referral of a person who has not consented to sharing, by someone without the
+    /// override permission.
+    NoConsentToShare,
 }
 
 /// The rule a value breaks. What a field's form or range is (a username's letters, a
@@ -108,6 +111,10 @@ pub enum Rule {
     /// A value given beside a data-quality code that says there is none ("does not
     /// know", "refused", "not collected").
     ValueWithUnknown(DataQuality),
+    /// A referral to an agency that does not take this category: the category.
+    DoesNotTake(String),
+    /// A referral move its state machine refuses.
+    Referral(ReferralMoveError),
 }
 
 /// In English, for logs and the operator's command line (people read the web crate's
@@ -156,6 +163,8 @@ impl std::fmt::Display for Rule {
             Rule::NationalId(e) => write!(f, "national id: {e:?}"),
             Rule::Birth(e) => write!(f, "birth: {e:?}"),
             Rule::ValueWithUnknown(q) => write!(f, "a value given as {}", q.code()),
+            Rule::DoesNotTake(c) => write!(f, "the agency does not take «{c}»"),
+            Rule::Referral(e) => write!(f, "{e:?}"),
         }
     }
 }

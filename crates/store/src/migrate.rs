@@ -43,6 +43,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0008_registry.sql"),
     ),
     (9, "cases", include_str!("../migrations/0009_cases.sql")),
+    (
+        10,
+        "referrals",
+        include_str!("../migrations/0010_referrals.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<usize> {

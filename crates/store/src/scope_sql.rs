@@ -152,6 +152,18 @@ pub(crate) fn people(scope: &Scope, binds: &mut Vec<String>) -> String {
     }
 }
 
+/// Referrals (alias `r`) the agency sent or received.
+pub(crate) fn referrals(scope: &Scope, binds: &mut Vec<String>) -> String {
+    match scope.rule() {
+        ScopeRule::Everything => EVERYTHING.into(),
+        ScopeRule::Agency(a) => {
+            let p = bind(binds, a.to_string());
+            format!("(r.from_agency = {p} OR r.to_agency = {p})")
+        }
+        _ => NOTHING.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

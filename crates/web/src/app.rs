@@ -15,6 +15,7 @@ use crate::atlas::{
 use crate::pages::{home, login};
 use crate::people::cases;
 use crate::people::pages as people;
+use crate::people::referrals;
 use crate::places::pages as places;
 use crate::resolutions::{
     council_pages as councils, meeting_pages as meetings, pages as resolutions,
@@ -82,6 +83,9 @@ fn page_routes() -> Router<AppState> {
         .route("/people/{id}/consent", post(people::consent_submit))
         .route("/people/{id}/cases", post(cases::open_submit))
         .route("/cases/{id}", get(cases::case_page))
+        .route("/people/{id}/referrals", post(referrals::refer_submit))
+        .route("/referrals", get(referrals::inbox_page))
+        .route("/referrals/{id}/move", post(referrals::move_submit))
         .route("/cases/{id}/work", post(cases::work_submit))
         .route(
             "/people/{id}/access-report",

@@ -72,6 +72,8 @@ pub fn field_label(field: &str) -> &str {
         "purpose" => "هدف از دیدن",
         "languages" => "زبان‌ها",
         "occurred_at" => "زمان",
+        "to" => "دستگاه مقصد",
+        "override_reason" => "دلیل ارجاع بدون رضایت",
         other => other,
     }
 }
@@ -163,6 +165,20 @@ pub fn explain(field: &str, rule: &Rule) -> String {
         }
         Rule::NationalId(e) => format!("{it}: {e}"),
         Rule::Birth(e) => format!("{it}: {e}"),
+        Rule::DoesNotTake(c) => {
+            format!("این دستگاه ارجاع «{c}» را نمی‌پذیرد؛ دستگاه دیگری را برگزینید")
+        }
+        Rule::Referral(e) => match e {
+            hamafza_core::people::ReferralMoveError::NotFrom(s) => {
+                format!("این کار در وضعیت «{}» ممکن نیست", s.name_fa())
+            }
+            hamafza_core::people::ReferralMoveError::OtherSide => {
+                "این کار با دستگاه دیگرِ این ارجاع است".to_string()
+            }
+            hamafza_core::people::ReferralMoveError::NeedsWords => {
+                "برای نپذیرفتن دلیل و برای بستن نتیجه را بنویسید".to_string()
+            }
+        },
         Rule::ValueWithUnknown(q) => format!(
             "{it} مقدار دارد اما وضعیتش «{}» آمده است؛ یا مقدار را پاک کنید یا وضعیت را «کامل» یا «ناقص» کنید",
             q.name_fa()
@@ -178,6 +194,7 @@ pub fn refusal(r: &Refusal) -> String {
             "فقط دستگاه مسئول و دستگاه‌های همکار گزارش پیشرفت می‌فرستند".to_string()
         }
         Refusal::Move(e) => e.to_string(),
+        Refusal::NoConsentToShare => "این فرد رضایت به اشتراک اطلاعاتش نداده است؛ ارجاع بدون رضایت فقط با «مجوز ارجاع بدون رضایت» و با نوشتن دلیل ممکن است".to_string(),
     }
 }
 

@@ -67,6 +67,10 @@ pub enum Action {
     OpenCase,
     /// Work on a case: services, notes, closing and reopening — the case's agency.
     WorkCase,
+    /// Refer a person to another agency.
+    Refer,
+    /// Answer, serve, close or withdraw a referral (its two agencies).
+    AnswerReferral,
     /// Add or rename the categories people are registered under.
     ManagePersonCategories,
     /// Designate an agency for child protection (its staff then read children's
@@ -97,6 +101,11 @@ pub enum Target<'a> {
         restricted: bool,
     },
     Person(&'a PersonFacts<'a>),
+    /// A referral: the referring and the receiving agency.
+    Referral {
+        from: Uuid,
+        to: Uuid,
+    },
     /// A case: its agency, and the facts about its person.
     Case {
         agency: Uuid,

@@ -67,10 +67,13 @@ pub enum Role {
     Viewer,
     /// Child protection (حمایت از کودک): reads children's records in the registry.
     ChildProtection,
+    /// May refer a person who has not consented to sharing, saying why (audited and
+    /// reported): an explicit permission, held beside a field role.
+    ConsentOverride,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::SystemAdmin,
         Role::AgencyAdmin,
         Role::CouncilSecretary,
@@ -78,6 +81,7 @@ impl Role {
         Role::Analyst,
         Role::Viewer,
         Role::ChildProtection,
+        Role::ConsentOverride,
     ];
 
     pub fn code(self) -> &'static str {
@@ -89,6 +93,7 @@ impl Role {
             Role::Analyst => "analyst",
             Role::Viewer => "viewer",
             Role::ChildProtection => "child_protection",
+            Role::ConsentOverride => "consent_override",
         }
     }
 
@@ -105,6 +110,7 @@ impl Role {
             Role::Analyst => "تحلیلگر (فقط آمار تجمیعی)",
             Role::Viewer => "بیننده",
             Role::ChildProtection => "حمایت از کودک",
+            Role::ConsentOverride => "مجوز ارجاع بدون رضایت",
         }
     }
 }
@@ -419,6 +425,24 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
             Decision::Allow => Decision::Deny(DenyReason::Agency),
             denied => denied,
         },
+        // A referral is made by an agency that may read the person; without the
+        // person's consent to share, only with the explicit override permission (the
+        // store then requires the reason and audits it).
+        (Refer, Target::Person(p)) => match view_person(actor, p) {
+            Decision::Allow if !works_with_people(actor) => Decision::Deny(DenyReason::Role),
+            Decision::Allow if p.shared || actor.has(Role::ConsentOverride) => Decision::Allow,
+            Decision::Allow => Decision::Deny(DenyReason::Role),
+            denied => denied,
+        },
+        // Answering is the receiving agency's, withdrawing the referring one's: both
+        // need a people role; the side is checked by the referral's state machine.
+        (AnswerReferral, Target::Referral { from, to }) => {
+            if actor.agency_id != from && actor.agency_id != to {
+                Decision::Deny(DenyReason::Hidden)
+            } else {
+                allow_if(works_with_people(actor), DenyReason::Role)
+            }
+        }
         (ManagePersonCategories, _) => allow_if(admin, DenyReason::Role),
         // A council secretary designates (the issue's "agencies a secretary
         // designates"), and the system administrator.

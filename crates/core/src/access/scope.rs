@@ -148,6 +148,7 @@ pub fn scope(actor: &Actor, action: Action) -> Scope {
         ViewEvidence => Rule::AgencyResolutions(actor.agency_id),
         ViewIndicator if super::sees_restricted(actor) => Rule::Everything,
         ViewIndicator => Rule::PublicIndicators,
+        AnswerReferral if super::works_with_people(actor) => Rule::Agency(actor.agency_id),
         LocatePerson | ViewPerson if super::works_with_people(actor) => Rule::People {
             agency: actor.agency_id,
             jurisdiction: actor.jurisdiction.clone(),

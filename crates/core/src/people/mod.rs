@@ -12,6 +12,7 @@ mod consent;
 mod purpose;
 mod quality;
 mod record;
+mod referral;
 
 pub use birth::{AgeBand, BirthError, BirthSaid, CHILD_UNDER};
 pub use case::ClosureReason;
@@ -19,3 +20,4 @@ pub use consent::{Consent, ConsentUse};
 pub use purpose::{PURPOSE_TEXT_MAX, Purpose, PurposeError, PurposeKind};
 pub use quality::DataQuality;
 pub use record::{DEFAULT_CATEGORIES, Nationality, Sex, is_child};
+pub use referral::{ReferralMove, ReferralMoveError, ReferralSide, ReferralState};

@@ -10,6 +10,7 @@
 mod cases;
 mod changes;
 mod read;
+mod referrals;
 mod register;
 
 use hamafza_core::access::Actor;
@@ -20,6 +21,7 @@ use serde::Serialize;
 
 pub use cases::{Case, CaseEntry, CaseSummary, CaseWork, NewCase};
 pub use read::{PeopleQuery, PersonAccess};
+pub use referrals::{ANSWER_DAYS, NewReferral, ReferralRow};
 
 /// Who reads, and why: what every read of the registry takes.
 #[derive(Debug, Clone, Copy)]

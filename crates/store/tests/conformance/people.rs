@@ -94,6 +94,7 @@ async fn registration_keeps_what_consent_allows_and_every_read_is_audited(store:
     };
     let city_hall = agency("r-muni", "شهرداری", AgencyKind::Municipality).await;
     let welfare = agency("r-welfare", "بهزیستی", AgencyKind::Welfare).await;
+    let police = agency("r-police", "انتظامی", AgencyKind::Police).await;
     let user = |name: &str, agency: hamafza_core::ids::AgencyId, roles: Vec<Role>, at: PlaceId| {
         let store = store.clone();
         let new = NewUser {
@@ -564,6 +565,431 @@ async fn registration_keeps_what_consent_allows_and_every_read_is_audited(store:
     .await
     .expect("q");
     assert_eq!(names, 0);
+    assert!(matches!(
+        store.verify_audit().await.expect("verify"),
+        AuditVerification::Intact { .. }
+    ));
+
+    // ── Consent changes: dated, kept; by the holders only; a withdrawal unnames ──
+    let at = time::macros::datetime!(2026-12-01 10:00 UTC);
+    store
+        .record_consent(
+            officer,
+            shared_id,
+            Consent::Service,
+            Some("فقط خدمت"),
+            at,
+            today(),
+        )
+        .await
+        .expect("narrowed");
+    assert!(
+        matches!(
+            store.read_person(&reader(other), shared_id).await,
+            Err(StoreError::Forbidden(Refusal::Policy(DenyReason::Agency)))
+        ),
+        "no longer shared"
+    );
+    assert!(
+        matches!(
+            store
+                .record_consent(other, service_id, Consent::Sharing, None, at, today())
+                .await,
+            Err(StoreError::Forbidden(Refusal::Policy(DenyReason::Agency)))
+        ),
+        "only the holders change consent"
+    );
+    store
+        .record_consent(officer, shared_id, Consent::Refused, None, at, today())
+        .await
+        .expect("withdrawn");
+    let gone = store
+        .read_person(&reader(officer), shared_id)
+        .await
+        .expect("unnamed");
+    assert_eq!(
+        (
+            gone.given_name.value.clone(),
+            gone.national_id.clone(),
+            gone.mobile.value.clone()
+        ),
+        (None, None, None)
+    );
+    assert_eq!(gone.given_name.quality, DataQuality::Refused);
+    assert_eq!(gone.consents.len(), 3, "the history is kept");
+    assert!(
+        gone.encounters.iter().all(|e| e.note.is_none()),
+        "notes dropped"
+    );
+    let (found, _) = store
+        .find_people(&reader(officer), &query("علی"))
+        .await
+        .expect("find");
+    assert!(found.is_empty(), "no longer found by name");
+    let (found, _) = store
+        .find_people(&reader(officer), &query(&id_text))
+        .await
+        .expect("find");
+    assert!(found.is_empty(), "nor by national id");
+
+    // ── Categories: an administrator adds one; registration takes it ──
+    store
+        .save_person_category(&Who::system(), "waste_picker_child", "کودک زباله‌گرد")
+        .await
+        .expect("category");
+    let e = store
+        .save_person_category(&Who::system(), "Bad Code", "x")
+        .await;
+    assert!(matches!(e, Err(StoreError::Invalid { field: "code", .. })));
+    let mut p = person("یاسر", "نظری", BirthIn::About("30".into()));
+    p.categories = vec!["waste_picker_child".into()];
+    let Registered::Person {
+        person_id: yaser, ..
+    } = store
+        .register(officer, &contact(p, Consent::Sharing, n1.id), today())
+        .await
+        .expect("new category")
+    else {
+        panic!("a named record")
+    };
+
+    // ── Cases: opened by agencies that may read the person, worked by their own ──
+    // (the welfare agency holds records now, so its far officer reads them: a police
+    // officer of district 2 is the stranger)
+    let stranger = user("r-stranger", police.id, vec![Role::AgencyOfficer], d2.id).await;
+    use hamafza_core::people::ClosureReason;
+    use hamafza_store::people::{CaseWork, NewCase};
+    let assessment = |pairs: &[(&str, &str)]| NewCase {
+        assessment: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        plan: Some("پذیرش در گرمخانه".into()),
+        ..Default::default()
+    };
+    let own_case = store
+        .open_case(
+            officer,
+            yaser,
+            &assessment(&[("shelter", "ندارد")]),
+            today(),
+        )
+        .await
+        .expect("own case");
+    let welfare_case = store
+        .open_case(other, yaser, &assessment(&[("health", "دارد")]), today())
+        .await
+        .expect("shared: another agency opens a case");
+    assert!(matches!(
+        store
+            .open_case(&stranger, yaser, &NewCase::default(), today())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .open_case(analyst, yaser, &NewCase::default(), today())
+            .await,
+        Err(StoreError::Forbidden(Refusal::Policy(DenyReason::Role)))
+    ));
+    assert!(matches!(
+        store
+            .open_case(
+                officer,
+                yaser,
+                &assessment(&[("favourite_colour", "آبی")]),
+                today()
+            )
+            .await,
+        Err(StoreError::Invalid {
+            field: "assessment",
+            ..
+        })
+    ));
+    let service = CaseWork::Service {
+        service: "معرفی به گرمخانه".into(),
+        provider: Some(city_hall.id),
+        given_on: today(),
+        outcome: Some("پذیرفته شد".into()),
+    };
+    assert!(
+        matches!(
+            store
+                .work_case(officer, welfare_case, &service, today())
+                .await,
+            Err(StoreError::Forbidden(Refusal::Policy(DenyReason::Agency)))
+        ),
+        "another agency's case"
+    );
+    store
+        .work_case(other, welfare_case, &service, today())
+        .await
+        .expect("service");
+    store
+        .work_case(
+            other,
+            welfare_case,
+            &CaseWork::Note {
+                body: "تماس تلفنی".into(),
+            },
+            today(),
+        )
+        .await
+        .expect("note");
+    store
+        .work_case(
+            other,
+            welfare_case,
+            &CaseWork::Close {
+                reason: ClosureReason::LostContact,
+                note: None,
+            },
+            today(),
+        )
+        .await
+        .expect("close");
+    assert!(
+        matches!(
+            store
+                .work_case(other, welfare_case, &service, today())
+                .await,
+            Err(StoreError::Invalid {
+                rule: Rule::NotExpected,
+                ..
+            })
+        ),
+        "no service on a closed case"
+    );
+    store
+        .work_case(
+            other,
+            welfare_case,
+            &CaseWork::Reopen {
+                note: Some("دوباره دیده شد".into()),
+            },
+            today(),
+        )
+        .await
+        .expect("reopen");
+    let case = store
+        .read_case(&reader(officer), welfare_case)
+        .await
+        .expect("read as the person");
+    let kinds: Vec<&str> = case.entries.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["service", "note", "closed", "reopened"]);
+    assert_eq!(case.entries[0].provider.as_deref(), Some("شهرداری"));
+    assert_eq!(
+        case.assessment,
+        vec![("نیاز فوری درمانی دارد؟".to_string(), "دارد".to_string())]
+    );
+    assert!(case.closed_at.is_none(), "reopened");
+    let stranger_ref: &'static Actor = Box::leak(Box::new(stranger.clone()));
+    assert!(matches!(
+        store.read_case(&reader(stranger_ref), own_case).await,
+        Err(StoreError::NotFound)
+    ));
+    let p = store
+        .read_person(&reader(other), yaser)
+        .await
+        .expect("person");
+    assert_eq!(p.cases.len(), 2, "the timeline shows both agencies' cases");
+    let report = store
+        .person_access_report(&reader(admin), yaser)
+        .await
+        .expect("report");
+    assert!(
+        report.iter().any(|r| r.action == "case.read"),
+        "a case read is a read of the person"
+    );
+
+    // ── Referrals: consent-gated, to an agency that takes the category, moved by the
+    // side whose move it is ──
+    use hamafza_core::people::{ReferralMove, ReferralMoveError, ReferralState};
+    use hamafza_store::people::NewReferral;
+    let Registered::Person {
+        person_id: reza, ..
+    } = store
+        .register(
+            officer,
+            &contact(
+                person("رضا", "سلطانی", BirthIn::About("33".into())),
+                Consent::Sharing,
+                n1.id,
+            ),
+            today(),
+        )
+        .await
+        .expect("reza")
+    else {
+        panic!("named")
+    };
+    let referral = |to, category: &str| NewReferral {
+        to,
+        category: category.into(),
+        note: Some("نیاز به گرمخانه".into()),
+        transfer: false,
+        answer_days: None,
+        override_reason: None,
+    };
+    let r1 = store
+        .refer(officer, reza, &referral(welfare.id, "begging"), today())
+        .await
+        .expect("refer");
+    assert!(
+        matches!(
+            store
+                .move_referral(officer, r1, ReferralMove::Accept, None)
+                .await,
+            Err(StoreError::Invalid {
+                rule: Rule::Referral(ReferralMoveError::OtherSide),
+                ..
+            })
+        ),
+        "the receiving agency answers"
+    );
+    assert!(
+        matches!(
+            store
+                .move_referral(other, r1, ReferralMove::Decline, None)
+                .await,
+            Err(StoreError::Invalid {
+                rule: Rule::Referral(ReferralMoveError::NeedsWords),
+                ..
+            })
+        ),
+        "a decline needs its reason"
+    );
+    assert!(matches!(
+        store
+            .move_referral(&stranger, r1, ReferralMove::Accept, None)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .move_referral(other, r1, ReferralMove::Accept, None)
+            .await
+            .expect("accept"),
+        ReferralState::Accepted
+    );
+    assert!(matches!(
+        store
+            .move_referral(officer, r1, ReferralMove::Withdraw, None)
+            .await,
+        Err(StoreError::Invalid {
+            rule: Rule::Referral(ReferralMoveError::NotFrom(ReferralState::Accepted)),
+            ..
+        })
+    ));
+    store
+        .move_referral(
+            other,
+            r1,
+            ReferralMove::GiveService,
+            Some("پذیرش در گرمخانه"),
+        )
+        .await
+        .expect("served");
+    assert_eq!(
+        store
+            .move_referral(other, r1, ReferralMove::Close, Some("اسکان شد"))
+            .await
+            .expect("closed"),
+        ReferralState::Closed
+    );
+    let listed = store
+        .referrals_of_agency(other, today())
+        .await
+        .expect("inbox");
+    assert!(
+        listed
+            .iter()
+            .any(|r| r.id == r1 && r.incoming && r.state == ReferralState::Closed)
+    );
+    assert!(
+        store
+            .referrals_of_agency(officer, today())
+            .await
+            .expect("sent")
+            .iter()
+            .any(|r| r.id == r1 && !r.incoming)
+    );
+    assert!(
+        store
+            .referrals_of_agency(&stranger, today())
+            .await
+            .expect("none")
+            .is_empty()
+    );
+    // Without consent to share: refused, unless with the override permission and a reason.
+    let service_only = store
+        .register(
+            officer,
+            &contact(
+                person("کریم", "قاسمی", BirthIn::About("50".into())),
+                Consent::Service,
+                n1.id,
+            ),
+            today(),
+        )
+        .await
+        .expect("service only");
+    let Registered::Person {
+        person_id: karim, ..
+    } = service_only
+    else {
+        panic!("named")
+    };
+    assert!(matches!(
+        store
+            .refer(officer, karim, &referral(welfare.id, "begging"), today())
+            .await,
+        Err(StoreError::Forbidden(Refusal::NoConsentToShare))
+    ));
+    let overrider = user(
+        "r-override",
+        city_hall.id,
+        vec![Role::AgencyOfficer, Role::ConsentOverride],
+        d1.id,
+    )
+    .await;
+    let overrider: &'static Actor = Box::leak(Box::new(overrider));
+    assert!(matches!(
+        store
+            .refer(overrider, karim, &referral(welfare.id, "begging"), today())
+            .await,
+        Err(StoreError::Invalid {
+            field: "override_reason",
+            rule: Rule::Required
+        })
+    ));
+    let mut with_reason = referral(welfare.id, "begging");
+    with_reason.override_reason = Some("خطر جانی فوری".into());
+    store
+        .refer(overrider, karim, &with_reason, today())
+        .await
+        .expect("override");
+    let overrides: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'referral.propose_without_consent'",
+    )
+    .fetch_one(store.pool_for_tests())
+    .await
+    .expect("q");
+    assert_eq!(overrides, 1, "the override is audited apart");
+    // An agency that does not take the category.
+    store
+        .set_agency_referral_categories(&Who::system(), welfare.id, &["homeless".to_string()])
+        .await
+        .expect("takes");
+    assert!(matches!(
+        store
+            .refer(officer, reza, &referral(welfare.id, "begging"), today())
+            .await,
+        Err(StoreError::Invalid {
+            field: "to",
+            rule: Rule::DoesNotTake(_)
+        })
+    ));
     assert!(matches!(
         store.verify_audit().await.expect("verify"),
         AuditVerification::Intact { .. }

@@ -11,6 +11,7 @@ use crate::atlas::api as atlas;
 use crate::error::AppError;
 use crate::people::api as people;
 use crate::people::cases;
+use crate::people::referrals;
 use crate::places::api as places;
 use crate::resolutions::api as resolutions;
 use axum::response::IntoResponse;
@@ -35,6 +36,13 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(cases::one_api))
         .route("/cases/{id}/work", post(cases::work_api))
         .route("/assessment-questions", get(cases::questions_api))
+        .route("/persons/{id}/referrals", post(referrals::refer_api))
+        .route("/referrals", get(referrals::list_api))
+        .route("/referrals/{id}/move", post(referrals::move_api))
+        .route(
+            "/agencies/{id}/referral-categories",
+            post(referrals::takes_api),
+        )
         .route(
             "/person-categories",
             get(people::categories).post(people::save_category),

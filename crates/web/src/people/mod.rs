@@ -9,6 +9,7 @@ pub mod api;
 pub mod cases;
 pub mod input;
 pub mod pages;
+pub mod referrals;
 
 use hamafza_core::jalali::JalaliDate;
 use hamafza_core::people::{Purpose, PurposeError};

@@ -143,7 +143,10 @@ pub async fn search_page(
         @if let Some(saved) = &query.saved {
             p.flash.ok role="status" { (saved_message(saved)) }
         }
-        @if may_register { p { a.button.primary href="/people/new" { "ثبت فرد یا دیدار تازه" } } }
+        p {
+            @if may_register { a.button.primary href="/people/new" { "ثبت فرد یا دیدار تازه" } " " }
+            a href="/referrals" { "ارجاع‌های دستگاه شما" }
+        }
         form.inline role="search" method="get" action="/people" {
             label { "نام، کد ملی یا شمارهٔ همراه" input type="search" name="q" value=(q) maxlength="200"; }
             label { "دسته" select name="category" {
@@ -415,9 +418,24 @@ pub async fn person_page(
     } else {
         None
     };
+    let refer = match access.decide(&user.actor, Action::Refer) {
+        Decision::Allow => Some(
+            super::referrals::refer_form(
+                &state,
+                &user,
+                id,
+                person
+                    .consent
+                    .allows(hamafza_core::people::ConsentUse::Share),
+            )
+            .await?,
+        ),
+        _ => None,
+    };
     let body = html! {
         (person_body(&person, q.saved.as_deref(), may_report, &purpose))
         @if let Some(form) = open_case { (form) }
+        @if let Some(form) = refer { (form) }
         @if let Some(form) = consent_form { (form) }
     };
     Ok(layout::page("فرد", &user, Section::People, body).into_response())

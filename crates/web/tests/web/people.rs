@@ -18,6 +18,7 @@ on_both_engines!(
     registration_refuses_bad_input_and_asks_why_before_names,
     consent_categories_and_designation_over_the_api,
     a_case_is_opened_worked_and_read_as_its_person,
+    a_referral_is_answered_by_the_receiving_agency,
 );
 
 /// A valid national id from nine digits (the registry checks the tenth).
@@ -669,5 +670,118 @@ async fn a_case_is_opened_worked_and_read_as_its_person(f: Fixture) {
     assert!(
         page.contains("ثبت شد") && page.contains("ثبت خدمت"),
         "reopened: the service form is back"
+    );
+}
+
+/// A referral over the API and the inbox page: consent-gated, answered by the receiving
+/// agency only, which then holds the record; without consent refused with the reason.
+async fn a_referral_is_answered_by_the_receiving_agency(f: Fixture) {
+    let officer = f.login("officer").await;
+    let shared =
+        registered_id(register(&f, &officer, person_body(&f, "بهروز", "sharing")).await).await;
+    let private =
+        registered_id(register(&f, &officer, person_body(&f, "پرویز", "service")).await).await;
+    let a_officer = extra_user(&f, "a.officer", "A", Role::AgencyOfficer, "D2").await;
+    let refer = |person: PersonId| format!("/api/v1/persons/{person}/referrals");
+    let body = json!({"to": "agency-a", "category": "begging", "note": "نیاز به گرمخانه"});
+    let res = f.post_json(&officer, &refer(private), body.clone()).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no consent to share");
+    assert!(res.text().await.unwrap_or_default().contains("رضایت"));
+    assert_eq!(
+        f.post_json(
+            &officer,
+            &refer(shared),
+            json!({"to": "agency-b", "category": "begging"})
+        )
+        .await
+        .status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not to one's own agency"
+    );
+    let res = f.post_json(&officer, &refer(shared), body).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = res.json::<Value>().await.expect("json")["referral"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    // Agency A's officer of district 2 cannot read the person (outside the area) ...
+    let read = format!("/api/v1/persons/{shared}?purpose=referral");
+    assert_eq!(
+        f.get(&a_officer, &read).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    // ... sees the referral in the inbox, and accepts it from the page.
+    let inbox = f
+        .get(&a_officer, "/referrals")
+        .await
+        .text()
+        .await
+        .expect("inbox");
+    assert!(
+        inbox.contains("در انتظار پاسخ") && inbox.contains("پذیرش"),
+        "waiting, with its answer"
+    );
+    let moved = format!("/api/v1/referrals/{id}/move");
+    assert_eq!(
+        f.post_json(&officer, &moved, json!({"action": "accept"}))
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the referring agency cannot accept"
+    );
+    let res = f
+        .post_form(
+            &a_officer,
+            &format!("/referrals/{id}/move"),
+            &[("csrf", &a_officer.csrf), ("action", "accept")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        f.get(&a_officer, &read).await.status(),
+        StatusCode::OK,
+        "accepted: agency A holds the record"
+    );
+    assert_eq!(
+        f.post_json(&a_officer, &moved, json!({"action": "close"}))
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "closing needs its outcome"
+    );
+    let v: Value = f
+        .post_json(
+            &a_officer,
+            &moved,
+            json!({"action": "close", "words": "اسکان شد"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["state"], "closed");
+    let sent: Value = f
+        .get(&officer, "/api/v1/referrals")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let row = sent["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|r| r["id"] == id.as_str())
+        .expect("sent");
+    assert_eq!(row["state"], "closed");
+    assert_eq!(row["outcome"], "اسکان شد");
+    assert_eq!(row["incoming"], false);
+    // The viewer's agency (B) sees its own referrals; a stranger agency's move is 404.
+    let analyst = f.login("analyst").await;
+    assert_eq!(
+        f.post_json(&analyst, &moved, json!({"action": "withdraw"}))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN,
+        "an analyst makes no move"
     );
 }
