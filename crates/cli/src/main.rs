@@ -538,11 +538,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 Some(day) => jalali_day(day)?,
                 None => hamafza_web::Clock::system().today(),
             };
-            let run = store
-                .run_escalations(&hamafza_core::resolutions::EscalationPolicy::default(), day)
-                .await?;
+            let policy = hamafza_core::resolutions::EscalationPolicy::default();
+            let run = store.run_escalations(&policy, day).await?;
+            let referrals = store.run_referral_escalations(&policy, day).await?;
             println!(
-                "reminders: {}, notices to heads: {}, onto agendas: {}",
+                "reminders: {}, notices to heads: {}, onto agendas: {}, referral notices: {referrals}",
                 run.reminders, run.head_notices, run.agenda
             );
         }

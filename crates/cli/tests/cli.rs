@@ -354,7 +354,7 @@ fn report_import_and_escalate_resolutions() {
     let again = text(&hamafza(&data, &["escalate", "--today", today], None).stdout);
     assert_eq!(
         again.trim(),
-        "reminders: 0, notices to heads: 0, onto agendas: 0"
+        "reminders: 0, notices to heads: 0, onto agendas: 0, referral notices: 0"
     );
     let _ = std::fs::remove_dir_all(&data);
 }

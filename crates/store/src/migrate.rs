@@ -48,6 +48,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "referrals",
         include_str!("../migrations/0010_referrals.sql"),
     ),
+    (
+        11,
+        "referral_escalations",
+        include_str!("../migrations/0011_referral_escalations.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<usize> {

@@ -220,6 +220,11 @@ pub fn spawn_escalation_job(
                 ),
                 Err(e) => tracing::warn!("escalation run failed: {e}"),
             }
+            match store.run_referral_escalations(&policy, clock.today()).await {
+                Ok(0) => {}
+                Ok(notices) => tracing::info!(notices, "referral escalation run"),
+                Err(e) => tracing::warn!("referral escalation run failed: {e}"),
+            }
         }
     })
 }

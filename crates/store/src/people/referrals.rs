@@ -352,6 +352,112 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Escalates referrals whose answer is overdue, in the resolutions' three steps and
+    /// on their schedule: a reminder to the receiving agency's officers the day after
+    /// the answer was due, a notice to its head, then word to the referring agency's
+    /// officers that it is still unanswered (so they may refer elsewhere). Each step is
+    /// sent once; the notices name the referral's category and agencies, never the
+    /// person. Returns how many notices went out.
+    pub async fn run_referral_escalations(
+        &self,
+        policy: &hamafza_core::resolutions::EscalationPolicy,
+        today: time::Date,
+    ) -> StoreResult<usize> {
+        use hamafza_core::resolutions::Escalation;
+        let rows = sqlx::query(
+            "SELECT r.id, r.due, r.from_agency, r.to_agency, r.category, fa.name_fa AS from_name, ta.name_fa AS to_name
+             FROM referrals r JOIN agencies fa ON fa.id = r.from_agency JOIN agencies ta ON ta.id = r.to_agency
+             WHERE r.state = 'proposed' AND r.due < $1 ORDER BY r.due, r.id",
+        )
+        .bind(iso_day(today))
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut sent = 0;
+        let mut w = self.write_tx().await?;
+        for r in &rows {
+            let id: ReferralId = r.try_get("id")?;
+            let due: String = r.try_get("due")?;
+            let Some(due) = hamafza_core::jalali::parse_iso_day(&due) else {
+                continue;
+            };
+            let taken: Vec<String> =
+                sqlx::query_scalar("SELECT step FROM referral_escalations WHERE referral_id = $1")
+                    .bind(id)
+                    .fetch_all(&mut *w.tx)
+                    .await?;
+            let already = taken.iter().filter_map(|s| Escalation::from_code(s)).max();
+            // The trouble begins the day after the answer was due.
+            let steps = policy.steps_to_send((today - due).whole_days() - 1, already);
+            let (from_name, to_name, category): (String, String, String) = (
+                r.try_get("from_name")?,
+                r.try_get("to_name")?,
+                r.try_get("category")?,
+            );
+            for step in &steps {
+                let (agency, role, body) = match step {
+                    Escalation::Reminder => (
+                        r.try_get::<String, _>("to_agency")?,
+                        "agency_officer",
+                        format!(
+                            "یادآوری: ارجاع «{category}» از «{from_name}» از مهلت پاسخ گذشته است؛ آن را بپذیرید یا با دلیل نپذیرید."
+                        ),
+                    ),
+                    Escalation::HeadNotice => (
+                        r.try_get::<String, _>("to_agency")?,
+                        "agency_admin",
+                        format!(
+                            "اخطار به رئیس دستگاه: ارجاع «{category}» از «{from_name}» بی‌پاسخ مانده و یادآوری هم بی‌پاسخ ماند."
+                        ),
+                    ),
+                    Escalation::Agenda => (
+                        r.try_get::<String, _>("from_agency")?,
+                        "agency_officer",
+                        format!(
+                            "ارجاع «{category}» شما به «{to_name}» هنوز بی‌پاسخ است؛ می‌توانید آن را پس بگیرید و به دستگاه دیگری ارجاع دهید."
+                        ),
+                    ),
+                };
+                let agency: AgencyId = agency
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("referral agency {agency}")))?;
+                let recipients =
+                    crate::resolutions::escalation::users_with_role(&mut w, agency, role).await?;
+                crate::resolutions::escalation::notify(
+                    &mut w,
+                    &recipients,
+                    None,
+                    &format!("referral_{}", step.code()),
+                    &body,
+                )
+                .await?;
+                sent += recipients.len();
+                sqlx::query("INSERT INTO referral_escalations (referral_id, step, taken_on) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(step.code())
+                    .bind(iso_day(today))
+                    .execute(&mut *w.tx)
+                    .await?;
+            }
+            if !steps.is_empty() {
+                w.audit(
+                    &Who::system(),
+                    "referral.escalate",
+                    "referral",
+                    &id,
+                    serde_json::json!({ "steps": steps.iter().map(|s| s.code()).collect::<Vec<_>>() }),
+                )
+                .await?;
+            }
+        }
+        w.commit().await?;
+        Ok(sent)
+    }
+}
+
 async fn history(
     w: &mut crate::audit::WriteTx,
     id: ReferralId,

@@ -994,4 +994,65 @@ async fn registration_keeps_what_consent_allows_and_every_read_is_audited(store:
         store.verify_audit().await.expect("verify"),
         AuditVerification::Intact { .. }
     ));
+
+    // ── An unanswered referral escalates in the resolutions' three steps, once each ──
+    let mut quick = referral(welfare.id, "homeless");
+    quick.answer_days = Some(1);
+    store
+        .refer(officer, reza, &quick, today())
+        .await
+        .expect("quick");
+    let policy = hamafza_core::resolutions::EscalationPolicy::default();
+    let day = |n: i64| today().to_gregorian() + time::Duration::days(n);
+    assert_eq!(
+        store
+            .run_referral_escalations(&policy, day(1))
+            .await
+            .expect("run"),
+        0,
+        "not late yet"
+    );
+    // Welfare's two field officers get the reminder; the same day again sends nothing.
+    assert_eq!(
+        store
+            .run_referral_escalations(&policy, day(2))
+            .await
+            .expect("run"),
+        2
+    );
+    assert_eq!(
+        store
+            .run_referral_escalations(&policy, day(2))
+            .await
+            .expect("run"),
+        0
+    );
+    let inbox = store
+        .inbox(hamafza_core::ids::UserId::from(other.user_id), 50)
+        .await
+        .expect("inbox");
+    assert!(
+        inbox
+            .iter()
+            .any(|n| n.kind == "referral_reminder" && n.body.contains("homeless")),
+        "{inbox:?}"
+    );
+    assert!(
+        inbox.iter().all(|n| !n.body.contains("رضا")),
+        "no name in a notice"
+    );
+    // Four weeks on: for this referral the head's notice (welfare has no head here) and
+    // word to the referring agency's two officers; the override referral (due in a
+    // week) is late too and gets all three steps: 2 + 0 + 2. Six notices in all.
+    assert_eq!(
+        store
+            .run_referral_escalations(&policy, day(30))
+            .await
+            .expect("run"),
+        6
+    );
+    assert!(matches!(
+        store.verify_audit().await.expect("verify"),
+        AuditVerification::Intact { .. }
+    ));
 }
