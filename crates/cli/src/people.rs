@@ -32,6 +32,20 @@ pub(crate) enum PersonCommand {
         #[arg(long)]
         purpose_text: Option<String>,
     },
+    /// The retention job: people with no open case and no encounter in the last
+    /// `--years` years lose their names, identifiers and notes (counts stay); records
+    /// on legal hold are kept. Audited; prints what it did.
+    Retention {
+        #[arg(long, default_value_t = 5)]
+        years: i64,
+    },
+    /// Put a person's record on legal hold (kept by the retention job), or release it.
+    Hold {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        release: bool,
+    },
     /// Everything held on a person — the record with each field's data-quality code,
     /// consents, encounters, and every read — as JSON.
     SubjectReport {
@@ -51,10 +65,36 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
         .map_err(|e| Failure(format!("{} could not be written: {e}", path.display())))
 }
 
+fn person_id(id: &str) -> Result<PersonId, Failure> {
+    id.parse()
+        .map_err(|_| Failure(format!("«{id}» is not a person's id")))
+}
+
 pub(crate) async fn run(store: &Store, command: PersonCommand) -> Result<ExitCode, Failure> {
     let today = JalaliDate::today_in_tehran(time::OffsetDateTime::now_utc());
     let actor = operator();
+    let failed = |e: hamafza_store::StoreError| Failure(hamafza_web::words::store_error(&e));
     let (id, output, purpose, purpose_text, subject) = match command {
+        PersonCommand::Retention { years } => {
+            if !(1..=100).contains(&years) {
+                return Err(Failure("--years must be from 1 to 100".into()));
+            }
+            let before = today.to_gregorian() - time::Duration::days(365 * years);
+            let run = store.run_retention(before).await.map_err(failed)?;
+            println!(
+                "retention: {} people unnamed, {} kept on legal hold",
+                run.pseudonymised, run.on_hold
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        PersonCommand::Hold { id, release } => {
+            store
+                .set_legal_hold(&hamafza_store::Who::system(), person_id(&id)?, !release)
+                .await
+                .map_err(failed)?;
+            println!("legal hold {}", if release { "released" } else { "set" });
+            return Ok(ExitCode::SUCCESS);
+        }
         PersonCommand::AccessReport {
             id,
             output,
@@ -68,9 +108,7 @@ pub(crate) async fn run(store: &Store, command: PersonCommand) -> Result<ExitCod
             purpose_text,
         } => (id, output, purpose, purpose_text, true),
     };
-    let id: PersonId = id
-        .parse()
-        .map_err(|_| Failure(format!("«{id}» is not a person's id")))?;
+    let id = person_id(&id)?;
     let purpose = Purpose::parse(&purpose, purpose_text.as_deref())
         .map_err(|e| Failure(format!("purpose: {e:?} (other needs --purpose-text)")))?;
     let reader = PersonReader {
@@ -78,7 +116,6 @@ pub(crate) async fn run(store: &Store, command: PersonCommand) -> Result<ExitCod
         purpose: &purpose,
         today,
     };
-    let failed = |e: hamafza_store::StoreError| Failure(hamafza_web::words::store_error(&e));
     if subject {
         let person = store.read_person(&reader, id).await.map_err(failed)?;
         let reads = store

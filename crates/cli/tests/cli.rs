@@ -707,5 +707,14 @@ fn person_reports_list_every_read_with_its_purpose() {
         "{}",
         text(&out.stderr)
     );
+    // A hold, then the retention job: with a 1-year window nothing of this year's demo
+    // is due; the hold is kept either way.
+    let out = hamafza(&data, &["person", "hold", "--id", &id], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = hamafza(&data, &["person", "retention", "--years", "1"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.starts_with("retention: "), "{said}");
+    assert!(said.contains("1 kept on legal hold") || said.contains("0 kept on legal hold"), "{said}");
     let _ = std::fs::remove_dir_all(&data);
 }

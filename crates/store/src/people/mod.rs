@@ -20,6 +20,7 @@ use hamafza_core::people::{BirthSaid, Consent, DataQuality, Nationality, Purpose
 use serde::Serialize;
 
 pub use cases::{Case, CaseEntry, CaseSummary, CaseWork, NewCase};
+pub use changes::RetentionRun;
 pub use read::{PeopleQuery, PersonAccess};
 pub use referrals::{ANSWER_DAYS, NewReferral, ReferralRow};
 

@@ -1055,4 +1055,39 @@ async fn registration_keeps_what_consent_allows_and_every_read_is_audited(store:
         store.verify_audit().await.expect("verify"),
         AuditVerification::Intact { .. }
     ));
+
+    // ── Retention: people with no open case and no recent encounter are unnamed, a
+    // legal hold is kept; every run is audited ──
+    store
+        .set_legal_hold(&Who::system(), service_id, true)
+        .await
+        .expect("hold");
+    let far_future = time::macros::date!(2030 - 01 - 01);
+    let run = store.run_retention(far_future).await.expect("retention");
+    // Due: the child, Reza and Karim (Ali was unnamed on withdrawal; Yaser has open
+    // cases); Hasan is on hold.
+    assert_eq!((run.pseudonymised, run.on_hold), (3, 1), "{run:?}");
+    let again = store.run_retention(far_future).await.expect("again");
+    assert_eq!((again.pseudonymised, again.on_hold), (0, 1));
+    let child = store
+        .read_person(&reader(protector), child_id)
+        .await
+        .expect("child");
+    assert_eq!(child.given_name.value, None);
+    assert!(child.child, "still counted as a child");
+    let kept = store
+        .read_person(&reader(officer), service_id)
+        .await
+        .expect("held");
+    assert!(kept.given_name.value.is_some(), "on hold: kept");
+    let runs: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'retention.run'")
+            .fetch_one(store.pool_for_tests())
+            .await
+            .expect("q");
+    assert_eq!(runs, 2);
+    assert!(matches!(
+        store.verify_audit().await.expect("verify"),
+        AuditVerification::Intact { .. }
+    ));
 }
