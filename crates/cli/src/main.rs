@@ -761,7 +761,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 return checkpoints::verify(&store, &file, &key_file).await;
             }
         }
-        Command::Person { action } => return people::run(&store, action).await,
+        Command::Person { action } => return people::run(&store, &cli.db.data_dir, action).await,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -39,6 +39,16 @@ pub(crate) enum PersonCommand {
         #[arg(long, default_value_t = 5)]
         years: i64,
     },
+    /// A research export (CSV): no names or ids — a keyed pseudonym (HMAC-SHA256 with
+    /// DATA_DIR/research.key, created on first use), birth year in 5-year bands, the
+    /// district met in, categories, month registered, consent; combinations of band, sex
+    /// and district shared by fewer than `--k` people are left out.
+    ResearchExport {
+        #[arg(short = 'o', long)]
+        output: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+    },
     /// Put a person's record on legal hold (kept by the retention job), or release it.
     Hold {
         #[arg(long)]
@@ -70,7 +80,91 @@ fn person_id(id: &str) -> Result<PersonId, Failure> {
         .map_err(|_| Failure(format!("«{id}» is not a person's id")))
 }
 
-pub(crate) async fn run(store: &Store, command: PersonCommand) -> Result<ExitCode, Failure> {
+/// The research pseudonyms' key: DATA_DIR/research.key, created (owner-only) on first
+/// use. Keep it: a new key gives everyone new pseudonyms.
+fn research_key(data_dir: &Path) -> Result<String, Failure> {
+    let path = data_dir.join("research.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(text.trim().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            use std::io::Write;
+            let key = hamafza_web::new_secret();
+            std::fs::create_dir_all(data_dir)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            writeln!(options.open(&path)?, "{key}")?;
+            Ok(key)
+        }
+        Err(e) => Err(Failure(format!("{}: {e}", path.display()))),
+    }
+}
+
+async fn research_export(
+    store: &Store,
+    data_dir: &Path,
+    output: &Path,
+    k: usize,
+) -> Result<ExitCode, Failure> {
+    use hamafza_core::people::research::{k_anonymous, pseudonym, year_band};
+    if k < 2 {
+        return Err(Failure("--k must be 2 or more".into()));
+    }
+    let key = research_key(data_dir)?;
+    let rows = store
+        .research_rows(&hamafza_core::access::Scope::system_job("research export"))
+        .await
+        .map_err(|e| Failure(hamafza_web::words::store_error(&e)))?;
+    let band = |r: &hamafza_store::people::ResearchRow| {
+        r.birth
+            .map(|b| year_band(b.range().0.year))
+            .unwrap_or_default()
+    };
+    let keys: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                band(r),
+                r.sex.clone().unwrap_or_default(),
+                r.district.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let kept = k_anonymous(&keys, k);
+    let mut csv =
+        String::from("pseudonym,birth_band,sex,district,categories,registered_month,consent\n");
+    for i in &kept {
+        let r = &rows[*i];
+        let month = hamafza_store::parse_instant(&r.registered_at)
+            .map(hamafza_store::atlas::jalali_month)
+            .unwrap_or_default();
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            pseudonym(key.as_bytes(), &r.id.to_string()),
+            keys[*i].0,
+            keys[*i].1,
+            keys[*i].2,
+            r.categories.join(";"),
+            month,
+            r.consent
+        ));
+    }
+    write(output, csv.as_bytes())?;
+    println!(
+        "research export: {} people, {} left out (cells under {k}), {}",
+        kept.len(),
+        rows.len() - kept.len(),
+        output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) async fn run(
+    store: &Store,
+    data_dir: &Path,
+    command: PersonCommand,
+) -> Result<ExitCode, Failure> {
     let today = JalaliDate::today_in_tehran(time::OffsetDateTime::now_utc());
     let actor = operator();
     let failed = |e: hamafza_store::StoreError| Failure(hamafza_web::words::store_error(&e));
@@ -86,6 +180,9 @@ pub(crate) async fn run(store: &Store, command: PersonCommand) -> Result<ExitCod
                 run.pseudonymised, run.on_hold
             );
             return Ok(ExitCode::SUCCESS);
+        }
+        PersonCommand::ResearchExport { output, k } => {
+            return research_export(store, data_dir, &output, k).await;
         }
         PersonCommand::Hold { id, release } => {
             store

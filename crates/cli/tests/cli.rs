@@ -714,6 +714,59 @@ fn person_reports_list_every_read_with_its_purpose() {
     let out = hamafza(&data, &["person", "retention", "--years", "1"], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let said = text(&out.stdout);
+    // A research export: no names or ids, stable keyed pseudonyms, no cell under k.
+    let export = |name: &str| {
+        let file = data.join(name);
+        let out = hamafza(
+            &data,
+            &[
+                "person",
+                "research-export",
+                "-o",
+                file.to_str().expect("path"),
+                "--k",
+                "5",
+            ],
+            None,
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        std::fs::read_to_string(file).expect("csv")
+    };
+    let first = export("research-1.csv");
+    assert_eq!(
+        export("research-2.csv"),
+        first,
+        "the same key, the same pseudonyms"
+    );
+    let mut lines = first.lines();
+    assert_eq!(
+        lines.next(),
+        Some("pseudonym,birth_band,sex,district,categories,registered_month,consent")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(
+        rows.len() > 50,
+        "most of the demo is exported: {}",
+        rows.len()
+    );
+    let mut cells = std::collections::HashMap::new();
+    for r in &rows {
+        assert_eq!(r.len(), 7);
+        assert!(r[0].len() == 32 && r[0].chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(
+            r[1].is_empty() || (r[1].len() == 9 && r[1].contains('-')),
+            "{r:?}"
+        );
+        *cells.entry((r[1], r[2], r[3])).or_insert(0) += 1;
+    }
+    assert!(cells.values().all(|n| *n >= 5), "no cell under k");
+    assert!(!first.contains(&id), "no record ids");
+    assert!(
+        !first
+            .chars()
+            .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+        "no Persian text at all: no names"
+    );
     // Every demo contact is from the last year and registered today: none is due.
     assert_eq!(
         said.trim(),

@@ -13,6 +13,7 @@ mod purpose;
 mod quality;
 mod record;
 mod referral;
+pub mod research;
 
 pub use birth::{AgeBand, BirthError, BirthSaid, CHILD_UNDER};
 pub use case::ClosureReason;

@@ -12,6 +12,7 @@ mod changes;
 mod read;
 mod referrals;
 mod register;
+mod research;
 
 use hamafza_core::access::Actor;
 use hamafza_core::ids::{AgencyId, EncounterId, PersonId, PlaceId};
@@ -23,6 +24,7 @@ pub use cases::{Case, CaseEntry, CaseSummary, CaseWork, NewCase};
 pub use changes::RetentionRun;
 pub use read::{PeopleQuery, PersonAccess};
 pub use referrals::{ANSWER_DAYS, NewReferral, ReferralRow};
+pub use research::ResearchRow;
 
 /// Who reads, and why: what every read of the registry takes.
 #[derive(Debug, Clone, Copy)]
