@@ -139,7 +139,7 @@ impl AppError {
     }
 
     /// What a person reads, in Persian.
-    fn detail(&self) -> String {
+    pub fn detail(&self) -> String {
         match self {
             AppError::BadRequest(m)
             | AppError::Forbidden(m)

@@ -24,6 +24,7 @@ pub use cases::{Case, CaseEntry, CaseSummary, CaseWork, NewCase};
 pub use changes::RetentionRun;
 pub use read::{PeopleQuery, PersonAccess};
 pub use referrals::{ANSWER_DAYS, NewReferral, ReferralRow};
+pub use register::ImportedPeople;
 pub use research::ResearchRow;
 
 /// Who reads, and why: what every read of the registry takes.

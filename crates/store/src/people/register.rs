@@ -236,6 +236,82 @@ impl Store {
         contact: &FirstContact,
         today: JalaliDate,
     ) -> StoreResult<Registered> {
+        let prepared = self.prepare(actor, contact, today).await?;
+        let mut w = self.write_tx().await?;
+        let kept = insert_contact(&mut w, actor, contact, prepared, today).await?;
+        w.commit().await?;
+        Ok(kept)
+    }
+
+    /// Registers an agency's list in one transaction: every row checked first, and
+    /// nothing written unless every row is sound — except rows whose national id is on
+    /// record already (or earlier in the list), which are set aside for the duplicate
+    /// review, not written. `rows` are (row number, contact).
+    pub async fn register_all(
+        &self,
+        actor: &Actor,
+        rows: &[(usize, FirstContact)],
+        today: JalaliDate,
+    ) -> StoreResult<Result<ImportedPeople, Vec<(usize, StoreError)>>> {
+        let mut ready = Vec::new();
+        let mut problems = Vec::new();
+        let mut duplicates = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (row, contact) in rows {
+            match self.prepare(actor, contact, today).await {
+                Ok(p) => match &p.checked.national_id {
+                    Some(id) if !seen.insert(id.clone()) => duplicates.push((*row, id.clone())),
+                    _ => ready.push((contact, p)),
+                },
+                Err(StoreError::Conflict {
+                    field: "national_id",
+                    value,
+                }) => duplicates.push((*row, value)),
+                Err(e @ StoreError::Db(_)) => return Err(e),
+                Err(e) => problems.push((*row, e)),
+            }
+        }
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        let mut w = self.write_tx().await?;
+        let mut registered = Vec::with_capacity(ready.len());
+        for (contact, p) in ready {
+            registered.push(insert_contact(&mut w, actor, contact, p, today).await?);
+        }
+        w.commit().await?;
+        Ok(Ok(ImportedPeople {
+            registered,
+            duplicates,
+        }))
+    }
+
+    /// The rows of a list that would be refused, with why (rows on record already are
+    /// not refused: `register_all` sets them aside). Writes nothing.
+    pub async fn check_all(
+        &self,
+        actor: &Actor,
+        rows: &[(usize, FirstContact)],
+        today: JalaliDate,
+    ) -> StoreResult<Vec<(usize, StoreError)>> {
+        let mut problems = Vec::new();
+        for (row, contact) in rows {
+            match self.prepare(actor, contact, today).await {
+                Ok(_) | Err(StoreError::Conflict { .. }) => {}
+                Err(e @ StoreError::Db(_)) => return Err(e),
+                Err(e) => problems.push((*row, e)),
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Every check of a registration, before anything is written.
+    async fn prepare(
+        &self,
+        actor: &Actor,
+        contact: &FirstContact,
+        today: JalaliDate,
+    ) -> StoreResult<Prepared> {
         let checked = check(&contact.person, contact.note.as_deref(), today)?;
         let met = self
             .place_for_registry("met_place", contact.met_place)
@@ -278,38 +354,87 @@ impl Store {
                 });
             }
         }
+        Ok(Prepared {
+            checked,
+            met,
+            lives,
+        })
+    }
 
-        let who = Who::of(actor);
-        let at = instant_text(contact.occurred_at);
-        let month = jalali_month(contact.occurred_at);
-        let encounter_id = EncounterId::new();
-        let sex = checked.sex.value.map(hamafza_core::people::Sex::code);
-        let age_band = checked.birth.value.map(|b| b.band_on(today).code());
-        let first_category = checked.categories[0].clone();
-        let mut w = self.write_tx().await?;
-        let kept = if contact.consent.allows(ConsentUse::KeepNamed) {
-            let person_id = PersonId::new();
-            let (born_from, born_to) = checked
-                .birth
-                .value
-                .map(|b| {
-                    let (a, z) = b.range();
-                    (
-                        Some(hamafza_core::jalali::iso_day(a.to_gregorian())),
-                        Some(hamafza_core::jalali::iso_day(z.to_gregorian())),
-                    )
-                })
-                .unwrap_or((None, None));
-            let birth_json = checked
-                .birth
-                .value
-                .map(|b| serde_json::to_string(&b).unwrap_or_default());
-            let key = name_key([
-                checked.given_name.value.as_deref(),
-                checked.family_name.value.as_deref(),
-                checked.father_name.value.as_deref(),
-            ]);
-            sqlx::query(
+    /// A place named on a registration: its id and path, or the field at fault.
+    async fn place_for_registry(
+        &self,
+        field: &'static str,
+        id: PlaceId,
+    ) -> StoreResult<(PlaceId, String)> {
+        match self.place_by_id(id).await {
+            Ok(p) => Ok((p.id, p.path)),
+            Err(StoreError::NotFound) => {
+                Err(StoreError::invalid(field, Rule::Unknown(String::new())))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// What `prepare` checked, ready to write.
+struct Prepared {
+    checked: Checked,
+    met: (PlaceId, String),
+    lives: Option<(PlaceId, String)>,
+}
+
+/// What an agency's list import did.
+#[derive(Debug, Clone)]
+pub struct ImportedPeople {
+    pub registered: Vec<Registered>,
+    /// (row, national id) of rows already on record: set aside for the duplicate review.
+    pub duplicates: Vec<(usize, String)>,
+}
+
+/// Writes one prepared first contact inside `w`.
+async fn insert_contact(
+    w: &mut crate::audit::WriteTx,
+    actor: &Actor,
+    contact: &FirstContact,
+    prepared: Prepared,
+    today: JalaliDate,
+) -> StoreResult<Registered> {
+    let Prepared {
+        checked,
+        met,
+        lives,
+    } = prepared;
+    let who = Who::of(actor);
+    let at = instant_text(contact.occurred_at);
+    let month = jalali_month(contact.occurred_at);
+    let encounter_id = EncounterId::new();
+    let sex = checked.sex.value.map(hamafza_core::people::Sex::code);
+    let age_band = checked.birth.value.map(|b| b.band_on(today).code());
+    let first_category = checked.categories[0].clone();
+    let kept = if contact.consent.allows(ConsentUse::KeepNamed) {
+        let person_id = PersonId::new();
+        let (born_from, born_to) = checked
+            .birth
+            .value
+            .map(|b| {
+                let (a, z) = b.range();
+                (
+                    Some(hamafza_core::jalali::iso_day(a.to_gregorian())),
+                    Some(hamafza_core::jalali::iso_day(z.to_gregorian())),
+                )
+            })
+            .unwrap_or((None, None));
+        let birth_json = checked
+            .birth
+            .value
+            .map(|b| serde_json::to_string(&b).unwrap_or_default());
+        let key = name_key([
+            checked.given_name.value.as_deref(),
+            checked.family_name.value.as_deref(),
+            checked.father_name.value.as_deref(),
+        ]);
+        sqlx::query(
                 "INSERT INTO persons (id, given_name, given_name_q, family_name, family_name_q, father_name, father_name_q, name_key,
                     sex, sex_q, birth, birth_q, born_from, born_to, nationality, nationality_q, national_id, foreign_document, identifier_q,
                     mobile, mobile_q, met_place_id, met_path, lives_place_id, lives_path, languages, consent,
@@ -348,24 +473,20 @@ impl Store {
             .bind(now_text())
             .execute(&mut *w.tx)
             .await?;
-            for c in &checked.categories {
-                sqlx::query(
-                    "INSERT INTO person_category_links (person_id, category) VALUES ($1, $2)",
-                )
+        for c in &checked.categories {
+            sqlx::query("INSERT INTO person_category_links (person_id, category) VALUES ($1, $2)")
                 .bind(person_id)
                 .bind(c)
                 .execute(&mut *w.tx)
                 .await?;
-            }
-            sqlx::query(
-                "INSERT INTO person_holders (person_id, agency_id, since) VALUES ($1, $2, $3)",
-            )
+        }
+        sqlx::query("INSERT INTO person_holders (person_id, agency_id, since) VALUES ($1, $2, $3)")
             .bind(person_id)
             .bind(actor.agency_id.to_string())
             .bind(now_text())
             .execute(&mut *w.tx)
             .await?;
-            sqlx::query(
+        sqlx::query(
                 "INSERT INTO person_consents (id, person_id, consent, given_at, agency_id, recorded_by, note) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
             )
             .bind(crate::new_id())
@@ -376,53 +497,53 @@ impl Store {
             .bind(actor.user_id.to_string())
             .execute(&mut *w.tx)
             .await?;
-            insert_encounter(
-                &mut w,
-                Some(person_id),
-                actor,
-                (&first_category, &met, &at, &month),
-                (sex, age_band),
-                contact.consent,
-                checked.note.as_deref(),
-                encounter_id,
-            )
-            .await?;
-            let child = is_child(checked.birth.value, &checked.categories, today);
-            // The audit names the record and what was decided, never the person's names.
-            w.audit(
-                &who,
-                "person.register",
-                "person",
-                &person_id,
-                serde_json::json!({
-                    "consent": contact.consent.code(),
-                    "categories": checked.categories,
-                    "child": child,
-                    "encounter": encounter_id,
-                }),
-            )
-            .await?;
-            Registered::Person {
-                person_id,
-                encounter_id,
-            }
-        } else {
-            // Nothing named: the note may name the person, so it is not kept either.
-            insert_encounter(
-                &mut w,
-                None,
-                actor,
-                (&first_category, &met, &at, &month),
-                (sex, age_band),
-                contact.consent,
-                None,
-                encounter_id,
-            )
-            .await?;
-            let ask_again = contact.consent.asks_again();
-            if ask_again {
-                let due = contact.occurred_at + time::Duration::days(ASK_AGAIN_DAYS);
-                sqlx::query(
+        insert_encounter(
+            w,
+            Some(person_id),
+            actor,
+            (&first_category, &met, &at, &month),
+            (sex, age_band),
+            contact.consent,
+            checked.note.as_deref(),
+            encounter_id,
+        )
+        .await?;
+        let child = is_child(checked.birth.value, &checked.categories, today);
+        // The audit names the record and what was decided, never the person's names.
+        w.audit(
+            &who,
+            "person.register",
+            "person",
+            &person_id,
+            serde_json::json!({
+                "consent": contact.consent.code(),
+                "categories": checked.categories,
+                "child": child,
+                "encounter": encounter_id,
+            }),
+        )
+        .await?;
+        Registered::Person {
+            person_id,
+            encounter_id,
+        }
+    } else {
+        // Nothing named: the note may name the person, so it is not kept either.
+        insert_encounter(
+            w,
+            None,
+            actor,
+            (&first_category, &met, &at, &month),
+            (sex, age_band),
+            contact.consent,
+            None,
+            encounter_id,
+        )
+        .await?;
+        let ask_again = contact.consent.asks_again();
+        if ask_again {
+            let due = contact.occurred_at + time::Duration::days(ASK_AGAIN_DAYS);
+            sqlx::query(
                     "INSERT INTO consent_followups (id, encounter_id, agency_id, due, done_at) VALUES ($1, $2, $3, $4, NULL)",
                 )
                 .bind(crate::new_id())
@@ -431,42 +552,25 @@ impl Store {
                 .bind(instant_text(due))
                 .execute(&mut *w.tx)
                 .await?;
-            }
-            w.audit(
-                &who,
-                "encounter.record",
-                "encounter",
-                &encounter_id,
-                serde_json::json!({
-                    "consent": contact.consent.code(),
-                    "category": first_category,
-                    "ask_again": ask_again,
-                }),
-            )
-            .await?;
-            Registered::Encounter {
-                encounter_id,
-                ask_again,
-            }
-        };
-        w.commit().await?;
-        Ok(kept)
-    }
-
-    /// A place named on a registration: its id and path, or the field at fault.
-    async fn place_for_registry(
-        &self,
-        field: &'static str,
-        id: PlaceId,
-    ) -> StoreResult<(PlaceId, String)> {
-        match self.place_by_id(id).await {
-            Ok(p) => Ok((p.id, p.path)),
-            Err(StoreError::NotFound) => {
-                Err(StoreError::invalid(field, Rule::Unknown(String::new())))
-            }
-            Err(e) => Err(e),
         }
-    }
+        w.audit(
+            &who,
+            "encounter.record",
+            "encounter",
+            &encounter_id,
+            serde_json::json!({
+                "consent": contact.consent.code(),
+                "category": first_category,
+                "ask_again": ask_again,
+            }),
+        )
+        .await?;
+        Registered::Encounter {
+            encounter_id,
+            ask_again,
+        }
+    };
+    Ok(kept)
 }
 
 #[allow(clippy::too_many_arguments)]

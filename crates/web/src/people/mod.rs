@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod cases;
+pub mod import;
 pub mod input;
 pub mod pages;
 pub mod referrals;

@@ -19,6 +19,7 @@ on_both_engines!(
     consent_categories_and_designation_over_the_api,
     a_case_is_opened_worked_and_read_as_its_person,
     a_referral_is_answered_by_the_receiving_agency,
+    an_agency_list_imports_all_or_nothing_with_duplicates_set_aside,
 );
 
 /// A valid national id from nine digits (the registry checks the tenth).
@@ -783,5 +784,92 @@ async fn a_referral_is_answered_by_the_receiving_agency(f: Fixture) {
             .status(),
         StatusCode::FORBIDDEN,
         "an analyst makes no move"
+    );
+}
+
+/// An agency's list (CSV with Persian headers): a bad row stops the whole file with the
+/// row, column and reason; the good file registers everyone; sent again, every row with a
+/// national id on record is set aside for the duplicate review.
+async fn an_agency_list_imports_all_or_nothing_with_duplicates_set_aside(f: Fixture) {
+    let officer = f.login("officer").await;
+    let admin = f.login("admin").await;
+    let total = || async {
+        let v: Value = f
+            .get(&admin, "/api/v1/persons?purpose=supervision")
+            .await
+            .json()
+            .await
+            .expect("json");
+        v["total"].as_i64().expect("total")
+    };
+    let before = total().await;
+    let send = |csv: String| {
+        let (http, cookie, csrf, url) = (
+            f.http.clone(),
+            officer.cookie.clone(),
+            officer.csrf.clone(),
+            f.url("/api/v1/persons/import"),
+        );
+        async move {
+            http.post(url)
+                .header("cookie", cookie)
+                .header("x-csrf-token", csrf)
+                .header("content-type", "text/csv")
+                .body(csv)
+                .send()
+                .await
+                .expect("import")
+        }
+    };
+    let header = "نام,نام خانوادگی,جنس,تولد,ملیت,کد ملی,دسته,محل دیدار,رضایت,تاریخ دیدار";
+    let good = format!(
+        "{header}\nسعید,کرمی,مرد,۴۰,ایرانی,{},تکدی‌گری,N1,اشتراک,۱۴۰۴/۰۷/۱۰\nمینا,رستمی,زن,1360,ایرانی,,begging,N1,service,۱۴۰۴/۰۷/۱۲\nنامعلوم,,,,,,homeless,N1,نداد,۱۴۰۴/۰۷/۱۲\n",
+        national_id("003456789")
+    );
+    let bad = good
+        .replace("N1,service", "NOWHERE,service")
+        .replace(",۴۰,", ",۱۴۰۵/۰۱/۰۱,");
+    let res = send(bad).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = res.json().await.expect("json");
+    let rows: Vec<i64> = v["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["row"].as_i64().unwrap_or(0))
+        .collect();
+    assert_eq!(rows, vec![2, 3], "each bad row named: {v}");
+    assert!(
+        v["errors"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("آینده")),
+        "{v}"
+    );
+    assert!(
+        v["errors"][1]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("NOWHERE")),
+        "{v}"
+    );
+    assert_eq!(total().await, before, "nothing imported");
+    let res = send(good.clone()).await;
+    let status = res.status();
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        (v["registered"].as_i64(), v["encounters_only"].as_i64()),
+        (Some(2), Some(1)),
+        "{v}"
+    );
+    assert_eq!(total().await, before + 2);
+    // The same file again: the person with a national id is set aside, the others are
+    // registered again (nothing to match them on until the linkage issue).
+    let v: Value = send(good).await.json().await.expect("json");
+    assert_eq!(v["duplicates"][0]["row"], 2, "{v}");
+    assert_eq!(v["registered"], 1, "{v}");
+    assert_eq!(
+        send("نام\nعلی\n".into()).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "required columns"
     );
 }
