@@ -9,6 +9,7 @@
 
 mod cases;
 mod changes;
+mod flow;
 mod read;
 mod referrals;
 mod register;
@@ -22,6 +23,7 @@ use serde::Serialize;
 
 pub use cases::{Case, CaseEntry, CaseSummary, CaseWork, NewCase};
 pub use changes::RetentionRun;
+pub use flow::FlowMonth;
 pub use read::{PeopleQuery, PersonAccess};
 pub use referrals::{ANSWER_DAYS, NewReferral, ReferralRow};
 pub use register::ImportedPeople;

@@ -29,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/places", get(places::list))
         .route("/persons", get(people::list).post(people::create))
         .route("/persons/import", post(crate::people::import::import))
+        .route("/people-flow", get(people::flow))
         .route("/persons/{id}", get(people::one))
         .route("/persons/{id}/holder", get(people::holder))
         .route("/persons/{id}/access-report", get(people::access_report))

@@ -256,3 +256,46 @@ pub async fn designate(
         json!({ "agency": agency.code, "protects_children": body.protects_children }),
     ))
 }
+
+#[derive(Deserialize)]
+pub struct FlowQuery {
+    place: String,
+}
+
+/// Inflow and outflow per month for the people met in a place (a district, usually),
+/// as counts: counts under the small-number threshold are hidden from callers without
+/// restricted access, as in the atlas.
+pub async fn flow(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(q): ApiQuery<FlowQuery>,
+) -> Result<Json<Value>, AppError> {
+    let place = crate::atlas::visible_place(&state.store, &user.actor, &q.place)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let threshold = crate::atlas::threshold_for(&user.actor, state.small_count);
+    let shown = |n: i64| match threshold {
+        Some(k) if n > 0 && n < k => Value::String("suppressed".into()),
+        _ => json!(n),
+    };
+    let months: Vec<Value> = state
+        .store
+        .flow_by_month(&place.path)
+        .await?
+        .into_iter()
+        .map(|m| {
+            json!({
+                "month": m.month,
+                "newly_identified": shown(m.newly_identified),
+                "returned": shown(m.returned),
+                "moved_on": shown(m.moved_on),
+                "inactive": shown(m.inactive),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "place": { "id": place.id, "name_fa": place.name_fa },
+        "small_count_threshold": threshold,
+        "months": months,
+    })))
+}

@@ -20,6 +20,7 @@ on_both_engines!(
     a_case_is_opened_worked_and_read_as_its_person,
     a_referral_is_answered_by_the_receiving_agency,
     an_agency_list_imports_all_or_nothing_with_duplicates_set_aside,
+    the_monthly_flow_counts_people_in_and_out,
 );
 
 /// A valid national id from nine digits (the registry checks the tenth).
@@ -872,4 +873,66 @@ async fn an_agency_list_imports_all_or_nothing_with_duplicates_set_aside(f: Fixt
         StatusCode::UNPROCESSABLE_ENTITY,
         "required columns"
     );
+}
+
+/// Built for Zero's inflow and outflow per month: newly identified people, cases closed
+/// to housing and for lost contact; small counts hidden from an officer, shown to an
+/// analyst.
+async fn the_monthly_flow_counts_people_in_and_out(f: Fixture) {
+    let officer = f.login("officer").await;
+    let mut ids = Vec::new();
+    for name in ["آرش", "بابک", "کامران"] {
+        ids.push(
+            registered_id(register(&f, &officer, person_body(&f, name, "sharing")).await).await,
+        );
+    }
+    for (id, reason) in [(ids[0], "housed"), (ids[1], "lost_contact")] {
+        let res = f
+            .post_json(&officer, &format!("/api/v1/persons/{id}/cases"), json!({}))
+            .await;
+        let case = res.json::<Value>().await.expect("json")["case"]
+            .as_str()
+            .expect("case")
+            .to_string();
+        let done = f
+            .post_json(
+                &officer,
+                &format!("/api/v1/cases/{case}/work"),
+                json!({"kind": "close", "reason": reason}),
+            )
+            .await;
+        assert_eq!(done.status(), StatusCode::OK);
+    }
+    let flow = |s: Session| {
+        let path = format!("/api/v1/people-flow?place={}", f.ids["D1"]);
+        let f = &f;
+        async move { f.get(&s, &path).await.json::<Value>().await.expect("json") }
+    };
+    let analyst = flow(f.login("analyst").await).await;
+    let months = analyst["months"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{analyst}"));
+    let sum = |key: &str| {
+        months
+            .iter()
+            .map(|m| m[key].as_i64().unwrap_or(0))
+            .sum::<i64>()
+    };
+    assert_eq!(sum("newly_identified"), 3, "{analyst}");
+    assert_eq!(sum("moved_on"), 1);
+    assert_eq!(sum("inactive"), 1);
+    let officer_view = flow(officer).await;
+    let cells: Vec<&Value> = officer_view["months"]
+        .as_array()
+        .expect("months")
+        .iter()
+        .flat_map(|m| ["newly_identified", "returned", "moved_on", "inactive"].map(|k| &m[k]))
+        .collect();
+    assert!(
+        cells
+            .iter()
+            .all(|v| **v == json!(0) || **v == json!("suppressed")),
+        "counts from 1 to 9 are hidden from an officer: {officer_view}"
+    );
+    assert!(cells.iter().any(|v| **v == json!("suppressed")));
 }
