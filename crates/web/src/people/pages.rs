@@ -541,25 +541,30 @@ fn person_body(p: &Person, saved: Option<&str>, may_report: bool, purpose: &Purp
     }
 }
 
-pub async fn access_report_page(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    PathId(id): PathId<PersonId>,
-) -> Result<Response, AppError> {
-    let today = super::today(&state);
+/// The reads of a person's access report, for a caller the policy lets see it and who
+/// said why (or the page that asks why, coming back to `/people/{id}/access-report` with
+/// `suffix`).
+async fn access_report_reads(
+    state: &AppState,
+    user: &CurrentUser,
+    id: PersonId,
+    suffix: &str,
+) -> Result<Result<(Purpose, Vec<hamafza_store::people::ReadEntry>), Response>, AppError> {
+    let today = super::today(state);
     let access = state.store.person_access(&user.actor, id, today).await?;
     if let Decision::Deny(r) = access.decide(&user.actor, Action::ViewPersonAccessReport) {
         return Err(r.into());
     }
     let subject = format!("report:{id}");
-    let Some(purpose) = purpose_given(&state, &user, &subject).await? else {
-        return Ok(ask_purpose(
-            &user,
+    let Some(purpose) = purpose_given(state, user, &subject).await? else {
+        let back = format!("/people/{id}/access-report{suffix}");
+        return Ok(Err(ask_purpose(
+            user,
             &subject,
-            &format!("/people/{id}/access-report"),
+            &back,
             "گزارش دسترسی این فرد",
         )
-        .into_response());
+        .into_response()));
     };
     let reader = PersonReader {
         actor: &user.actor,
@@ -567,11 +572,24 @@ pub async fn access_report_page(
         today,
     };
     let reads = state.store.person_access_report(&reader, id).await?;
+    Ok(Ok((purpose, reads)))
+}
+
+pub async fn access_report_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PathId(id): PathId<PersonId>,
+) -> Result<Response, AppError> {
+    let (purpose, reads) = match access_report_reads(&state, &user, id, "").await? {
+        Ok(found) => found,
+        Err(asks) => return Ok(asks),
+    };
     let body = html! {
         h1 { "گزارش دسترسی" }
         p { a href={ "/people/" (id) "/access-report.pdf" } { "همین گزارش به PDF" } }
         p { "هر بار دیدن این پرونده، با کاربر، دستگاه، زمان و هدف. این گزارش از دفتر رویدادهای زنجیره‌ای خوانده می‌شود و خودش هم یک بار دیدن است." }
         p { (num(reads.len() as i64)) " بار" }
+        p.hint { "هدف شما از دیدن این گزارش: " (purpose.text_fa()) }
         div.table-wrap { table {
             thead { tr { th { "زمان" } th { "کاربر" } th { "دستگاه" } th { "کار" } th { "هدف" } } }
             tbody {
@@ -597,26 +615,10 @@ pub async fn access_report_pdf(
     PathId(id): PathId<PersonId>,
 ) -> Result<Response, AppError> {
     let today = super::today(&state);
-    let access = state.store.person_access(&user.actor, id, today).await?;
-    if let Decision::Deny(r) = access.decide(&user.actor, Action::ViewPersonAccessReport) {
-        return Err(r.into());
-    }
-    let subject = format!("report:{id}");
-    let Some(purpose) = purpose_given(&state, &user, &subject).await? else {
-        return Ok(ask_purpose(
-            &user,
-            &subject,
-            &format!("/people/{id}/access-report.pdf"),
-            "گزارش دسترسی این فرد",
-        )
-        .into_response());
+    let (purpose, reads) = match access_report_reads(&state, &user, id, ".pdf").await? {
+        Ok(found) => found,
+        Err(asks) => return Ok(asks),
     };
-    let reader = PersonReader {
-        actor: &user.actor,
-        purpose: &purpose,
-        today,
-    };
-    let reads = state.store.person_access_report(&reader, id).await?;
     let document = crate::words::access_report(
         &id.to_string(),
         &reads,
