@@ -11,7 +11,7 @@ use hamafza_core::ids::PersonId;
 use hamafza_core::jalali::JalaliDate;
 use hamafza_core::people::Purpose;
 use hamafza_store::Store;
-use hamafza_store::people::{PersonReader, operator};
+use hamafza_store::people::{PersonReader, command_line_operator};
 
 use crate::Failure;
 
@@ -166,7 +166,7 @@ pub(crate) async fn run(
     command: PersonCommand,
 ) -> Result<ExitCode, Failure> {
     let today = JalaliDate::today_in_tehran(time::OffsetDateTime::now_utc());
-    let actor = operator();
+    let actor = command_line_operator();
     let failed = |e: hamafza_store::StoreError| Failure(hamafza_web::words::store_error(&e));
     let (id, output, purpose, purpose_text, subject) = match command {
         PersonCommand::Retention { years } => {

@@ -42,7 +42,7 @@ pub struct PersonReader<'a> {
 /// or privacy request for the data controller), reading as a system administrator
 /// with child protection; their reads are audited as the command line's (no user, no
 /// agency) with the purpose they give. Never used for a request.
-pub fn operator() -> Actor {
+pub fn command_line_operator() -> Actor {
     use hamafza_core::access::Role;
     Actor {
         user_id: uuid::Uuid::nil(),
