@@ -1,7 +1,8 @@
 // Browser test of the registry (issue 12): a district officer registers a person met
 // in the street on a phone-width screen (asked first why they look at names), the
-// saved record says so; an officer of another agency reads it (the person consented
-// to sharing); the system administrator's access report lists both reads.
+// saved record says so, and refers them to welfare; welfare's officer accepts the
+// referral and reads the record (the person consented to sharing); the system
+// administrator's access report lists both reads.
 //
 // Needs HAMAFZA_BIN (the built binary); starts its own server with the demo data.
 
@@ -70,13 +71,27 @@ test("registry: street registration at 375 px, a read by another agency, the acc
   await page.screenshot({ path: join(shots, "people-saved-phone.png"), fullPage: true });
   const personUrl = page.url().replace(/\?saved=1$/, "");
   const personId = personUrl.split("/").pop();
+
+  // The officer refers the person to welfare from the person's page.
+  await page.locator("select[name=to]").selectOption({ label: "ادارهٔ کل بهزیستی استان تهران" });
+  await page.getByRole("button", { name: "ارجاع", exact: true }).click();
+  await page.waitForURL(/\/referrals\?saved=sent$/);
+  assert.match(await page.getByRole("status").innerText(), /ارجاع فرستاده شد/);
+  await noSidewaysScroll(page);
   assert.deepEqual(problems, [], "no console errors");
   await page.close();
 
-  // Welfare's officer in the same district reads the record: consent to share.
+  // Welfare's officer in the same district accepts the referral from the inbox, then
+  // reads the record (consent to share).
   const other = await app.newPage();
   await signIn(app.base, other.page, "welfare.officer", "hamafza-demo");
   await other.page.waitForURL(`${app.base}/`);
+  await other.page.goto(`${app.base}/referrals`);
+  const incoming = other.page.locator("tbody tr", { hasText: "در انتظار پاسخ" });
+  assert.equal(await incoming.count(), 1);
+  await incoming.getByRole("button", { name: "پذیرش" }).click();
+  await other.page.waitForURL(/\/referrals\?saved=moved$/);
+  assert.ok((await other.page.locator("tbody tr", { hasText: "پذیرفته" }).count()) >= 1, "accepted");
   await other.page.goto(personUrl);
   await givePurpose(other.page, "پیگیری پرونده");
   await other.page.waitForURL(personUrl);
