@@ -63,6 +63,10 @@ enum Command {
         /// restricted access to statistics, and from every public export.
         #[arg(long, default_value_t = hamafza_core::indicator::DEFAULT_SMALL_COUNT)]
         small_count: i64,
+        /// Years after which the daily retention run unnames a person with no open
+        /// case and no encounter (records on legal hold are kept), 1 to 100.
+        #[arg(long, default_value_t = hamafza_web::DEFAULT_RETENTION_YEARS, value_parser = clap::value_parser!(i64).range(1..=100))]
+        retention_years: i64,
         /// Open connections one client address may hold (more are closed at once). Behind
         /// a reverse proxy every client has the proxy's address: raise it there.
         #[arg(long, default_value_t = hamafza_web::Limits::default().per_address)]
@@ -444,6 +448,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             demo,
             today,
             small_count,
+            retention_years,
             max_connections_per_address,
             max_connections,
             idle_timeout,
@@ -493,6 +498,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let state = hamafza_web::AppState::new(store)
                 .with_clock(clock)
                 .with_small_count(small_count)
+                .with_retention_years(retention_years)
                 .with_secure_cookies(
                     secure_cookies
                         || public_url

@@ -55,6 +55,9 @@ pub(crate) enum PersonCommand {
         id: String,
         #[arg(long)]
         release: bool,
+        /// Why (a court order, an inquiry): kept in the audit log.
+        #[arg(long)]
+        reason: String,
     },
     /// Everything held on a person — the record with each field's data-quality code,
     /// consents, encounters, and every read — as JSON.
@@ -184,9 +187,18 @@ pub(crate) async fn run(
         PersonCommand::ResearchExport { output, k } => {
             return research_export(store, data_dir, &output, k).await;
         }
-        PersonCommand::Hold { id, release } => {
+        PersonCommand::Hold {
+            id,
+            release,
+            reason,
+        } => {
             store
-                .set_legal_hold(&hamafza_store::Who::system(), person_id(&id)?, !release)
+                .set_legal_hold(
+                    &hamafza_store::Who::system(),
+                    person_id(&id)?,
+                    !release,
+                    &reason,
+                )
                 .await
                 .map_err(failed)?;
             println!("legal hold {}", if release { "released" } else { "set" });

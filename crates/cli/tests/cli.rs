@@ -709,7 +709,11 @@ fn person_reports_list_every_read_with_its_purpose() {
     );
     // A hold, then the retention job: with a 1-year window nothing of this year's demo
     // is due; the hold is kept either way.
-    let out = hamafza(&data, &["person", "hold", "--id", &id], None);
+    let out = hamafza(
+        &data,
+        &["person", "hold", "--id", &id, "--reason", "دستور دادگاه"],
+        None,
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = hamafza(&data, &["person", "retention", "--years", "1"], None);
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -115,6 +115,8 @@ pub enum Rule {
     DoesNotTake(String),
     /// A referral move its state machine refuses.
     Referral(ReferralMoveError),
+    /// A time that has not come yet (a contact cannot be recorded before it happens).
+    InFuture,
 }
 
 /// In English, for logs and the operator's command line (people read the web crate's
@@ -165,6 +167,7 @@ impl std::fmt::Display for Rule {
             Rule::ValueWithUnknown(q) => write!(f, "a value given as {}", q.code()),
             Rule::DoesNotTake(c) => write!(f, "the agency does not take «{c}»"),
             Rule::Referral(e) => write!(f, "{e:?}"),
+            Rule::InFuture => f.write_str("in the future"),
         }
     }
 }

@@ -53,6 +53,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "referral_escalations",
         include_str!("../migrations/0011_referral_escalations.sql"),
     ),
+    (
+        12,
+        "guardians",
+        include_str!("../migrations/0012_guardians.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<usize> {

@@ -79,9 +79,15 @@ fn page_routes() -> Router<AppState> {
             get(people::register_page).post(people::register_submit),
         )
         .route("/people/purpose", post(people::purpose_submit))
+        .route("/people/flow", get(crate::people::flow::flow_page))
         .route("/people/{id}", get(people::person_page))
         .route("/people/{id}/consent", post(people::consent_submit))
         .route("/people/{id}/cases", post(cases::open_submit))
+        .route(
+            "/people/{id}/encounters",
+            post(crate::people::encounters::record_submit),
+        )
+        .route("/cases", get(cases::load_page))
         .route("/cases/{id}", get(cases::case_page))
         .route("/people/{id}/referrals", post(referrals::refer_submit))
         .route("/referrals", get(referrals::inbox_page))

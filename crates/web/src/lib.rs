@@ -54,7 +54,13 @@ pub struct AppState {
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// The key this server signs its audit checkpoints and countersignatures with.
     pub checkpoint_key: Option<Arc<ed25519_dalek::SigningKey>>,
+    /// Years after which a person with no open case and no encounter is unnamed by
+    /// the daily retention run (`--retention-years`).
+    pub retention_years: i64,
 }
+
+/// Years a quiet record keeps its names unless the operator says otherwise.
+pub const DEFAULT_RETENTION_YEARS: i64 = 5;
 
 /// The server's caches, each named with the version it follows. One cache follows one
 /// version: a cache whose keys followed two would start over at every write of either.
@@ -94,6 +100,15 @@ impl AppState {
             secure_cookies: false,
             trusted_proxies: Arc::new([]),
             checkpoint_key: None,
+            retention_years: DEFAULT_RETENTION_YEARS,
+        }
+    }
+
+    /// The same state with another retention period (1 to 100 years).
+    pub fn with_retention_years(self, years: i64) -> Self {
+        AppState {
+            retention_years: years.clamp(1, 100),
+            ..self
         }
     }
 
@@ -175,7 +190,9 @@ pub fn spawn_escalation_job(
     let clock = state.clock.clone();
     // Who this process is, for the lease: new at every start.
     let holder = uuid::Uuid::now_v7().to_string();
+    let retention_years = state.retention_years;
     tokio::spawn(async move {
+        let mut retained_on: Option<time::Date> = None;
         let policy = hamafza_core::resolutions::EscalationPolicy::default();
         let hour = std::time::Duration::from_secs(3600);
         let mut every_hour = tokio::time::interval(hour);
@@ -224,6 +241,23 @@ pub fn spawn_escalation_job(
                 Ok(0) => {}
                 Ok(notices) => tracing::info!(notices, "referral escalation run"),
                 Err(e) => tracing::warn!("referral escalation run failed: {e}"),
+            }
+            // Retention once a day (the first hourly run of each day): each run is
+            // audited with what it did, so it is not repeated every hour.
+            let today = clock.today();
+            if retained_on != Some(today) {
+                let before = today - time::Duration::days(365 * retention_years);
+                match store.run_retention(before).await {
+                    Ok(run) => {
+                        retained_on = Some(today);
+                        tracing::info!(
+                            unnamed = run.pseudonymised,
+                            on_hold = run.on_hold,
+                            "retention run"
+                        );
+                    }
+                    Err(e) => tracing::warn!("retention run failed: {e}"),
+                }
             }
         }
     })

@@ -165,6 +165,7 @@ pub fn explain(field: &str, rule: &Rule) -> String {
         }
         Rule::NationalId(e) => format!("{it}: {e}"),
         Rule::Birth(e) => format!("{it}: {e}"),
+        Rule::InFuture => "این زمان هنوز نرسیده است؛ زمان گذشته را بنویسید".into(),
         Rule::DoesNotTake(c) => {
             format!("این دستگاه ارجاع «{c}» را نمی‌پذیرد؛ دستگاه دیگری را برگزینید")
         }

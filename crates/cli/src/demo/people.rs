@@ -7,11 +7,18 @@
 //! The names are put together from common given and family names; no real person is
 //! described. National ids are made up with a valid check digit.
 
+use std::collections::BTreeMap;
+
+use hamafza_core::access::Actor;
+use hamafza_core::ids::{PersonId, PlaceId};
+use hamafza_core::indicator::{Denominator, Numerator, Publication, Worse};
 use hamafza_core::jalali::JalaliDate;
-use hamafza_core::people::{Consent, DataQuality, Nationality, Sex};
+use hamafza_core::people::{ClosureReason, Consent, DataQuality, Nationality, ReferralMove, Sex};
 use hamafza_core::place::PlaceLevel;
-use hamafza_store::people::{BirthIn, Field, FirstContact, NewPerson};
-use hamafza_store::{Store, Who};
+use hamafza_store::people::{
+    BirthIn, CaseWork, Field, FirstContact, Guardian, NewCase, NewEncounter, NewPerson, NewReferral,
+};
+use hamafza_store::{NewIndicator, Store, Who};
 use time::{Duration, OffsetDateTime, Time};
 
 /// How many first contacts the demo registers.
@@ -156,6 +163,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
 
     let mut rng = Rng(0x5eed_1405_0001);
     let (mut named, mut counted) = (0, 0);
+    let mut registered = Vec::new();
     let year_start =
         OffsetDateTime::new_utc(today, Time::from_hms(6, 0, 0).unwrap_or(Time::MIDNIGHT))
             - Duration::days(365);
@@ -184,7 +192,8 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
         let age = if child {
             8 + rng.below(9)
         } else {
-            19 + rng.below(50)
+            // Over 21: "about 20" may be 18, which the registry reads as a child.
+            21 + rng.below(48)
         };
         let birth = match rng.percent() {
             0..45 => BirthIn::About(age.to_string()),
@@ -266,6 +275,11 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             } else {
                 vec!["فارسی".into()]
             },
+            guardian: child.then(|| Guardian {
+                name: format!("{} {family}", rng.pick(&WOMEN)),
+                relation: Some("مادر".into()),
+                mobile: (rng.percent() < 60).then(|| format!("0935{:07}", rng.below(10_000_000))),
+            }),
         };
         let occurred_at = year_start
             + Duration::days(rng.below(365) as i64)
@@ -278,12 +292,244 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             note: None,
         };
         match store.register(actor, &contact, jalali_today).await {
-            Ok(hamafza_store::people::Registered::Person { .. }) => named += 1,
+            Ok(hamafza_store::people::Registered::Person { person_id, .. }) => {
+                named += 1;
+                registered.push(Met {
+                    person: person_id,
+                    officer: i % officers.len(),
+                    place,
+                    category,
+                    at: occurred_at,
+                    child,
+                    shares: matches!(consent, Consent::Sharing | Consent::Guardian),
+                });
+            }
             Ok(hamafza_store::people::Registered::Encounter { .. }) => counted += 1,
             // A made-up national id drawn twice: that person is already registered.
             Err(hamafza_store::StoreError::Conflict { .. }) => {}
             Err(e) => return Err(format!("demo person {i}: {e}")),
         }
     }
+    let officers: Vec<_> = officers.into_iter().map(|(actor, _)| actor).collect();
+    work(store, &officers, &registered, &mut rng, today).await?;
+    indicators(store).await?;
     Ok((named, counted))
+}
+
+/// A named person the demo registered, for the work that follows.
+struct Met {
+    person: PersonId,
+    officer: usize,
+    place: PlaceId,
+    category: &'static str,
+    at: OffsetDateTime,
+    child: bool,
+    shares: bool,
+}
+
+/// What agencies did after the first contacts: people met again, cases opened by the
+/// registering agency (services given, some closed for each reason), children's cases
+/// by child protection, and referrals to welfare left in every state.
+async fn work(
+    store: &Store,
+    officers: &[Actor],
+    registered: &[Met],
+    rng: &mut Rng,
+    today: time::Date,
+) -> Result<(), String> {
+    let jalali_today = JalaliDate::from_gregorian(today);
+    let now = OffsetDateTime::new_utc(today, Time::from_hms(12, 0, 0).unwrap_or(Time::MIDNIGHT));
+    let actor_of = |username: &'static str| async move {
+        store
+            .user_for_login(username)
+            .await
+            .map_err(|e| e.to_string())?
+            .map(|(u, _)| u.actor())
+            .ok_or(format!("no demo user {username}"))
+    };
+    let welfare = actor_of("welfare.officer").await?;
+    let child_protection = actor_of("child.protection").await?;
+    let welfare_agency = store
+        .agency_by_code("teh-welfare")
+        .await
+        .map_err(|e| format!("demo step 1: {e}"))?
+        .ok_or("no agency teh-welfare")?
+        .id;
+    let assessment = |rng: &mut Rng| -> BTreeMap<String, String> {
+        [
+            ("shelter", ["ندارد", "در پارک می‌خوابد", "دارد"]),
+            ("health", ["نه", "زخم پا", "سرفهٔ طولانی"]),
+            ("family_contact", ["نه", "گاهی", "بله"]),
+        ]
+        .iter()
+        .map(|(q, answers)| (q.to_string(), rng.pick(answers).to_string()))
+        .collect()
+    };
+    let (mut referred, mut closed) = (0usize, 0usize);
+    for m in registered {
+        let officer = &officers[m.officer];
+        // Met again, one to three times since the first contact.
+        if rng.percent() < 40 {
+            let since = (now - m.at).whole_days().max(1) as u64;
+            for _ in 0..=rng.below(3) {
+                let at = m.at + Duration::days(rng.below(since) as i64) + Duration::hours(1);
+                let again = NewEncounter {
+                    category: m.category.to_string(),
+                    place: m.place,
+                    occurred_at: at.min(now),
+                    note: None,
+                };
+                let by = if m.child { &child_protection } else { officer };
+                store
+                    .record_encounter(by, m.person, &again, jalali_today, now)
+                    .await
+                    .map_err(|e| format!("demo step 2: {e}"))?;
+            }
+        }
+        // A case: children's by child protection, adults' by the registering agency.
+        let case_by = if m.child { &child_protection } else { officer };
+        if m.child || rng.percent() < 30 {
+            let case = store
+                .open_case(
+                    case_by,
+                    m.person,
+                    &NewCase {
+                        worker: None,
+                        assessment: assessment(rng),
+                        plan: Some("پیگیری هفتگی و معرفی به خدمات".into()),
+                    },
+                    jalali_today,
+                )
+                .await
+                .map_err(|e| format!("demo step 3: {e}"))?;
+            let service = rng.pick(&[
+                ("غذای گرم", "داده شد"),
+                ("معرفی به گرمخانه", "پذیرفته شد"),
+                ("ویزیت پزشک", "دارو گرفت"),
+                ("مشاوره", "ادامه دارد"),
+            ]);
+            store
+                .work_case(
+                    case_by,
+                    case,
+                    &CaseWork::Service {
+                        service: service.0.into(),
+                        provider: None,
+                        given_on: jalali_today,
+                        outcome: Some(service.1.into()),
+                    },
+                    jalali_today,
+                )
+                .await
+                .map_err(|e| format!("demo step 4: {e}"))?;
+            if !m.child && rng.percent() < 40 {
+                let reason = ClosureReason::ALL[closed % ClosureReason::ALL.len()];
+                closed += 1;
+                store
+                    .work_case(
+                        case_by,
+                        case,
+                        &CaseWork::Close { reason, note: None },
+                        jalali_today,
+                    )
+                    .await
+                    .map_err(|e| format!("demo step 5: {e}"))?;
+            }
+        }
+        // Referrals to welfare, one in each state in turn.
+        if m.shares && !m.child && rng.percent() < 25 {
+            let id = store
+                .refer(
+                    officer,
+                    m.person,
+                    &NewReferral {
+                        to: welfare_agency,
+                        category: m.category.to_string(),
+                        note: Some("برای حمایت معیشتی و درمان".into()),
+                        transfer: false,
+                        answer_days: None,
+                        override_reason: None,
+                    },
+                    jalali_today,
+                )
+                .await
+                .map_err(|e| format!("demo step 6: {e}"))?;
+            let moves: &[(&Actor, ReferralMove, Option<&str>)] = match referred % 6 {
+                0 => &[],
+                1 => &[(&welfare, ReferralMove::Accept, None)],
+                2 => &[(&welfare, ReferralMove::Decline, Some("ظرفیت مرکز پر است"))],
+                3 => &[
+                    (&welfare, ReferralMove::Accept, None),
+                    (&welfare, ReferralMove::GiveService, None),
+                ],
+                4 => &[
+                    (&welfare, ReferralMove::Accept, None),
+                    (&welfare, ReferralMove::GiveService, None),
+                    (&welfare, ReferralMove::Close, Some("در مرکز پذیرش شد")),
+                ],
+                _ => &[(officer, ReferralMove::Withdraw, None)],
+            };
+            for (by, step, text) in moves {
+                store
+                    .move_referral(by, id, *step, *text)
+                    .await
+                    .map_err(|e| format!("demo step 7: {e}"))?;
+            }
+            referred += 1;
+        }
+    }
+    Ok(())
+}
+
+/// The registry's indicators in the atlas: people met for the first time and contacts
+/// per 10,000 residents, by month, live (restricted: for holders of statistical access).
+async fn indicators(store: &Store) -> Result<(), String> {
+    let all: Vec<String> = store
+        .person_categories()
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    for (code, name_fa, name_en, numerator, numerator_fa) in [
+        (
+            "registry_new_people",
+            "افراد تازه شناسایی‌شده",
+            "People newly identified",
+            Numerator::NewPeople,
+            "شمار افرادی که نخستین بار دیده و ثبت شدند",
+        ),
+        (
+            "registry_contacts",
+            "دیدارهای ثبت‌شده با افراد آسیب‌دیده",
+            "Recorded contacts with vulnerable people",
+            Numerator::Encounters,
+            "شمار دیدارها، با نام یا بی‌نام",
+        ),
+    ] {
+        store
+            .save_indicator(
+                &Who::system(),
+                &NewIndicator {
+                    code: code.into(),
+                    name_fa: name_fa.into(),
+                    name_en: name_en.into(),
+                    theme: "آسیب‌های اجتماعی".into(),
+                    unit_fa: "نفر".into(),
+                    worse: Worse::Higher,
+                    numerator,
+                    categories: all.clone(),
+                    numerator_fa: numerator_fa.into(),
+                    numerator_is_count: true,
+                    denominator: Denominator::Population,
+                    rate_base: 10_000.0,
+                    source_agency_id: None,
+                    publication: Publication::Restricted,
+                    note_fa: Some("از ثبت افراد در هم‌افزا، زنده".into()),
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }

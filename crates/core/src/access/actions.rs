@@ -63,6 +63,9 @@ pub enum Action {
     EditPerson,
     /// Who read the record, when and why; and everything held on the person.
     ViewPersonAccessReport,
+    /// Record a later contact with a person on record (where and when they were met
+    /// again): anyone who may read the record and works with people.
+    RecordEncounter,
     /// Open a case for a person (the agency then holds the record).
     OpenCase,
     /// Work on a case: services, notes, closing and reopening — the case's agency.
@@ -73,6 +76,9 @@ pub enum Action {
     AnswerReferral,
     /// Add or rename the categories people are registered under.
     ManagePersonCategories,
+    /// Put a person's record on legal hold (the retention run keeps it) or release
+    /// it: the system administrator, answering a court or an inquiry.
+    HoldPerson,
     /// Designate an agency for child protection (its staff then read children's
     /// records).
     DesignateChildProtection,

@@ -414,7 +414,7 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
 
         // A case is opened by an agency that may read the person; its work is the
         // case's agency's. Cases are seen as the person is (ViewPerson).
-        (OpenCase, Target::Person(p)) => match view_person(actor, p) {
+        (OpenCase | RecordEncounter, Target::Person(p)) => match view_person(actor, p) {
             Decision::Allow => allow_if(works_with_people(actor), DenyReason::Role),
             denied => denied,
         },
@@ -443,7 +443,7 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
                 allow_if(works_with_people(actor), DenyReason::Role)
             }
         }
-        (ManagePersonCategories, _) => allow_if(admin, DenyReason::Role),
+        (ManagePersonCategories | HoldPerson, _) => allow_if(admin, DenyReason::Role),
         // A council secretary designates (the issue's "agencies a secretary
         // designates"), and the system administrator.
         (DesignateChildProtection, _) => {

@@ -21,6 +21,41 @@ pub enum Numerator {
     Events,
     /// A value an agency supplies per place and period (by hand or by file).
     Imported,
+    /// A live count of the registry's contacts (named or not) of the indicator's
+    /// person categories: every encounter counts where it happened.
+    Encounters,
+    /// A live count of people met for the first time (a new named record).
+    NewPeople,
+    /// A live count of contacts with people already on record (returning).
+    ReturningPeople,
+}
+
+impl Numerator {
+    /// Whether the numerator is counted live (events or the registry's contacts) from
+    /// the kept counts, rather than supplied.
+    pub fn is_live(self) -> bool {
+        !matches!(self, Numerator::Imported)
+    }
+
+    /// Whether its categories are the registry's person categories (not event ones).
+    pub fn counts_people(self) -> bool {
+        matches!(
+            self,
+            Numerator::Encounters | Numerator::NewPeople | Numerator::ReturningPeople
+        )
+    }
+
+    /// The key a category is counted under in the live counts: event categories as
+    /// they are, the registry's under a prefix no event category code can carry (codes
+    /// are snake_case, so never contain `:`).
+    pub fn count_key(self, category: &str) -> String {
+        match self {
+            Numerator::Events | Numerator::Imported => category.to_string(),
+            Numerator::Encounters => format!("encounter:{category}"),
+            Numerator::NewPeople => format!("new_person:{category}"),
+            Numerator::ReturningPeople => format!("returning_person:{category}"),
+        }
+    }
 }
 
 /// What the numerator is divided by.
@@ -54,7 +89,13 @@ macro_rules! codes {
     };
 }
 codes!(Worse { Higher = "higher", Lower = "lower" });
-codes!(Numerator { Events = "events", Imported = "imported" });
+codes!(Numerator {
+    Events = "events",
+    Imported = "imported",
+    Encounters = "encounters",
+    NewPeople = "new_people",
+    ReturningPeople = "returning_people",
+});
 codes!(Denominator { None = "none", Population = "population", Area = "area" });
 codes!(Publication { Public = "public", Restricted = "restricted" });
 

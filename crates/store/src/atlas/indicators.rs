@@ -159,18 +159,25 @@ impl Store {
         if def.numerator_fa.trim().is_empty() {
             return Err(StoreError::invalid("numerator_fa", Rule::Required));
         }
-        if def.numerator == Numerator::Events && def.categories.is_empty() {
+        if def.numerator.is_live() && def.categories.is_empty() {
             return Err(StoreError::invalid("categories", Rule::Required));
         }
         if !(def.rate_base.is_finite() && def.rate_base > 0.0) {
             return Err(StoreError::invalid("rate_base", Rule::Positive));
         }
-        let known: Vec<String> = self
-            .event_categories(&Scope::reference_lists())
-            .await?
-            .into_iter()
-            .map(|c| c.code)
-            .collect();
+        let known: Vec<String> = if def.numerator.counts_people() {
+            self.person_categories()
+                .await?
+                .into_iter()
+                .map(|c| c.code)
+                .collect()
+        } else {
+            self.event_categories(&Scope::reference_lists())
+                .await?
+                .into_iter()
+                .map(|c| c.code)
+                .collect()
+        };
         if let Some(bad) = def.categories.iter().find(|c| !known.contains(c)) {
             return Err(StoreError::invalid(
                 "categories",
@@ -284,9 +291,12 @@ impl Store {
         let mut binds = Vec::new();
         let places = placeholders(&mut binds, place_ids.iter().cloned());
         let sql = match indicator.numerator {
-            Numerator::Events => {
+            live if live.is_live() => {
                 let (first, last) = month_range(period);
-                let cats = placeholders(&mut binds, indicator.categories.iter().cloned());
+                let cats = placeholders(
+                    &mut binds,
+                    indicator.categories.iter().map(|c| live.count_key(c)),
+                );
                 binds.push(first);
                 let a = binds.len();
                 binds.push(last);
@@ -297,7 +307,7 @@ impl Store {
                      GROUP BY place_id"
                 )
             }
-            Numerator::Imported => {
+            _ => {
                 binds.push(indicator.code.clone());
                 let c = binds.len();
                 binds.push(period.code());
@@ -330,7 +340,7 @@ impl Store {
             }
         }
         // A live count with no event is a true zero, not missing data.
-        if indicator.numerator == Numerator::Events {
+        if indicator.numerator.is_live() {
             for id in place_ids {
                 out.entry(id.clone()).or_insert(0.0);
             }

@@ -86,7 +86,11 @@ pub struct CaseSummary {
     pub closure_reason: Option<ClosureReason>,
 }
 
-fn text(field: &'static str, v: Option<&str>, max: usize) -> StoreResult<Option<String>> {
+pub(super) fn text(
+    field: &'static str,
+    v: Option<&str>,
+    max: usize,
+) -> StoreResult<Option<String>> {
     let v = v.map(str::trim).filter(|s| !s.is_empty());
     if v.is_some_and(|s| s.chars().count() > max) {
         return Err(StoreError::invalid(field, Rule::TooLong { max }));
@@ -400,5 +404,139 @@ impl Store {
             })
         })
         .collect()
+    }
+}
+
+/// Which cases a case load lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseState {
+    #[default]
+    Open,
+    Closed,
+    All,
+}
+
+/// A case load: the caller's agency's cases.
+#[derive(Debug, Clone, Default)]
+pub struct CaseLoadQuery {
+    pub state: CaseState,
+    /// Only the caller's own (as case worker).
+    pub mine: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One row of a case load: the person named when the reader may read them (a child's
+/// record is "a child" to anyone outside child protection).
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseLoadRow {
+    pub id: CaseId,
+    pub person_id: PersonId,
+    pub name: Option<String>,
+    pub child: bool,
+    pub categories: Vec<String>,
+    pub worker: Option<String>,
+    pub opened_at: String,
+    pub closed_at: Option<String>,
+    pub closure_reason: Option<ClosureReason>,
+    /// The latest service, note, closing or reopening.
+    pub last_work_at: Option<String>,
+}
+
+impl Store {
+    /// The reader's agency's cases, oldest-opened first for open ones (the longest
+    /// waiting on top), newest first otherwise; the named rows are one audited read
+    /// (`cases.list`, with the purpose). Only staff who work with people have one.
+    pub async fn case_load(
+        &self,
+        reader: &PersonReader<'_>,
+        q: &CaseLoadQuery,
+    ) -> StoreResult<(Vec<CaseLoadRow>, i64)> {
+        use hamafza_core::access::{DenyReason, works_with_people};
+        if !works_with_people(reader.actor) {
+            return Err(StoreError::Forbidden(crate::error::Refusal::Policy(
+                DenyReason::Role,
+            )));
+        }
+        // The scope: the reader's own agency, always.
+        let mut binds = vec![reader.actor.agency_id.to_string()];
+        let mut filter = "c.agency_id = $1".to_string();
+        match q.state {
+            CaseState::Open => filter.push_str(" AND c.closed_at IS NULL"),
+            CaseState::Closed => filter.push_str(" AND c.closed_at IS NOT NULL"),
+            CaseState::All => {}
+        }
+        if q.mine {
+            binds.push(reader.actor.user_id.to_string());
+            filter.push_str(&format!(" AND c.worker_id = ${}", binds.len()));
+        }
+        let total: i64 = crate::query_with(
+            format!("SELECT COUNT(*) FROM cases c WHERE {filter}"),
+            &binds,
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?;
+        let order = if q.state == CaseState::Open {
+            "c.opened_at, c.id"
+        } else {
+            "c.opened_at DESC, c.id"
+        };
+        let rows = crate::query_with(
+            format!(
+                "SELECT c.id, c.person_id, c.opened_at, c.closed_at, c.closure_reason, u.display_name AS worker,
+                        (SELECT MAX(e.at) FROM case_entries e WHERE e.case_id = c.id) AS last_work_at,
+                        p.given_name, p.family_name, p.birth, p.met_path, p.lives_path, p.consent
+                 FROM cases c JOIN persons p ON p.id = c.person_id
+                 LEFT JOIN users u ON u.id = c.worker_id
+                 WHERE {filter} ORDER BY {order} LIMIT {} OFFSET {}",
+                q.limit.clamp(1, 500),
+                q.offset.max(0)
+            ),
+            &binds,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let person_ids = rows
+            .iter()
+            .map(|r| r.try_get::<PersonId, _>("person_id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let facts = self.holders_and_categories(&person_ids).await?;
+        let protects = self
+            .agency_protects_children(reader.actor.agency_id.into())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut named = Vec::new();
+        for r in &rows {
+            let person_id: PersonId = r.try_get("person_id")?;
+            let (holders, categories) = facts.get(&person_id).cloned().unwrap_or_default();
+            let access =
+                super::read::access_from_row(r, holders, &categories, protects, reader.today)?;
+            let in_full = access.decide(reader.actor, Action::ViewPerson).is_allowed();
+            if in_full && !named.contains(&person_id) {
+                named.push(person_id);
+            }
+            let given: Option<String> = r.try_get("given_name")?;
+            let family: Option<String> = r.try_get("family_name")?;
+            let reason: Option<String> = r.try_get("closure_reason")?;
+            out.push(CaseLoadRow {
+                id: r.try_get("id")?,
+                person_id,
+                name: in_full.then(|| super::display_name(given.as_deref(), family.as_deref())),
+                child: access.child,
+                categories,
+                worker: r.try_get("worker")?,
+                opened_at: r.try_get("opened_at")?,
+                closed_at: r.try_get("closed_at")?,
+                closure_reason: reason.as_deref().and_then(ClosureReason::from_code),
+                last_work_at: r.try_get("last_work_at")?,
+            });
+        }
+        if !named.is_empty() {
+            let mut w = self.write_tx().await?;
+            super::read::record_reads(&mut w, reader, "cases.list", &named).await?;
+            w.commit().await?;
+        }
+        Ok((out, total))
     }
 }

@@ -147,7 +147,8 @@ async fn pseudonymise(w: &mut crate::audit::WriteTx, id: PersonId) -> StoreResul
     sqlx::query(
         "UPDATE persons SET given_name = NULL, given_name_q = 'refused', family_name = NULL, family_name_q = 'refused',
             father_name = NULL, father_name_q = 'refused', name_key = '', national_id = NULL, foreign_document = NULL,
-            identifier_q = 'refused', mobile = NULL, mobile_q = 'refused', birth = $1 WHERE id = $2",
+            identifier_q = 'refused', mobile = NULL, mobile_q = 'refused', guardian_name = NULL,
+            guardian_relation = NULL, guardian_mobile = NULL, birth = $1 WHERE id = $2",
     )
     .bind(coarse)
     .bind(id)
@@ -170,26 +171,25 @@ pub struct RetentionRun {
 }
 
 impl Store {
-    /// Puts a person's record on legal hold (kept whatever its age) or takes it off.
-    pub async fn set_legal_hold(&self, who: &Who, id: PersonId, hold: bool) -> StoreResult<()> {
-        let mut w = self.write_tx().await?;
-        let done = sqlx::query("UPDATE persons SET legal_hold = $1 WHERE id = $2")
-            .bind(i64::from(hold))
-            .bind(id)
-            .execute(&mut *w.tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        w.audit(
+    /// Puts a person's record on legal hold (kept whatever its age) or takes it off,
+    /// with why (a court order, an inquiry), which the audit keeps.
+    pub async fn set_legal_hold(
+        &self,
+        who: &Who,
+        id: PersonId,
+        hold: bool,
+        reason: &str,
+    ) -> StoreResult<()> {
+        let reason = super::cases::text("reason", Some(reason), 300)?
+            .ok_or_else(|| StoreError::invalid("reason", Rule::Required))?;
+        self.set_flag(
             who,
-            "person.legal_hold",
-            "person",
-            &id,
-            serde_json::json!({ "hold": hold }),
+            super::Flag::LegalHold,
+            &id.to_string(),
+            hold,
+            serde_json::json!({ "hold": hold, "reason": reason }),
         )
-        .await?;
-        w.commit().await
+        .await
     }
 
     /// The retention job: people with no open case and no encounter since `before`

@@ -9,6 +9,7 @@
 
 mod cases;
 mod changes;
+mod encounters;
 mod flow;
 mod read;
 mod referrals;
@@ -21,8 +22,11 @@ use hamafza_core::jalali::JalaliDate;
 use hamafza_core::people::{BirthSaid, Consent, DataQuality, Nationality, Purpose, Sex};
 use serde::Serialize;
 
-pub use cases::{Case, CaseEntry, CaseSummary, CaseWork, NewCase};
+pub use cases::{
+    Case, CaseEntry, CaseLoadQuery, CaseLoadRow, CaseState, CaseSummary, CaseWork, NewCase,
+};
 pub use changes::RetentionRun;
+pub use encounters::NewEncounter;
 pub use flow::FlowMonth;
 pub use read::{PeopleQuery, PersonAccess};
 pub use referrals::{ANSWER_DAYS, NewReferral, ReferralRow};
@@ -100,6 +104,19 @@ pub struct NewPerson {
     pub lives_place: Option<PlaceId>,
     pub categories: Vec<String>,
     pub languages: Vec<String>,
+    /// Who answers for the person (a child's parent or carer); required when the
+    /// guardian gave the consent.
+    pub guardian: Option<Guardian>,
+}
+
+/// A guardian as recorded: who, how related, how to reach them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Guardian {
+    pub name: String,
+    /// «مادر», «پدر», «عمو», …
+    pub relation: Option<String>,
+    /// E.164 once checked.
+    pub mobile: Option<String>,
 }
 
 /// A first contact: the person, where and when they were met, and their consent.
@@ -149,6 +166,7 @@ pub struct Person {
     pub languages: Vec<String>,
     pub consent: Consent,
     pub child: bool,
+    pub guardian: Option<Guardian>,
     pub registered_by_agency: AgencyRef,
     pub registered_by: Option<String>,
     pub registered_at: String,
@@ -252,4 +270,50 @@ pub struct ReadEntry {
     /// `person.read`, `persons.list`, `person.access_report`, …
     pub action: String,
     pub purpose: Option<Purpose>,
+}
+
+/// A yes/no mark on a record that changes who reads it or how long it is kept.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Flag {
+    /// `persons.legal_hold`: kept by the retention run.
+    LegalHold,
+    /// `agencies.protects_children`: its staff read children's records.
+    ProtectsChildren,
+}
+
+impl crate::Store {
+    /// Sets a flag on one record and audits it with `summary`; not found when the
+    /// record is not there.
+    pub(crate) async fn set_flag(
+        &self,
+        who: &crate::Who,
+        flag: Flag,
+        id: &str,
+        on: bool,
+        summary: serde_json::Value,
+    ) -> crate::StoreResult<()> {
+        let (sql, action, record) = match flag {
+            Flag::LegalHold => (
+                "UPDATE persons SET legal_hold = $1 WHERE id = $2",
+                "person.legal_hold",
+                "person",
+            ),
+            Flag::ProtectsChildren => (
+                "UPDATE agencies SET protects_children = $1 WHERE id = $2",
+                "agency.protects_children",
+                "agency",
+            ),
+        };
+        let mut w = self.write_tx().await?;
+        let done = sqlx::query(sql)
+            .bind(i64::from(on))
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(crate::StoreError::NotFound);
+        }
+        w.audit(who, action, record, &id, summary).await?;
+        w.commit().await
+    }
 }

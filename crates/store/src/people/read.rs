@@ -6,17 +6,19 @@ use hamafza_core::access::{
     Action, Actor, Decision, DenyReason, PersonFacts, Target, decide, scope,
 };
 use hamafza_core::ids::{AgencyId, PersonId};
-use hamafza_core::jalali::JalaliDate;
+use hamafza_core::jalali::{JalaliDate, iso_day};
 use hamafza_core::people::{
     BirthSaid, Consent, ConsentUse, DataQuality, Nationality, Purpose, Sex, is_child,
 };
 use hamafza_core::{mobile, national_id, text};
+use std::collections::HashMap;
+
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{
-    AgencyRef, ConsentEntry, EncounterEntry, Field, Person, PersonCard, PersonReader, PersonStub,
-    PlaceRef, ReadEntry, display_name,
+    AgencyRef, ConsentEntry, EncounterEntry, Field, Guardian, Person, PersonCard, PersonReader,
+    PersonStub, PlaceRef, ReadEntry, display_name,
 };
 use crate::error::Refusal;
 use crate::{Rule, Store, StoreError, StoreResult, Who, like_escape, query_with, search_text_ok};
@@ -72,8 +74,39 @@ pub struct PeopleQuery {
     /// Names (Persian-aware, any order), a national id or a mobile number.
     pub q: Option<String>,
     pub category: Option<String>,
+    /// Only children's records (the child-protection view).
+    pub children_only: bool,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// The policy's facts about a person from a list's row (its `birth`, `met_path`,
+/// `lives_path` and `consent` columns) and the holders and categories read beside it.
+pub(super) fn access_from_row(
+    r: &AnyRow,
+    holders: Vec<uuid::Uuid>,
+    categories: &[String],
+    actor_agency_protects_children: bool,
+    today: JalaliDate,
+) -> StoreResult<PersonAccess> {
+    let consent: String = r.try_get("consent")?;
+    Ok(PersonAccess {
+        holders,
+        places: paths(r)?,
+        consent: consent_of(&consent)?,
+        child: is_child(parse_birth(r)?, categories, today),
+        actor_agency_protects_children,
+    })
+}
+
+/// The day 18 years before `today` (28 February for a 29 February with no match):
+/// someone whose latest possible birth is after it may be a child.
+fn eighteen_years_before(today: JalaliDate) -> time::Date {
+    let day = today.to_gregorian();
+    let year = day.year() - hamafza_core::people::CHILD_UNDER as i32;
+    day.replace_year(year)
+        .or_else(|_| time::Date::from_calendar_date(year, time::Month::February, 28))
+        .unwrap_or(day)
 }
 
 /// The refusal for a decision: "not found" when the record is hidden.
@@ -147,24 +180,14 @@ impl Store {
         agency: AgencyId,
         protects: bool,
     ) -> StoreResult<()> {
-        let mut w = self.write_tx().await?;
-        let done = sqlx::query("UPDATE agencies SET protects_children = $1 WHERE id = $2")
-            .bind(i64::from(protects))
-            .bind(agency)
-            .execute(&mut *w.tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        w.audit(
+        self.set_flag(
             who,
-            "agency.protects_children",
-            "agency",
-            &agency,
+            super::Flag::ProtectsChildren,
+            &agency.to_string(),
+            protects,
             serde_json::json!({ "protects_children": protects }),
         )
-        .await?;
-        w.commit().await
+        .await
     }
 
     /// The facts about a person the access policy decides on (no names), for `actor`.
@@ -360,6 +383,16 @@ impl Store {
                 binds.len()
             ));
         }
+        if query.children_only {
+            // The youngest the birth as said allows is under 18 (`is_child`), or no
+            // birth was said and they were met as a working or street child.
+            binds.push(iso_day(eighteen_years_before(reader.today)));
+            conditions.push(format!(
+                "((p.born_to IS NOT NULL AND p.born_to > ${}) OR (p.born_to IS NULL AND EXISTS
+                   (SELECT 1 FROM person_category_links pc WHERE pc.person_id = p.id AND pc.category = 'street_child')))",
+                binds.len()
+            ));
+        }
         let filter = conditions.join(" AND ");
         let total: i64 = query_with(
             format!("SELECT COUNT(*) FROM persons p WHERE {filter}"),
@@ -384,30 +417,18 @@ impl Store {
         let protects = self
             .agency_protects_children(reader.actor.agency_id.into())
             .await?;
+        let ids = rows
+            .iter()
+            .map(|r| r.try_get::<PersonId, _>("id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut facts = self.holders_and_categories(&ids).await?;
         let mut cards = Vec::with_capacity(rows.len());
         let mut named = Vec::new();
         for r in &rows {
             let id: PersonId = r.try_get("id")?;
-            let holders: Vec<String> =
-                sqlx::query_scalar("SELECT agency_id FROM person_holders WHERE person_id = $1")
-                    .bind(id)
-                    .fetch_all(&self.pool)
-                    .await?;
-            let categories: Vec<String> = sqlx::query_scalar(
-                "SELECT category FROM person_category_links WHERE person_id = $1 ORDER BY category",
-            )
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
+            let (holders, categories) = facts.remove(&id).unwrap_or_default();
             let birth = parse_birth(r)?;
-            let consent: String = r.try_get("consent")?;
-            let access = PersonAccess {
-                holders: holders.iter().filter_map(|h| h.parse().ok()).collect(),
-                places: paths(r)?,
-                consent: consent_of(&consent)?,
-                child: is_child(birth, &categories, reader.today),
-                actor_agency_protects_children: protects,
-            };
+            let access = access_from_row(r, holders, &categories, protects, reader.today)?;
             let in_full = access.decide(reader.actor, Action::ViewPerson).is_allowed();
             let given: Option<String> = r.try_get("given_name")?;
             let family: Option<String> = r.try_get("family_name")?;
@@ -442,6 +463,47 @@ impl Store {
             w.commit().await?;
         }
         Ok((cards, total))
+    }
+
+    /// The agencies holding each of these people and their categories (sorted), in two
+    /// queries whatever the number of people (a page of a list).
+    pub(super) async fn holders_and_categories(
+        &self,
+        ids: &[PersonId],
+    ) -> StoreResult<HashMap<PersonId, (Vec<uuid::Uuid>, Vec<String>)>> {
+        let mut out: HashMap<PersonId, (Vec<uuid::Uuid>, Vec<String>)> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let mut binds = Vec::new();
+        let list = crate::atlas::placeholders(&mut binds, ids.iter().map(ToString::to_string));
+        let holders = query_with(
+            format!("SELECT person_id, agency_id FROM person_holders WHERE person_id IN ({list})"),
+            &binds,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &holders {
+            let agency: String = r.try_get("agency_id")?;
+            if let Ok(a) = agency.parse() {
+                out.entry(r.try_get("person_id")?).or_default().0.push(a);
+            }
+        }
+        let categories = query_with(
+            format!(
+                "SELECT person_id, category FROM person_category_links WHERE person_id IN ({list}) ORDER BY category"
+            ),
+            &binds,
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &categories {
+            out.entry(r.try_get("person_id")?)
+                .or_default()
+                .1
+                .push(r.try_get("category")?);
+        }
+        Ok(out)
     }
 
     /// Who read a person's record, when and why, oldest first. The caller decides with
@@ -580,12 +642,20 @@ pub(super) async fn record_reads(
     let seq: i64 = sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
         .fetch_one(&mut *w.tx)
         .await?;
-    for id in ids {
-        sqlx::query("INSERT INTO person_reads (person_id, seq) VALUES ($1, $2)")
-            .bind(id)
-            .bind(seq)
-            .execute(&mut *w.tx)
-            .await?;
+    // One statement per 200 people: a page of a list is one round trip, not one per row.
+    for chunk in ids.chunks(200) {
+        let values: Vec<String> = (1..=chunk.len())
+            .map(|k| format!("(${k}, {seq})"))
+            .collect();
+        let sql = format!(
+            "INSERT INTO person_reads (person_id, seq) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *w.tx).await?;
     }
     Ok(())
 }
@@ -609,6 +679,15 @@ fn person_from_row(
     let languages: String = r.try_get("languages")?;
     let met_place: Option<hamafza_core::ids::PlaceId> = r.try_get("met_place_id")?;
     let lives_place: Option<hamafza_core::ids::PlaceId> = r.try_get("lives_place_id")?;
+    let guardian_name: Option<String> = r.try_get("guardian_name")?;
+    let guardian = guardian_name.map(|name| -> StoreResult<Guardian> {
+        Ok(Guardian {
+            name,
+            relation: r.try_get("guardian_relation")?,
+            mobile: r.try_get("guardian_mobile")?,
+        })
+    });
+    let guardian = guardian.transpose()?;
     Ok(Person {
         id: r.try_get("id")?,
         given_name: text_field("given_name", "given_name_q")?,
@@ -652,6 +731,7 @@ fn person_from_row(
         languages: split_list(&languages),
         consent: consent_of(&consent)?,
         child,
+        guardian,
         registered_by_agency: AgencyRef {
             id: r.try_get("registered_by_agency")?,
             name_fa: r.try_get("agency_name")?,

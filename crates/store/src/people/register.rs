@@ -9,7 +9,7 @@ use hamafza_core::jalali::JalaliDate;
 use hamafza_core::people::{BirthSaid, Consent, ConsentUse, DataQuality, Nationality, is_child};
 use hamafza_core::{mobile, national_id, text};
 
-use super::{BirthIn, Field, FirstContact, NewPerson, Registered};
+use super::{BirthIn, Field, FirstContact, Guardian, NewPerson, Registered};
 use crate::atlas::jalali_month;
 use crate::error::{Form, Refusal};
 use crate::{Rule, Store, StoreError, StoreResult, Who, instant_text, now_text};
@@ -17,7 +17,7 @@ use crate::{Rule, Store, StoreError, StoreResult, Who, instant_text, now_text};
 /// Longest name part kept.
 const NAME_MAX: usize = 100;
 /// Longest note kept.
-const NOTE_MAX: usize = 2_000;
+pub(super) const NOTE_MAX: usize = 2_000;
 /// Days until an agency is reminded to ask again for consent.
 const ASK_AGAIN_DAYS: i64 = 7;
 
@@ -35,6 +35,7 @@ struct Checked {
     mobile: Field<String>,
     categories: Vec<String>,
     languages: Vec<String>,
+    guardian: Option<Guardian>,
     note: Option<String>,
 }
 
@@ -193,6 +194,42 @@ fn check(p: &NewPerson, note: Option<&str>, today: JalaliDate) -> StoreResult<Ch
     if languages.len() > 5 || languages.iter().any(|l| l.chars().count() > 40) {
         return Err(StoreError::invalid("languages", Rule::TooLong { max: 40 }));
     }
+    let guardian = match &p.guardian {
+        None => None,
+        Some(g) => {
+            let name = name(
+                "guardian_name",
+                &Field {
+                    value: Some(g.name.clone()),
+                    quality: DataQuality::Full,
+                },
+            )?
+            .value;
+            let relation = g
+                .relation
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_string);
+            if relation.as_ref().is_some_and(|r| r.chars().count() > 40) {
+                return Err(StoreError::invalid(
+                    "guardian_relation",
+                    Rule::TooLong { max: 40 },
+                ));
+            }
+            let mobile = match g.mobile.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(m) => Some(mobile::normalise(m).map_err(|_| {
+                    StoreError::invalid("guardian_mobile", Rule::Malformed(Form::Mobile))
+                })?),
+            };
+            name.map(|name| Guardian {
+                name,
+                relation,
+                mobile,
+            })
+        }
+    };
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > NOTE_MAX) {
         return Err(StoreError::invalid("note", Rule::TooLong { max: NOTE_MAX }));
@@ -210,6 +247,7 @@ fn check(p: &NewPerson, note: Option<&str>, today: JalaliDate) -> StoreResult<Ch
         mobile,
         categories,
         languages,
+        guardian,
         note: note.map(str::to_string),
     })
 }
@@ -313,6 +351,9 @@ impl Store {
         today: JalaliDate,
     ) -> StoreResult<Prepared> {
         let checked = check(&contact.person, contact.note.as_deref(), today)?;
+        if contact.consent == Consent::Guardian && checked.guardian.is_none() {
+            return Err(StoreError::invalid("guardian_name", Rule::Required));
+        }
         let met = self
             .place_for_registry("met_place", contact.met_place)
             .await?;
@@ -438,8 +479,8 @@ async fn insert_contact(
                 "INSERT INTO persons (id, given_name, given_name_q, family_name, family_name_q, father_name, father_name_q, name_key,
                     sex, sex_q, birth, birth_q, born_from, born_to, nationality, nationality_q, national_id, foreign_document, identifier_q,
                     mobile, mobile_q, met_place_id, met_path, lives_place_id, lives_path, languages, consent,
-                    registered_by_agency, registered_by, registered_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)",
+                    registered_by_agency, registered_by, registered_at, guardian_name, guardian_relation, guardian_mobile)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)",
             )
             .bind(person_id)
             .bind(&checked.given_name.value)
@@ -471,6 +512,9 @@ async fn insert_contact(
             .bind(actor.agency_id.to_string())
             .bind(actor.user_id.to_string())
             .bind(now_text())
+            .bind(checked.guardian.as_ref().map(|g| g.name.clone()))
+            .bind(checked.guardian.as_ref().and_then(|g| g.relation.clone()))
+            .bind(checked.guardian.as_ref().and_then(|g| g.mobile.clone()))
             .execute(&mut *w.tx)
             .await?;
         for c in &checked.categories {
@@ -506,6 +550,7 @@ async fn insert_contact(
             contact.consent,
             checked.note.as_deref(),
             encounter_id,
+            EncounterKind::New,
         )
         .await?;
         let child = is_child(checked.birth.value, &checked.categories, today);
@@ -538,6 +583,7 @@ async fn insert_contact(
             contact.consent,
             None,
             encounter_id,
+            EncounterKind::Unnamed,
         )
         .await?;
         let ask_again = contact.consent.asks_again();
@@ -574,7 +620,7 @@ async fn insert_contact(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn insert_encounter(
+pub(super) async fn insert_encounter(
     w: &mut crate::audit::WriteTx,
     person: Option<PersonId>,
     actor: &Actor,
@@ -583,6 +629,7 @@ async fn insert_encounter(
     consent: Consent,
     note: Option<&str>,
     id: EncounterId,
+    kind: EncounterKind,
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO encounters (id, person_id, agency_id, category, place_id, place_path, occurred_at, month, sex, age_band, consent, recorded_by, note)
@@ -603,5 +650,51 @@ async fn insert_encounter(
     .bind(note)
     .execute(&mut *w.tx)
     .await?;
-    Ok(())
+    count_encounter(w, category, &place.1, month, kind).await
+}
+
+/// Whom an encounter was with, for the atlas's counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum EncounterKind {
+    /// The first contact of a new named record.
+    New,
+    /// A later contact with someone on record.
+    Returning,
+    /// Nobody named (no consent): counted, never tied to anyone.
+    Unnamed,
+}
+
+/// Adds an encounter to the atlas's live counts — for its place and every ancestor,
+/// in the same transaction, like an event — so registry indicators (contacts, new and
+/// returning people by category, place and month) are live and take the atlas's
+/// small-number rule. The counts carry no person.
+async fn count_encounter(
+    w: &mut crate::audit::WriteTx,
+    category: &str,
+    place_path: &str,
+    month: &str,
+    kind: EncounterKind,
+) -> StoreResult<()> {
+    use hamafza_core::atlas::indicators::Numerator;
+    let mut keys = vec![Numerator::Encounters.count_key(category)];
+    match kind {
+        EncounterKind::New => keys.push(Numerator::NewPeople.count_key(category)),
+        EncounterKind::Returning => keys.push(Numerator::ReturningPeople.count_key(category)),
+        EncounterKind::Unnamed => {}
+    }
+    // The path lists the place's ancestors' ids and its own, root first.
+    for place in place_path.split('/').filter(|s| !s.is_empty()) {
+        for key in &keys {
+            sqlx::query(
+                "INSERT INTO event_counts (place_id, category, month, n) VALUES ($1, $2, $3, 1)
+                 ON CONFLICT (place_id, category, month) DO UPDATE SET n = event_counts.n + 1",
+            )
+            .bind(place)
+            .bind(key)
+            .bind(month)
+            .execute(&mut *w.tx)
+            .await?;
+        }
+    }
+    crate::operations::bump_data_version(&mut w.tx, "atlas").await
 }

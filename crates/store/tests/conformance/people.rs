@@ -10,7 +10,8 @@ use hamafza_core::national_id::NationalIdError;
 use hamafza_core::people::{BirthError, Consent, DataQuality, Nationality, Purpose, Sex};
 use hamafza_core::place::PlaceLevel;
 use hamafza_store::people::{
-    BirthIn, Field, FirstContact, NewPerson, PeopleQuery, PersonReader, Registered,
+    BirthIn, CaseLoadQuery, Field, FirstContact, Guardian, NewEncounter, NewPerson, PeopleQuery,
+    PersonReader, Registered,
 };
 use hamafza_store::testing::place;
 use hamafza_store::{AuditVerification, NewAgency, NewUser, Refusal, Rule, Store, StoreError, Who};
@@ -43,6 +44,7 @@ fn person(given: &str, family: &str, birth: BirthIn) -> NewPerson {
         lives_place: None,
         categories: vec!["begging".into()],
         languages: vec!["فارسی".into()],
+        guardian: None,
     }
 }
 
@@ -178,6 +180,27 @@ async fn registration_keeps_what_consent_allows_and_every_read_is_audited(store:
     let mut child = person("سارا", "احمدی", BirthIn::Year("1395".into()));
     child.sex = Field::full(Sex::Female);
     child.categories = vec!["street_child".into()];
+    // A guardian's consent names the guardian, or is refused.
+    let persons_before_child = count(&store, "persons").await;
+    assert!(matches!(
+        store
+            .register(
+                officer,
+                &contact(child.clone(), Consent::Guardian, n1.id),
+                today()
+            )
+            .await,
+        Err(StoreError::Invalid {
+            field: "guardian_name",
+            ..
+        })
+    ));
+    assert_eq!(count(&store, "persons").await, persons_before_child);
+    child.guardian = Some(Guardian {
+        name: "مریم احمدی".into(),
+        relation: Some("مادر".into()),
+        mobile: Some("۰۹۳۵ ۱۱۱ ۲۲۳۳".into()),
+    });
     let Registered::Person {
         person_id: child_id,
         ..
@@ -1056,17 +1079,26 @@ async fn registration_keeps_what_consent_allows_and_every_read_is_audited(store:
         AuditVerification::Intact { .. }
     ));
 
+    met_again_counted_case_load_and_children(
+        &store,
+        (officer, other, elsewhere, analyst, protector),
+        (service_id, child_id),
+        (&n1, &d1, &d2),
+        city_hall.id,
+    )
+    .await;
+
     // ── Retention: people with no open case and no recent encounter are unnamed, a
     // legal hold is kept; every run is audited ──
     store
-        .set_legal_hold(&Who::system(), service_id, true)
+        .set_legal_hold(&Who::system(), service_id, true, "دستور دادگاه")
         .await
         .expect("hold");
     let far_future = time::macros::date!(2030 - 01 - 01);
     let run = store.run_retention(far_future).await.expect("retention");
-    // Due: the child, Reza and Karim (Ali was unnamed on withdrawal; Yaser has open
-    // cases); Hasan is on hold.
-    assert_eq!((run.pseudonymised, run.on_hold), (3, 1), "{run:?}");
+    // Due: the child, Reza, Karim and Karim Naderi (Ali was unnamed on withdrawal;
+    // Yaser has open cases); Hasan is on hold.
+    assert_eq!((run.pseudonymised, run.on_hold), (4, 1), "{run:?}");
     let again = store.run_retention(far_future).await.expect("again");
     assert_eq!((again.pseudonymised, again.on_hold), (0, 1));
     let child = store
@@ -1090,4 +1122,322 @@ async fn registration_keeps_what_consent_allows_and_every_read_is_audited(store:
         store.verify_audit().await.expect("verify"),
         AuditVerification::Intact { .. }
     ));
+}
+
+/// A later contact joins the timeline and the atlas's live counts (contacts, new and
+/// returning people, for the place and its ancestors); a case load lists the agency's
+/// cases only; the children's view lists children only.
+async fn met_again_counted_case_load_and_children(
+    store: &Store,
+    (officer, other, elsewhere, analyst, protector): (&Actor, &Actor, &Actor, &Actor, &Actor),
+    (service_id, child_id): (hamafza_core::ids::PersonId, hamafza_core::ids::PersonId),
+    (n1, d1, d2): (
+        &hamafza_store::NewPlace,
+        &hamafza_store::NewPlace,
+        &hamafza_store::NewPlace,
+    ),
+    city_hall: hamafza_core::ids::AgencyId,
+) {
+    use hamafza_core::indicator::{Denominator, Numerator, Publication, Worse};
+    use hamafza_core::jalali::Period;
+    let purpose = Purpose::parse("case_work", None).expect("purpose");
+    let reader = |actor| PersonReader {
+        actor,
+        purpose: &purpose,
+        today: today(),
+    };
+    let mut indicators = Vec::new();
+    for (code, numerator) in [
+        ("contacts", Numerator::Encounters),
+        ("new_people", Numerator::NewPeople),
+        ("returning", Numerator::ReturningPeople),
+    ] {
+        indicators.push(
+            store
+                .save_indicator(
+                    &Who::system(),
+                    &hamafza_store::NewIndicator {
+                        code: code.into(),
+                        name_fa: "دیدارها".into(),
+                        name_en: "Contacts".into(),
+                        theme: "آسیب‌های اجتماعی".into(),
+                        unit_fa: "نفر".into(),
+                        worse: Worse::Higher,
+                        numerator,
+                        categories: vec!["begging".into(), "street_child".into()],
+                        numerator_fa: "دیدارها".into(),
+                        numerator_is_count: true,
+                        denominator: Denominator::None,
+                        rate_base: 1.0,
+                        source_agency_id: None,
+                        publication: Publication::Restricted,
+                        note_fa: None,
+                    },
+                )
+                .await
+                .expect("registry indicator"),
+        );
+    }
+    // An event category is not a person category: refused for these numerators.
+    let mut bad = hamafza_store::NewIndicator {
+        code: "bad".into(),
+        categories: vec!["seal_breaking".into()],
+        ..indicator_like(Numerator::NewPeople)
+    };
+    assert!(matches!(
+        store.save_indicator(&Who::system(), &bad).await,
+        Err(StoreError::Invalid {
+            field: "categories",
+            ..
+        })
+    ));
+    bad.categories.clear();
+    assert!(store.save_indicator(&Who::system(), &bad).await.is_err());
+    let places = vec![n1.id.to_string(), d1.id.to_string(), d2.id.to_string()];
+    let month = Period::Month(1405, 9);
+    let counts = || async {
+        let mut out = Vec::new();
+        for i in &indicators {
+            let n = store
+                .numerators(i, &places, month)
+                .await
+                .expect("numerators");
+            out.push(places.iter().map(|p| n[p] as i64).collect::<Vec<_>>());
+        }
+        out
+    };
+    let before = counts().await;
+    // The live count agrees with the encounters themselves.
+    let d1_path: String = sqlx::query_scalar("SELECT path FROM places WHERE id = $1")
+        .bind(d1.id)
+        .fetch_one(store.pool_for_tests())
+        .await
+        .expect("path");
+    let in_d1: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM encounters WHERE place_path LIKE $1 AND month = '1405-09' AND category IN ('begging', 'street_child')",
+    )
+    .bind(format!("{d1_path}%"))
+    .fetch_one(store.pool_for_tests())
+    .await
+    .expect("count");
+    assert_eq!(
+        before[0][1], in_d1,
+        "contacts in district 1 = its encounters"
+    );
+
+    let now = time::macros::datetime!(2026-12-02 10:00 UTC);
+    let again = NewEncounter {
+        category: "begging".into(),
+        place: n1.id,
+        occurred_at: time::macros::datetime!(2026-11-30 15:00 UTC),
+        note: Some("دوباره کنار مترو".into()),
+    };
+    let encounters_before = count(store, "encounters").await;
+    // Refused, nothing written: in the future, an unknown category, another agency's
+    // record without consent to share, a record out of reach, an analyst.
+    let future = NewEncounter {
+        occurred_at: time::macros::datetime!(2026-12-03 10:00 UTC),
+        ..again.clone()
+    };
+    assert!(matches!(
+        store
+            .record_encounter(officer, service_id, &future, today(), now)
+            .await,
+        Err(StoreError::Invalid {
+            field: "occurred_at",
+            ..
+        })
+    ));
+    let juggling = NewEncounter {
+        category: "juggling".into(),
+        ..again.clone()
+    };
+    assert!(matches!(
+        store
+            .record_encounter(officer, service_id, &juggling, today(), now)
+            .await,
+        Err(StoreError::Invalid {
+            field: "category",
+            ..
+        })
+    ));
+    assert!(matches!(
+        store
+            .record_encounter(other, service_id, &again, today(), now)
+            .await,
+        Err(StoreError::Forbidden(Refusal::Policy(DenyReason::Agency)))
+    ));
+    assert!(matches!(
+        store
+            .record_encounter(elsewhere, service_id, &again, today(), now)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .record_encounter(analyst, service_id, &again, today(), now)
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(matches!(
+        store
+            .record_encounter(officer, child_id, &again, today(), now)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(count(store, "encounters").await, encounters_before);
+    let before_read = store
+        .read_person(&reader(officer), service_id)
+        .await
+        .expect("read")
+        .encounters
+        .len();
+    store
+        .record_encounter(officer, service_id, &again, today(), now)
+        .await
+        .expect("met again");
+    let met = store
+        .read_person(&reader(officer), service_id)
+        .await
+        .expect("read");
+    assert_eq!(met.encounters.len(), before_read + 1);
+    assert_eq!(met.encounters[0].note.as_deref(), Some("دوباره کنار مترو"));
+    // Child protection meets the child again under another category: linked to it.
+    let scavenging = NewEncounter {
+        category: "scavenging".into(),
+        ..again.clone()
+    };
+    store
+        .record_encounter(protector, child_id, &scavenging, today(), now)
+        .await
+        .expect("child met again");
+    let child = store
+        .read_person(&reader(protector), child_id)
+        .await
+        .expect("child");
+    assert!(child.categories.contains(&"scavenging".to_string()));
+    assert_eq!(
+        child
+            .guardian
+            .as_ref()
+            .map(|g| (g.name.as_str(), g.mobile.as_deref())),
+        Some(("مریم احمدی", Some("+989351112233")))
+    );
+    // A new person at N1 and one counted without a name.
+    store
+        .register(
+            officer,
+            &contact(
+                person("کریم", "نادری", BirthIn::About("50".into())),
+                Consent::Service,
+                n1.id,
+            ),
+            today(),
+        )
+        .await
+        .expect("new");
+    store
+        .register(
+            officer,
+            &contact(
+                person("بی", "نام", BirthIn::About("50".into())),
+                Consent::Refused,
+                n1.id,
+            ),
+            today(),
+        )
+        .await
+        .expect("unnamed");
+    let after = counts().await;
+    let delta: Vec<Vec<i64>> = after
+        .iter()
+        .zip(&before)
+        .map(|(a, b)| a.iter().zip(b).map(|(x, y)| x - y).collect())
+        .collect();
+    // Rows: contacts, new, returning; columns: N1, D1, D2. The child's scavenging
+    // contact is not among the indicators' categories.
+    assert_eq!(
+        delta,
+        vec![vec![3, 3, 0], vec![1, 1, 0], vec![1, 1, 0]],
+        "live counts moved as the contacts did"
+    );
+
+    // ── The case load: the reader's agency's open cases, named, one audited read ──
+    let open_here: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE agency_id = $1 AND closed_at IS NULL")
+            .bind(city_hall)
+            .fetch_one(store.pool_for_tests())
+            .await
+            .expect("cases");
+    let lists_before: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'cases.list'")
+            .fetch_one(store.pool_for_tests())
+            .await
+            .expect("q");
+    let (load, total) = store
+        .case_load(
+            &reader(officer),
+            &CaseLoadQuery {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("case load");
+    assert_eq!(total, open_here);
+    assert!(total > 0, "the scenario left open cases");
+    assert!(load.iter().all(|r| r.closed_at.is_none()));
+    assert!(load.iter().all(|r| r.name.is_some() || r.child));
+    let lists_after: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'cases.list'")
+            .fetch_one(store.pool_for_tests())
+            .await
+            .expect("q");
+    assert_eq!(lists_after, lists_before + 1);
+    assert!(matches!(
+        store
+            .case_load(&reader(analyst), &CaseLoadQuery::default())
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+
+    // ── The children's view: children only, named for child protection only ──
+    let children = PeopleQuery {
+        children_only: true,
+        limit: 100,
+        ..Default::default()
+    };
+    let (rows, _) = store
+        .find_people(&reader(protector), &children)
+        .await
+        .expect("children");
+    assert!(rows.iter().any(|r| r.id == child_id && r.name.is_some()));
+    assert!(rows.iter().all(|r| r.child), "only children");
+    let (rows, _) = store
+        .find_people(&reader(officer), &children)
+        .await
+        .expect("children as the officer");
+    assert!(rows.iter().all(|r| r.child && r.name.is_none()));
+}
+
+/// An indicator definition to vary.
+fn indicator_like(numerator: hamafza_core::indicator::Numerator) -> hamafza_store::NewIndicator {
+    use hamafza_core::indicator::{Denominator, Publication, Worse};
+    hamafza_store::NewIndicator {
+        code: "like".into(),
+        name_fa: "شاخص".into(),
+        name_en: "Indicator".into(),
+        theme: "آزمون".into(),
+        unit_fa: "نفر".into(),
+        worse: Worse::Higher,
+        numerator,
+        categories: vec!["begging".into()],
+        numerator_fa: "شمار".into(),
+        numerator_is_count: true,
+        denominator: Denominator::None,
+        rate_base: 1.0,
+        source_agency_id: None,
+        publication: Publication::Restricted,
+        note_fa: None,
+    }
 }

@@ -33,9 +33,15 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{id}", get(people::one))
         .route("/persons/{id}/holder", get(people::holder))
         .route("/persons/{id}/access-report", get(people::access_report))
+        .route("/persons/{id}/legal-hold", post(people::legal_hold))
         .route("/persons/{id}/consent", post(people::record_consent))
         .route("/persons/{id}/cases", post(cases::open_api))
+        .route("/cases", get(cases::load_api))
         .route("/cases/{id}", get(cases::one_api))
+        .route(
+            "/persons/{id}/encounters",
+            post(crate::people::encounters::record_api),
+        )
         .route("/cases/{id}/work", post(cases::work_api))
         .route("/assessment-questions", get(cases::questions_api))
         .route("/persons/{id}/referrals", post(referrals::refer_api))

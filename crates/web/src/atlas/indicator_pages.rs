@@ -33,7 +33,7 @@ fn definition(i: &Indicator, source: &str) -> Markup {
             dt { "نام انگلیسی" } dd { (bdi(&i.name_en)) }
             dt { "محور" } dd { (i.theme) }
             dt { "صورت" } dd { (i.numerator_fa) " — "
-                @match i.numerator { Numerator::Events => { "شمار زندهٔ رویدادها (" (i.categories.join("، ")) ")" }, Numerator::Imported => "مقدار واردشده از دستگاه" } }
+                (numerator_source_fa(i.numerator)) @if i.numerator.is_live() { " (" (i.categories.join("، ")) ")" } }
             dt { "مخرج" } dd { (denominator_fa(i)) }
             dt { "بدتر است اگر" } dd { @if i.worse == Worse::Higher { "بیشتر باشد" } @else { "کمتر باشد" } }
             dt { "منبع" } dd { @if source.is_empty() { "—" } @else { (source) } }
@@ -274,7 +274,15 @@ impl Draft {
             unit_fa: text("unit_fa"),
             worse: text("worse"),
             numerator: text("numerator"),
-            categories: form.all("categories"),
+            // The registry's numerators count person categories, picked in their
+            // own boxes (a person and an event category may share a code).
+            categories: if Numerator::from_code(&text("numerator"))
+                .is_some_and(Numerator::counts_people)
+            {
+                form.all("person_categories")
+            } else {
+                form.all("categories")
+            },
             numerator_fa: text("numerator_fa"),
             numerator_is_count: form.get("numerator_is_count") == Some("1"),
             denominator: text("denominator"),
@@ -367,6 +375,7 @@ async fn define_markup(
         .store
         .event_categories(&scope(&user.actor, Action::ViewAtlas))
         .await?;
+    let person_categories = state.store.person_categories().await?;
     let agencies = state
         .store
         .list_agencies(&scope(&user.actor, Action::ViewAgencies))
@@ -412,11 +421,17 @@ async fn define_markup(
                 input type="text" name="theme" required maxlength="100" value=(d.theme); }
             label { "یکا" input type="text" name="unit_fa" maxlength="100" value=(d.unit_fa); }
             label { "بدتر است اگر" (choice("worse", &d.worse, &[("higher", "بیشتر باشد"), ("lower", "کمتر باشد")])) }
-            label { "صورت" (choice("numerator", &d.numerator, &[("events", "شمار زندهٔ رویدادها"), ("imported", "مقدار واردشده از دستگاه")])) }
+            label { "صورت" (choice("numerator", &d.numerator, &NUMERATORS.map(|n| (n.code(), numerator_source_fa(n))))) }
             fieldset.categories {
                 legend { "دسته‌های رویداد (برای صورتِ رویدادی)" }
                 @for c in &categories {
                     label.check { input type="checkbox" name="categories" value=(c.code) checked[d.categories.contains(&c.code)]; (c.name_fa) }
+                }
+            }
+            fieldset.categories {
+                legend { "دسته‌های افراد (برای صورتِ دیدارها و افراد ثبت‌شده)" }
+                @for c in &person_categories {
+                    label.check { input type="checkbox" name="person_categories" value=(c.code) checked[d.categories.contains(&c.code)]; (c.name_fa) }
                 }
             }
             label { "تعریف صورت" input type="text" name="numerator_fa" required maxlength="500" value=(d.numerator_fa); }
@@ -498,5 +513,25 @@ pub(crate) fn code_field(existing: bool, code: &str, hint: &str) -> Markup {
             label { "کد" span.hint { (hint) }
                 input type="text" name="code" required dir="ltr" maxlength="64" value=(code); }
         }
+    }
+}
+
+/// The numerators an administrator picks from, in the form's order.
+const NUMERATORS: [Numerator; 5] = [
+    Numerator::Events,
+    Numerator::Imported,
+    Numerator::Encounters,
+    Numerator::NewPeople,
+    Numerator::ReturningPeople,
+];
+
+/// Where a numerator comes from, in Persian.
+fn numerator_source_fa(n: Numerator) -> &'static str {
+    match n {
+        Numerator::Events => "شمار زندهٔ رویدادها",
+        Numerator::Imported => "مقدار واردشده از دستگاه",
+        Numerator::Encounters => "شمار زندهٔ دیدارهای ثبت‌شده با افراد (با نام یا بی‌نام)",
+        Numerator::NewPeople => "شمار زندهٔ افرادی که نخستین بار دیده شدند",
+        Numerator::ReturningPeople => "شمار زندهٔ دیدارهای دوباره با افراد ثبت‌شده",
     }
 }

@@ -34,6 +34,9 @@ impl PurposeQuery {
 pub struct ListQuery {
     q: Option<String>,
     category: Option<String>,
+    /// Only children's records (child protection only).
+    #[serde(default)]
+    children: bool,
     limit: Option<i64>,
     offset: Option<i64>,
     #[serde(flatten)]
@@ -60,9 +63,13 @@ pub async fn list(
         purpose: &purpose,
         today: super::today(&state),
     };
+    if q.children && !super::protects_children(&state, &user).await? {
+        return Err(hamafza_core::access::DenyReason::Role.into());
+    }
     let query = PeopleQuery {
         q: q.q,
         category: q.category,
+        children_only: q.children,
         limit: q.limit.unwrap_or(50).clamp(1, 500),
         offset: q.offset.unwrap_or(0).max(0),
     };
@@ -298,4 +305,32 @@ pub async fn flow(
         "small_count_threshold": threshold,
         "months": months,
     })))
+}
+
+#[derive(Deserialize)]
+pub struct HoldIn {
+    hold: bool,
+    /// Why (a court order, an inquiry): kept in the audit log.
+    reason: Option<String>,
+}
+
+/// Puts a person's record on legal hold (the retention run keeps it) or releases it:
+/// the system administrator, with the reason.
+pub async fn legal_hold(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    PathId(id): PathId<PersonId>,
+    ApiJson(body): ApiJson<HoldIn>,
+) -> Result<Json<Value>, AppError> {
+    may(&user, Action::HoldPerson)?;
+    state
+        .store
+        .set_legal_hold(
+            &hamafza_store::Who::of(&user.actor),
+            id,
+            body.hold,
+            body.reason.as_deref().unwrap_or(""),
+        )
+        .await?;
+    Ok(Json(json!({ "person": id, "legal_hold": body.hold })))
 }

@@ -12,7 +12,7 @@ use hamafza_core::access::Decision;
 use hamafza_core::ids::{CaseId, PersonId};
 use hamafza_core::jalali::JalaliDate;
 use hamafza_core::people::ClosureReason;
-use hamafza_store::people::{Case, CaseWork, NewCase, PersonReader};
+use hamafza_store::people::{Case, CaseLoadQuery, CaseState, CaseWork, NewCase, PersonReader};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -361,4 +361,130 @@ pub async fn work_submit(
     let work = case_work(&state, input, today).await?;
     state.store.work_case(&user.actor, id, &work, today).await?;
     Ok(Redirect::to(&format!("/cases/{id}?saved=work")).into_response())
+}
+
+/// A case load's filter, as the page and `GET /api/v1/cases` take it.
+#[derive(Deserialize, Default)]
+pub struct LoadQuery {
+    /// open (default), closed, all.
+    state: Option<String>,
+    /// `true`/`1`: only the caller's own cases.
+    mine: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+impl LoadQuery {
+    fn read(&self) -> Result<CaseLoadQuery, AppError> {
+        Ok(CaseLoadQuery {
+            state: match self.state.as_deref().unwrap_or("open") {
+                "open" | "" => CaseState::Open,
+                "closed" => CaseState::Closed,
+                "all" => CaseState::All,
+                _ => {
+                    return Err(AppError::invalid(
+                        "state",
+                        "وضعیت باید یکی از open، closed، all باشد",
+                    ));
+                }
+            },
+            mine: matches!(self.mine.as_deref(), Some("1" | "true")),
+            limit: self.limit.unwrap_or(100).clamp(1, 500),
+            offset: self.offset.unwrap_or(0).max(0),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoadApiQuery {
+    #[serde(flatten)]
+    load: LoadQuery,
+    #[serde(flatten)]
+    purpose: super::api::PurposeQuery,
+}
+
+/// The caller's agency's cases; names are a read, audited with the purpose.
+pub async fn load_api(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(q): ApiQuery<LoadApiQuery>,
+) -> Result<Json<Value>, AppError> {
+    let query = q.load.read()?;
+    let purpose = q.purpose.purpose()?;
+    let reader = PersonReader {
+        actor: &user.actor,
+        purpose: &purpose,
+        today: super::today(&state),
+    };
+    let (items, total) = state.store.case_load(&reader, &query).await?;
+    Ok(Json(
+        json!({ "items": items, "total": total, "limit": query.limit, "offset": query.offset }),
+    ))
+}
+
+/// `/cases`: the agency's case load, the longest-open first.
+pub async fn load_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PageQuery(q): PageQuery<LoadQuery>,
+) -> Result<Response, AppError> {
+    // Before the purpose is asked: only staff who work with people have a case load.
+    if !hamafza_core::access::works_with_people(&user.actor) {
+        return Err(hamafza_core::access::DenyReason::Role.into());
+    }
+    let query = q.read()?;
+    let state_code = match query.state {
+        CaseState::Open => "open",
+        CaseState::Closed => "closed",
+        CaseState::All => "all",
+    };
+    let Some(purpose) = super::pages::purpose_given(&state, &user, "cases").await? else {
+        let back = format!(
+            "/cases?state={state_code}{}",
+            if query.mine { "&mine=1" } else { "" }
+        );
+        return Ok(
+            super::pages::ask_purpose(&user, "cases", &back, "پرونده‌های دستگاه شما")
+                .into_response(),
+        );
+    };
+    let reader = PersonReader {
+        actor: &user.actor,
+        purpose: &purpose,
+        today: super::today(&state),
+    };
+    let (rows, total) = state.store.case_load(&reader, &query).await?;
+    let body = html! {
+        h1 { "پرونده‌های دستگاه شما" }
+        form.inline method="get" action="/cases" {
+            label { "وضعیت" select name="state" {
+                @for (code, name) in [("open", "باز"), ("closed", "بسته"), ("all", "همه")] {
+                    option value=(code) selected[code == state_code] { (name) }
+                }
+            } }
+            label.check { input type="checkbox" name="mine" value="1" checked[query.mine]; "فقط پرونده‌های من" }
+            button.primary type="submit" { "نشان بده" }
+        }
+        p.hint { "هدف شما در این نشست: " (purpose.text_fa()) ". هر نامی که این فهرست نشان می‌دهد با این هدف ثبت می‌شود." }
+        p { (crate::layout::num(total)) " پرونده" }
+        @if rows.is_empty() { p.hint { "پرونده‌ای نیست." } } @else {
+            div.table-wrap { table {
+                thead { tr { th { "فرد" } th { "مددکار" } th { "گشوده در" } th { "آخرین کار" } th { "وضعیت" } } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { a href={ "/cases/" (r.id) } {
+                                @match &r.name { Some(n) => { (n) } None => { @if r.child { "کودک — نام پنهان" } @else { "نام پنهان" } } }
+                            } }
+                            td { (r.worker.clone().unwrap_or_default()) }
+                            td { (layout::instant(&r.opened_at)) }
+                            td { @match &r.last_work_at { Some(at) => { (layout::instant(at)) } None => { span.hint { "هنوز کاری ثبت نشده" } } } }
+                            td { @match (&r.closed_at, r.closure_reason) { (Some(_), Some(reason)) => { "بسته: " (reason.name_fa()) } _ => { "باز" } } }
+                        }
+                    }
+                }
+            } }
+        }
+    };
+    Ok(layout::page("پرونده‌ها", &user, Section::People, body).into_response())
 }

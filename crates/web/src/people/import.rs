@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::extract::ApiUser;
 
 /// (header, the field it fills), as the file's first row names them.
-const COLUMNS: [(&str, &str); 14] = [
+const COLUMNS: [(&str, &str); 17] = [
     ("نام", "given_name"),
     ("نام خانوادگی", "family_name"),
     ("نام پدر", "father_name"),
@@ -31,6 +31,9 @@ const COLUMNS: [(&str, &str); 14] = [
     ("رضایت", "consent"),
     ("تاریخ دیدار", "occurred_at"),
     ("یادداشت", "note"),
+    ("نام سرپرست", "guardian_name"),
+    ("نسبت سرپرست", "guardian_relation"),
+    ("همراه سرپرست", "guardian_mobile"),
 ];
 const REQUIRED: [&str; 3] = ["دسته", "محل دیدار", "رضایت"];
 
@@ -166,6 +169,9 @@ pub async fn import(
             }),
             national_id: cell("کد ملی"),
             mobile: cell("همراه"),
+            guardian_name: cell("نام سرپرست"),
+            guardian_relation: cell("نسبت سرپرست"),
+            guardian_mobile: cell("همراه سرپرست"),
             met_place: met,
             lives_place: lives,
             categories: cell("دسته")

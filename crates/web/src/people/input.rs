@@ -4,7 +4,7 @@
 
 use hamafza_core::ids::PlaceId;
 use hamafza_core::people::{Consent, DataQuality, Nationality, Sex};
-use hamafza_store::people::{BirthIn, Field, FirstContact, NewPerson};
+use hamafza_store::people::{BirthIn, Field, FirstContact, Guardian, NewPerson};
 use serde::Deserialize;
 
 use crate::error::AppError;
@@ -43,6 +43,10 @@ pub struct PersonIn {
     #[serde(default)]
     pub languages: Vec<String>,
     pub consent: Option<String>,
+    /// Who answers for the person (required with consent `guardian`).
+    pub guardian_name: Option<String>,
+    pub guardian_relation: Option<String>,
+    pub guardian_mobile: Option<String>,
     /// When they were met: a Jalali date and time or RFC 3339; now when absent.
     pub occurred_at: Option<String>,
     pub note: Option<String>,
@@ -138,6 +142,9 @@ impl PersonIn {
                 .map(str::to_string)
                 .collect(),
             consent: one("consent"),
+            guardian_name: one("guardian_name"),
+            guardian_relation: one("guardian_relation"),
+            guardian_mobile: one("guardian_mobile"),
             occurred_at: one("occurred_at"),
             note: one("note"),
         }
@@ -250,6 +257,11 @@ impl PersonIn {
                 lives_place: place("lives_place", &self.lives_place)?,
                 categories: self.categories,
                 languages: self.languages,
+                guardian: given(&self.guardian_name).map(|name| Guardian {
+                    name: name.to_string(),
+                    relation: given(&self.guardian_relation).map(str::to_string),
+                    mobile: given(&self.guardian_mobile).map(str::to_string),
+                }),
             },
             consent,
             met_place,

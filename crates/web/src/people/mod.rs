@@ -7,6 +7,8 @@
 
 pub mod api;
 pub mod cases;
+pub mod encounters;
+pub mod flow;
 pub mod import;
 pub mod input;
 pub mod pages;
@@ -54,4 +56,20 @@ pub fn held_elsewhere(stub: &hamafza_store::people::PersonStub) -> String {
         "این فرد در «{}» ثبت شده و رضایت به اشتراک اطلاعاتش با دستگاه‌های دیگر نداده است؛ برای هماهنگی با آن دستگاه تماس بگیرید{officer}.",
         stub.agency.name_fa
     )
+}
+
+/// Whether the caller reads children's records: the child-protection role, or staff of
+/// an agency designated for child protection.
+pub async fn protects_children(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+) -> Result<bool, AppError> {
+    let designated = state
+        .store
+        .agency_protects_children(user.actor.agency_id.into())
+        .await?;
+    Ok(hamafza_core::access::protects_children(
+        &user.actor,
+        designated,
+    ))
 }

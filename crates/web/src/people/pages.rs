@@ -92,6 +92,8 @@ pub async fn purpose_submit(
 pub struct SearchQuery {
     q: Option<String>,
     category: Option<String>,
+    /// `1`: the child-protection view (children's records only).
+    children: Option<String>,
     saved: Option<String>,
 }
 
@@ -105,11 +107,17 @@ pub async fn search_page(
     }
     let q = query.q.clone().unwrap_or_default();
     let category = query.category.clone().unwrap_or_default();
+    let protects = super::protects_children(&state, &user).await?;
+    let children_only = query.children.as_deref() == Some("1");
+    if children_only && !protects {
+        return Err(AppError::from(DenyReason::Role));
+    }
     let Some(purpose) = purpose_given(&state, &user, "people").await? else {
         let back = format!(
-            "/people?q={}&category={}",
+            "/people?q={}&category={}{}",
             urlencoding(&q),
-            urlencoding(&category)
+            urlencoding(&category),
+            if children_only { "&children=1" } else { "" }
         );
         return Ok(ask_purpose(&user, "people", &back, "فهرست افراد").into_response());
     };
@@ -125,6 +133,7 @@ pub async fn search_page(
             &PeopleQuery {
                 q: Some(q.clone()).filter(|s| !s.trim().is_empty()),
                 category: Some(category.clone()).filter(|s| !s.is_empty()),
+                children_only,
                 limit: 100,
                 offset: 0,
             },
@@ -139,15 +148,25 @@ pub async fn search_page(
     };
     let may_register = decide(&user.actor, Action::RegisterPeople, Target::Collection).is_allowed();
     let body = html! {
-        h1 { "افراد" }
+        @if children_only {
+            h1 { "کودکان — نمای حمایت از کودک" }
+            p.hint { "پرونده‌های افراد زیر ۱۸ سال (از تاریخ یا سن گفته‌شده، یا ثبت‌شده به‌عنوان کودک کار و خیابان). دیگران نام این کودکان را در هیچ فهرستی نمی‌بینند." }
+        } @else {
+            h1 { "افراد" }
+        }
         @if let Some(saved) = &query.saved {
             p.flash.ok role="status" { (saved_message(saved)) }
         }
         p {
             @if may_register { a.button.primary href="/people/new" { "ثبت فرد یا دیدار تازه" } " " }
-            a href="/referrals" { "ارجاع‌های دستگاه شما" }
+            a href="/cases" { "پرونده‌های دستگاه شما" } " · "
+            a href="/referrals" { "ارجاع‌های دستگاه شما" } " · "
+            a href="/people/flow" { "ورود و خروج ماهانه" }
+            @if protects && !children_only { " · " a href="/people?children=1" { "کودکان" } }
+            @if children_only { " · " a href="/people" { "همهٔ افراد" } }
         }
         form.inline role="search" method="get" action="/people" {
+            @if children_only { input type="hidden" name="children" value="1"; }
             label { "نام، کد ملی یا شمارهٔ همراه" input type="search" name="q" value=(q) maxlength="200"; }
             label { "دسته" select name="category" {
                 option value="" { "همه" }
@@ -306,6 +325,12 @@ async fn register_form(
             } }
             div.field { label { "کد ملی، یا برای اتباع شمارهٔ کارت اقامت یا گذرنامه" input type="text" name="national_id" value=(value("national_id")) inputmode="numeric" dir="ltr" autocomplete="off"; } (why_empty("identifier_quality", "کد ملی، یا برای اتباع شمارهٔ کارت اقامت یا گذرنامه", form)) }
             div.field { label { "شمارهٔ همراه" input type="tel" name="mobile" value=(value("mobile")) dir="ltr" placeholder="۰۹۱۲۳۴۵۶۷۸۹"; } (why_empty("mobile_quality", "شمارهٔ همراه", form)) }
+            details open[!value("guardian_name").is_empty()] {
+                summary { "سرپرست (برای کودک، یا وقتی رضایت را سرپرست داده است)" }
+                label { "نام سرپرست" input type="text" name="guardian_name" value=(value("guardian_name")) maxlength="100" autocomplete="off"; }
+                label { "نسبت" input type="text" name="guardian_relation" value=(value("guardian_relation")) maxlength="40" placeholder="مادر، پدر، عمو…"; }
+                label { "همراه سرپرست" input type="tel" name="guardian_mobile" value=(value("guardian_mobile")) dir="ltr" placeholder="۰۹۱۲۳۴۵۶۷۸۹"; }
+            }
             details {
                 summary { "بیشتر: نام پدر، محل زندگی، زبان، یادداشت" }
                 div.field { label { "نام پدر" input type="text" name="father_name" value=(value("father_name")) maxlength="100"; } (why_empty("father_name_quality", "نام پدر", form)) }
@@ -413,6 +438,21 @@ pub async fn person_page(
         .decide(&user.actor, Action::EditPerson)
         .is_allowed()
         .then(|| consent_form(&user, &person));
+    let met_again = if access
+        .decide(&user.actor, Action::RecordEncounter)
+        .is_allowed()
+    {
+        let places = registry_places(&state, &user).await?;
+        let categories = state.store.person_categories().await?;
+        Some(super::encounters::record_form(
+            &user,
+            id,
+            &places,
+            &categories,
+        ))
+    } else {
+        None
+    };
     let open_case = if access.decide(&user.actor, Action::OpenCase).is_allowed() {
         Some(super::cases::open_form(&state, &user, id).await?)
     } else {
@@ -434,6 +474,7 @@ pub async fn person_page(
     };
     let body = html! {
         (person_body(&person, q.saved.as_deref(), may_report, &purpose))
+        @if let Some(form) = met_again { (form) }
         @if let Some(form) = open_case { (form) }
         @if let Some(form) = refer { (form) }
         @if let Some(form) = consent_form { (form) }
@@ -496,6 +537,7 @@ fn person_body(p: &Person, saved: Option<&str>, may_report: bool, purpose: &Purp
         h1 { (p.display_name()) @if p.child { " " span.badge { "کودک" } } }
         @match saved {
             Some("consent") => { p.flash.ok role="status" { "رضایت ثبت شد: " (p.consent.name_fa()) "." } }
+            Some("encounter") => { p.flash.ok role="status" { "دیدار تازه ثبت شد و در فهرست دیدارها آمد." } }
             Some(_) => { p.flash.ok role="status" { "ثبت شد. هر بار دیدن این پرونده با هدفش ثبت می‌شود." } }
             None => {}
         }
@@ -516,6 +558,9 @@ fn person_body(p: &Person, saved: Option<&str>, may_report: bool, purpose: &Purp
             dt { "دسته" } dd { (p.categories.join("، ")) }
             @if !p.languages.is_empty() { dt { "زبان" } dd { (p.languages.join("، ")) } }
             dt { "رضایت" } dd { (p.consent.name_fa()) }
+            @if let Some(g) = &p.guardian {
+                dt { "سرپرست" } dd { (g.name) @if let Some(r) = &g.relation { " (" (r) ")" } @if let Some(m) = &g.mobile { " — " bdi dir="ltr" { (m) } } }
+            }
             dt { "ثبت" } dd { (p.registered_by_agency.name_fa) @if let Some(o) = &p.registered_by { " — " (o) } " — " (layout::instant(&p.registered_at)) }
         }
         h2 { "دیدارها" }

@@ -69,6 +69,10 @@ pub async fn list_api(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> Result<Json<Value>, AppError> {
+    // As the inbox page: only those who may find people have referrals.
+    if let Decision::Deny(r) = decide(&user.actor, Action::LocatePerson, Target::Collection) {
+        return Err(r.into());
+    }
     let items = state
         .store
         .referrals_of_agency(&user.actor, super::today(&state))

@@ -83,6 +83,8 @@ async fn every_role_reads_people_as_the_policy_says(f: Fixture) {
     let service =
         registered_id(register(&f, &officer, person_body(&f, "حسن", "service")).await).await;
     let mut child = person_body(&f, "سارا", "guardian");
+    child["guardian_name"] = json!("مریم رضایی");
+    child["guardian_relation"] = json!("مادر");
     child["birth_about"] = Value::Null;
     child["birth_year"] = json!("1395");
     child["sex"] = json!("female");
@@ -103,6 +105,12 @@ async fn every_role_reads_people_as_the_policy_says(f: Fixture) {
         askers.push((name, f.login(name).await));
     }
     let today = JalaliDate::from_gregorian(f.clock.today());
+    let d1_path = f
+        .store
+        .place_by_id(f.ids["D1"].parse().expect("D1"))
+        .await
+        .expect("D1")
+        .path;
     let status_for = |d: Decision| match d {
         Decision::Allow => StatusCode::OK,
         Decision::Deny(DenyReason::Hidden | DenyReason::Jurisdiction) => StatusCode::NOT_FOUND,
@@ -146,6 +154,20 @@ async fn every_role_reads_people_as_the_policy_says(f: Fixture) {
                     },
                 ),
             ];
+            // Met again at N1: as RecordEncounter says (201 when allowed).
+            let met_again = f
+                .post_json(
+                    session,
+                    &format!("/api/v1/persons/{id}/encounters"),
+                    json!({ "category": "begging", "place": f.ids["N1"] }),
+                )
+                .await;
+            let expected = match access.decide(&actor, Action::RecordEncounter) {
+                Decision::Allow => StatusCode::CREATED,
+                d => status_for(d),
+            };
+            assert_eq!(met_again.status(), expected, "{name} met {kind} again");
+            checked += 1;
             for (path, expected) in rows {
                 let res = f.get(session, &path).await;
                 let got = res.status();
@@ -200,8 +222,82 @@ async fn every_role_reads_people_as_the_policy_says(f: Fixture) {
             }
         }
         checked += 1;
+        // The registry's other collections, as the policy says for this caller.
+        let works = hamafza_core::access::works_with_people(&actor);
+        let designated = f
+            .store
+            .agency_protects_children(actor.agency_id.into())
+            .await
+            .expect("designation");
+        let protects = hamafza_core::access::protects_children(&actor, designated);
+        let allowed = |yes: bool| {
+            if yes {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            }
+        };
+        let collections = [
+            (
+                "/api/v1/cases?purpose=case_work".to_string(),
+                allowed(works),
+            ),
+            ("/cases".to_string(), allowed(works)),
+            ("/api/v1/referrals".to_string(), status_for(collection)),
+            (
+                "/api/v1/persons?children=true&purpose=service".to_string(),
+                if collection.is_allowed() {
+                    allowed(protects)
+                } else {
+                    status_for(collection)
+                },
+            ),
+            (
+                "/people?children=1".to_string(),
+                if collection.is_allowed() {
+                    allowed(protects)
+                } else {
+                    status_for(collection)
+                },
+            ),
+            (
+                format!("/api/v1/people-flow?place={}", f.ids["D1"]),
+                // A place the caller may not see is not found.
+                if decide(&actor, Action::ViewPlace, Target::Place { path: &d1_path }).is_allowed()
+                {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                },
+            ),
+        ];
+        for (path, expected) in collections {
+            let res = f.get(session, &path).await;
+            let got = res.status();
+            // A page that first asks why (the purpose) answers 200 too.
+            assert_eq!(
+                got,
+                expected,
+                "{name} GET {path}: {}",
+                res.text().await.unwrap_or_default()
+            );
+            checked += 1;
+        }
+        let hold = f
+            .post_json(
+                session,
+                &format!("/api/v1/persons/{service}/legal-hold"),
+                json!({ "hold": true, "reason": "دستور دادگاه" }),
+            )
+            .await;
+        assert_eq!(
+            hold.status(),
+            allowed(decide(&actor, Action::HoldPerson, Target::Collection).is_allowed()),
+            "{name} legal hold"
+        );
+        checked += 1;
     }
-    assert_eq!(checked, askers.len() * 13);
+    assert_eq!(checked, askers.len() * 23);
 
     // The access report names each read, with its purpose.
     let admin = &askers.iter().find(|(n, _)| *n == "admin").expect("admin").1;
@@ -517,6 +613,7 @@ async fn consent_categories_and_designation_over_the_api(f: Fixture) {
     // A child registered by the officer is hidden from them until a council secretary
     // designates their agency for child protection.
     let mut child = person_body(&f, "امید", "guardian");
+    child["guardian_name"] = json!("زهرا رضایی");
     child["birth_about"] = json!("12");
     let child = registered_id(register(&f, &officer, child).await).await;
     let read = format!("/api/v1/persons/{child}?purpose=service");
