@@ -87,11 +87,21 @@ test("registry: street registration at 375 px, a read by another agency, the acc
   await signIn(app.base, other.page, "welfare.officer", "hamafza-demo");
   await other.page.waitForURL(`${app.base}/`);
   await other.page.goto(`${app.base}/referrals`);
-  const incoming = other.page.locator("tbody tr", { hasText: "در انتظار پاسخ" });
+  // The demo's referrals wait there too: this person's row is the one to answer.
+  const incoming = other.page
+    .locator("tbody tr", { hasText: "در انتظار پاسخ" })
+    .filter({ has: other.page.locator(`a[href="/people/${personId}"]`) });
   assert.equal(await incoming.count(), 1);
   await incoming.getByRole("button", { name: "پذیرش" }).click();
   await other.page.waitForURL(/\/referrals\?saved=moved$/);
-  assert.ok((await other.page.locator("tbody tr", { hasText: "پذیرفته" }).count()) >= 1, "accepted");
+  assert.equal(
+    await other.page
+      .locator("tbody tr", { hasText: "پذیرفته" })
+      .filter({ has: other.page.locator(`a[href="/people/${personId}"]`) })
+      .count(),
+    1,
+    "accepted",
+  );
   await other.page.goto(personUrl);
   await givePurpose(other.page, "پیگیری پرونده");
   await other.page.waitForURL(personUrl);
@@ -111,6 +121,104 @@ test("registry: street registration at 375 px, a read by another agency, the acc
   assert.ok(reads.some((r) => r.includes("کارشناس اجتماعی شهرداری منطقهٔ ۲") && r.includes("ارائهٔ خدمت")), rows.join("\n"));
   assert.ok(reads.some((r) => r.includes("کارشناس بهزیستی منطقهٔ ۲") && r.includes("پیگیری پرونده")), rows.join("\n"));
   await admin.page.screenshot({ path: join(shots, "people-access-report.png"), fullPage: true });
+  assert.deepEqual(admin.problems, []);
+  await admin.page.close();
+});
+
+test("registry at 375 px: met again, the case load and a case, the children's view, the monthly flow", async () => {
+  // District 1's officer, on a phone, meets someone on record again.
+  const { page, problems } = await app.newPage();
+  await page.setViewportSize({ width: 375, height: 800 });
+  await signIn(app.base, page, "d01.officer", "hamafza-demo");
+  await page.waitForURL(`${app.base}/`);
+  await page.goto(`${app.base}/people`);
+  await givePurpose(page, "ارائهٔ خدمت");
+  await page.getByRole("heading", { name: "افراد" }).waitFor();
+  // The first person the officer may read (a named row).
+  const named = page.locator("tbody tr td:first-child a").filter({ hasNotText: "پنهان" }).first();
+  await named.click();
+  await page.waitForURL(/\/people\/[0-9a-f-]+$/);
+  const before = await page.locator("ol.timeline li").count();
+  const form = page.locator("form", { has: page.getByRole("button", { name: "ثبت دیدار" }) });
+  await form.getByLabel("محل دیدار").selectOption({ index: 1 });
+  await form.getByLabel("یادداشت").fill("دوباره کنار پارک دیده شد");
+  await page.getByRole("button", { name: "ثبت دیدار" }).click();
+  await page.waitForURL(/\?saved=encounter$/);
+  assert.match(await page.getByRole("status").innerText(), /دیدار تازه ثبت شد/);
+  assert.equal(await page.locator("ol.timeline li").count(), before + 1, "the timeline grew by one");
+  assert.match(await page.locator("ol.timeline").innerText(), /دوباره کنار پارک دیده شد/);
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: join(shots, "people-met-again-phone.png"), fullPage: true });
+  // The father's name, remembered now, is added to the record.
+  await page.getByRole("link", { name: "اصلاح پرونده" }).click();
+  await page.getByRole("heading", { name: "اصلاح پروندهٔ فرد" }).waitFor();
+  await noSidewaysScroll(page);
+  await page.locator("details", { hasText: "نام پدر" }).locator("summary").click();
+  await page.getByLabel("نام پدر", { exact: true }).fill("کریم");
+  await page.getByRole("button", { name: "ذخیرهٔ اصلاح" }).click();
+  await page.waitForURL(/\?saved=(edited|unchanged)$/);
+  assert.match(await page.getByRole("status").innerText(), /اصلاح‌ها ذخیره شد|چیزی تغییر نکرده بود/);
+  assert.match(await page.locator("dl.facts").innerText(), /کریم/);
+
+  // The agency's case load, then one case: a service is recorded.
+  await page.goto(`${app.base}/cases`);
+  await givePurpose(page, "پیگیری پرونده");
+  await page.getByRole("heading", { name: "پرونده‌های دستگاه شما" }).waitFor();
+  assert.ok((await page.locator("tbody tr").count()) >= 1, "the demo's open cases");
+  await noSidewaysScroll(page);
+  await page.locator("tbody tr td:first-child a").first().click();
+  await givePurpose(page, "پیگیری پرونده");
+  await page.waitForURL(/\/cases\/[0-9a-f-]+$/);
+  await page.getByLabel("خدمت", { exact: true }).fill("بستهٔ غذایی");
+  await page.getByRole("button", { name: "ثبت خدمت" }).click();
+  await page.waitForURL(/\?saved=work$/);
+  assert.match(await page.locator("ol.timeline").innerText(), /بستهٔ غذایی/);
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: join(shots, "people-case-phone.png"), fullPage: true });
+
+  // The monthly flow of the officer's district.
+  await page.goto(`${app.base}/people/flow`);
+  await page.getByRole("heading", { name: /ورود و خروج ماهانه/ }).waitFor();
+  assert.ok((await page.locator("tbody tr").count()) >= 1, "months with people");
+  await noSidewaysScroll(page);
+  // Not child protection: the children's view is refused.
+  const refused = await page.goto(`${app.base}/people?children=1`);
+  assert.equal(refused.status(), 403);
+  assert.deepEqual(problems.filter((p) => !p.includes("403")), [], "no console errors");
+  await page.close();
+
+  // Child protection sees the children, named, with their guardian on the record.
+  const cp = await app.newPage();
+  await cp.page.setViewportSize({ width: 375, height: 800 });
+  await signIn(app.base, cp.page, "child.protection", "hamafza-demo");
+  await cp.page.waitForURL(`${app.base}/`);
+  await cp.page.goto(`${app.base}/people?children=1`);
+  await givePurpose(cp.page, "ارائهٔ خدمت");
+  await cp.page.getByRole("heading", { name: /کودکان/ }).waitFor();
+  const children = cp.page.locator("tbody tr td:first-child a");
+  assert.ok((await children.count()) >= 1, "the demo's children");
+  assert.doesNotMatch(await children.first().innerText(), /پنهان/);
+  await noSidewaysScroll(cp.page);
+  await children.first().click();
+  await givePurpose(cp.page, "ارائهٔ خدمت");
+  await cp.page.getByText("سرپرست", { exact: true }).waitFor();
+  await noSidewaysScroll(cp.page);
+  await cp.page.screenshot({ path: join(shots, "people-child-phone.png"), fullPage: true });
+  assert.deepEqual(cp.problems, []);
+  await cp.page.close();
+
+  // The access report at phone width.
+  const admin = await app.newPage();
+  await admin.page.setViewportSize({ width: 375, height: 800 });
+  await signIn(app.base, admin.page, "admin", "hamafza-demo");
+  await admin.page.waitForURL(`${app.base}/`);
+  await admin.page.goto(`${app.base}/people?purpose=x`);
+  await givePurpose(admin.page, "نظارت و کنترل کیفیت");
+  const someone = await admin.page.locator("tbody tr td:first-child a").first().getAttribute("href");
+  await admin.page.goto(`${app.base}${someone}/access-report`);
+  await givePurpose(admin.page, "نظارت و کنترل کیفیت");
+  await admin.page.getByRole("heading", { name: "گزارش دسترسی" }).waitFor();
+  await noSidewaysScroll(admin.page);
   assert.deepEqual(admin.problems, []);
   await admin.page.close();
 });

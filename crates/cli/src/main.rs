@@ -9,6 +9,7 @@ mod checkpoints;
 mod demo;
 mod events_csv;
 mod people;
+mod registry_bench;
 mod spatial_bench;
 
 use std::io::Read;
@@ -179,6 +180,15 @@ enum BenchCommand {
         resolutions: usize,
         #[arg(long, default_value_t = 20000)]
         updates: usize,
+    },
+    /// Loads the demo if the database is empty, registers `--people` more invented
+    /// people through the registry's own path, reads one `--reads` times and times
+    /// their access report; prints JSON with the size on disk.
+    Registry {
+        #[arg(long, default_value_t = 100_000)]
+        people: usize,
+        #[arg(long, default_value_t = 1000)]
+        reads: usize,
     },
     /// Stores events from a CSV (the peers' format) through the normal write path into
     /// the demo database, then times the city's map query and one event's way into it.
@@ -403,7 +413,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 })?;
                 return Ok(ExitCode::SUCCESS);
             }
-            BenchCommand::Resolutions { .. } | BenchCommand::Atlas { .. } => {}
+            BenchCommand::Resolutions { .. }
+            | BenchCommand::Atlas { .. }
+            | BenchCommand::Registry { .. } => {}
         }
     }
     // A restore must find its target empty: it opens the database itself.
@@ -641,6 +653,16 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 .ok_or_else(|| Failure(format!("no user `{username}`")))?;
             store.revoke_api_token(&Who::system(), user.id, &id).await?;
             println!("revoked token {id}");
+        }
+        Command::Bench {
+            what: BenchCommand::Registry { people, reads },
+        } => {
+            let today = hamafza_web::Clock::system().today();
+            if store.is_empty().await? {
+                load_demo(&store, today).await?;
+            }
+            registry_bench::registry(&store, &registry_bench::Args { people, reads }, today)
+                .await?;
         }
         Command::Bench {
             what:

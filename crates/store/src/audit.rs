@@ -29,6 +29,15 @@ impl Who {
     }
 }
 
+/// An audit entry waiting to be appended with others ([`WriteTx::audit_many`]).
+pub(crate) struct PendingAudit {
+    pub(crate) who: Who,
+    pub(crate) action: &'static str,
+    pub(crate) record_type: &'static str,
+    pub(crate) record_id: String,
+    pub(crate) summary: serde_json::Value,
+}
+
 /// A write transaction that owns the audit chain's lock until it commits.
 pub(crate) struct WriteTx {
     _guard: tokio::sync::OwnedMutexGuard<()>,
@@ -106,6 +115,77 @@ impl WriteTx {
                 .execute(&mut *self.tx)
                 .await?;
         }
+        Ok(())
+    }
+
+    /// Appends several entries chained in order, in a few statements (bulk writes: an
+    /// agency's list). The chain is the same as appending them one by one.
+    pub(crate) async fn audit_many(&mut self, entries: Vec<PendingAudit>) -> StoreResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let head: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        let (mut seq, mut prev_hash) = head.unwrap_or((0, GENESIS.to_string()));
+        let had_head = seq > 0;
+        let mut rows = crate::rows::Rows::new(
+            "audit_log",
+            &[
+                "seq",
+                "at",
+                "actor_user_id",
+                "actor_agency_id",
+                "action",
+                "record_type",
+                "record_id",
+                "summary",
+                "prev_hash",
+                "hash",
+            ],
+        );
+        let at = now_text();
+        for p in entries {
+            seq += 1;
+            let mut entry = AuditEntry {
+                seq,
+                at: at.clone(),
+                actor_user_id: p.who.user_id.map(|u| u.to_string()),
+                actor_agency_id: p.who.agency_id.map(|a| a.to_string()),
+                action: p.action.to_string(),
+                record_type: p.record_type.to_string(),
+                record_id: p.record_id,
+                summary: p.summary.to_string(),
+                prev_hash: prev_hash.clone(),
+                hash: String::new(),
+            };
+            entry.hash = entry_hash(&entry.prev_hash, &entry);
+            prev_hash = entry.hash.clone();
+            rows.push(vec![
+                entry.seq.into(),
+                entry.at.into(),
+                entry.actor_user_id.into(),
+                entry.actor_agency_id.into(),
+                entry.action.into(),
+                entry.record_type.into(),
+                entry.record_id.into(),
+                entry.summary.into(),
+                entry.prev_hash.into(),
+                entry.hash.into(),
+            ]);
+        }
+        rows.insert(&mut self.tx).await?;
+        let sql = if had_head {
+            "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1"
+        } else {
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2)"
+        };
+        sqlx::query(sql)
+            .bind(seq)
+            .bind(&prev_hash)
+            .execute(&mut *self.tx)
+            .await?;
         Ok(())
     }
 

@@ -22,6 +22,7 @@ mod operations;
 pub mod people;
 mod places;
 mod resolutions;
+mod rows;
 mod scope_sql;
 mod sessions;
 /// The resolutions' spreadsheets (also at `resolutions::sheet`).
@@ -401,5 +402,24 @@ pub mod testing {
             Some((server, _db)) => format!("{server}/{name}"),
             None => base,
         })
+    }
+}
+
+impl Store {
+    /// Bytes the database takes on disk: SQLite's pages (the main file, after a
+    /// checkpoint of the write-ahead log), PostgreSQL's database size. For benchmarks
+    /// and the operator.
+    pub async fn size_on_disk(&self) -> StoreResult<i64> {
+        let sql = match self.engine {
+            Engine::Sqlite => {
+                // Fold the write-ahead log in first, so the file holds everything.
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&self.pool)
+                    .await?;
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+            }
+            Engine::Postgres => "SELECT pg_database_size(current_database())",
+        };
+        Ok(sqlx::query_scalar(sql).fetch_one(&self.pool).await?)
     }
 }

@@ -82,6 +82,10 @@ fn page_routes() -> Router<AppState> {
         .route("/people/flow", get(crate::people::flow::flow_page))
         .route("/people/{id}", get(people::person_page))
         .route("/people/{id}/consent", post(people::consent_submit))
+        .route(
+            "/people/{id}/edit",
+            get(crate::people::edit::edit_page).post(crate::people::edit::edit_submit),
+        )
         .route("/people/{id}/cases", post(cases::open_submit))
         .route(
             "/people/{id}/encounters",

@@ -4,7 +4,7 @@
 
 mod atlas;
 mod councils;
-mod people;
+pub(crate) mod people;
 
 pub(crate) use councils::agency_head;
 mod synthetic_city;

@@ -24,7 +24,7 @@ use time::{Duration, OffsetDateTime, Time};
 /// How many first contacts the demo registers.
 const CONTACTS: usize = 320;
 
-const MEN: [&str; 16] = [
+pub(crate) const MEN: [&str; 16] = [
     "علی",
     "محمد",
     "حسین",
@@ -42,7 +42,7 @@ const MEN: [&str; 16] = [
     "داوود",
     "نبی",
 ];
-const WOMEN: [&str; 14] = [
+pub(crate) const WOMEN: [&str; 14] = [
     "زهرا",
     "فاطمه",
     "مریم",
@@ -58,7 +58,7 @@ const WOMEN: [&str; 14] = [
     "شهلا",
     "پروین",
 ];
-const FAMILIES: [&str; 18] = [
+pub(crate) const FAMILIES: [&str; 18] = [
     "احمدی",
     "محمدی",
     "حسینی",

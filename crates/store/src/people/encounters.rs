@@ -8,8 +8,9 @@ use hamafza_core::jalali::JalaliDate;
 use hamafza_core::people::{BirthSaid, Consent};
 use sqlx::Row;
 
+use super::batch::{Batch, EncounterKind, PlannedEncounter};
 use super::read::refused;
-use super::register::{EncounterKind, NOTE_MAX, insert_encounter};
+use super::register::NOTE_MAX;
 use crate::atlas::jalali_month;
 use crate::error::Refusal;
 use crate::{Rule, Store, StoreError, StoreResult, Who, instant_text};
@@ -81,19 +82,23 @@ impl Store {
         let at = instant_text(new.occurred_at);
         let month = jalali_month(new.occurred_at);
         let id = EncounterId::new();
-        let mut w = self.write_tx().await?;
-        insert_encounter(
-            &mut w,
-            Some(person),
-            actor,
-            (category, &place, &at, &month),
-            (sex.as_deref(), age_band),
-            consent,
-            note.as_deref(),
+        let mut batch = Batch::new();
+        batch.encounter(PlannedEncounter {
             id,
-            EncounterKind::Returning,
-        )
-        .await?;
+            person: Some(person),
+            actor,
+            category,
+            place: &place,
+            at: &at,
+            month: &month,
+            sex: sex.as_deref(),
+            age_band,
+            consent,
+            note: note.as_deref(),
+            kind: EncounterKind::Returning,
+        });
+        let mut w = self.write_tx().await?;
+        batch.write(&mut w).await?;
         sqlx::query(
             "INSERT INTO person_category_links (person_id, category)
              SELECT $1, $2 WHERE NOT EXISTS

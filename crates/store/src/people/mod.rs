@@ -7,8 +7,10 @@
 //! "exists", and writes the audit entry for every person it returns in full, in the
 //! same transaction. A caller cannot read a person without leaving a trace.
 
+mod batch;
 mod cases;
 mod changes;
+mod edit;
 mod encounters;
 mod flow;
 mod read;
@@ -174,6 +176,36 @@ pub struct Person {
     pub encounters: Vec<EncounterEntry>,
     /// Cases of every agency, as far as the reader may read the person.
     pub cases: Vec<CaseSummary>,
+    /// Referrals between any two agencies.
+    pub referrals: Vec<ReferralEntry>,
+    /// Services given in any agency's case.
+    pub services: Vec<ServiceEntry>,
+}
+
+/// A referral as a person's timeline lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReferralEntry {
+    pub id: hamafza_core::ids::ReferralId,
+    pub created_at: String,
+    pub category: String,
+    pub state: hamafza_core::people::ReferralState,
+    pub from_agency: String,
+    pub to_agency: String,
+}
+
+/// A service as a person's timeline lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceEntry {
+    pub case_id: hamafza_core::ids::CaseId,
+    pub at: String,
+    pub service: String,
+    /// The day it was given (ISO).
+    pub given_on: Option<String>,
+    pub outcome: Option<String>,
+    /// The agency whose case it is.
+    pub agency: String,
+    /// Who gave it, when not that agency.
+    pub provider: Option<String>,
 }
 
 impl Person {
@@ -315,5 +347,15 @@ impl crate::Store {
         }
         w.audit(who, action, record, &id, summary).await?;
         w.commit().await
+    }
+}
+
+impl crate::Store {
+    /// How many named records the registry holds (a figure with no names: for the
+    /// operator and benchmarks).
+    pub async fn count_people(&self) -> crate::StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM persons")
+            .fetch_one(&self.pool)
+            .await?)
     }
 }

@@ -300,6 +300,8 @@ impl Store {
         let cases = self.cases_of(&mut w.tx, id).await?;
         let mut person = person_from_row(&row, categories, consents, encounters, access.child)?;
         person.cases = cases;
+        person.referrals = referrals_of(&mut w.tx, id).await?;
+        person.services = services_of(&mut w.tx, id).await?;
         record_reads(&mut w, reader, "person.read", &[id]).await?;
         w.commit().await?;
         Ok(person)
@@ -741,5 +743,66 @@ fn person_from_row(
         consents,
         encounters,
         cases: Vec::new(),
+        referrals: Vec::new(),
+        services: Vec::new(),
     })
+}
+
+/// Every referral of a person, from any agency to any, newest first (the person's
+/// timeline: whoever reads the person sees where they were sent).
+async fn referrals_of(
+    tx: &mut sqlx::AnyConnection,
+    person: PersonId,
+) -> StoreResult<Vec<super::ReferralEntry>> {
+    sqlx::query(
+        "SELECT r.id, r.created_at, r.category, r.state, fa.name_fa AS from_name, ta.name_fa AS to_name
+         FROM referrals r JOIN agencies fa ON fa.id = r.from_agency JOIN agencies ta ON ta.id = r.to_agency
+         WHERE r.person_id = $1 ORDER BY r.created_at DESC, r.id",
+    )
+    .bind(person)
+    .fetch_all(tx)
+    .await?
+    .iter()
+    .map(|r| {
+        let state: String = r.try_get("state")?;
+        Ok(super::ReferralEntry {
+            id: r.try_get("id")?,
+            created_at: r.try_get("created_at")?,
+            category: r.try_get("category")?,
+            state: hamafza_core::people::ReferralState::from_code(&state)
+                .ok_or_else(|| StoreError::Corrupt(format!("referral state {state}")))?,
+            from_agency: r.try_get("from_name")?,
+            to_agency: r.try_get("to_name")?,
+        })
+    })
+    .collect()
+}
+
+/// Every service a person received in any agency's case, newest first.
+async fn services_of(
+    tx: &mut sqlx::AnyConnection,
+    person: PersonId,
+) -> StoreResult<Vec<super::ServiceEntry>> {
+    sqlx::query(
+        "SELECT e.case_id, e.at, e.service, e.given_on, e.outcome, ca.name_fa AS case_agency, pa.name_fa AS provider
+         FROM case_entries e JOIN cases c ON c.id = e.case_id JOIN agencies ca ON ca.id = c.agency_id
+         LEFT JOIN agencies pa ON pa.id = e.provider_agency_id
+         WHERE c.person_id = $1 AND e.kind = 'service' ORDER BY e.at DESC, e.id",
+    )
+    .bind(person)
+    .fetch_all(tx)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(super::ServiceEntry {
+            case_id: r.try_get("case_id")?,
+            at: r.try_get("at")?,
+            service: r.try_get::<Option<String>, _>("service")?.unwrap_or_default(),
+            given_on: r.try_get("given_on")?,
+            outcome: r.try_get("outcome")?,
+            agency: r.try_get("case_agency")?,
+            provider: r.try_get("provider")?,
+        })
+    })
+    .collect()
 }

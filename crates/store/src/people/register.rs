@@ -9,9 +9,11 @@ use hamafza_core::jalali::JalaliDate;
 use hamafza_core::people::{BirthSaid, Consent, ConsentUse, DataQuality, Nationality, is_child};
 use hamafza_core::{mobile, national_id, text};
 
+use super::batch::{Batch, EncounterKind, PlannedEncounter};
 use super::{BirthIn, Field, FirstContact, Guardian, NewPerson, Registered};
 use crate::atlas::jalali_month;
 use crate::error::{Form, Refusal};
+use crate::rows::Bind;
 use crate::{Rule, Store, StoreError, StoreResult, Who, instant_text, now_text};
 
 /// Longest name part kept.
@@ -22,21 +24,21 @@ pub(super) const NOTE_MAX: usize = 2_000;
 const ASK_AGAIN_DAYS: i64 = 7;
 
 /// The fields as they will be stored.
-struct Checked {
-    given_name: Field<String>,
-    family_name: Field<String>,
-    father_name: Field<String>,
-    sex: Field<hamafza_core::people::Sex>,
-    birth: Field<BirthSaid>,
-    nationality: Field<Nationality>,
-    national_id: Option<String>,
-    foreign_document: Option<String>,
-    identifier_quality: DataQuality,
-    mobile: Field<String>,
-    categories: Vec<String>,
-    languages: Vec<String>,
-    guardian: Option<Guardian>,
-    note: Option<String>,
+pub(super) struct Checked {
+    pub(super) given_name: Field<String>,
+    pub(super) family_name: Field<String>,
+    pub(super) father_name: Field<String>,
+    pub(super) sex: Field<hamafza_core::people::Sex>,
+    pub(super) birth: Field<BirthSaid>,
+    pub(super) nationality: Field<Nationality>,
+    pub(super) national_id: Option<String>,
+    pub(super) foreign_document: Option<String>,
+    pub(super) identifier_quality: DataQuality,
+    pub(super) mobile: Field<String>,
+    pub(super) categories: Vec<String>,
+    pub(super) languages: Vec<String>,
+    pub(super) guardian: Option<Guardian>,
+    pub(super) note: Option<String>,
 }
 
 /// A value agrees with its quality code: a value for full or partial, none otherwise.
@@ -108,7 +110,7 @@ fn birth(f: &Field<BirthIn>, today: JalaliDate) -> StoreResult<Field<BirthSaid>>
     Ok(checked)
 }
 
-fn check(p: &NewPerson, note: Option<&str>, today: JalaliDate) -> StoreResult<Checked> {
+pub(super) fn check(p: &NewPerson, note: Option<&str>, today: JalaliDate) -> StoreResult<Checked> {
     let given_name = name("given_name", &p.given_name)?;
     let family_name = name("family_name", &p.family_name)?;
     let father_name = name("father_name", &p.father_name)?;
@@ -274,9 +276,13 @@ impl Store {
         contact: &FirstContact,
         today: JalaliDate,
     ) -> StoreResult<Registered> {
-        let prepared = self.prepare(actor, contact, today).await?;
+        let prepared = self
+            .prepare(actor, contact, today, &mut Lookups::default())
+            .await?;
+        let mut batch = Batch::new();
+        let kept = plan_contact(&mut batch, actor, contact, prepared, today);
         let mut w = self.write_tx().await?;
-        let kept = insert_contact(&mut w, actor, contact, prepared, today).await?;
+        batch.write(&mut w).await?;
         w.commit().await?;
         Ok(kept)
     }
@@ -295,8 +301,9 @@ impl Store {
         let mut problems = Vec::new();
         let mut duplicates = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        let mut lookups = Lookups::default();
         for (row, contact) in rows {
-            match self.prepare(actor, contact, today).await {
+            match self.prepare(actor, contact, today, &mut lookups).await {
                 Ok(p) => match &p.checked.national_id {
                     Some(id) if !seen.insert(id.clone()) => duplicates.push((*row, id.clone())),
                     _ => ready.push((contact, p)),
@@ -312,11 +319,13 @@ impl Store {
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
+        let mut batch = Batch::new();
+        let registered = ready
+            .into_iter()
+            .map(|(contact, p)| plan_contact(&mut batch, actor, contact, p, today))
+            .collect();
         let mut w = self.write_tx().await?;
-        let mut registered = Vec::with_capacity(ready.len());
-        for (contact, p) in ready {
-            registered.push(insert_contact(&mut w, actor, contact, p, today).await?);
-        }
+        batch.write(&mut w).await?;
         w.commit().await?;
         Ok(Ok(ImportedPeople {
             registered,
@@ -333,8 +342,9 @@ impl Store {
         today: JalaliDate,
     ) -> StoreResult<Vec<(usize, StoreError)>> {
         let mut problems = Vec::new();
+        let mut lookups = Lookups::default();
         for (row, contact) in rows {
-            match self.prepare(actor, contact, today).await {
+            match self.prepare(actor, contact, today, &mut lookups).await {
                 Ok(_) | Err(StoreError::Conflict { .. }) => {}
                 Err(e @ StoreError::Db(_)) => return Err(e),
                 Err(e) => problems.push((*row, e)),
@@ -343,19 +353,21 @@ impl Store {
         Ok(problems)
     }
 
-    /// Every check of a registration, before anything is written.
+    /// Every check of a registration, before anything is written. Places and
+    /// categories already looked up for earlier rows of a list are not read again.
     async fn prepare(
         &self,
         actor: &Actor,
         contact: &FirstContact,
         today: JalaliDate,
+        lookups: &mut Lookups,
     ) -> StoreResult<Prepared> {
         let checked = check(&contact.person, contact.note.as_deref(), today)?;
         if contact.consent == Consent::Guardian && checked.guardian.is_none() {
             return Err(StoreError::invalid("guardian_name", Rule::Required));
         }
         let met = self
-            .place_for_registry("met_place", contact.met_place)
+            .place_for_registry("met_place", contact.met_place, lookups)
             .await?;
         if !actor.covers(&met.1) {
             return Err(StoreError::Forbidden(Refusal::Policy(
@@ -363,25 +375,10 @@ impl Store {
             )));
         }
         let lives = match contact.person.lives_place {
-            Some(id) => Some(self.place_for_registry("lives_place", id).await?),
+            Some(id) => Some(self.place_for_registry("lives_place", id, lookups).await?),
             None => None,
         };
-        for (i, c) in checked.categories.iter().enumerate() {
-            let known: Option<i64> =
-                sqlx::query_scalar("SELECT active FROM person_categories WHERE code = $1")
-                    .bind(c)
-                    .fetch_optional(&self.pool)
-                    .await?;
-            if known != Some(1) {
-                return Err(StoreError::invalid(
-                    "categories",
-                    Rule::Item {
-                        position: i + 1,
-                        rule: Box::new(Rule::Unknown(c.clone())),
-                    },
-                ));
-            }
-        }
+        self.check_categories(&checked.categories, lookups).await?;
         if let Some(id) = &checked.national_id {
             let taken: Option<String> =
                 sqlx::query_scalar("SELECT id FROM persons WHERE national_id = $1")
@@ -402,20 +399,68 @@ impl Store {
         })
     }
 
+    /// Every category is one people are registered under now, or the first that is
+    /// not, by its position.
+    pub(super) async fn check_categories(
+        &self,
+        categories: &[String],
+        lookups: &mut Lookups,
+    ) -> StoreResult<()> {
+        for (i, c) in categories.iter().enumerate() {
+            let active = match lookups.categories.get(c) {
+                Some(active) => *active,
+                None => {
+                    let known: Option<i64> =
+                        sqlx::query_scalar("SELECT active FROM person_categories WHERE code = $1")
+                            .bind(c)
+                            .fetch_optional(&self.pool)
+                            .await?;
+                    lookups.categories.insert(c.clone(), known == Some(1));
+                    known == Some(1)
+                }
+            };
+            if !active {
+                return Err(StoreError::invalid(
+                    "categories",
+                    Rule::Item {
+                        position: i + 1,
+                        rule: Box::new(Rule::Unknown(c.clone())),
+                    },
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// A place named on a registration: its id and path, or the field at fault.
-    async fn place_for_registry(
+    pub(super) async fn place_for_registry(
         &self,
         field: &'static str,
         id: PlaceId,
+        lookups: &mut Lookups,
     ) -> StoreResult<(PlaceId, String)> {
+        if let Some(found) = lookups.places.get(&id) {
+            return Ok(found.clone());
+        }
         match self.place_by_id(id).await {
-            Ok(p) => Ok((p.id, p.path)),
+            Ok(p) => {
+                lookups.places.insert(id, (p.id, p.path.clone()));
+                Ok((p.id, p.path))
+            }
             Err(StoreError::NotFound) => {
                 Err(StoreError::invalid(field, Rule::Unknown(String::new())))
             }
             Err(e) => Err(e),
         }
     }
+}
+
+/// Places and categories looked up for a list's earlier rows.
+#[derive(Default)]
+pub(super) struct Lookups {
+    places: std::collections::HashMap<PlaceId, (PlaceId, String)>,
+    /// Category code → whether it is active.
+    categories: std::collections::HashMap<String, bool>,
 }
 
 /// What `prepare` checked, ready to write.
@@ -433,14 +478,14 @@ pub struct ImportedPeople {
     pub duplicates: Vec<(usize, String)>,
 }
 
-/// Writes one prepared first contact inside `w`.
-async fn insert_contact(
-    w: &mut crate::audit::WriteTx,
+/// Plans one prepared first contact into `batch` (written with the batch).
+fn plan_contact(
+    batch: &mut Batch,
     actor: &Actor,
     contact: &FirstContact,
     prepared: Prepared,
     today: JalaliDate,
-) -> StoreResult<Registered> {
+) -> Registered {
     let Prepared {
         checked,
         met,
@@ -453,7 +498,7 @@ async fn insert_contact(
     let sex = checked.sex.value.map(hamafza_core::people::Sex::code);
     let age_band = checked.birth.value.map(|b| b.band_on(today).code());
     let first_category = checked.categories[0].clone();
-    let kept = if contact.consent.allows(ConsentUse::KeepNamed) {
+    if contact.consent.allows(ConsentUse::KeepNamed) {
         let person_id = PersonId::new();
         let (born_from, born_to) = checked
             .birth
@@ -475,87 +520,74 @@ async fn insert_contact(
             checked.family_name.value.as_deref(),
             checked.father_name.value.as_deref(),
         ]);
-        sqlx::query(
-                "INSERT INTO persons (id, given_name, given_name_q, family_name, family_name_q, father_name, father_name_q, name_key,
-                    sex, sex_q, birth, birth_q, born_from, born_to, nationality, nationality_q, national_id, foreign_document, identifier_q,
-                    mobile, mobile_q, met_place_id, met_path, lives_place_id, lives_path, languages, consent,
-                    registered_by_agency, registered_by, registered_at, guardian_name, guardian_relation, guardian_mobile)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)",
-            )
-            .bind(person_id)
-            .bind(&checked.given_name.value)
-            .bind(checked.given_name.quality.code())
-            .bind(&checked.family_name.value)
-            .bind(checked.family_name.quality.code())
-            .bind(&checked.father_name.value)
-            .bind(checked.father_name.quality.code())
-            .bind(&key)
-            .bind(sex)
-            .bind(checked.sex.quality.code())
-            .bind(&birth_json)
-            .bind(checked.birth.quality.code())
-            .bind(&born_from)
-            .bind(&born_to)
-            .bind(checked.nationality.value.map(Nationality::code))
-            .bind(checked.nationality.quality.code())
-            .bind(&checked.national_id)
-            .bind(&checked.foreign_document)
-            .bind(checked.identifier_quality.code())
-            .bind(&checked.mobile.value)
-            .bind(checked.mobile.quality.code())
-            .bind(met.0)
-            .bind(&met.1)
-            .bind(lives.as_ref().map(|l| l.0))
-            .bind(lives.as_ref().map(|l| l.1.clone()))
-            .bind(checked.languages.join("|"))
-            .bind(contact.consent.code())
-            .bind(actor.agency_id.to_string())
-            .bind(actor.user_id.to_string())
-            .bind(now_text())
-            .bind(checked.guardian.as_ref().map(|g| g.name.clone()))
-            .bind(checked.guardian.as_ref().and_then(|g| g.relation.clone()))
-            .bind(checked.guardian.as_ref().and_then(|g| g.mobile.clone()))
-            .execute(&mut *w.tx)
-            .await?;
+        let guardian = checked.guardian.as_ref();
+        batch.persons.push(vec![
+            person_id.to_string().into(),
+            checked.given_name.value.clone().into(),
+            checked.given_name.quality.code().into(),
+            checked.family_name.value.clone().into(),
+            checked.family_name.quality.code().into(),
+            checked.father_name.value.clone().into(),
+            checked.father_name.quality.code().into(),
+            key.into(),
+            sex.into(),
+            checked.sex.quality.code().into(),
+            birth_json.into(),
+            checked.birth.quality.code().into(),
+            born_from.into(),
+            born_to.into(),
+            checked.nationality.value.map(Nationality::code).into(),
+            checked.nationality.quality.code().into(),
+            checked.national_id.clone().into(),
+            checked.foreign_document.clone().into(),
+            checked.identifier_quality.code().into(),
+            checked.mobile.value.clone().into(),
+            checked.mobile.quality.code().into(),
+            met.0.to_string().into(),
+            met.1.clone().into(),
+            lives.as_ref().map(|l| l.0.to_string()).into(),
+            lives.as_ref().map(|l| l.1.clone()).into(),
+            checked.languages.join("|").into(),
+            contact.consent.code().into(),
+            actor.agency_id.to_string().into(),
+            actor.user_id.to_string().into(),
+            now_text().into(),
+            guardian.map(|g| g.name.clone()).into(),
+            guardian.and_then(|g| g.relation.clone()).into(),
+            guardian.and_then(|g| g.mobile.clone()).into(),
+        ]);
         for c in &checked.categories {
-            sqlx::query("INSERT INTO person_category_links (person_id, category) VALUES ($1, $2)")
-                .bind(person_id)
-                .bind(c)
-                .execute(&mut *w.tx)
-                .await?;
+            batch
+                .links
+                .push(vec![person_id.to_string().into(), c.clone().into()]);
         }
-        sqlx::query("INSERT INTO person_holders (person_id, agency_id, since) VALUES ($1, $2, $3)")
-            .bind(person_id)
-            .bind(actor.agency_id.to_string())
-            .bind(now_text())
-            .execute(&mut *w.tx)
-            .await?;
-        sqlx::query(
-                "INSERT INTO person_consents (id, person_id, consent, given_at, agency_id, recorded_by, note) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
-            )
-            .bind(crate::new_id())
-            .bind(person_id)
-            .bind(contact.consent.code())
-            .bind(&at)
-            .bind(actor.agency_id.to_string())
-            .bind(actor.user_id.to_string())
-            .execute(&mut *w.tx)
-            .await?;
-        insert_encounter(
-            w,
-            Some(person_id),
+        batch.holder(person_id, actor.agency_id);
+        batch.consents.push(vec![
+            crate::new_id().into(),
+            person_id.to_string().into(),
+            contact.consent.code().into(),
+            at.clone().into(),
+            actor.agency_id.to_string().into(),
+            actor.user_id.to_string().into(),
+            Bind::Text(None),
+        ]);
+        batch.encounter(PlannedEncounter {
+            id: encounter_id,
+            person: Some(person_id),
             actor,
-            (&first_category, &met, &at, &month),
-            (sex, age_band),
-            contact.consent,
-            checked.note.as_deref(),
-            encounter_id,
-            EncounterKind::New,
-        )
-        .await?;
+            category: &first_category,
+            place: &met,
+            at: &at,
+            month: &month,
+            sex,
+            age_band,
+            consent: contact.consent,
+            note: checked.note.as_deref(),
+            kind: EncounterKind::New,
+        });
         let child = is_child(checked.birth.value, &checked.categories, today);
         // The audit names the record and what was decided, never the person's names.
-        w.audit(
+        batch.audit(
             &who,
             "person.register",
             "person",
@@ -566,40 +598,33 @@ async fn insert_contact(
                 "child": child,
                 "encounter": encounter_id,
             }),
-        )
-        .await?;
+        );
         Registered::Person {
             person_id,
             encounter_id,
         }
     } else {
         // Nothing named: the note may name the person, so it is not kept either.
-        insert_encounter(
-            w,
-            None,
+        batch.encounter(PlannedEncounter {
+            id: encounter_id,
+            person: None,
             actor,
-            (&first_category, &met, &at, &month),
-            (sex, age_band),
-            contact.consent,
-            None,
-            encounter_id,
-            EncounterKind::Unnamed,
-        )
-        .await?;
+            category: &first_category,
+            place: &met,
+            at: &at,
+            month: &month,
+            sex,
+            age_band,
+            consent: contact.consent,
+            note: None,
+            kind: EncounterKind::Unnamed,
+        });
         let ask_again = contact.consent.asks_again();
         if ask_again {
             let due = contact.occurred_at + time::Duration::days(ASK_AGAIN_DAYS);
-            sqlx::query(
-                    "INSERT INTO consent_followups (id, encounter_id, agency_id, due, done_at) VALUES ($1, $2, $3, $4, NULL)",
-                )
-                .bind(crate::new_id())
-                .bind(encounter_id)
-                .bind(actor.agency_id.to_string())
-                .bind(instant_text(due))
-                .execute(&mut *w.tx)
-                .await?;
+            batch.ask_again(encounter_id, actor, due);
         }
-        w.audit(
+        batch.audit(
             &who,
             "encounter.record",
             "encounter",
@@ -609,92 +634,10 @@ async fn insert_contact(
                 "category": first_category,
                 "ask_again": ask_again,
             }),
-        )
-        .await?;
+        );
         Registered::Encounter {
             encounter_id,
             ask_again,
         }
-    };
-    Ok(kept)
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(super) async fn insert_encounter(
-    w: &mut crate::audit::WriteTx,
-    person: Option<PersonId>,
-    actor: &Actor,
-    (category, place, at, month): (&str, &(PlaceId, String), &str, &str),
-    (sex, age_band): (Option<&str>, Option<&str>),
-    consent: Consent,
-    note: Option<&str>,
-    id: EncounterId,
-    kind: EncounterKind,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO encounters (id, person_id, agency_id, category, place_id, place_path, occurred_at, month, sex, age_band, consent, recorded_by, note)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(id)
-    .bind(person)
-    .bind(actor.agency_id.to_string())
-    .bind(category)
-    .bind(place.0)
-    .bind(&place.1)
-    .bind(at)
-    .bind(month)
-    .bind(sex)
-    .bind(age_band)
-    .bind(consent.code())
-    .bind(actor.user_id.to_string())
-    .bind(note)
-    .execute(&mut *w.tx)
-    .await?;
-    count_encounter(w, category, &place.1, month, kind).await
-}
-
-/// Whom an encounter was with, for the atlas's counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum EncounterKind {
-    /// The first contact of a new named record.
-    New,
-    /// A later contact with someone on record.
-    Returning,
-    /// Nobody named (no consent): counted, never tied to anyone.
-    Unnamed,
-}
-
-/// Adds an encounter to the atlas's live counts — for its place and every ancestor,
-/// in the same transaction, like an event — so registry indicators (contacts, new and
-/// returning people by category, place and month) are live and take the atlas's
-/// small-number rule. The counts carry no person.
-async fn count_encounter(
-    w: &mut crate::audit::WriteTx,
-    category: &str,
-    place_path: &str,
-    month: &str,
-    kind: EncounterKind,
-) -> StoreResult<()> {
-    use hamafza_core::atlas::indicators::Numerator;
-    let mut keys = vec![Numerator::Encounters.count_key(category)];
-    match kind {
-        EncounterKind::New => keys.push(Numerator::NewPeople.count_key(category)),
-        EncounterKind::Returning => keys.push(Numerator::ReturningPeople.count_key(category)),
-        EncounterKind::Unnamed => {}
     }
-    // The path lists the place's ancestors' ids and its own, root first.
-    for place in place_path.split('/').filter(|s| !s.is_empty()) {
-        for key in &keys {
-            sqlx::query(
-                "INSERT INTO event_counts (place_id, category, month, n) VALUES ($1, $2, $3, 1)
-                 ON CONFLICT (place_id, category, month) DO UPDATE SET n = event_counts.n + 1",
-            )
-            .bind(place)
-            .bind(key)
-            .bind(month)
-            .execute(&mut *w.tx)
-            .await?;
-        }
-    }
-    crate::operations::bump_data_version(&mut w.tx, "atlas").await
 }

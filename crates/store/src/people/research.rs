@@ -38,22 +38,30 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
+        // Every person's categories in one read, not one per person.
+        let mut categories: std::collections::HashMap<PersonId, Vec<String>> =
+            std::collections::HashMap::new();
+        for r in sqlx::query(
+            "SELECT person_id, category FROM person_category_links ORDER BY person_id, category",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            categories
+                .entry(r.try_get("person_id")?)
+                .or_default()
+                .push(r.try_get("category")?);
+        }
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: PersonId = r.try_get("id")?;
             let birth: Option<String> = r.try_get("birth")?;
-            let categories: Vec<String> = sqlx::query_scalar(
-                "SELECT category FROM person_category_links WHERE person_id = $1 ORDER BY category",
-            )
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
             out.push(ResearchRow {
                 id,
                 birth: birth.and_then(|b| serde_json::from_str(&b).ok()),
                 sex: r.try_get("sex")?,
                 district: r.try_get("district")?,
-                categories,
+                categories: categories.remove(&id).unwrap_or_default(),
                 registered_at: r.try_get("registered_at")?,
                 consent: r.try_get("consent")?,
             });

@@ -30,7 +30,10 @@ pub fn routes() -> Router<AppState> {
         .route("/persons", get(people::list).post(people::create))
         .route("/persons/import", post(crate::people::import::import))
         .route("/people-flow", get(people::flow))
-        .route("/persons/{id}", get(people::one))
+        .route(
+            "/persons/{id}",
+            get(people::one).put(crate::people::edit::edit_api),
+        )
         .route("/persons/{id}/holder", get(people::holder))
         .route("/persons/{id}/access-report", get(people::access_report))
         .route("/persons/{id}/legal-hold", post(people::legal_hold))

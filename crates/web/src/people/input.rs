@@ -162,8 +162,8 @@ impl PersonIn {
         self
     }
 
-    /// The first contact to register, or the field at fault.
-    pub fn into_contact(self, now: time::OffsetDateTime) -> Result<FirstContact, AppError> {
+    /// The person's fields alone (an edit of the record), or the field at fault.
+    pub fn person(&self) -> Result<NewPerson, AppError> {
         let birth_value = match (
             given(&self.birth_date),
             given(&self.birth_year),
@@ -199,6 +199,42 @@ impl PersonIn {
         } else {
             "national_id"
         };
+        Ok(NewPerson {
+            given_name: text_field("given_name", &self.given_name, &self.given_name_quality)?,
+            family_name: text_field("family_name", &self.family_name, &self.family_name_quality)?,
+            father_name: text_field("father_name", &self.father_name, &self.father_name_quality)?,
+            sex: coded(
+                "sex",
+                &self.sex,
+                &self.sex_quality,
+                Sex::from_code,
+                "female، male",
+            )?,
+            birth,
+            nationality,
+            identifier: Field {
+                quality: quality(
+                    identifier_field,
+                    &self.identifier_quality,
+                    identifier.is_some(),
+                )?,
+                value: identifier,
+            },
+            mobile: text_field("mobile", &self.mobile, &self.mobile_quality)?,
+            lives_place: place("lives_place", &self.lives_place)?,
+            categories: self.categories.clone(),
+            languages: self.languages.clone(),
+            guardian: given(&self.guardian_name).map(|name| Guardian {
+                name: name.to_string(),
+                relation: given(&self.guardian_relation).map(str::to_string),
+                mobile: given(&self.guardian_mobile).map(str::to_string),
+            }),
+        })
+    }
+
+    /// The first contact to register, or the field at fault.
+    pub fn into_contact(self, now: time::OffsetDateTime) -> Result<FirstContact, AppError> {
+        let person = self.person()?;
         let consent = given(&self.consent)
             .ok_or_else(|| AppError::invalid("consent", "رضایت فرد را مشخص کنید"))
             .and_then(|c| {
@@ -224,45 +260,7 @@ impl PersonIn {
             return Err(AppError::invalid("occurred_at", "زمان دیدار در آینده است"));
         }
         Ok(FirstContact {
-            person: NewPerson {
-                given_name: text_field("given_name", &self.given_name, &self.given_name_quality)?,
-                family_name: text_field(
-                    "family_name",
-                    &self.family_name,
-                    &self.family_name_quality,
-                )?,
-                father_name: text_field(
-                    "father_name",
-                    &self.father_name,
-                    &self.father_name_quality,
-                )?,
-                sex: coded(
-                    "sex",
-                    &self.sex,
-                    &self.sex_quality,
-                    Sex::from_code,
-                    "female، male",
-                )?,
-                birth,
-                nationality,
-                identifier: Field {
-                    quality: quality(
-                        identifier_field,
-                        &self.identifier_quality,
-                        identifier.is_some(),
-                    )?,
-                    value: identifier,
-                },
-                mobile: text_field("mobile", &self.mobile, &self.mobile_quality)?,
-                lives_place: place("lives_place", &self.lives_place)?,
-                categories: self.categories,
-                languages: self.languages,
-                guardian: given(&self.guardian_name).map(|name| Guardian {
-                    name: name.to_string(),
-                    relation: given(&self.guardian_relation).map(str::to_string),
-                    mobile: given(&self.guardian_mobile).map(str::to_string),
-                }),
-            },
+            person,
             consent,
             met_place,
             occurred_at,

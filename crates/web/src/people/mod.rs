@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod cases;
+pub mod edit;
 pub mod encounters;
 pub mod flow;
 pub mod import;

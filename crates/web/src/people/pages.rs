@@ -223,7 +223,7 @@ fn urlencoding(s: &str) -> String {
 
 /// The places a registering officer picks from: districts and neighbourhoods in their
 /// jurisdiction.
-async fn registry_places(
+pub(super) async fn registry_places(
     state: &AppState,
     user: &CurrentUser,
 ) -> Result<Vec<hamafza_store::Place>, AppError> {
@@ -267,6 +267,65 @@ fn why_empty(name: &str, field: &str, form: &FormPairs) -> Markup {
     }
 }
 
+/// A person's fields, as the registration and the edit forms take them (`form` holds
+/// what was typed, or the record being corrected).
+pub(super) fn person_fields(
+    form: &FormPairs,
+    places: &[hamafza_store::Place],
+    categories: &[hamafza_store::people::PersonCategory],
+    with_note: bool,
+) -> Markup {
+    let value = |k: &str| form.get(k).unwrap_or("").to_string();
+    let chosen_categories = form.all("categories");
+    html! {
+    fieldset.categories {
+        legend { "دسته" }
+        @for c in categories {
+            label.check { input type="checkbox" name="categories" value=(c.code) checked[chosen_categories.contains(&c.code)]; (c.name_fa) }
+        }
+    }
+    fieldset.categories {
+        legend { "جنس" }
+        @for s in Sex::ALL {
+            label.check { input type="radio" name="sex" value=(s.code()) checked[value("sex") == s.code()]; (s.name_fa()) }
+        }
+    }
+    div.field { label { "نام" input type="text" name="given_name" value=(value("given_name")) maxlength="100" autocomplete="off"; } (why_empty("given_name_quality", "نام", form)) }
+    div.field { label { "نام خانوادگی" input type="text" name="family_name" value=(value("family_name")) maxlength="100" autocomplete="off"; } (why_empty("family_name_quality", "نام خانوادگی", form)) }
+    div.field {
+        label { "تولد" input type="text" name="birth" value=(value("birth")) inputmode="numeric" placeholder="مثلاً ۳۰ یا ۱۳۷۴ یا ۱۳۷۴/۰۵/۱۲"; }
+        select name="birth_kind" aria-label="گونهٔ تاریخ تولد" {
+            option value="about" selected[value("birth_kind") == "about"] { "سن تقریبی (سال)" }
+            option value="year" selected[value("birth_kind") == "year"] { "سال تولد" }
+            option value="date" selected[value("birth_kind") == "date"] { "تاریخ کامل" }
+        }
+        (why_empty("birth_quality", "تولد", form))
+    }
+    label { "ملیت" select name="nationality" {
+        option value="" { "—" }
+        @for n in Nationality::ALL { option value=(n.code()) selected[value("nationality") == n.code()] { (n.name_fa()) } }
+    } }
+    div.field { label { "کد ملی، یا برای اتباع شمارهٔ کارت اقامت یا گذرنامه" input type="text" name="national_id" value=(value("national_id")) inputmode="numeric" dir="ltr" autocomplete="off"; } (why_empty("identifier_quality", "کد ملی، یا برای اتباع شمارهٔ کارت اقامت یا گذرنامه", form)) }
+    div.field { label { "شمارهٔ همراه" input type="tel" name="mobile" value=(value("mobile")) dir="ltr" placeholder="۰۹۱۲۳۴۵۶۷۸۹"; } (why_empty("mobile_quality", "شمارهٔ همراه", form)) }
+    details open[!value("guardian_name").is_empty()] {
+        summary { "سرپرست (برای کودک، یا وقتی رضایت را سرپرست داده است)" }
+        label { "نام سرپرست" input type="text" name="guardian_name" value=(value("guardian_name")) maxlength="100" autocomplete="off"; }
+        label { "نسبت" input type="text" name="guardian_relation" value=(value("guardian_relation")) maxlength="40" placeholder="مادر، پدر، عمو…"; }
+        label { "همراه سرپرست" input type="tel" name="guardian_mobile" value=(value("guardian_mobile")) dir="ltr" placeholder="۰۹۱۲۳۴۵۶۷۸۹"; }
+    }
+    details {
+        summary { @if with_note { "بیشتر: نام پدر، محل زندگی، زبان، یادداشت" } @else { "بیشتر: نام پدر، محل زندگی، زبان" } }
+        div.field { label { "نام پدر" input type="text" name="father_name" value=(value("father_name")) maxlength="100"; } (why_empty("father_name_quality", "نام پدر", form)) }
+        label { "محل زندگی" select name="lives_place" {
+            option value="" { "نامعلوم" }
+            @for p in places { option value=(p.id) selected[value("lives_place") == p.id.to_string()] { (p.name_fa) } }
+        } }
+        label { "زبان‌ها (با ویرگول جدا کنید)" input type="text" name="languages" value=(value("languages")); }
+        @if with_note { label { "یادداشت" textarea name="note" maxlength="2000" { (value("note")) } } }
+    }
+    }
+}
+
 async fn register_form(
     state: &AppState,
     user: &CurrentUser,
@@ -279,7 +338,6 @@ async fn register_form(
     let places = registry_places(state, user).await?;
     let categories = state.store.person_categories().await?;
     let value = |k: &str| form.get(k).unwrap_or("").to_string();
-    let chosen_categories = form.all("categories");
     let body = html! {
         h1 { "ثبت در نخستین دیدار" }
         p.hint { "فقط آنچه فرد می‌گوید. هیچ عکس یا داده‌ٔ زیستی گرفته نمی‌شود. بی‌رضایت، نامی نگه داشته نمی‌شود و دیدار فقط شمرده می‌شود." }
@@ -292,55 +350,11 @@ async fn register_form(
                     label.check { input type="radio" name="consent" value=(c.code()) required checked[value("consent") == c.code()]; (c.name_fa()) }
                 }
             }
-            fieldset.categories {
-                legend { "دسته" }
-                @for c in &categories {
-                    label.check { input type="checkbox" name="categories" value=(c.code) checked[chosen_categories.contains(&c.code)]; (c.name_fa) }
-                }
-            }
             label { "محل دیدار" select name="met_place" required {
                 option value="" { "برگزینید" }
                 @for p in &places { option value=(p.id) selected[value("met_place") == p.id.to_string()] { (p.name_fa) } }
             } }
-            fieldset.categories {
-                legend { "جنس" }
-                @for s in Sex::ALL {
-                    label.check { input type="radio" name="sex" value=(s.code()) checked[value("sex") == s.code()]; (s.name_fa()) }
-                }
-            }
-            div.field { label { "نام" input type="text" name="given_name" value=(value("given_name")) maxlength="100" autocomplete="off"; } (why_empty("given_name_quality", "نام", form)) }
-            div.field { label { "نام خانوادگی" input type="text" name="family_name" value=(value("family_name")) maxlength="100" autocomplete="off"; } (why_empty("family_name_quality", "نام خانوادگی", form)) }
-            div.field {
-                label { "تولد" input type="text" name="birth" value=(value("birth")) inputmode="numeric" placeholder="مثلاً ۳۰ یا ۱۳۷۴ یا ۱۳۷۴/۰۵/۱۲"; }
-                select name="birth_kind" aria-label="گونهٔ تاریخ تولد" {
-                    option value="about" selected[value("birth_kind") == "about"] { "سن تقریبی (سال)" }
-                    option value="year" selected[value("birth_kind") == "year"] { "سال تولد" }
-                    option value="date" selected[value("birth_kind") == "date"] { "تاریخ کامل" }
-                }
-                (why_empty("birth_quality", "تولد", form))
-            }
-            label { "ملیت" select name="nationality" {
-                option value="" { "—" }
-                @for n in Nationality::ALL { option value=(n.code()) selected[value("nationality") == n.code()] { (n.name_fa()) } }
-            } }
-            div.field { label { "کد ملی، یا برای اتباع شمارهٔ کارت اقامت یا گذرنامه" input type="text" name="national_id" value=(value("national_id")) inputmode="numeric" dir="ltr" autocomplete="off"; } (why_empty("identifier_quality", "کد ملی، یا برای اتباع شمارهٔ کارت اقامت یا گذرنامه", form)) }
-            div.field { label { "شمارهٔ همراه" input type="tel" name="mobile" value=(value("mobile")) dir="ltr" placeholder="۰۹۱۲۳۴۵۶۷۸۹"; } (why_empty("mobile_quality", "شمارهٔ همراه", form)) }
-            details open[!value("guardian_name").is_empty()] {
-                summary { "سرپرست (برای کودک، یا وقتی رضایت را سرپرست داده است)" }
-                label { "نام سرپرست" input type="text" name="guardian_name" value=(value("guardian_name")) maxlength="100" autocomplete="off"; }
-                label { "نسبت" input type="text" name="guardian_relation" value=(value("guardian_relation")) maxlength="40" placeholder="مادر، پدر، عمو…"; }
-                label { "همراه سرپرست" input type="tel" name="guardian_mobile" value=(value("guardian_mobile")) dir="ltr" placeholder="۰۹۱۲۳۴۵۶۷۸۹"; }
-            }
-            details {
-                summary { "بیشتر: نام پدر، محل زندگی، زبان، یادداشت" }
-                div.field { label { "نام پدر" input type="text" name="father_name" value=(value("father_name")) maxlength="100"; } (why_empty("father_name_quality", "نام پدر", form)) }
-                label { "محل زندگی" select name="lives_place" {
-                    option value="" { "نامعلوم" }
-                    @for p in &places { option value=(p.id) selected[value("lives_place") == p.id.to_string()] { (p.name_fa) } }
-                } }
-                label { "زبان‌ها (با ویرگول جدا کنید)" input type="text" name="languages" value=(value("languages")); }
-                label { "یادداشت" textarea name="note" maxlength="2000" { (value("note")) } }
-            }
+            (person_fields(form, &places, &categories, true))
             button.primary type="submit" { "ثبت" }
         }
     };
@@ -434,6 +448,10 @@ pub async fn person_page(
     let may_report = access
         .decide(&user.actor, Action::ViewPersonAccessReport)
         .is_allowed();
+    let may_edit = access.decide(&user.actor, Action::EditPerson).is_allowed()
+        && person
+            .consent
+            .allows(hamafza_core::people::ConsentUse::KeepNamed);
     let consent_form = access
         .decide(&user.actor, Action::EditPerson)
         .is_allowed()
@@ -474,6 +492,7 @@ pub async fn person_page(
     };
     let body = html! {
         (person_body(&person, q.saved.as_deref(), may_report, &purpose))
+        @if may_edit { p { a.button href={ "/people/" (id) "/edit" } { "اصلاح پرونده" } } }
         @if let Some(form) = met_again { (form) }
         @if let Some(form) = open_case { (form) }
         @if let Some(form) = refer { (form) }
@@ -532,12 +551,54 @@ fn field_text(f: &Field<String>) -> Markup {
     }
 }
 
+/// Everything that happened with a person, newest first: (when, what).
+fn timeline(p: &Person) -> Vec<(&str, Markup)> {
+    let mut out: Vec<(&str, Markup)> = Vec::new();
+    for e in &p.encounters {
+        out.push((
+            &e.occurred_at,
+            html! { "دیدار — " (e.agency) " — " (e.place.clone().unwrap_or_default()) " — " (e.category)
+                @if let Some(n) = &e.note { p { (n) } } },
+        ));
+    }
+    for c in &p.cases {
+        out.push((
+            &c.opened_at,
+            html! { "پرونده گشوده شد — " a href={ "/cases/" (c.id) } { (c.agency) } },
+        ));
+        if let (Some(at), Some(r)) = (&c.closed_at, c.closure_reason) {
+            out.push((
+                at,
+                html! { "پرونده بسته شد — " (c.agency) " — " (r.name_fa()) },
+            ));
+        }
+    }
+    for r in &p.referrals {
+        out.push((
+            &r.created_at,
+            html! { "ارجاع از " (r.from_agency) " به " (r.to_agency) " — " (r.category) " — اکنون: " (r.state.name_fa()) },
+        ));
+    }
+    for s in &p.services {
+        out.push((
+            &s.at,
+            html! { "خدمت — " (s.service) " — " (s.provider.as_deref().unwrap_or(&s.agency))
+            @if let Some(o) = &s.outcome { " — نتیجه: " (o) } },
+        ));
+    }
+    // Instants are stored as RFC 3339 in UTC, so their text sorts as time does.
+    out.sort_by(|a, b| b.0.cmp(a.0));
+    out
+}
+
 fn person_body(p: &Person, saved: Option<&str>, may_report: bool, purpose: &Purpose) -> Markup {
     html! {
         h1 { (p.display_name()) @if p.child { " " span.badge { "کودک" } } }
         @match saved {
             Some("consent") => { p.flash.ok role="status" { "رضایت ثبت شد: " (p.consent.name_fa()) "." } }
-            Some("encounter") => { p.flash.ok role="status" { "دیدار تازه ثبت شد و در فهرست دیدارها آمد." } }
+            Some("encounter") => { p.flash.ok role="status" { "دیدار تازه ثبت شد و در گاه‌شمار آمد." } }
+            Some("edited") => { p.flash.ok role="status" { "اصلاح‌ها ذخیره شد." } }
+            Some("unchanged") => { p.flash.ok role="status" { "چیزی تغییر نکرده بود؛ پرونده همان است." } }
             Some(_) => { p.flash.ok role="status" { "ثبت شد. هر بار دیدن این پرونده با هدفش ثبت می‌شود." } }
             None => {}
         }
@@ -563,11 +624,11 @@ fn person_body(p: &Person, saved: Option<&str>, may_report: bool, purpose: &Purp
             }
             dt { "ثبت" } dd { (p.registered_by_agency.name_fa) @if let Some(o) = &p.registered_by { " — " (o) } " — " (layout::instant(&p.registered_at)) }
         }
-        h2 { "دیدارها" }
+        h2 { "گاه‌شمار" }
+        p.hint { "همهٔ دیدارها، پرونده‌ها، ارجاع‌ها و خدمت‌ها در همهٔ دستگاه‌ها، تازه‌ترین بالا." }
         ol.timeline {
-            @for e in &p.encounters {
-                li { (layout::instant(&e.occurred_at)) " — " (e.agency) " — " (e.place.clone().unwrap_or_default()) " — " (e.category)
-                    @if let Some(n) = &e.note { p { (n) } } }
+            @for (at, entry) in timeline(p) {
+                li { (layout::instant(at)) " — " (entry) }
             }
         }
         h2 { "پرونده‌ها" }

@@ -280,6 +280,17 @@ impl Fixture {
             .expect("post")
     }
 
+    pub async fn put_json(&self, s: &Session, path: &str, body: Value) -> reqwest::Response {
+        self.http
+            .put(self.url(path))
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf)
+            .json(&body)
+            .send()
+            .await
+            .expect("put")
+    }
+
     pub async fn post_form(
         &self,
         s: &Session,

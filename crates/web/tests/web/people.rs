@@ -21,6 +21,7 @@ on_both_engines!(
     a_referral_is_answered_by_the_receiving_agency,
     an_agency_list_imports_all_or_nothing_with_duplicates_set_aside,
     the_monthly_flow_counts_people_in_and_out,
+    a_record_is_corrected_by_an_agency_that_holds_it,
 );
 
 /// A valid national id from nine digits (the registry checks the tenth).
@@ -1032,4 +1033,160 @@ async fn the_monthly_flow_counts_people_in_and_out(f: Fixture) {
         "counts from 1 to 9 are hidden from an officer: {officer_view}"
     );
     assert!(cells.iter().any(|v| **v == json!("suppressed")));
+}
+
+async fn a_record_is_corrected_by_an_agency_that_holds_it(f: Fixture) {
+    let officer = f.login("officer").await;
+    let id = registered_id(register(&f, &officer, person_body(&f, "علی", "service")).await).await;
+    let path = format!("/api/v1/persons/{id}");
+    let read = |s: &'static Session| {
+        let path = format!("{path}?purpose=case_work");
+        let f = &f;
+        async move {
+            let v: Value = f.get(s, &path).await.json().await.expect("json");
+            v
+        }
+    };
+    let officer: &'static Session = Box::leak(Box::new(officer));
+    let before = read(officer).await;
+    // A corrected given name, a national id found, a guardian named.
+    let mut body = person_body(&f, "علی‌رضا", "service");
+    body["national_id"] = json!(national_id("004455667"));
+    body["guardian_name"] = json!("زهرا رضایی");
+    let res = f.put_json(officer, &path, body.clone()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let v: Value = res.json().await.expect("json");
+    let changed: Vec<&str> = v["changed"]
+        .as_array()
+        .expect("changed")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for field in ["given_name", "national_id", "guardian_name", "name_key"] {
+        assert!(changed.contains(&field), "{field} in {changed:?}");
+    }
+    assert!(!changed.contains(&"family_name"), "{changed:?}");
+    let after = read(officer).await;
+    assert_eq!(after["given_name"]["value"], "علی‌رضا");
+    assert_eq!(after["guardian"]["name"], "زهرا رضایی");
+    // "About 35" said again keeps its range (the day it was first said).
+    assert_eq!(after["birth"], before["birth"]);
+    // The same again changes nothing.
+    let v: Value = f
+        .put_json(officer, &path, body.clone())
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(v["changed"], json!([]));
+    // Found by the new name.
+    let found: Value = f
+        .get(
+            officer,
+            "/api/v1/persons?q=%D8%B9%D9%84%DB%8C%D8%B1%D8%B6%D8%A7&purpose=service",
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        found["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|r| r["id"] == id.to_string()),
+        "{found}"
+    );
+    // Refused, nothing changed: a bad national id (the field named), another agency
+    // that does not hold the record, an analyst.
+    let mut bad = body.clone();
+    bad["national_id"] = json!("0012345678");
+    let res = f.put_json(officer, &path, bad).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(v["errors"][0]["field"], "national_id", "{v}");
+    let a_officer = extra_user(&f, "a.editor", "A", Role::AgencyOfficer, "CITY").await;
+    let mut other = body.clone();
+    other["given_name"] = json!("حمید");
+    assert_eq!(
+        f.put_json(&a_officer, &path, other.clone()).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let analyst = f.login("analyst").await;
+    assert_eq!(
+        f.put_json(&analyst, &path, other).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(read(officer).await["given_name"]["value"], "علی‌رضا");
+    // The audit names the fields, never their values.
+    let (entries, _) = f
+        .store
+        .list_audit(
+            &hamafza_core::access::Scope::system_job("test"),
+            &hamafza_store::AuditFilter {
+                action: Some("person.edit".into()),
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit");
+    let summary = &entries[0].summary;
+    assert!(
+        summary.contains("given_name") && !summary.contains("علی"),
+        "{summary}"
+    );
+    // The page: the form shows the record and saves a change.
+    let edit = format!("/people/{id}/edit");
+    let page = f.get(officer, &edit).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text().await.expect("text").contains("چرا این اطلاعات"),
+        "the purpose is asked first"
+    );
+    let subject = id.to_string();
+    f.post_form(
+        officer,
+        "/people/purpose",
+        &[
+            ("csrf", officer.csrf.as_str()),
+            ("subject", subject.as_str()),
+            ("back", edit.as_str()),
+            ("purpose", "case_work"),
+        ],
+    )
+    .await;
+    let page = f.get(officer, &edit).await.text().await.expect("text");
+    assert!(
+        page.contains("علی‌رضا") && page.contains("ذخیرهٔ اصلاح"),
+        "{page}"
+    );
+    let saved = f
+        .post_form(
+            officer,
+            &edit,
+            &[
+                ("csrf", officer.csrf.as_str()),
+                ("given_name", "علی‌رضا"),
+                ("family_name", "رضایی‌پور"),
+                ("father_name_quality", "does_not_know"),
+                ("sex", "male"),
+                ("birth_kind", "about"),
+                ("birth", "35"),
+                ("nationality", "iranian"),
+                ("national_id", &national_id("004455667")),
+                ("categories", "begging"),
+                ("guardian_name", "زهرا رضایی"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let location = saved
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(location.ends_with("?saved=edited"), "{location}");
+    assert_eq!(read(officer).await["family_name"]["value"], "رضایی‌پور");
 }
