@@ -969,6 +969,7 @@ async fn openapi_matches_the_routes(f: Fixture) {
             let req = match method.as_str() {
                 "get" => f.http.get(url),
                 "post" => f.http.post(url).json(&json!({"active": true, "code": "doc-agency", "name_fa": "سند", "kind": "other", "username": "docuser", "password": "doc-password", "agency_id": f.ids["A"], "roles": ["viewer"]})),
+                "put" => f.http.put(url).json(&json!({"given_name": "سند", "categories": ["begging"]})),
                 "delete" => f.http.delete(url),
                 m => panic!("undocumented method {m}"),
             };
