@@ -10,5 +10,9 @@ request = function()
   local body = string.format(
     '{"given_name":"%s","family_name":"%s","sex":"male","birth_about":"%d","nationality":"iranian","categories":["begging"],"consent":"sharing","met_place":"%s"}',
     given[(n % #given) + 1], family[(n * 7 % #family) + 1], 25 + n % 40, place)
-  return wrk.format("POST", "/api/v1/persons", { ["Content-Type"] = "application/json" }, body)
+  -- The headers given on the command line (the bearer token) and the body's type.
+  local headers = {}
+  for k, v in pairs(wrk.headers) do headers[k] = v end
+  headers["Content-Type"] = "application/json"
+  return wrk.format("POST", "/api/v1/persons", headers, body)
 end

@@ -58,6 +58,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "guardians",
         include_str!("../migrations/0012_guardians.sql"),
     ),
+    (
+        13,
+        "name_tokens",
+        include_str!("../migrations/0013_name_tokens.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<usize> {
@@ -79,6 +84,9 @@ pub(crate) async fn run(store: &Store) -> StoreResult<usize> {
             sqlx::query(AssertSqlSafe(statement))
                 .execute(&mut *tx)
                 .await?;
+        }
+        if *version == 13 {
+            crate::people::fill_name_tokens(&mut tx).await?;
         }
         sqlx::query(
             "INSERT INTO hamafza_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

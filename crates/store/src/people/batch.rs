@@ -44,6 +44,7 @@ pub(super) struct PlannedEncounter<'a> {
 pub(super) struct Batch {
     pub persons: Rows,
     pub links: Rows,
+    pub tokens: Rows,
     pub holders: Rows,
     pub consents: Rows,
     pub encounters: Rows,
@@ -95,6 +96,7 @@ impl Batch {
                 ],
             ),
             links: Rows::new("person_category_links", &["person_id", "category"]),
+            tokens: Rows::new("person_name_tokens", &["token", "person_id"]),
             holders: Rows::new("person_holders", &["person_id", "agency_id", "since"]),
             consents: Rows::new(
                 "person_consents",
@@ -208,6 +210,13 @@ impl Batch {
         ]);
     }
 
+    /// The search tokens of a person's names.
+    pub(super) fn name_tokens(&mut self, person: PersonId, name_key: &str) {
+        for t in super::name_tokens(name_key) {
+            self.tokens.push(vec![t.into(), person.to_string().into()]);
+        }
+    }
+
     /// A holder of a person's record (since now).
     pub(super) fn holder(&mut self, person: PersonId, agency: uuid::Uuid) {
         self.holders.push(vec![
@@ -223,6 +232,7 @@ impl Batch {
         for rows in [
             &self.persons,
             &self.links,
+            &self.tokens,
             &self.holders,
             &self.consents,
             &self.encounters,

@@ -154,6 +154,10 @@ async fn pseudonymise(w: &mut crate::audit::WriteTx, id: PersonId) -> StoreResul
     .bind(id)
     .execute(&mut *w.tx)
     .await?;
+    sqlx::query("DELETE FROM person_name_tokens WHERE person_id = $1")
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
     sqlx::query("UPDATE encounters SET note = NULL WHERE person_id = $1")
         .bind(id)
         .execute(&mut *w.tx)

@@ -109,6 +109,24 @@ impl Store {
             update = update.bind(value.clone());
         }
         update.bind(id).execute(&mut *w.tx).await?;
+        if changed.contains(&"name_key") {
+            sqlx::query("DELETE FROM person_name_tokens WHERE person_id = $1")
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await?;
+            let key = row
+                .iter()
+                .find(|(c, _)| *c == "name_key")
+                .and_then(|(_, v)| v.clone())
+                .unwrap_or_default();
+            for t in super::name_tokens(&key) {
+                sqlx::query("INSERT INTO person_name_tokens (token, person_id) VALUES ($1, $2)")
+                    .bind(t)
+                    .bind(id)
+                    .execute(&mut *w.tx)
+                    .await?;
+            }
+        }
         if changed.contains(&"categories") {
             sqlx::query("DELETE FROM person_category_links WHERE person_id = $1")
                 .bind(id)

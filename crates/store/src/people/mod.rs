@@ -30,7 +30,7 @@ pub use cases::{
 pub use changes::RetentionRun;
 pub use encounters::NewEncounter;
 pub use flow::FlowMonth;
-pub use read::{PeopleQuery, PersonAccess};
+pub use read::{COUNT_BOUND, PeopleQuery, PersonAccess};
 pub use referrals::{ANSWER_DAYS, NewReferral, ReferralRow};
 pub use register::ImportedPeople;
 pub use research::ResearchRow;
@@ -358,4 +358,36 @@ impl crate::Store {
             .fetch_one(&self.pool)
             .await?)
     }
+}
+
+/// The search tokens of a name key (`given|family|father`, folded): its parts, once.
+pub(crate) fn name_tokens(name_key: &str) -> Vec<String> {
+    let mut tokens: Vec<String> = name_key
+        .split('|')
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    tokens.sort();
+    tokens.dedup();
+    tokens
+}
+
+/// Fills `person_name_tokens` from the names on record (the migration that adds it).
+pub(crate) async fn fill_name_tokens(tx: &mut sqlx::AnyConnection) -> crate::StoreResult<()> {
+    use sqlx::Row;
+    let rows = sqlx::query("SELECT id, name_key FROM persons")
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut tokens = crate::rows::Rows::new("person_name_tokens", &["token", "person_id"]);
+    for r in &rows {
+        let id: String = r.try_get("id")?;
+        let key: String = r.try_get("name_key")?;
+        for t in name_tokens(&key) {
+            tokens.push(vec![t.into(), id.clone().into()]);
+        }
+    }
+    if !tokens.is_empty() {
+        tokens.insert(tx).await?;
+    }
+    Ok(())
 }

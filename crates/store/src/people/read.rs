@@ -21,7 +21,7 @@ use super::{
     PersonStub, PlaceRef, ReadEntry, display_name,
 };
 use crate::error::Refusal;
-use crate::{Rule, Store, StoreError, StoreResult, Who, like_escape, query_with, search_text_ok};
+use crate::{Rule, Store, StoreError, StoreResult, Who, query_with, search_text_ok};
 
 /// What the access policy needs to know about one person, read without their names.
 #[derive(Debug, Clone)]
@@ -67,6 +67,9 @@ impl PersonAccess {
         decide(actor, action, Target::Person(&facts))
     }
 }
+
+/// Matches counted at most (and one more, to say "more than"): see `find_people`.
+pub const COUNT_BOUND: i64 = 10_000;
 
 /// A search of the registry.
 #[derive(Debug, Clone, Default)]
@@ -337,7 +340,8 @@ impl Store {
         })
     }
 
-    /// People the reader may locate, matching the query, newest first: each row in full
+    /// People the reader may locate, matching the query, newest first (ids are
+    /// time-ordered), counted up to [`COUNT_BOUND`] + 1: each row in full
     /// when the policy lets the reader read the person, else without a name. The named
     /// rows are one audited read (`persons.list`, with the purpose), indexed for each
     /// person's access report.
@@ -361,10 +365,17 @@ impl Store {
                 conditions.push(format!("p.mobile = ${}", binds.len()));
             } else {
                 let doc = hamafza_core::digits::to_ascii(q).to_uppercase();
+                // Each word of the query begins one of the person's name parts (any
+                // order): found through the tokens' index, not by reading every name.
                 let mut names = Vec::new();
                 for token in text::search_key(q).split(' ').filter(|t| !t.is_empty()) {
-                    binds.push(format!("%{}%", like_escape(token)));
-                    names.push(format!("p.name_key LIKE ${} ESCAPE '\\'", binds.len()));
+                    binds.push(token.to_string());
+                    let from = binds.len();
+                    binds.push(format!("{token}{}", char::MAX));
+                    names.push(format!(
+                        "SELECT person_id FROM person_name_tokens WHERE token >= ${from} AND token < ${}",
+                        binds.len()
+                    ));
                 }
                 binds.push(doc);
                 let doc_bind = binds.len();
@@ -372,8 +383,8 @@ impl Store {
                     conditions.push(format!("p.foreign_document = ${doc_bind}"));
                 } else {
                     conditions.push(format!(
-                        "(({}) OR p.foreign_document = ${doc_bind})",
-                        names.join(" AND ")
+                        "(p.id IN ({}) OR p.foreign_document = ${doc_bind})",
+                        names.join(" INTERSECT ")
                     ));
                 }
             }
@@ -396,8 +407,13 @@ impl Store {
             ));
         }
         let filter = conditions.join(" AND ");
+        // Counted up to a bound: past it, "more than" is all a searcher needs, and a
+        // common name over a million records is not counted to the last.
         let total: i64 = query_with(
-            format!("SELECT COUNT(*) FROM persons p WHERE {filter}"),
+            format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM persons p WHERE {filter} LIMIT {}) AS bounded",
+                COUNT_BOUND + 1
+            ),
             &binds,
         )
         .fetch_one(&self.pool)
@@ -408,7 +424,7 @@ impl Store {
                 "SELECT p.id, p.given_name, p.family_name, p.father_name, p.birth, p.met_path, p.lives_path, p.consent,
                         p.registered_at, p.registered_by_agency, a.name_fa AS agency_name
                  FROM persons p JOIN agencies a ON a.id = p.registered_by_agency
-                 WHERE {filter} ORDER BY p.registered_at DESC, p.id LIMIT {} OFFSET {}",
+                 WHERE {filter} ORDER BY p.id DESC LIMIT {} OFFSET {}",
                 query.limit.clamp(1, 500),
                 query.offset.max(0)
             ),

@@ -521,6 +521,7 @@ fn plan_contact(
             checked.father_name.value.as_deref(),
         ]);
         let guardian = checked.guardian.as_ref();
+        batch.name_tokens(person_id, &key);
         batch.persons.push(vec![
             person_id.to_string().into(),
             checked.given_name.value.clone().into(),

@@ -74,9 +74,14 @@ pub async fn list(
         offset: q.offset.unwrap_or(0).max(0),
     };
     let (items, total) = state.store.find_people(&reader, &query).await?;
-    Ok(Json(
-        json!({ "items": items, "total": total, "limit": query.limit, "offset": query.offset }),
-    ))
+    Ok(Json(json!({
+        "items": items,
+        "total": total.min(hamafza_store::people::COUNT_BOUND),
+        // More matched than were counted: `total` is a lower bound.
+        "total_is_lower_bound": total > hamafza_store::people::COUNT_BOUND,
+        "limit": query.limit,
+        "offset": query.offset
+    })))
 }
 
 /// Registers a first contact: a named record, or only an encounter without consent.

@@ -175,7 +175,10 @@ pub async fn search_page(
             button.primary type="submit" { "جست‌وجو" }
         }
         p.hint { "هدف شما در این نشست: " (purpose.text_fa()) ". هر نامی که این فهرست نشان می‌دهد با این هدف ثبت می‌شود." }
-        p { (num(total)) " نفر" @if total > cards.len() as i64 { " (" (num(cards.len() as i64)) " نفرِ تازه‌تر نشان داده شده)" } }
+        p {
+            @if total > hamafza_store::people::COUNT_BOUND { "بیش از " (num(hamafza_store::people::COUNT_BOUND)) " نفر" } @else { (num(total)) " نفر" }
+            @if total > cards.len() as i64 { " (" (num(cards.len() as i64)) " نفرِ تازه‌تر نشان داده شده؛ برای یافتن کسی نام یا کد ملی را دقیق‌تر بنویسید)" }
+        }
         div.table-wrap { table {
             thead { tr { th { "نام" } th { "نام پدر" } th { "تولد" } th { "دسته" } th { "دستگاه ثبت‌کننده" } } }
             tbody {
