@@ -18,6 +18,8 @@ command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; 
 people=${PEOPLE:-1000000}
 duration=${DURATION:-30s}
 connections=${CONNECTIONS:-16}
+# Searches read and audit up to 20 names each: fewer at once, and time to answer.
+search_connections=${SEARCH_CONNECTIONS:-4}
 
 server_pid=
 data=${DATA:-$(mktemp -d)}
@@ -44,5 +46,5 @@ export MET_PLACE
 echo "wrk -t2 -c$connections -d$duration, bearer token (d01.officer), release build, ${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-SQLite}"
 printf '%-40s ' "register (POST /api/v1/persons)"
 wrk -t2 -c"$connections" -d"$duration" -s scripts/wrk-register.lua "${auth[@]}" "http://127.0.0.1:$port" | tail -1
-printf '%-40s ' "search by name (GET /api/v1/persons?q=)"
-wrk -t2 -c"$connections" -d"$duration" -s scripts/wrk-search.lua "${auth[@]}" "http://127.0.0.1:$port" | tail -1
+printf '%-40s ' "search by name, -c$search_connections (GET /api/v1/persons?q=)"
+wrk -t2 -c"$search_connections" -d"$duration" --timeout 10s -s scripts/wrk-search.lua "${auth[@]}" "http://127.0.0.1:$port" | tail -1

@@ -69,7 +69,12 @@ impl PersonAccess {
 }
 
 /// Matches counted at most (and one more, to say "more than"): see `find_people`.
-pub const COUNT_BOUND: i64 = 10_000;
+pub const COUNT_BOUND: i64 = 1_000;
+
+/// A name part this common or rarer is looked up through its index; a commoner one
+/// (a first name like «علی» over a million records) is matched while walking the
+/// newest records, which finds a page of them after a few hundred rows.
+const FEW_ENOUGH: i64 = 5_000;
 
 /// A search of the registry.
 #[derive(Debug, Clone, Default)]
@@ -365,28 +370,9 @@ impl Store {
                 conditions.push(format!("p.mobile = ${}", binds.len()));
             } else {
                 let doc = hamafza_core::digits::to_ascii(q).to_uppercase();
-                // Each word of the query begins one of the person's name parts (any
-                // order): found through the tokens' index, not by reading every name.
-                let mut names = Vec::new();
-                for token in text::search_key(q).split(' ').filter(|t| !t.is_empty()) {
-                    binds.push(token.to_string());
-                    let from = binds.len();
-                    binds.push(format!("{token}{}", char::MAX));
-                    names.push(format!(
-                        "SELECT person_id FROM person_name_tokens WHERE token >= ${from} AND token < ${}",
-                        binds.len()
-                    ));
-                }
-                binds.push(doc);
-                let doc_bind = binds.len();
-                if names.is_empty() {
-                    conditions.push(format!("p.foreign_document = ${doc_bind}"));
-                } else {
-                    conditions.push(format!(
-                        "(p.id IN ({}) OR p.foreign_document = ${doc_bind})",
-                        names.join(" INTERSECT ")
-                    ));
-                }
+                let key = text::search_key(q);
+                let words: Vec<&str> = key.split(' ').filter(|t| !t.is_empty()).collect();
+                conditions.push(self.name_condition(&words, doc, &mut binds).await?);
             }
         }
         if let Some(c) = query.category.as_deref().filter(|c| !c.is_empty()) {
@@ -481,6 +467,98 @@ impl Store {
             w.commit().await?;
         }
         Ok((cards, total))
+    }
+
+    /// The condition for a search by name (each word begins one of the person's
+    /// name parts, in any order) or by a foreign document number (`doc`). Driven from
+    /// the rarest word's index entries when there are few; for one common word the
+    /// newest records are walked (a page of «علی»s is found at once, instead of a
+    /// hundred thousand gathered first); several common words are intersected.
+    async fn name_condition(
+        &self,
+        words: &[&str],
+        doc: String,
+        binds: &mut Vec<String>,
+    ) -> StoreResult<String> {
+        let range = |w: &str| (w.to_string(), format!("{w}{}", char::MAX));
+        let mut sizes = Vec::with_capacity(words.len());
+        for w in words {
+            let (from, to) = range(w);
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM person_name_tokens WHERE token >= $1 AND token < $2 LIMIT 5001) AS probe",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_one(&self.pool)
+            .await?;
+            sizes.push(n);
+        }
+        let rarest = (0..words.len()).min_by_key(|i| sizes[*i]);
+        binds.push(doc);
+        let doc = binds.len();
+        let probe = |w: &str, binds: &mut Vec<String>| {
+            let (from, to) = range(w);
+            binds.push(from);
+            binds.push(to);
+            format!(
+                "EXISTS (SELECT 1 FROM person_name_tokens t WHERE t.person_id = p.id AND t.token >= ${} AND t.token < ${})",
+                binds.len() - 1,
+                binds.len()
+            )
+        };
+        Ok(match rarest {
+            None => format!("p.foreign_document = ${doc}"),
+            Some(r) if sizes[r] <= FEW_ENOUGH => {
+                let (from, to) = range(words[r]);
+                binds.push(from);
+                binds.push(to);
+                let driver = format!(
+                    "p.id IN (SELECT person_id FROM person_name_tokens WHERE token >= ${} AND token < ${} UNION SELECT id FROM persons WHERE foreign_document = ${doc})",
+                    binds.len() - 1,
+                    binds.len()
+                );
+                let others: Vec<String> = (0..words.len())
+                    .filter(|i| *i != r)
+                    .map(|i| probe(words[i], binds))
+                    .collect();
+                if others.is_empty() {
+                    driver
+                } else {
+                    format!(
+                        "{driver} AND (p.foreign_document = ${doc} OR ({}))",
+                        others.join(" AND ")
+                    )
+                }
+            }
+            // One common word: walking the newest records finds a page at once.
+            Some(_) if words.len() == 1 => {
+                format!(
+                    "(p.foreign_document = ${doc} OR {})",
+                    probe(words[0], binds)
+                )
+            }
+            // Several common words whose combination may be rare: the intersection of
+            // their entries, gathered once.
+            Some(_) => {
+                let sets: Vec<String> = words
+                    .iter()
+                    .map(|w| {
+                        let (from, to) = range(w);
+                        binds.push(from);
+                        binds.push(to);
+                        format!(
+                            "SELECT person_id FROM person_name_tokens WHERE token >= ${} AND token < ${}",
+                            binds.len() - 1,
+                            binds.len()
+                        )
+                    })
+                    .collect();
+                format!(
+                    "p.id IN (SELECT person_id FROM ({}) AS named UNION SELECT id FROM persons WHERE foreign_document = ${doc})",
+                    sets.join(" INTERSECT ")
+                )
+            }
+        })
     }
 
     /// The agencies holding each of these people and their categories (sorted), in two

@@ -16,7 +16,10 @@ use hamafza_store::people::{
 use hamafza_store::testing::place;
 use hamafza_store::{AuditVerification, NewAgency, NewUser, Refusal, Rule, Store, StoreError, Who};
 
-on_both_engines!(registration_keeps_what_consent_allows_and_every_read_is_audited);
+on_both_engines!(
+    registration_keeps_what_consent_allows_and_every_read_is_audited,
+    a_common_name_is_searched_as_well_as_a_rare_one,
+);
 
 /// 11 Azar 1405.
 fn today() -> JalaliDate {
@@ -1440,4 +1443,122 @@ fn indicator_like(numerator: hamafza_core::indicator::Numerator) -> hamafza_stor
         publication: Publication::Restricted,
         note_fa: None,
     }
+}
+
+/// Over 5,000 people named «علی» (more than the search gathers from the index): a
+/// search for «علی» walks the newest records, «حسن علی» intersects both words, a
+/// rarer word drives the search from its index entries — each finding who it should.
+async fn a_common_name_is_searched_as_well_as_a_rare_one(store: Store) {
+    let city = place("S-CITY", "شهر", PlaceLevel::City, None);
+    let n1 = place("S-N1", "محله", PlaceLevel::Neighbourhood, Some(&city));
+    store
+        .insert_places(&Who::system(), &[city.clone(), n1.clone()], &|_| {})
+        .await
+        .expect("places");
+    let agency = store
+        .create_agency(
+            &Who::system(),
+            &NewAgency {
+                code: "s-muni".into(),
+                name_fa: "شهرداری".into(),
+                kind: AgencyKind::Municipality,
+                place_id: None,
+            },
+        )
+        .await
+        .expect("agency");
+    let officer = store
+        .create_user(
+            &Who::system(),
+            &NewUser {
+                username: "s-officer".into(),
+                display_name: "کارشناس".into(),
+                agency_id: agency.id,
+                roles: vec![Role::AgencyOfficer],
+                jurisdiction: vec![city.id],
+                password_hash: "x".into(),
+            },
+        )
+        .await
+        .expect("user")
+        .actor();
+    let families = ["احمدی", "محمدی", "حسینی", "رضایی"];
+    let mut rows: Vec<(usize, FirstContact)> = (0..5_200)
+        .map(|i| {
+            let mut p = person("علی", families[i % 4], BirthIn::About("40".into()));
+            // Every one the son of «حسن»: two words each above the threshold.
+            p.father_name = Field::full("حسن".into());
+            (i + 1, contact(p, Consent::Sharing, n1.id))
+        })
+        .collect();
+    for (i, family) in ["کاظمی", "کاظمی‌نژاد", "یگانه"].iter().enumerate() {
+        rows.push((
+            9_000 + i,
+            contact(
+                person("علی", family, BirthIn::About("40".into())),
+                Consent::Sharing,
+                n1.id,
+            ),
+        ));
+    }
+    let kept = store
+        .register_all(&officer, &rows, today())
+        .await
+        .expect("db")
+        .expect("all sound");
+    assert_eq!(kept.registered.len(), 5_203);
+    let purpose = Purpose::parse("service", None).expect("purpose");
+    let reader = PersonReader {
+        actor: &officer,
+        purpose: &purpose,
+        today: today(),
+    };
+    let find = |q: &str| {
+        let q = PeopleQuery {
+            q: Some(q.into()),
+            limit: 20,
+            ..Default::default()
+        };
+        let store = store.clone();
+        let reader = reader;
+        async move { store.find_people(&reader, &q).await.expect("search") }
+    };
+    // One common word: a page of the newest, the count bounded.
+    let (cards, total) = find("علی").await;
+    assert_eq!(cards.len(), 20);
+    assert_eq!(total, hamafza_store::people::COUNT_BOUND + 1);
+    let newest: Vec<_> = kept
+        .registered
+        .iter()
+        .rev()
+        .take(20)
+        .map(|r| match r {
+            Registered::Person { person_id, .. } => *person_id,
+            Registered::Encounter { .. } => panic!("named"),
+        })
+        .collect();
+    let got: Vec<_> = cards.iter().map(|c| c.id).collect();
+    assert_eq!(got, newest, "newest first");
+    // Two common words: the intersection («کاظمی» begins two family names).
+    let (cards, total) = find("علی کاظمی").await;
+    assert_eq!(total, 2);
+    assert!(
+        cards
+            .iter()
+            .all(|c| c.name.as_deref().is_some_and(|n| n.contains("کاظمی")))
+    );
+    // A rare word, in any order with a common one.
+    let (cards, total) = find("یگانه علی").await;
+    assert_eq!((cards.len(), total), (1, 1));
+    // A common family name with a common given name: 1,300 «علی احمدی».
+    let (_, total) = find("احمدی علی").await;
+    assert_eq!(total, hamafza_store::people::COUNT_BOUND + 1);
+    // Two words each above the threshold: intersected, counted to the bound.
+    let (cards, total) = find("حسن علی").await;
+    assert_eq!(
+        (cards.len(), total),
+        (20, hamafza_store::people::COUNT_BOUND + 1)
+    );
+    // Nobody.
+    assert_eq!(find("علی زمانی").await.1, 0);
 }
