@@ -1520,7 +1520,6 @@ async fn a_common_name_is_searched_as_well_as_a_rare_one(store: Store) {
             ..Default::default()
         };
         let store = store.clone();
-        let reader = reader;
         async move { store.find_people(&reader, &q).await.expect("search") }
     };
     // One common word: a page of the newest, the count bounded.
