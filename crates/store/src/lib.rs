@@ -68,6 +68,8 @@ pub struct Store {
     /// Serialises audit appends within this process; PostgreSQL additionally takes a
     /// table lock so that several app servers keep one chain (see `dialect`).
     audit_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// How many people the registry holds, roughly (for planning name searches).
+    people_estimate: std::sync::Arc<people::Estimate>,
     /// Where it was opened (kept for [`Store::reopen`]; never logged: it may hold a
     /// password).
     url: std::sync::Arc<str>,
@@ -116,6 +118,7 @@ impl Store {
             pool,
             engine,
             audit_lock: Default::default(),
+            people_estimate: Default::default(),
             url: url.into(),
         })
     }

@@ -391,3 +391,30 @@ pub(crate) async fn fill_name_tokens(tx: &mut sqlx::AnyConnection) -> crate::Sto
     }
     Ok(())
 }
+
+/// A count of the registry's records, refreshed at most every few minutes: a search
+/// plans by it, and counting a million rows on every search would cost more than the
+/// search.
+#[derive(Default)]
+pub(crate) struct Estimate {
+    /// (people, when counted).
+    kept: std::sync::Mutex<Option<(i64, std::time::Instant)>>,
+}
+
+impl crate::Store {
+    /// Roughly how many people are on record (at most five minutes old).
+    pub(crate) async fn people_estimate(&self) -> crate::StoreResult<i64> {
+        let fresh = std::time::Duration::from_secs(300);
+        if let Ok(kept) = self.people_estimate.kept.lock()
+            && let Some((n, at)) = *kept
+            && at.elapsed() < fresh
+        {
+            return Ok(n);
+        }
+        let n = self.count_people().await?;
+        if let Ok(mut kept) = self.people_estimate.kept.lock() {
+            *kept = Some((n, std::time::Instant::now()));
+        }
+        Ok(n)
+    }
+}

@@ -68,8 +68,10 @@ impl PersonAccess {
     }
 }
 
-/// Matches counted at most (and one more, to say "more than"): see `find_people`.
-pub const COUNT_BOUND: i64 = 1_000;
+/// Matches counted at most (and one more, to say "more than"): a page of a list; past
+/// it the searcher is asked to type more, and a common name over a million records is
+/// not counted to the last. See `find_people`.
+pub const COUNT_BOUND: i64 = 100;
 
 /// A name part this common or rarer is looked up through its index; a commoner one
 /// (a first name like «علی» over a million records) is matched while walking the
@@ -471,9 +473,10 @@ impl Store {
 
     /// The condition for a search by name (each word begins one of the person's
     /// name parts, in any order) or by a foreign document number (`doc`). Driven from
-    /// the rarest word's index entries when there are few; for one common word the
-    /// newest records are walked (a page of «علی»s is found at once, instead of a
-    /// hundred thousand gathered first); several common words are intersected.
+    /// the rarest word's index entries when there are few; when the words are common
+    /// and so are people with all of them, the newest records are walked (a page of
+    /// «علی»s is found at once, instead of a hundred thousand gathered first); common
+    /// words with a rare combination are intersected.
     async fn name_condition(
         &self,
         words: &[&str],
@@ -485,7 +488,7 @@ impl Store {
         for w in words {
             let (from, to) = range(w);
             let n: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM person_name_tokens WHERE token >= $1 AND token < $2 LIMIT 5001) AS probe",
+                "SELECT COUNT(*) FROM (SELECT 1 FROM person_name_tokens WHERE token >= $1 AND token < $2 LIMIT 200001) AS probe",
             )
             .bind(from)
             .bind(to)
@@ -494,6 +497,7 @@ impl Store {
             sizes.push(n);
         }
         let rarest = (0..words.len()).min_by_key(|i| sizes[*i]);
+        let common = !sizes.is_empty() && self.combination_is_common(&sizes).await?;
         binds.push(doc);
         let doc = binds.len();
         let probe = |w: &str, binds: &mut Vec<String>| {
@@ -530,12 +534,12 @@ impl Store {
                     )
                 }
             }
-            // One common word: walking the newest records finds a page at once.
-            Some(_) if words.len() == 1 => {
-                format!(
-                    "(p.foreign_document = ${doc} OR {})",
-                    probe(words[0], binds)
-                )
+            // Common words whose combination is common too (each word's share of the
+            // records multiplied): walking the newest records finds a page and the
+            // bounded count after a small part of them.
+            Some(_) if common => {
+                let all: Vec<String> = words.iter().map(|w| probe(w, binds)).collect();
+                format!("(p.foreign_document = ${doc} OR ({}))", all.join(" AND "))
             }
             // Several common words whose combination may be rare: the intersection of
             // their entries, gathered once.
@@ -559,6 +563,14 @@ impl Store {
                 )
             }
         })
+    }
+
+    /// Whether people matching every word, by the words' counts, are common enough
+    /// that the bounded count is reached within a tenth of the records walked.
+    async fn combination_is_common(&self, sizes: &[i64]) -> StoreResult<bool> {
+        let people = self.people_estimate().await?.max(1) as f64;
+        let share: f64 = sizes.iter().map(|n| *n as f64 / people).product();
+        Ok(share * people * 0.1 >= (COUNT_BOUND + 1) as f64)
     }
 
     /// The agencies holding each of these people and their categories (sorted), in two
