@@ -43,7 +43,7 @@ auth=(-H "Authorization: Bearer $token")
 MET_PLACE=$(curl -fs "${auth[@]}" "http://127.0.0.1:$port/api/v1/places?level=neighbourhood&limit=1000" \
   | python3 -c 'import json,sys; print(next(p["id"] for p in json.load(sys.stdin)["items"] if p["code"].startswith("SYN-HMF-D01")))')
 export MET_PLACE
-echo "wrk -t2 -c$connections -d$duration, bearer token (d01.officer), release build, ${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-SQLite}"
+echo "wrk -t2 -c$connections -d$duration, bearer token (d01.officer), release build, $([ -n "${DATABASE_URL:-}" ] && echo PostgreSQL || echo SQLite)"
 printf '%-40s ' "register (POST /api/v1/persons)"
 wrk -t2 -c"$connections" -d"$duration" -s scripts/wrk-register.lua "${auth[@]}" "http://127.0.0.1:$port" | tail -1
 printf '%-40s ' "search by name, -c$search_connections (GET /api/v1/persons?q=)"

@@ -138,6 +138,8 @@ test("registry at 375 px: met again, the case load and a case, the children's vi
   const named = page.locator("tbody tr td:first-child a").filter({ hasNotText: "پنهان" }).first();
   await named.click();
   await page.waitForURL(/\/people\/[0-9a-f-]+$/);
+  await givePurpose(page, "ارائهٔ خدمت");
+  await page.getByRole("button", { name: "ثبت دیدار" }).waitFor();
   const before = await page.locator("ol.timeline li").count();
   const form = page.locator("form", { has: page.getByRole("button", { name: "ثبت دیدار" }) });
   await form.getByLabel("محل دیدار").selectOption({ index: 1 });

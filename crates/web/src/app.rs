@@ -105,6 +105,10 @@ fn page_routes() -> Router<AppState> {
             "/people/{id}/access-report.pdf",
             get(people::access_report_pdf),
         )
+        .route(
+            "/people/{id}/access-report/subject.json",
+            get(people::subject_report),
+        )
         .route("/atlas", get(atlas::atlas_page))
         .route("/atlas/compare", get(trend::compare_page))
         .route("/atlas/priority", get(priority::priority_page))

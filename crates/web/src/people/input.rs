@@ -109,29 +109,41 @@ fn place(field: &str, value: &Option<String>) -> Result<Option<PlaceId>, AppErro
 }
 
 impl PersonIn {
-    /// The registration form's fields (categories and languages may repeat).
+    /// The registration form's fields (categories and languages may repeat). The form's
+    /// "if empty, why?" beside a field that has a value is left unread: the value says
+    /// it is not empty (the officer typed it after picking a reason, or is correcting a
+    /// record that had none).
     pub fn from_pairs(form: &FormPairs) -> Self {
         let one = |k: &str| form.get(k).map(str::to_string);
+        let why_empty = |field: &str, quality: &str| {
+            let filled = form.get(field).is_some_and(|v| !v.trim().is_empty());
+            let code = form.get(quality).map(str::to_string);
+            let says_empty = code
+                .as_deref()
+                .and_then(DataQuality::from_code)
+                .is_some_and(|q| !q.has_value());
+            if filled && says_empty { None } else { code }
+        };
         PersonIn {
             given_name: one("given_name"),
-            given_name_quality: one("given_name_quality"),
+            given_name_quality: why_empty("given_name", "given_name_quality"),
             family_name: one("family_name"),
-            family_name_quality: one("family_name_quality"),
+            family_name_quality: why_empty("family_name", "family_name_quality"),
             father_name: one("father_name"),
-            father_name_quality: one("father_name_quality"),
+            father_name_quality: why_empty("father_name", "father_name_quality"),
             sex: one("sex"),
             sex_quality: one("sex_quality"),
             birth_date: None,
             birth_year: None,
             birth_about: None,
-            birth_quality: one("birth_quality"),
+            birth_quality: why_empty("birth", "birth_quality"),
             nationality: one("nationality"),
             nationality_quality: one("nationality_quality"),
             national_id: one("national_id"),
             foreign_document: None,
-            identifier_quality: one("identifier_quality"),
+            identifier_quality: why_empty("national_id", "identifier_quality"),
             mobile: one("mobile"),
-            mobile_quality: one("mobile_quality"),
+            mobile_quality: why_empty("mobile", "mobile_quality"),
             met_place: one("met_place"),
             lives_place: one("lives_place"),
             categories: form.all("categories"),

@@ -695,7 +695,10 @@ pub async fn access_report_page(
     };
     let body = html! {
         h1 { "گزارش دسترسی" }
-        p { a href={ "/people/" (id) "/access-report.pdf" } { "همین گزارش به PDF" } }
+        p {
+            a href={ "/people/" (id) "/access-report.pdf" } { "همین گزارش به PDF" } " · "
+            a href={ "/people/" (id) "/access-report/subject.json" } { "همهٔ آنچه از این فرد نگه داشته می‌شود (JSON)" }
+        }
         p { "هر بار دیدن این پرونده، با کاربر، دستگاه، زمان و هدف. این گزارش از دفتر رویدادهای زنجیره‌ای خوانده می‌شود و خودش هم یک بار دیدن است." }
         p { (num(reads.len() as i64)) " بار" }
         p.hint { "هدف شما از دیدن این گزارش: " (purpose.text_fa()) }
@@ -715,6 +718,34 @@ pub async fn access_report_page(
         } }
     };
     Ok(layout::page("گزارش دسترسی", &user, Section::People, body).into_response())
+}
+
+/// The subject-access report: everything held on the person — the record with each
+/// field's data-quality code, consents, the timeline, and every read — as JSON, for
+/// whoever may see the access report (itself two reads, audited).
+pub async fn subject_report(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    PathId(id): PathId<PersonId>,
+) -> Result<Response, AppError> {
+    let (purpose, _) = match access_report_reads(&state, &user, id, "/subject.json").await? {
+        Ok(found) => found,
+        Err(asks) => return Ok(asks),
+    };
+    let reader = PersonReader {
+        actor: &user.actor,
+        purpose: &purpose,
+        today: super::today(&state),
+    };
+    let person = state.store.read_person(&reader, id).await?;
+    let reads = state.store.person_access_report(&reader, id).await?;
+    let body = serde_json::to_vec_pretty(&serde_json::json!({ "person": person, "reads": reads }))
+        .map_err(|_| AppError::Internal)?;
+    Ok(crate::resolutions::documents::download(
+        body,
+        "application/json",
+        &format!("subject-report-{id}.json"),
+    ))
 }
 
 /// The access report as a Persian PDF (the same reads; itself a read, audited).

@@ -1189,4 +1189,29 @@ async fn a_record_is_corrected_by_an_agency_that_holds_it(f: Fixture) {
         .to_string();
     assert!(location.ends_with("?saved=edited"), "{location}");
     assert_eq!(read(officer).await["family_name"]["value"], "رضایی‌پور");
+    // The subject-access report: everything held, for the system administrator, after
+    // saying why; the officer (no agency head) may not.
+    let admin = f.login("admin").await;
+    let subject_path = format!("/people/{id}/access-report/subject.json");
+    let report_subject = format!("report:{id}");
+    f.post_form(
+        &admin,
+        "/people/purpose",
+        &[
+            ("csrf", admin.csrf.as_str()),
+            ("subject", report_subject.as_str()),
+            ("back", subject_path.as_str()),
+            ("purpose", "legal_request"),
+        ],
+    )
+    .await;
+    let res = f.get(&admin, &subject_path).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let held: Value = res.json().await.expect("json");
+    assert_eq!(held["person"]["family_name"]["value"], "رضایی‌پور");
+    assert!(held["reads"].as_array().is_some_and(|r| !r.is_empty()));
+    assert_eq!(
+        f.get(officer, &subject_path).await.status(),
+        StatusCode::FORBIDDEN
+    );
 }
