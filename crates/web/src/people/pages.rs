@@ -75,8 +75,11 @@ pub async fn purpose_submit(
     State(state): State<AppState>,
     CsrfForm { user, form }: CsrfForm<PurposeForm>,
 ) -> Result<Response, AppError> {
-    // Only back into the registry: never an open redirect.
-    if !form.back.starts_with("/people") || form.back.contains("//") {
+    // Only back into the registry's pages (people, cases): never an open redirect.
+    let into_registry = ["/people", "/cases"]
+        .iter()
+        .any(|page| form.back.starts_with(page));
+    if !into_registry || form.back.contains("//") || form.back.contains('\\') {
         return Err(AppError::bad_request("نشانی بازگشت نامعتبر است."));
     }
     let purpose = super::purpose(form.purpose.as_deref(), form.purpose_text.as_deref())?;
