@@ -80,6 +80,7 @@ fn page_routes() -> Router<AppState> {
         )
         .route("/people/purpose", post(people::purpose_submit))
         .route("/people/flow", get(crate::people::flow::flow_page))
+        .route("/people/followups/{id}/done", post(people::followup_done))
         .route("/people/{id}", get(people::person_page))
         .route("/people/{id}/consent", post(people::consent_submit))
         .route(

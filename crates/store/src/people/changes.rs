@@ -234,3 +234,75 @@ impl Store {
         Ok(run)
     }
 }
+
+/// A reminder to ask again for the consent of someone who could not give it (an
+/// unnamed encounter: what was counted, never a name).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConsentFollowup {
+    pub id: String,
+    pub due: String,
+    pub met_at: String,
+    pub category: String,
+    pub place: Option<String>,
+}
+
+impl Store {
+    /// The actor's agency's reminders to ask again, soonest due first.
+    pub async fn consent_followups(&self, actor: &Actor) -> StoreResult<Vec<ConsentFollowup>> {
+        if !hamafza_core::access::works_with_people(actor) {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(
+            "SELECT f.id, f.due, e.occurred_at, e.category, pl.name_fa AS place
+             FROM consent_followups f JOIN encounters e ON e.id = f.encounter_id
+             LEFT JOIN places pl ON pl.id = e.place_id
+             WHERE f.agency_id = $1 AND f.done_at IS NULL ORDER BY f.due, f.id LIMIT 200",
+        )
+        .bind(actor.agency_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                use sqlx::Row;
+                Ok(ConsentFollowup {
+                    id: r.try_get("id")?,
+                    due: r.try_get("due")?,
+                    met_at: r.try_get("occurred_at")?,
+                    category: r.try_get("category")?,
+                    place: r.try_get("place")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks a reminder of the actor's agency done (the person was asked again: a new
+    /// registration records their answer).
+    pub async fn close_consent_followup(&self, actor: &Actor, id: &str) -> StoreResult<()> {
+        if !hamafza_core::access::works_with_people(actor) {
+            return Err(StoreError::Forbidden(crate::error::Refusal::Policy(
+                hamafza_core::access::DenyReason::Role,
+            )));
+        }
+        let mut w = self.write_tx().await?;
+        let done = sqlx::query(
+            "UPDATE consent_followups SET done_at = $1 WHERE id = $2 AND agency_id = $3 AND done_at IS NULL",
+        )
+        .bind(crate::now_text())
+        .bind(id)
+        .bind(actor.agency_id.to_string())
+        .execute(&mut *w.tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        w.audit(
+            &Who::of(actor),
+            "consent.asked_again",
+            "consent_followup",
+            &id,
+            serde_json::json!({}),
+        )
+        .await?;
+        w.commit().await
+    }
+}

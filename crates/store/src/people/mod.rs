@@ -27,7 +27,7 @@ use serde::Serialize;
 pub use cases::{
     Case, CaseEntry, CaseLoadQuery, CaseLoadRow, CaseState, CaseSummary, CaseWork, NewCase,
 };
-pub use changes::RetentionRun;
+pub use changes::{ConsentFollowup, RetentionRun};
 pub use encounters::NewEncounter;
 pub use flow::FlowMonth;
 pub use read::{COUNT_BOUND, PeopleQuery, PersonAccess};

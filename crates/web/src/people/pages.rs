@@ -150,6 +150,11 @@ pub async fn search_page(
             .map_or(code.to_string(), |c| c.name_fa.clone())
     };
     let may_register = decide(&user.actor, Action::RegisterPeople, Target::Collection).is_allowed();
+    let followups = if children_only {
+        Vec::new()
+    } else {
+        state.store.consent_followups(&user.actor).await?
+    };
     let body = html! {
         @if children_only {
             h1 { "کودکان — نمای حمایت از کودک" }
@@ -167,6 +172,27 @@ pub async fn search_page(
             a href="/people/flow" { "ورود و خروج ماهانه" }
             @if protects && !children_only { " · " a href="/people?children=1" { "کودکان" } }
             @if children_only { " · " a href="/people" { "همهٔ افراد" } }
+        }
+        @if !followups.is_empty() {
+            h2 { "دوباره بپرسید" }
+            p.hint { "این افراد توان تصمیم دربارهٔ رضایت نداشتند و نامی از آنان نگه داشته نشد. در دیدار بعدی دوباره بپرسید و با رضایتشان ثبت کنید، سپس اینجا بزنید «پرسیده شد»." }
+            div.table-wrap { table {
+                thead { tr { th { "دیدار" } th { "محل" } th { "دسته" } th { "تا" } th { "" } } }
+                tbody {
+                    @for f in &followups {
+                        tr {
+                            td { (layout::instant(&f.met_at)) }
+                            td { (f.place.clone().unwrap_or_default()) }
+                            td { (name_of(&f.category)) }
+                            td { (layout::instant(&f.due)) }
+                            td { form method="post" action={ "/people/followups/" (f.id) "/done" } {
+                                input type="hidden" name="csrf" value=(user.csrf());
+                                button type="submit" { "پرسیده شد" }
+                            } }
+                        }
+                    }
+                }
+            } }
         }
         form.inline role="search" method="get" action="/people" {
             @if children_only { input type="hidden" name="children" value="1"; }
@@ -209,8 +235,19 @@ pub async fn search_page(
     Ok(layout::page("افراد", &user, Section::People, body).into_response())
 }
 
+/// Marks a reminder to ask again as done.
+pub async fn followup_done(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    CsrfForm { user, form: _ }: CsrfForm<FormPairs>,
+) -> Result<Response, AppError> {
+    state.store.close_consent_followup(&user.actor, &id).await?;
+    Ok(Redirect::to("/people?saved=asked").into_response())
+}
+
 fn saved_message(code: &str) -> &'static str {
     match code {
+        "asked" => "ثبت شد که دوباره پرسیده شد. اگر رضایت داد، با «ثبت فرد» ثبتش کنید.",
         "encounter" => {
             "دیدار ثبت شد؛ چون رضایت نبود، نامی نگه داشته نشد و فقط برای شمارش به کار می‌رود."
         }

@@ -22,6 +22,7 @@ on_both_engines!(
     an_agency_list_imports_all_or_nothing_with_duplicates_set_aside,
     the_monthly_flow_counts_people_in_and_out,
     a_record_is_corrected_by_an_agency_that_holds_it,
+    someone_who_could_not_consent_is_asked_again,
 );
 
 /// A valid national id from nine digits (the registry checks the tenth).
@@ -1214,4 +1215,55 @@ async fn a_record_is_corrected_by_an_agency_that_holds_it(f: Fixture) {
         f.get(officer, &subject_path).await.status(),
         StatusCode::FORBIDDEN
     );
+}
+
+async fn someone_who_could_not_consent_is_asked_again(f: Fixture) {
+    let officer = f.login("officer").await;
+    let res = register(&f, &officer, person_body(&f, "رضا", "unable")).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v: Value = res.json().await.expect("json");
+    assert_eq!(
+        (v["kept"].as_str(), v["ask_again"].as_bool()),
+        (Some("encounter"), Some(true))
+    );
+    // The reminder is on the agency's people page (after the purpose), with no name.
+    f.post_form(
+        &officer,
+        "/people/purpose",
+        &[
+            ("csrf", officer.csrf.as_str()),
+            ("subject", "people"),
+            ("back", "/people"),
+            ("purpose", "service"),
+        ],
+    )
+    .await;
+    let page = f.get(&officer, "/people").await.text().await.expect("page");
+    assert!(
+        page.contains("دوباره بپرسید") && !page.contains("رضا رضایی"),
+        "reminder"
+    );
+    let id = page
+        .split("/people/followups/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("a reminder")
+        .to_string();
+    // Another agency cannot close it; the officer can, once.
+    let other = extra_user(&f, "a.asker", "A", Role::AgencyOfficer, "D1").await;
+    let done = format!("/people/followups/{id}/done");
+    let refused = f
+        .post_form(&other, &done, &[("csrf", other.csrf.as_str())])
+        .await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let closed = f
+        .post_form(&officer, &done, &[("csrf", officer.csrf.as_str())])
+        .await;
+    assert_eq!(closed.status(), StatusCode::SEE_OTHER);
+    let again = f
+        .post_form(&officer, &done, &[("csrf", officer.csrf.as_str())])
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    let page = f.get(&officer, "/people").await.text().await.expect("page");
+    assert!(!page.contains("دوباره بپرسید"), "no reminder left");
 }
