@@ -47,7 +47,16 @@ pub enum CaseWork {
     Reopen {
         note: Option<String>,
     },
+    /// Looked for the person and did not find them. After [`LOST_AFTER_ATTEMPTS`] such
+    /// attempts with no contact between them, the case closes for lost contact (Built
+    /// for Zero's "inactive").
+    Attempt {
+        note: Option<String>,
+    },
 }
+
+/// Attempts without a contact after which a case closes for lost contact.
+pub const LOST_AFTER_ATTEMPTS: i64 = 3;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Case {
@@ -227,6 +236,7 @@ impl Store {
             CaseWork::Note { .. } => entry("note"),
             CaseWork::Close { .. } => entry("closed"),
             CaseWork::Reopen { .. } => entry("reopened"),
+            CaseWork::Attempt { .. } => entry("attempt"),
         };
         let (mut service, mut provider, mut given_on, mut outcome, mut body) =
             (None, None, None, None, None);
@@ -268,6 +278,10 @@ impl Store {
                     .await?;
                 outcome = Some(reason.code().to_string());
             }
+            CaseWork::Attempt { note } => {
+                open_only("attempt")?;
+                body = text("note", note.as_deref(), TEXT_MAX)?;
+            }
             CaseWork::Reopen { note } => {
                 if !closed {
                     return Err(StoreError::invalid("state", Rule::NotExpected));
@@ -305,6 +319,9 @@ impl Store {
             serde_json::json!({ "entry": entry_id, "service": service, "outcome": if kind == "closed" { outcome.clone() } else { None } }),
         )
         .await?;
+        if kind == "attempt" {
+            close_if_lost(&mut w, actor, id, person).await?;
+        }
         w.commit().await
     }
 
@@ -539,4 +556,79 @@ impl Store {
         }
         Ok((out, total))
     }
+}
+
+/// Closes the case for lost contact when the attempts to find the person since the
+/// last contact (an encounter, a service, the case opened or reopened) reach
+/// [`LOST_AFTER_ATTEMPTS`]: the "inactive" rule, applied as the worker records them.
+async fn close_if_lost(
+    w: &mut crate::audit::WriteTx,
+    actor: &Actor,
+    case: CaseId,
+    person: PersonId,
+) -> StoreResult<()> {
+    let opened: String = sqlx::query_scalar("SELECT opened_at FROM cases WHERE id = $1")
+        .bind(case)
+        .fetch_one(&mut *w.tx)
+        .await?;
+    let last_work: Option<String> = sqlx::query_scalar(
+        "SELECT MAX(at) FROM case_entries WHERE case_id = $1 AND kind IN ('service', 'reopened')",
+    )
+    .bind(case)
+    .fetch_one(&mut *w.tx)
+    .await?;
+    let last_met: Option<String> =
+        sqlx::query_scalar("SELECT MAX(occurred_at) FROM encounters WHERE person_id = $1")
+            .bind(person)
+            .fetch_one(&mut *w.tx)
+            .await?;
+    // Instants are RFC 3339 in UTC: their text orders as time does.
+    let since = [Some(opened), last_work, last_met]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or_default();
+    let attempts: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM case_entries WHERE case_id = $1 AND kind = 'attempt' AND at >= $2",
+    )
+    .bind(case)
+    .bind(&since)
+    .fetch_one(&mut *w.tx)
+    .await?;
+    if attempts < LOST_AFTER_ATTEMPTS {
+        return Ok(());
+    }
+    let reason = ClosureReason::LostContact;
+    let note = format!("پس از {attempts} تلاش بی‌نتیجه برای یافتن");
+    let at = now_text();
+    sqlx::query(
+        "UPDATE cases SET closed_at = $1, closure_reason = $2, closure_note = $3 WHERE id = $4",
+    )
+    .bind(&at)
+    .bind(reason.code())
+    .bind(&note)
+    .bind(case)
+    .execute(&mut *w.tx)
+    .await?;
+    let entry = crate::new_id();
+    sqlx::query(
+        "INSERT INTO case_entries (id, case_id, kind, at, by_user, service, provider_agency_id, given_on, outcome, body)
+         VALUES ($1, $2, 'closed', $3, $4, NULL, NULL, NULL, $5, $6)",
+    )
+    .bind(&entry)
+    .bind(case)
+    .bind(&at)
+    .bind(actor.user_id.to_string())
+    .bind(reason.code())
+    .bind(&note)
+    .execute(&mut *w.tx)
+    .await?;
+    w.audit(
+        &Who::of(actor),
+        "case.closed",
+        "case",
+        &case,
+        serde_json::json!({ "entry": entry, "outcome": reason.code(), "rule": "lost_after_attempts", "attempts": attempts }),
+    )
+    .await
 }

@@ -25,7 +25,8 @@ use hamafza_core::people::{BirthSaid, Consent, DataQuality, Nationality, Purpose
 use serde::Serialize;
 
 pub use cases::{
-    Case, CaseEntry, CaseLoadQuery, CaseLoadRow, CaseState, CaseSummary, CaseWork, NewCase,
+    Case, CaseEntry, CaseLoadQuery, CaseLoadRow, CaseState, CaseSummary, CaseWork,
+    LOST_AFTER_ATTEMPTS, NewCase,
 };
 pub use changes::{ConsentFollowup, RetentionRun};
 pub use encounters::NewEncounter;

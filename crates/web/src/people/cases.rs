@@ -100,10 +100,13 @@ async fn case_work(state: &AppState, w: WorkIn, today: JalaliDate) -> Result<Cas
         "reopen" => CaseWork::Reopen {
             note: given(&w.note),
         },
+        "attempt" => CaseWork::Attempt {
+            note: given(&w.note),
+        },
         _ => {
             return Err(AppError::invalid(
                 "kind",
-                "کار باید یکی از service، note، close، reopen باشد",
+                "کار باید یکی از service، note، attempt، close، reopen باشد",
             ));
         }
     })
@@ -286,7 +289,9 @@ fn case_body(case: &Case, saved: Option<&str>) -> Markup {
                             @if let Some(p) = &e.provider { " (" (p) ")" }
                             @if let Some(o) = &e.outcome { " — نتیجه: " (o) } }
                         "note" => { "یادداشت: " (e.body.clone().unwrap_or_default()) }
-                        "closed" => { "بسته شد: " (e.outcome.as_deref().and_then(ClosureReason::from_code).map(ClosureReason::name_fa).unwrap_or_default()) }
+                        "closed" => { "بسته شد: " (e.outcome.as_deref().and_then(ClosureReason::from_code).map(ClosureReason::name_fa).unwrap_or_default())
+                            @if let Some(b) = &e.body { " (" (b) ")" } }
+                        "attempt" => { "جست‌وجو برای یافتن فرد، بی‌نتیجه" @if let Some(b) = &e.body { ": " (b) } }
                         _ => { "دوباره گشوده شد" @if let Some(b) = &e.body { ": " (b) } }
                     }
                     @if let Some(by) = &e.by { " — " (by) }
@@ -319,6 +324,14 @@ fn work_forms(user: &CurrentUser, case: &Case, agencies: &[hamafza_store::Agency
                 input type="hidden" name="kind" value="note";
                 label { "یادداشت" textarea name="body" required maxlength="4000" {} }
                 button.primary type="submit" { "ثبت یادداشت" }
+            }
+            h2 { "جست‌وجوی بی‌نتیجه" }
+            p.hint { "اگر فرد را در جای همیشگی نیافتید، ثبت کنید. پس از " (hamafza_store::people::LOST_AFTER_ATTEMPTS) " تلاش بی‌نتیجه بی‌هیچ دیدار یا خدمتی در میان، پرونده با «قطع تماس» بسته می‌شود و فرد در جدول ماهانه غیرفعال شمرده می‌شود." }
+            form.stack method="post" action=(action) {
+                input type="hidden" name="csrf" value=(user.csrf());
+                input type="hidden" name="kind" value="attempt";
+                label { "کجا و کی جست‌وجو شد" input type="text" name="note" maxlength="4000"; }
+                button type="submit" { "ثبت جست‌وجوی بی‌نتیجه" }
             }
             h2 { "بستن پرونده" }
             form.stack method="post" action=(action) {

@@ -23,6 +23,7 @@ on_both_engines!(
     the_monthly_flow_counts_people_in_and_out,
     a_record_is_corrected_by_an_agency_that_holds_it,
     someone_who_could_not_consent_is_asked_again,
+    a_case_closes_for_lost_contact_after_three_fruitless_searches,
 );
 
 /// A valid national id from nine digits (the registry checks the tenth).
@@ -1266,4 +1267,77 @@ async fn someone_who_could_not_consent_is_asked_again(f: Fixture) {
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
     let page = f.get(&officer, "/people").await.text().await.expect("page");
     assert!(!page.contains("دوباره بپرسید"), "no reminder left");
+}
+
+async fn a_case_closes_for_lost_contact_after_three_fruitless_searches(f: Fixture) {
+    let officer = f.login("officer").await;
+    let id = registered_id(register(&f, &officer, person_body(&f, "کریم", "sharing")).await).await;
+    let res = f
+        .post_json(&officer, &format!("/api/v1/persons/{id}/cases"), json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let case = res.json::<Value>().await.expect("json")["case"]
+        .as_str()
+        .expect("case")
+        .to_string();
+    let work = format!("/api/v1/cases/{case}/work");
+    let state = || {
+        let f = &f;
+        let path = format!("/api/v1/cases/{case}?purpose=case_work");
+        let s = &officer;
+        async move {
+            let v: Value = f.get(s, &path).await.json().await.expect("json");
+            v["closure_reason"].clone()
+        }
+    };
+    // The flow as the store counts it (the page hides counts under the threshold).
+    let d1_path = f
+        .store
+        .place_by_id(f.ids["D1"].parse().expect("D1"))
+        .await
+        .expect("D1")
+        .path;
+    let inactive = || {
+        let f = &f;
+        let path = d1_path.clone();
+        async move {
+            f.store
+                .flow_by_month(&path)
+                .await
+                .expect("flow")
+                .iter()
+                .map(|m| m.inactive)
+                .sum::<i64>()
+        }
+    };
+    let inactive_before = inactive().await;
+    let attempt = json!({ "kind": "attempt", "note": "زیر پل نبود" });
+    for _ in 0..2 {
+        let res = f.post_json(&officer, &work, attempt.clone()).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    // A service in between: the person was found, the count starts again.
+    let res = f
+        .post_json(
+            &officer,
+            &work,
+            json!({ "kind": "service", "service": "غذای گرم" }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    for _ in 0..2 {
+        f.post_json(&officer, &work, attempt.clone()).await;
+    }
+    assert_eq!(
+        state().await,
+        Value::Null,
+        "two since the service: still open"
+    );
+    f.post_json(&officer, &work, attempt.clone()).await;
+    assert_eq!(state().await, "lost_contact", "the third closes it");
+    // A closed case takes no more attempts.
+    let res = f.post_json(&officer, &work, attempt).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Counted as gone inactive in the monthly flow.
+    assert_eq!(inactive().await, inactive_before + 1);
 }
