@@ -12,6 +12,7 @@ pub mod checkpoint;
 pub mod digits;
 pub mod ids;
 pub mod jalali;
+pub mod linkage;
 pub mod mobile;
 pub mod national_id;
 pub mod numbers;
