@@ -15,22 +15,7 @@ use uuid::Uuid;
 
 use crate::Failure;
 use crate::demo::agency_head;
-
-/// A small deterministic generator (xorshift), so every run builds the same council.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use crate::rng::Rng;
 
 pub struct Args {
     pub resolutions: usize,

@@ -10,6 +10,7 @@ mod demo;
 mod events_csv;
 mod people;
 mod registry_bench;
+mod rng;
 mod spatial_bench;
 
 use std::io::Read;

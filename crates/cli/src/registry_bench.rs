@@ -16,6 +16,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::Failure;
 use crate::demo::people::{FAMILIES, MEN, WOMEN};
+use crate::rng::Rng;
 
 /// Endings that make family names of the roots, as Persian family names are made.
 const ENDINGS: [&str; 8] = ["", "‌پور", "‌نژاد", "‌زاده", "‌فر", "‌نیا", "‌راد", "‌وند"];
@@ -32,17 +33,6 @@ const BATCH: usize = 5_000;
 pub struct Args {
     pub people: usize,
     pub reads: usize,
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
 }
 
 /// An invented adult met at `place`: names from the demo's lists, an age, no

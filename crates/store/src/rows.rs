@@ -48,17 +48,17 @@ const MAX_PARAMS: usize = 1_000;
 /// Rows for one table, written by [`Rows::insert`].
 pub(crate) struct Rows {
     table: &'static str,
-    columns: &'static [&'static str],
+    columns: Vec<&'static str>,
     /// What follows the VALUES list (e.g. an ON CONFLICT clause).
     tail: &'static str,
     values: Vec<Bind>,
 }
 
 impl Rows {
-    pub(crate) fn new(table: &'static str, columns: &'static [&'static str]) -> Self {
+    pub(crate) fn new(table: &'static str, columns: &[&'static str]) -> Self {
         Rows {
             table,
-            columns,
+            columns: columns.to_vec(),
             tail: "",
             values: Vec::new(),
         }

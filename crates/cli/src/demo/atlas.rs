@@ -3,6 +3,7 @@
 //! indicators in several themes, counted from those events or supplied per
 //! neighbourhood as an agency would.
 
+use crate::rng::Rng;
 use hamafza_core::indicator::{Denominator, Numerator, Publication, Worse};
 use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_core::place::PlaceLevel;
@@ -15,41 +16,6 @@ use time::{Duration, OffsetDateTime, Time};
 
 /// How many events the demo city gets.
 const EVENTS: usize = 60_000;
-
-/// A small deterministic generator (xorshift), so every demo is the same.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// A standard normal draw (Box–Muller).
-    fn normal(&mut self) -> f64 {
-        let u = self.unit().max(1e-12);
-        let v = self.unit();
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-
-    fn pick<'a>(&mut self, weighted: &'a [(&'a str, f64)]) -> &'a str {
-        let total: f64 = weighted.iter().map(|w| w.1).sum();
-        let mut x = self.unit() * total;
-        for (code, w) in weighted {
-            if x < *w {
-                return code;
-            }
-            x -= w;
-        }
-        weighted[weighted.len() - 1].0
-    }
-}
 
 /// What kind of trouble gathers at a hot spot.
 const PROFILES: [&[(&str, f64)]; 4] = [
@@ -341,7 +307,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             (
                 spot.lon + rng.normal() * spot.spread * 1.2,
                 spot.lat + rng.normal() * spot.spread,
-                rng.pick(PROFILES[spot.profile]),
+                rng.pick_weighted(PROFILES[spot.profile]),
             )
         } else {
             // Background: where people live.
@@ -357,7 +323,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             (
                 b.0 + rng.unit() * (b.2 - b.0),
                 b.1 + rng.unit() * (b.3 - b.1),
-                rng.pick(BACKGROUND),
+                rng.pick_weighted(BACKGROUND),
             )
         };
         let minutes = (t * days * 1440.0) as i64;

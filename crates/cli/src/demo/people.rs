@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::rng::Rng;
 use hamafza_core::access::Actor;
 use hamafza_core::ids::{PersonId, PlaceId};
 use hamafza_core::indicator::{Denominator, Numerator, Publication, Worse};
@@ -86,30 +87,6 @@ const CATEGORIES: [(&str, u64); 5] = [
     ("scavenging", 12),
     ("street_vending", 8),
 ];
-
-/// A small deterministic generator (xorshift), so every demo is the same.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-
-    fn percent(&mut self) -> u64 {
-        self.below(100)
-    }
-}
 
 /// Nine random digits and the check digit that makes them a valid national id.
 fn made_up_national_id(rng: &mut Rng) -> String {

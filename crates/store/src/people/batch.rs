@@ -57,44 +57,7 @@ pub(super) struct Batch {
 impl Batch {
     pub(super) fn new() -> Self {
         Batch {
-            persons: Rows::new(
-                "persons",
-                &[
-                    "id",
-                    "given_name",
-                    "given_name_q",
-                    "family_name",
-                    "family_name_q",
-                    "father_name",
-                    "father_name_q",
-                    "name_key",
-                    "sex",
-                    "sex_q",
-                    "birth",
-                    "birth_q",
-                    "born_from",
-                    "born_to",
-                    "nationality",
-                    "nationality_q",
-                    "national_id",
-                    "foreign_document",
-                    "identifier_q",
-                    "mobile",
-                    "mobile_q",
-                    "met_place_id",
-                    "met_path",
-                    "lives_place_id",
-                    "lives_path",
-                    "languages",
-                    "consent",
-                    "registered_by_agency",
-                    "registered_by",
-                    "registered_at",
-                    "guardian_name",
-                    "guardian_relation",
-                    "guardian_mobile",
-                ],
-            ),
+            persons: Rows::new("persons", &person_columns()),
             links: Rows::new("person_category_links", &["person_id", "category"]),
             tokens: Rows::new("person_name_tokens", &["token", "person_id"]),
             holders: Rows::new("person_holders", &["person_id", "agency_id", "since"]),
@@ -255,4 +218,21 @@ impl Batch {
         }
         w.audit_many(self.audits).await
     }
+}
+
+/// The `persons` columns a registration writes: the id, what the person is (in
+/// [`super::register::identity_columns`]' order), where they were met, their consent
+/// and who registered them when.
+fn person_columns() -> Vec<&'static str> {
+    let mut columns = vec!["id"];
+    columns.extend(super::register::IDENTITY_COLUMNS);
+    columns.extend([
+        "met_place_id",
+        "met_path",
+        "consent",
+        "registered_by_agency",
+        "registered_by",
+        "registered_at",
+    ]);
+    columns
 }

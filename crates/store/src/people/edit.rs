@@ -4,13 +4,13 @@
 
 use hamafza_core::access::{Action, Actor};
 use hamafza_core::ids::PersonId;
-use hamafza_core::jalali::{JalaliDate, iso_day};
-use hamafza_core::people::{BirthSaid, ConsentUse, Nationality};
+use hamafza_core::jalali::JalaliDate;
+use hamafza_core::people::{BirthSaid, ConsentUse};
 use sqlx::Row;
 
 use super::NewPerson;
 use super::read::refused;
-use super::register::{Checked, Lookups, check, name_key};
+use super::register::{Lookups, check, identity_columns};
 use crate::{Rule, Store, StoreError, StoreResult, Who};
 
 impl Store {
@@ -68,10 +68,7 @@ impl Store {
                 });
             }
         }
-        let row = stored(
-            &checked,
-            lives.as_ref().map(|l| (l.0.to_string(), l.1.clone())),
-        );
+        let row = identity_columns(&checked, lives.as_ref());
         let mut changed: Vec<&'static str> = row
             .iter()
             .filter(|(column, value)| {
@@ -154,72 +151,4 @@ impl Store {
         w.commit().await?;
         Ok(changed)
     }
-}
-
-/// The persons columns an edit writes, as text (codes, JSON, ISO days), so old and new
-/// compare column by column.
-fn stored(c: &Checked, lives: Option<(String, String)>) -> Vec<(&'static str, Option<String>)> {
-    let (born_from, born_to) = c
-        .birth
-        .value
-        .map(|b| {
-            let (a, z) = b.range();
-            (
-                Some(iso_day(a.to_gregorian())),
-                Some(iso_day(z.to_gregorian())),
-            )
-        })
-        .unwrap_or((None, None));
-    let code = |q: hamafza_core::people::DataQuality| Some(q.code().to_string());
-    vec![
-        ("given_name", c.given_name.value.clone()),
-        ("given_name_q", code(c.given_name.quality)),
-        ("family_name", c.family_name.value.clone()),
-        ("family_name_q", code(c.family_name.quality)),
-        ("father_name", c.father_name.value.clone()),
-        ("father_name_q", code(c.father_name.quality)),
-        (
-            "name_key",
-            Some(name_key([
-                c.given_name.value.as_deref(),
-                c.family_name.value.as_deref(),
-                c.father_name.value.as_deref(),
-            ])),
-        ),
-        ("sex", c.sex.value.map(|s| s.code().to_string())),
-        ("sex_q", code(c.sex.quality)),
-        (
-            "birth",
-            c.birth
-                .value
-                .map(|b| serde_json::to_string(&b).unwrap_or_default()),
-        ),
-        ("birth_q", code(c.birth.quality)),
-        ("born_from", born_from),
-        ("born_to", born_to),
-        (
-            "nationality",
-            c.nationality
-                .value
-                .map(|n| Nationality::code(n).to_string()),
-        ),
-        ("nationality_q", code(c.nationality.quality)),
-        ("national_id", c.national_id.clone()),
-        ("foreign_document", c.foreign_document.clone()),
-        ("identifier_q", code(c.identifier_quality)),
-        ("mobile", c.mobile.value.clone()),
-        ("mobile_q", code(c.mobile.quality)),
-        ("lives_place_id", lives.as_ref().map(|l| l.0.clone())),
-        ("lives_path", lives.map(|l| l.1)),
-        ("languages", Some(c.languages.join("|"))),
-        ("guardian_name", c.guardian.as_ref().map(|g| g.name.clone())),
-        (
-            "guardian_relation",
-            c.guardian.as_ref().and_then(|g| g.relation.clone()),
-        ),
-        (
-            "guardian_mobile",
-            c.guardian.as_ref().and_then(|g| g.mobile.clone()),
-        ),
-    ]
 }

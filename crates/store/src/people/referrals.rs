@@ -52,12 +52,9 @@ pub struct ReferralRow {
     pub outcome: Option<String>,
 }
 
+/// Free text of a referral, trimmed, at most [`TEXT_MAX`] characters.
 fn words(field: &'static str, v: Option<&str>) -> StoreResult<Option<String>> {
-    let v = v.map(str::trim).filter(|s| !s.is_empty());
-    if v.is_some_and(|s| s.chars().count() > TEXT_MAX) {
-        return Err(StoreError::invalid(field, Rule::TooLong { max: TEXT_MAX }));
-    }
-    Ok(v.map(str::to_string))
+    super::cases::text(field, v, TEXT_MAX)
 }
 
 impl Store {

@@ -498,65 +498,45 @@ fn plan_contact(
     let sex = checked.sex.value.map(hamafza_core::people::Sex::code);
     let age_band = checked.birth.value.map(|b| b.band_on(today).code());
     let first_category = checked.categories[0].clone();
-    if contact.consent.allows(ConsentUse::KeepNamed) {
-        let person_id = PersonId::new();
-        let (born_from, born_to) = checked
-            .birth
-            .value
-            .map(|b| {
-                let (a, z) = b.range();
-                (
-                    Some(hamafza_core::jalali::iso_day(a.to_gregorian())),
-                    Some(hamafza_core::jalali::iso_day(z.to_gregorian())),
-                )
-            })
-            .unwrap_or((None, None));
-        let birth_json = checked
-            .birth
-            .value
-            .map(|b| serde_json::to_string(&b).unwrap_or_default());
-        let key = name_key([
-            checked.given_name.value.as_deref(),
-            checked.family_name.value.as_deref(),
-            checked.father_name.value.as_deref(),
-        ]);
-        let guardian = checked.guardian.as_ref();
-        batch.name_tokens(person_id, &key);
-        batch.persons.push(vec![
-            person_id.to_string().into(),
-            checked.given_name.value.clone().into(),
-            checked.given_name.quality.code().into(),
-            checked.family_name.value.clone().into(),
-            checked.family_name.quality.code().into(),
-            checked.father_name.value.clone().into(),
-            checked.father_name.quality.code().into(),
-            key.into(),
-            sex.into(),
-            checked.sex.quality.code().into(),
-            birth_json.into(),
-            checked.birth.quality.code().into(),
-            born_from.into(),
-            born_to.into(),
-            checked.nationality.value.map(Nationality::code).into(),
-            checked.nationality.quality.code().into(),
-            checked.national_id.clone().into(),
-            checked.foreign_document.clone().into(),
-            checked.identifier_quality.code().into(),
-            checked.mobile.value.clone().into(),
-            checked.mobile.quality.code().into(),
+    let named = contact
+        .consent
+        .allows(ConsentUse::KeepNamed)
+        .then(PersonId::new);
+    batch.encounter(PlannedEncounter {
+        id: encounter_id,
+        person: named,
+        actor,
+        category: &first_category,
+        place: &met,
+        at: &at,
+        month: &month,
+        sex,
+        age_band,
+        consent: contact.consent,
+        // Nothing named: the note may name the person, so it is not kept either.
+        note: named.and(checked.note.as_deref()),
+        kind: if named.is_some() {
+            EncounterKind::New
+        } else {
+            EncounterKind::Unnamed
+        },
+    });
+    if let Some(person_id) = named {
+        let mut row: Vec<Bind> = vec![person_id.to_string().into()];
+        let identity = identity_columns(&checked, lives.as_ref());
+        if let Some((_, key)) = identity.iter().find(|(c, _)| *c == "name_key") {
+            batch.name_tokens(person_id, key.as_deref().unwrap_or(""));
+        }
+        row.extend(identity.into_iter().map(|(_, v)| Bind::Text(v)));
+        row.extend([
             met.0.to_string().into(),
             met.1.clone().into(),
-            lives.as_ref().map(|l| l.0.to_string()).into(),
-            lives.as_ref().map(|l| l.1.clone()).into(),
-            checked.languages.join("|").into(),
             contact.consent.code().into(),
             actor.agency_id.to_string().into(),
             actor.user_id.to_string().into(),
             now_text().into(),
-            guardian.map(|g| g.name.clone()).into(),
-            guardian.and_then(|g| g.relation.clone()).into(),
-            guardian.and_then(|g| g.mobile.clone()).into(),
         ]);
+        batch.persons.push(row);
         for c in &checked.categories {
             batch
                 .links
@@ -572,20 +552,6 @@ fn plan_contact(
             actor.user_id.to_string().into(),
             Bind::Text(None),
         ]);
-        batch.encounter(PlannedEncounter {
-            id: encounter_id,
-            person: Some(person_id),
-            actor,
-            category: &first_category,
-            place: &met,
-            at: &at,
-            month: &month,
-            sex,
-            age_band,
-            consent: contact.consent,
-            note: checked.note.as_deref(),
-            kind: EncounterKind::New,
-        });
         let child = is_child(checked.birth.value, &checked.categories, today);
         // The audit names the record and what was decided, never the person's names.
         batch.audit(
@@ -605,21 +571,6 @@ fn plan_contact(
             encounter_id,
         }
     } else {
-        // Nothing named: the note may name the person, so it is not kept either.
-        batch.encounter(PlannedEncounter {
-            id: encounter_id,
-            person: None,
-            actor,
-            category: &first_category,
-            place: &met,
-            at: &at,
-            month: &month,
-            sex,
-            age_band,
-            consent: contact.consent,
-            note: None,
-            kind: EncounterKind::Unnamed,
-        });
         let ask_again = contact.consent.asks_again();
         if ask_again {
             let due = contact.occurred_at + time::Duration::days(ASK_AGAIN_DAYS);
@@ -641,4 +592,106 @@ fn plan_contact(
             ask_again,
         }
     }
+}
+
+/// The columns [`identity_columns`] gives, in its order.
+pub(super) const IDENTITY_COLUMNS: [&str; 26] = [
+    "given_name",
+    "given_name_q",
+    "family_name",
+    "family_name_q",
+    "father_name",
+    "father_name_q",
+    "name_key",
+    "sex",
+    "sex_q",
+    "birth",
+    "birth_q",
+    "born_from",
+    "born_to",
+    "nationality",
+    "nationality_q",
+    "national_id",
+    "foreign_document",
+    "identifier_q",
+    "mobile",
+    "mobile_q",
+    "lives_place_id",
+    "lives_path",
+    "languages",
+    "guardian_name",
+    "guardian_relation",
+    "guardian_mobile",
+];
+
+/// The `persons` columns of what a person is (names, birth, identifiers, places of
+/// living, guardian), as text: what a registration writes beside who registered them,
+/// and what an edit replaces and compares column by column.
+pub(super) fn identity_columns(
+    c: &Checked,
+    lives: Option<&(PlaceId, String)>,
+) -> Vec<(&'static str, Option<String>)> {
+    let (born_from, born_to) = c
+        .birth
+        .value
+        .map(|b| {
+            let (a, z) = b.range();
+            (
+                Some(hamafza_core::jalali::iso_day(a.to_gregorian())),
+                Some(hamafza_core::jalali::iso_day(z.to_gregorian())),
+            )
+        })
+        .unwrap_or((None, None));
+    let code = |q: hamafza_core::people::DataQuality| Some(q.code().to_string());
+    let columns = vec![
+        ("given_name", c.given_name.value.clone()),
+        ("given_name_q", code(c.given_name.quality)),
+        ("family_name", c.family_name.value.clone()),
+        ("family_name_q", code(c.family_name.quality)),
+        ("father_name", c.father_name.value.clone()),
+        ("father_name_q", code(c.father_name.quality)),
+        (
+            "name_key",
+            Some(name_key([
+                c.given_name.value.as_deref(),
+                c.family_name.value.as_deref(),
+                c.father_name.value.as_deref(),
+            ])),
+        ),
+        ("sex", c.sex.value.map(|s| s.code().to_string())),
+        ("sex_q", code(c.sex.quality)),
+        (
+            "birth",
+            c.birth
+                .value
+                .map(|b| serde_json::to_string(&b).unwrap_or_default()),
+        ),
+        ("birth_q", code(c.birth.quality)),
+        ("born_from", born_from),
+        ("born_to", born_to),
+        (
+            "nationality",
+            c.nationality.value.map(|n| n.code().to_string()),
+        ),
+        ("nationality_q", code(c.nationality.quality)),
+        ("national_id", c.national_id.clone()),
+        ("foreign_document", c.foreign_document.clone()),
+        ("identifier_q", code(c.identifier_quality)),
+        ("mobile", c.mobile.value.clone()),
+        ("mobile_q", code(c.mobile.quality)),
+        ("lives_place_id", lives.map(|l| l.0.to_string())),
+        ("lives_path", lives.map(|l| l.1.clone())),
+        ("languages", Some(c.languages.join("|"))),
+        ("guardian_name", c.guardian.as_ref().map(|g| g.name.clone())),
+        (
+            "guardian_relation",
+            c.guardian.as_ref().and_then(|g| g.relation.clone()),
+        ),
+        (
+            "guardian_mobile",
+            c.guardian.as_ref().and_then(|g| g.mobile.clone()),
+        ),
+    ];
+    debug_assert!(columns.iter().map(|c| c.0).eq(IDENTITY_COLUMNS));
+    columns
 }

@@ -591,17 +591,7 @@ async fn consent_categories_and_designation_over_the_api(f: Fixture) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    f.post_form(
-        &officer,
-        "/people/purpose",
-        &[
-            ("csrf", &officer.csrf),
-            ("subject", &naser.to_string()),
-            ("back", "/people"),
-            ("purpose", "service"),
-        ],
-    )
-    .await;
+    say_why(&f, &officer, &naser.to_string(), "/people", "service").await;
     let page = f
         .get(&officer, &format!("/people/{naser}?saved=consent"))
         .await
@@ -730,15 +720,12 @@ async fn a_case_is_opened_worked_and_read_as_its_person(f: Fixture) {
         "no purpose"
     );
     // The case page asks why, then shows the case with its reopen form for its agency.
-    f.post_form(
+    say_why(
+        &f,
         &a_officer,
-        "/people/purpose",
-        &[
-            ("csrf", &a_officer.csrf),
-            ("subject", &format!("case:{case}")),
-            ("back", "/people"),
-            ("purpose", "case_work"),
-        ],
+        &format!("case:{case}"),
+        "/people",
+        "case_work",
     )
     .await;
     let page = f
@@ -1147,17 +1134,7 @@ async fn a_record_is_corrected_by_an_agency_that_holds_it(f: Fixture) {
         "the purpose is asked first"
     );
     let subject = id.to_string();
-    f.post_form(
-        officer,
-        "/people/purpose",
-        &[
-            ("csrf", officer.csrf.as_str()),
-            ("subject", subject.as_str()),
-            ("back", edit.as_str()),
-            ("purpose", "case_work"),
-        ],
-    )
-    .await;
+    say_why(&f, officer, &subject, &edit, "case_work").await;
     let page = f.get(officer, &edit).await.text().await.expect("text");
     assert!(
         page.contains("علی‌رضا") && page.contains("ذخیرهٔ اصلاح"),
@@ -1196,17 +1173,7 @@ async fn a_record_is_corrected_by_an_agency_that_holds_it(f: Fixture) {
     let admin = f.login("admin").await;
     let subject_path = format!("/people/{id}/access-report/subject.json");
     let report_subject = format!("report:{id}");
-    f.post_form(
-        &admin,
-        "/people/purpose",
-        &[
-            ("csrf", admin.csrf.as_str()),
-            ("subject", report_subject.as_str()),
-            ("back", subject_path.as_str()),
-            ("purpose", "legal_request"),
-        ],
-    )
-    .await;
+    say_why(&f, &admin, &report_subject, &subject_path, "legal_request").await;
     let res = f.get(&admin, &subject_path).await;
     assert_eq!(res.status(), StatusCode::OK);
     let held: Value = res.json().await.expect("json");
@@ -1228,17 +1195,7 @@ async fn someone_who_could_not_consent_is_asked_again(f: Fixture) {
         (Some("encounter"), Some(true))
     );
     // The reminder is on the agency's people page (after the purpose), with no name.
-    f.post_form(
-        &officer,
-        "/people/purpose",
-        &[
-            ("csrf", officer.csrf.as_str()),
-            ("subject", "people"),
-            ("back", "/people"),
-            ("purpose", "service"),
-        ],
-    )
-    .await;
+    say_why(&f, &officer, "people", "/people", "service").await;
     let page = f.get(&officer, "/people").await.text().await.expect("page");
     assert!(
         page.contains("دوباره بپرسید") && !page.contains("رضا رضایی"),
@@ -1340,4 +1297,22 @@ async fn a_case_closes_for_lost_contact_after_three_fruitless_searches(f: Fixtur
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Counted as gone inactive in the monthly flow.
     assert_eq!(inactive().await, inactive_before + 1);
+}
+
+/// Says why the session looks at `subject` (the purpose page's form), as a person does
+/// before a page shows names.
+async fn say_why(f: &Fixture, s: &Session, subject: &str, back: &str, purpose: &str) {
+    let res = f
+        .post_form(
+            s,
+            "/people/purpose",
+            &[
+                ("csrf", s.csrf.as_str()),
+                ("subject", subject),
+                ("back", back),
+                ("purpose", purpose),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "purpose for {subject}");
 }
