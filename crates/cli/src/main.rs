@@ -8,6 +8,7 @@ mod bench;
 mod checkpoints;
 mod demo;
 mod events_csv;
+mod linkage_bench;
 mod people;
 mod registry_bench;
 mod rng;
@@ -212,6 +213,38 @@ enum BenchCommand {
         #[arg(long)]
         counts_out: Option<PathBuf>,
     },
+    /// Finds the same person among the records of a CSV (the peers' person format):
+    /// blocking, Fellegi–Sunter learnt by EM, clustering; prints JSON with each phase's
+    /// time; no database involved.
+    Linkage {
+        #[arg(long)]
+        persons: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        #[arg(long, default_value_t = 0.9)]
+        threshold: f64,
+        /// Blocks with more records than this are skipped (and reported).
+        #[arg(long, default_value_t = 2000)]
+        block_cap: usize,
+        /// Write `record_id_l,record_id_r,probability` (pairs scored at least 0.01).
+        #[arg(long)]
+        pairs_out: Option<PathBuf>,
+        /// Write `record_id,cluster`.
+        #[arg(long)]
+        clusters_out: Option<PathBuf>,
+    },
+    /// Indexes the records of a CSV as the server does, less `--queries` held out, and
+    /// times each held-out record's lookup (JSON with p50 and p99).
+    MatchOne {
+        #[arg(long)]
+        persons: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        queries: usize,
+        #[arg(long, default_value_t = 2000)]
+        block_cap: usize,
+        #[arg(long, default_value_t = 100_000)]
+        train_on: usize,
+    },
     /// Bins events on H3 and computes Getis-Ord Gi* over the cells whose centre lies in
     /// the polygons' union; no database involved.
     Hotspot {
@@ -414,6 +447,38 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 })?;
                 return Ok(ExitCode::SUCCESS);
             }
+            BenchCommand::Linkage {
+                persons,
+                threads,
+                threshold,
+                block_cap,
+                pairs_out,
+                clusters_out,
+            } => {
+                linkage_bench::linkage(&linkage_bench::LinkageArgs {
+                    persons: persons.clone(),
+                    threads: *threads,
+                    threshold: *threshold,
+                    block_cap: *block_cap,
+                    pairs_out: pairs_out.clone(),
+                    clusters_out: clusters_out.clone(),
+                })?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            BenchCommand::MatchOne {
+                persons,
+                queries,
+                block_cap,
+                train_on,
+            } => {
+                linkage_bench::match_one(&linkage_bench::MatchOneArgs {
+                    persons: persons.clone(),
+                    queries: *queries,
+                    block_cap: *block_cap,
+                    train_on: *train_on,
+                })?;
+                return Ok(ExitCode::SUCCESS);
+            }
             BenchCommand::Resolutions { .. }
             | BenchCommand::Atlas { .. }
             | BenchCommand::Registry { .. } => {}
@@ -438,7 +503,11 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Migrate => println!("migrations up to date"),
         // Answered above, before a database is opened.
         Command::Bench {
-            what: BenchCommand::Sjoin { .. } | BenchCommand::Hotspot { .. },
+            what:
+                BenchCommand::Sjoin { .. }
+                | BenchCommand::Hotspot { .. }
+                | BenchCommand::Linkage { .. }
+                | BenchCommand::MatchOne { .. },
         } => {}
         Command::Bench {
             what: BenchCommand::Atlas { events, limit },
