@@ -120,6 +120,10 @@ id_type!(
     CaseId,
     /// A referral of a person from one agency to another.
     ReferralId,
+    /// A link between two records of one person (identity linkage).
+    LinkId,
+    /// A pair of records linkage found, for the review queue.
+    MatchPairId,
 );
 
 #[cfg(test)]

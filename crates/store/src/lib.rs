@@ -17,6 +17,7 @@ pub mod checkpoints;
 mod dialect;
 mod error;
 pub mod import;
+pub mod linkage;
 mod migrate;
 mod operations;
 pub mod people;
@@ -70,6 +71,8 @@ pub struct Store {
     audit_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// How many people the registry holds, roughly (for planning name searches).
     people_estimate: std::sync::Arc<people::Estimate>,
+    /// The registry in memory for identity linkage (built on first use).
+    linkage: std::sync::Arc<linkage::LinkageState>,
     /// Where it was opened (kept for [`Store::reopen`]; never logged: it may hold a
     /// password).
     url: std::sync::Arc<str>,
@@ -119,6 +122,7 @@ impl Store {
             engine,
             audit_lock: Default::default(),
             people_estimate: Default::default(),
+            linkage: Default::default(),
             url: url.into(),
         })
     }

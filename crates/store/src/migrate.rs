@@ -63,6 +63,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "name_tokens",
         include_str!("../migrations/0013_name_tokens.sql"),
     ),
+    (
+        14,
+        "linkage",
+        include_str!("../migrations/0014_linkage.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<usize> {

@@ -201,6 +201,12 @@ pub fn refusal(r: &Refusal) -> String {
 
 /// A value already on record.
 pub fn conflict(field: &str, value: &str) -> String {
+    match field {
+        "link_undone" => return "این پیوند پیش‌تر برداشته شده است؛ دوباره برداشتنی نیست".into(),
+        "link_exists" => return "این دو سابقه پیش‌تر به هم پیوند خورده‌اند".into(),
+        "pair_decided" => return "دربارهٔ این دو سابقه پیش‌تر تصمیم گرفته شده است".into(),
+        _ => {}
+    }
     let label = field_label(field);
     if value.is_empty() {
         format!("این «{label}» از پیش ثبت شده است")

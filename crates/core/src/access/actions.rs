@@ -79,6 +79,14 @@ pub enum Action {
     /// Put a person's record on legal hold (the retention run keeps it) or release
     /// it: the system administrator, answering a court or an inquiry.
     HoldPerson,
+    // identity linkage
+    /// Run linkage over the whole registry; see the learnt weights.
+    RunLinkage,
+    /// Decide a pair of the review queue (same / different / not sure) and undo a
+    /// link: the registry's supervisors, for records in their jurisdiction.
+    ReviewMatches,
+    /// Link a record being registered to a likely match the officer may locate.
+    LinkAtRegistration,
     /// Designate an agency for child protection (its staff then read children's
     /// records).
     DesignateChildProtection,

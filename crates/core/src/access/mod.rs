@@ -70,10 +70,14 @@ pub enum Role {
     /// May refer a person who has not consented to sharing, saying why (audited and
     /// reported): an explicit permission, held beside a field role.
     ConsentOverride,
+    /// The registry's supervisor (ناظر ثبت): runs identity linkage, decides the review
+    /// queue's pairs and undoes links, within their jurisdiction; every decision is
+    /// audited with its reason. Held beside a field role.
+    RegistrySupervisor,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::SystemAdmin,
         Role::AgencyAdmin,
         Role::CouncilSecretary,
@@ -82,6 +86,7 @@ impl Role {
         Role::Viewer,
         Role::ChildProtection,
         Role::ConsentOverride,
+        Role::RegistrySupervisor,
     ];
 
     pub fn code(self) -> &'static str {
@@ -94,6 +99,7 @@ impl Role {
             Role::Viewer => "viewer",
             Role::ChildProtection => "child_protection",
             Role::ConsentOverride => "consent_override",
+            Role::RegistrySupervisor => "registry_supervisor",
         }
     }
 
@@ -111,6 +117,7 @@ impl Role {
             Role::Viewer => "بیننده",
             Role::ChildProtection => "حمایت از کودک",
             Role::ConsentOverride => "مجوز ارجاع بدون رضایت",
+            Role::RegistrySupervisor => "ناظر ثبت افراد (پیوند سوابق)",
         }
     }
 }
@@ -444,6 +451,37 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
             }
         }
         (ManagePersonCategories | HoldPerson, _) => allow_if(admin, DenyReason::Role),
+
+        // ── identity linkage ──
+        // The registry's supervisors run it and decide its pairs, for records in their
+        // jurisdiction (a child's only with child protection), whichever agency holds
+        // them: finding one person across agencies is the point. Deciding does not
+        // read a record: the pair page shows the fields compared, audited as a read.
+        (RunLinkage, _) => allow_if(
+            admin || actor.has(Role::RegistrySupervisor),
+            DenyReason::Role,
+        ),
+        (ReviewMatches, Target::Person(p)) => {
+            if !actor.has(Role::RegistrySupervisor) {
+                Decision::Deny(DenyReason::Role)
+            } else if p.child && !protects_children(actor, p.actor_agency_protects_children) {
+                Decision::Deny(DenyReason::Hidden)
+            } else {
+                allow_if(
+                    p.places.iter().any(|path| actor.covers(path)),
+                    DenyReason::Hidden,
+                )
+            }
+        }
+        (ReviewMatches, Target::Collection) => {
+            allow_if(actor.has(Role::RegistrySupervisor), DenyReason::Role)
+        }
+        // At registration, the officer links the new record to one they may locate (a
+        // likely match shown without its names when they may not read it).
+        (LinkAtRegistration, Target::Person(p)) => match locate_person(actor, p) {
+            Decision::Allow => allow_if(works_with_people(actor), DenyReason::Role),
+            denied => denied,
+        },
         // A council secretary designates (the issue's "agencies a secretary
         // designates"), and the system administrator.
         (DesignateChildProtection, _) => {

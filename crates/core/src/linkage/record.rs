@@ -21,6 +21,9 @@ pub struct PersonFields {
     pub neighbourhood: Option<String>,
 }
 
+/// How many records' worth of belief in "an average name" term frequencies start from.
+pub const PSEUDO_RECORDS: f64 = 500.0;
+
 /// The three name fields, in the order [`Keys::frequency`] counts them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameField {
@@ -199,17 +202,15 @@ impl Keys {
         }
     }
 
-    /// The share of records whose `field` has this key (compact or sound), at least one
-    /// record's worth so a key seen once is not infinitely telling.
-    pub fn frequency(&self, field: NameField, key: u32) -> f64 {
+    /// The share of records whose `field` has this key (compact or sound), smoothed
+    /// towards `typical` (the share an average name has) as if [`PSEUDO_RECORDS`] more
+    /// records had it: in a registry of a few hundred, one name seen twice says little
+    /// about how common it is; in a registry of a million, the counts speak.
+    pub fn frequency(&self, field: NameField, key: u32, typical: f64) -> f64 {
         let f = field as usize;
-        let total = f64::from(self.totals[f].max(1));
-        let count = self.counts[f]
-            .get(key as usize)
-            .copied()
-            .unwrap_or(0)
-            .max(1);
-        f64::from(count) / total
+        let total = f64::from(self.totals[f]);
+        let count = f64::from(self.counts[f].get(key as usize).copied().unwrap_or(0));
+        (count + PSEUDO_RECORDS * typical) / (total + PSEUDO_RECORDS)
     }
 
     /// How many distinct keys there are (for reports).
@@ -278,10 +279,20 @@ mod tests {
         let b = keys.prepare(&person("محمد", "کریمی"));
         keys.count(&a, 1);
         keys.count(&b, 1);
-        assert_eq!(keys.frequency(NameField::Given, a.given.compact), 1.0);
-        assert_eq!(keys.frequency(NameField::Family, a.family.compact), 0.5);
+        // Two records say little: the frequency stays near the typical one.
+        let typical = 0.01;
+        let given = keys.frequency(NameField::Given, a.given.compact, typical);
+        let family = keys.frequency(NameField::Family, a.family.compact, typical);
+        assert!(given > family && given < 0.02, "{given} {family}");
         keys.count(&b, -1);
-        assert_eq!(keys.frequency(NameField::Family, a.family.compact), 1.0);
+        let family_after = keys.frequency(NameField::Family, a.family.compact, typical);
+        assert!(family_after > family);
+        // Many records speak for themselves.
+        for _ in 0..10_000 {
+            keys.count(&a, 1);
+        }
+        let common = keys.frequency(NameField::Given, a.given.compact, typical);
+        assert!(common > 0.9, "{common}");
     }
 
     #[test]

@@ -39,6 +39,16 @@ pub enum BirthError {
 }
 
 impl BirthSaid {
+    /// The Jalali year of birth as best known: the year of a date or a year said, or
+    /// the year "about N years" points to (identity linkage compares years).
+    pub fn likely_year(self) -> i32 {
+        match self {
+            BirthSaid::Date { date } => date.year,
+            BirthSaid::Year { year } => year,
+            BirthSaid::About { years, on } => on.year - years as i32,
+        }
+    }
+
     /// A full date typed in any digit script; refused if it does not exist or is after
     /// `today`.
     pub fn date(input: &str, today: JalaliDate) -> Result<Self, BirthError> {

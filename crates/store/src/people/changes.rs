@@ -67,7 +67,11 @@ impl Store {
             serde_json::json!({ "consent": consent.code() }),
         )
         .await?;
-        w.commit().await
+        w.commit().await?;
+        if withdrawn {
+            self.linkage_refresh(&[id]).await?;
+        }
+        Ok(())
     }
 
     /// Adds a category people are registered under, or renames one.
@@ -231,6 +235,12 @@ impl Store {
         )
         .await?;
         w.commit().await?;
+        let done: Vec<PersonId> = due
+            .iter()
+            .filter(|(_, hold)| *hold != 1)
+            .map(|(id, _)| *id)
+            .collect();
+        self.linkage_refresh(&done).await?;
         Ok(run)
     }
 }

@@ -149,6 +149,7 @@ impl Store {
         )
         .await?;
         w.commit().await?;
+        self.linkage_refresh(&[id]).await?;
         Ok(changed)
     }
 }

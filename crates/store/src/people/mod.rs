@@ -32,6 +32,7 @@ pub use changes::{ConsentFollowup, RetentionRun};
 pub use encounters::NewEncounter;
 pub use flow::FlowMonth;
 pub use read::{COUNT_BOUND, PeopleQuery, PersonAccess};
+pub(crate) use read::{record_reads, refused};
 pub use referrals::{ANSWER_DAYS, NewReferral, ReferralRow};
 pub use register::ImportedPeople;
 pub use research::ResearchRow;

@@ -120,7 +120,7 @@ fn eighteen_years_before(today: JalaliDate) -> time::Date {
 }
 
 /// The refusal for a decision: "not found" when the record is hidden.
-pub(super) fn refused(d: Decision) -> StoreResult<()> {
+pub(crate) fn refused(d: Decision) -> StoreResult<()> {
     match d {
         Decision::Allow => Ok(()),
         Decision::Deny(DenyReason::Hidden) => Err(StoreError::NotFound),
@@ -722,7 +722,7 @@ impl Store {
 
 /// One audit entry for a read of these people (its purpose in the summary, never a
 /// name), and a row per person for their access reports.
-pub(super) async fn record_reads(
+pub(crate) async fn record_reads(
     w: &mut crate::audit::WriteTx,
     reader: &PersonReader<'_>,
     action: &str,

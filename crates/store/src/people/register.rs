@@ -284,6 +284,9 @@ impl Store {
         let mut w = self.write_tx().await?;
         batch.write(&mut w).await?;
         w.commit().await?;
+        if let Registered::Person { person_id, .. } = &kept {
+            self.linkage_refresh(&[*person_id]).await?;
+        }
         Ok(kept)
     }
 
@@ -320,13 +323,21 @@ impl Store {
             return Ok(Err(problems));
         }
         let mut batch = Batch::new();
-        let registered = ready
+        let registered: Vec<Registered> = ready
             .into_iter()
             .map(|(contact, p)| plan_contact(&mut batch, actor, contact, p, today))
             .collect();
         let mut w = self.write_tx().await?;
         batch.write(&mut w).await?;
         w.commit().await?;
+        let named: Vec<PersonId> = registered
+            .iter()
+            .filter_map(|r| match r {
+                Registered::Person { person_id, .. } => Some(*person_id),
+                Registered::Encounter { .. } => None,
+            })
+            .collect();
+        self.linkage_refresh(&named).await?;
         Ok(Ok(ImportedPeople {
             registered,
             duplicates,

@@ -33,6 +33,7 @@ macro_rules! on_both_engines {
     };
 }
 
+mod linkage;
 mod people;
 
 on_both_engines!(

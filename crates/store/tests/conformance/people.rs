@@ -22,19 +22,19 @@ on_both_engines!(
 );
 
 /// 11 Azar 1405.
-fn today() -> JalaliDate {
+pub(crate) fn today() -> JalaliDate {
     JalaliDate::new(1405, 9, 11).expect("day")
 }
 
 /// A valid national id (check digit computed as the registry checks it).
-fn national_id(first_nine: &str) -> String {
+pub(crate) fn national_id(first_nine: &str) -> String {
     let d: Vec<u32> = first_nine.bytes().map(|b| u32::from(b - b'0')).collect();
     let s: u32 = (0..9).map(|i| d[i] * (10 - i as u32)).sum();
     let r = s % 11;
     format!("{first_nine}{}", if r < 2 { r } else { 11 - r })
 }
 
-fn person(given: &str, family: &str, birth: BirthIn) -> NewPerson {
+pub(crate) fn person(given: &str, family: &str, birth: BirthIn) -> NewPerson {
     NewPerson {
         given_name: Field::full(given.into()),
         family_name: Field::full(family.into()),
@@ -51,7 +51,7 @@ fn person(given: &str, family: &str, birth: BirthIn) -> NewPerson {
     }
 }
 
-fn contact(person: NewPerson, consent: Consent, at: PlaceId) -> FirstContact {
+pub(crate) fn contact(person: NewPerson, consent: Consent, at: PlaceId) -> FirstContact {
     FirstContact {
         person,
         consent,
