@@ -80,6 +80,27 @@ fn page_routes() -> Router<AppState> {
         )
         .route("/people/purpose", post(people::purpose_submit))
         .route("/people/flow", get(crate::people::flow::flow_page))
+        .route("/people/matches", get(crate::linkage::pages::queue_page))
+        .route(
+            "/people/matches/run",
+            post(crate::linkage::pages::run_submit),
+        )
+        .route(
+            "/people/matches/model",
+            get(crate::linkage::pages::model_page),
+        )
+        .route(
+            "/people/matches/{id}",
+            get(crate::linkage::pages::pair_page),
+        )
+        .route(
+            "/people/matches/{id}/decide",
+            post(crate::linkage::pages::decide_submit),
+        )
+        .route(
+            "/links/{id}/unlink",
+            post(crate::linkage::pages::unlink_submit),
+        )
         .route("/people/followups/{id}/done", post(people::followup_done))
         .route("/people/{id}", get(people::person_page))
         .route("/people/{id}/consent", post(people::consent_submit))

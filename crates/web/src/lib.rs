@@ -17,6 +17,7 @@ mod clock;
 mod error;
 mod extract;
 mod layout;
+mod linkage;
 mod pages;
 mod people;
 mod places;

@@ -158,12 +158,13 @@ impl Store {
         today: hamafza_core::jalali::JalaliDate,
     ) -> StoreResult<()> {
         let reason = reason_of(reason)?;
-        let row =
-            sqlx::query("SELECT person_a, person_b, unlinked_at FROM person_links WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?
-                .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(
+            "SELECT person_a, person_b, probability, unlinked_at FROM person_links WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         let (a, b): (PersonId, PersonId) = (row.try_get("person_a")?, row.try_get("person_b")?);
         for p in [a, b] {
             let access = self.person_access(actor, p, today).await?;
@@ -187,7 +188,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(undone_already());
         }
-        sqlx::query(
+        let remembered = sqlx::query(
             "UPDATE match_pairs SET state = 'different', decided_by = $1, decided_at = $2, reason = $3
              WHERE person_a = $4 AND person_b = $5",
         )
@@ -198,6 +199,22 @@ impl Store {
         .bind(b)
         .execute(&mut *w.tx)
         .await?;
+        if remembered.rows_affected() == 0 {
+            // A link made at registration has no pair yet: remember it as two people.
+            sqlx::query(
+                "INSERT INTO match_pairs (id, person_a, person_b, source, probability, found_at, state, decided_by, decided_at, reason)
+                 VALUES ($1, $2, $3, 'names', $4, $5, 'different', $6, $5, $7)",
+            )
+            .bind(hamafza_core::ids::MatchPairId::new())
+            .bind(a)
+            .bind(b)
+            .bind(row.try_get::<Option<f64>, _>("probability")?.unwrap_or(0.0))
+            .bind(now_text())
+            .bind(actor.user_id.to_string())
+            .bind(&reason)
+            .execute(&mut *w.tx)
+            .await?;
+        }
         w.audit(
             &who,
             "person.unlink",

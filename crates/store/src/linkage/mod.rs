@@ -25,7 +25,7 @@ use crate::{Store, StoreError, StoreResult};
 pub use hamafza_core::linkage::model::{FieldWeight, LevelRow};
 pub use links::{LinkRow, LinkedGroup};
 pub use queue::{MatchDecision, PairField, PairView, QueueRow};
-pub use run::LinkageRun;
+pub use run::{LastRun, LinkageRun};
 
 /// Shown to an officer at registration from this probability up.
 pub const SHOW_AT: f64 = 0.3;

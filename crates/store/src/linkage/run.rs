@@ -34,6 +34,16 @@ pub struct LinkageRun {
     pub seconds: f64,
 }
 
+/// The last run, as the queue page recalls it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LastRun {
+    pub started_at: String,
+    pub records: i64,
+    pub queued: i64,
+    pub linked: i64,
+    pub capped_blocks: i64,
+}
+
 /// What the computation found, before anything is written.
 struct Found {
     records: usize,
@@ -100,6 +110,26 @@ fn compute(people: Vec<(String, PersonFields)>) -> Found {
 }
 
 impl Store {
+    /// The latest run, if any.
+    pub async fn last_linkage_run(&self) -> StoreResult<Option<LastRun>> {
+        let row = sqlx::query(
+            "SELECT started_at, records, queued, linked, capped_blocks FROM linkage_runs
+             ORDER BY started_at DESC, id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(LastRun {
+                started_at: r.try_get("started_at")?,
+                records: r.try_get("records")?,
+                queued: r.try_get("queued")?,
+                linked: r.try_get("linked")?,
+                capped_blocks: r.try_get("capped_blocks")?,
+            })
+        })
+        .transpose()
+    }
+
     /// Runs linkage over the whole registry (a supervisor or the system administrator).
     pub async fn run_linkage(&self, actor: &Actor) -> StoreResult<LinkageRun> {
         refused(decide(actor, Action::RunLinkage, Target::Collection))?;

@@ -29,6 +29,20 @@ pub fn routes() -> Router<AppState> {
         .route("/places", get(places::list))
         .route("/persons", get(people::list).post(people::create))
         .route("/persons/import", post(crate::people::import::import))
+        .route("/persons/matches", post(people::matches))
+        .route(
+            "/persons/{id}/links",
+            get(crate::linkage::api::links).post(crate::linkage::api::link),
+        )
+        .route("/links/{id}/unlink", post(crate::linkage::api::unlink))
+        .route("/linkage/runs", post(crate::linkage::api::run))
+        .route("/linkage/queue", get(crate::linkage::api::queue))
+        .route("/linkage/model", get(crate::linkage::api::model))
+        .route("/linkage/pairs/{id}", get(crate::linkage::api::pair))
+        .route(
+            "/linkage/pairs/{id}/decision",
+            post(crate::linkage::api::decide),
+        )
         .route("/people-flow", get(people::flow))
         .route(
             "/persons/{id}",

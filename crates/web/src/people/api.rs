@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hamafza_core::access::{Action, DenyReason, Target, decide};
 use hamafza_core::ids::PersonId;
-use hamafza_core::people::Purpose;
+use hamafza_core::people::{Purpose, PurposeKind};
 use hamafza_store::people::{PeopleQuery, PersonReader};
 use hamafza_store::{Refusal, StoreError};
 use serde::Deserialize;
@@ -97,6 +97,30 @@ pub async fn create(
         .register(&user.actor, &contact, super::today(&state))
         .await?;
     Ok((StatusCode::CREATED, Json(json!(kept))))
+}
+
+/// The records a person about to be registered may already have (across agencies),
+/// with the score and why; nothing is saved. Names only where the caller may read.
+pub async fn matches(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<PersonIn>,
+) -> Result<Json<Value>, AppError> {
+    may(&user, Action::RegisterPeople)?;
+    let contact = body.into_contact(time::OffsetDateTime::now_utc())?;
+    let today = super::today(&state);
+    let purpose = Purpose {
+        kind: PurposeKind::DuplicateCheck,
+        text: None,
+    };
+    let reader = PersonReader {
+        actor: &user.actor,
+        purpose: &purpose,
+        today,
+    };
+    let fields = super::input::linkage_fields(&contact, today);
+    let found = state.store.likely_matches(&reader, &fields).await?;
+    Ok(Json(json!({ "matches": found })))
 }
 
 /// A person in full; another agency's record without consent to share is refused

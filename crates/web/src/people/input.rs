@@ -280,3 +280,33 @@ impl PersonIn {
         })
     }
 }
+
+/// A first contact's fields as identity linkage compares them (for "likely already
+/// registered?" before the record is saved).
+pub fn linkage_fields(
+    contact: &FirstContact,
+    today: hamafza_core::jalali::JalaliDate,
+) -> hamafza_core::linkage::PersonFields {
+    let p = &contact.person;
+    let text = |f: &Field<String>| f.value.clone().unwrap_or_default();
+    let number = |s: &str| hamafza_core::digits::to_ascii(s.trim()).parse::<i32>().ok();
+    let birth_year = p.birth.value.as_ref().and_then(|b| match b {
+        BirthIn::Year(y) => number(y),
+        BirthIn::About(n) => number(n).map(|n| today.year - n),
+        BirthIn::Date(d) => hamafza_core::jalali::JalaliDate::parse(d)
+            .ok()
+            .map(|d| d.year),
+    });
+    hamafza_core::linkage::PersonFields {
+        given_name: text(&p.given_name),
+        family_name: text(&p.family_name),
+        father_name: text(&p.father_name),
+        sex: p.sex.value,
+        birth_year,
+        national_id: match p.nationality.value {
+            Some(Nationality::Iranian) | None => text(&p.identifier),
+            Some(_) => String::new(),
+        },
+        neighbourhood: Some(p.lives_place.unwrap_or(contact.met_place).to_string()),
+    }
+}

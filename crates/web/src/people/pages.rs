@@ -172,6 +172,7 @@ pub async fn search_page(
             a href="/people/flow" { "ورود و خروج ماهانه" }
             @if protects && !children_only { " · " a href="/people?children=1" { "کودکان" } }
             @if children_only { " · " a href="/people" { "همهٔ افراد" } }
+            @if user.actor.has(hamafza_core::access::Role::RegistrySupervisor) { " · " a href="/people/matches" { "سوابق تکراری" } }
         }
         @if !followups.is_empty() {
             h2 { "دوباره بپرسید" }
@@ -293,7 +294,7 @@ pub async fn register_page(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> Result<Markup, AppError> {
-    register_form(&state, &user, None, &FormPairs(Vec::new())).await
+    register_form(&state, &user, None, &FormPairs(Vec::new()), &[]).await
 }
 
 /// A select of the data-quality codes for a field left empty, beside (not inside) the
@@ -374,6 +375,7 @@ async fn register_form(
     user: &CurrentUser,
     error: Option<&str>,
     form: &FormPairs,
+    matches: &[hamafza_store::linkage::LikelyMatch],
 ) -> Result<Markup, AppError> {
     if let Decision::Deny(r) = decide(&user.actor, Action::RegisterPeople, Target::Collection) {
         return Err(r.into());
@@ -398,6 +400,7 @@ async fn register_form(
                 @for p in &places { option value=(p.id) selected[value("met_place") == p.id.to_string()] { (p.name_fa) } }
             } }
             (person_fields(form, &places, &categories, true))
+            @if !matches.is_empty() { (crate::linkage::pages::matches_panel(matches)) }
             button.primary type="submit" { "ثبت" }
         }
     };
@@ -411,9 +414,59 @@ pub async fn register_submit(
     let attempt = async {
         let contact = PersonIn::from_pairs(&form).into_contact(time::OffsetDateTime::now_utc())?;
         let today = super::today(&state);
+        // Before a named record is saved: does the person seem to be on record already?
+        let named = contact
+            .consent
+            .allows(hamafza_core::people::ConsentUse::KeepNamed);
+        let link = match form.get("link_to") {
+            Some("new") | None => None,
+            Some(choice) => {
+                let (id, p) = choice.split_once('|').unwrap_or((choice, ""));
+                let id: PersonId = id
+                    .parse()
+                    .map_err(|_| AppError::invalid("link_to", "سابقه را از فهرست برگزینید"))?;
+                let reason = form.get("link_reason").unwrap_or("").trim();
+                if reason.is_empty() {
+                    return Err(AppError::invalid(
+                        "link_reason",
+                        "برای پیوند زدن، دلیل را بنویسید (مثلاً «همان نام پدر و سال تولد»)",
+                    ));
+                }
+                Some((id, p.parse::<f64>().ok(), reason.to_string()))
+            }
+        };
+        if named && form.get("matches_seen").is_none() {
+            let purpose = Purpose {
+                kind: PurposeKind::DuplicateCheck,
+                text: None,
+            };
+            let reader = PersonReader {
+                actor: &user.actor,
+                purpose: &purpose,
+                today,
+            };
+            let fields = super::input::linkage_fields(&contact, today);
+            let found = state.store.likely_matches(&reader, &fields).await?;
+            if !found.is_empty() {
+                return Ok(Err(found));
+            }
+        }
         let kept = state.store.register(&user.actor, &contact, today).await?;
-        Ok::<_, AppError>(match kept {
+        Ok::<_, AppError>(Ok(match kept {
             Registered::Person { person_id, .. } => {
+                if let Some((other, probability, reason)) = &link {
+                    state
+                        .store
+                        .link_at_registration(
+                            &user.actor,
+                            person_id,
+                            *other,
+                            *probability,
+                            reason,
+                            today,
+                        )
+                        .await?;
+                }
                 // Registering is serving: the officer's purpose for this person is set.
                 let service = Purpose {
                     kind: PurposeKind::Service,
@@ -430,7 +483,8 @@ pub async fn register_submit(
                     .person_access(&user.actor, person_id, today)
                     .await?;
                 if access.decide(&user.actor, Action::ViewPerson).is_allowed() {
-                    format!("/people/{person_id}?saved=1")
+                    let saved = if link.is_some() { "linked" } else { "1" };
+                    format!("/people/{person_id}?saved={saved}")
                 } else {
                     "/people?saved=child".to_string()
                 }
@@ -441,13 +495,21 @@ pub async fn register_submit(
                     if ask_again { "ask_again" } else { "encounter" }
                 )
             }
-        })
+        }))
     };
     match attempt.await {
-        Ok(to) => Redirect::to(&to).into_response(),
+        Ok(Ok(to)) => Redirect::to(&to).into_response(),
+        Ok(Err(matches)) => {
+            let message =
+                "پیش از ثبت: این فرد شاید پیش‌تر ثبت شده باشد. سوابق همانند را ببینید و برگزینید.";
+            match register_form(&state, &user, Some(message), &form, &matches).await {
+                Ok(page) => page.into_response(),
+                Err(e) => e.into_response(),
+            }
+        }
         Err(e) => {
             crate::pages::refused_form(e, |message| async move {
-                register_form(&state, &user, Some(&message), &form).await
+                register_form(&state, &user, Some(&message), &form, &[]).await
             })
             .await
         }
@@ -533,8 +595,16 @@ pub async fn person_page(
         ),
         _ => None,
     };
+    let group = state
+        .store
+        .linked_group(&user.actor, id, super::today(&state))
+        .await?;
+    let may_unlink = user
+        .actor
+        .has(hamafza_core::access::Role::RegistrySupervisor);
     let body = html! {
         (person_body(&person, q.saved.as_deref(), may_report, &purpose))
+        (crate::linkage::pages::linked_section(&group, &id.to_string(), user.csrf(), may_unlink))
         @if may_edit { p { a.button href={ "/people/" (id) "/edit" } { "اصلاح پرونده" } } }
         @if let Some(form) = met_again { (form) }
         @if let Some(form) = open_case { (form) }
@@ -642,6 +712,8 @@ fn person_body(p: &Person, saved: Option<&str>, may_report: bool, purpose: &Purp
             Some("encounter") => { p.flash.ok role="status" { "دیدار تازه ثبت شد و در گاه‌شمار آمد." } }
             Some("edited") => { p.flash.ok role="status" { "اصلاح‌ها ذخیره شد." } }
             Some("unchanged") => { p.flash.ok role="status" { "چیزی تغییر نکرده بود؛ پرونده همان است." } }
+            Some("linked") => { p.flash.ok role="status" { "ثبت شد و به سابقهٔ پیشین همین فرد پیوند خورد (هر دو سابقه همان‌گونه می‌مانند)." } }
+            Some("unlinked") => { p.flash.ok role="status" { "پیوند برداشته شد؛ هر سابقه همان است که پیش از پیوند بود." } }
             Some(_) => { p.flash.ok role="status" { "ثبت شد. هر بار دیدن این پرونده با هدفش ثبت می‌شود." } }
             None => {}
         }

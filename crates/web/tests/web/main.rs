@@ -8,6 +8,7 @@ mod atlas;
 mod flood;
 mod hardening;
 mod http;
+mod linkage;
 mod matrix;
 mod people;
 mod resolutions;
