@@ -168,14 +168,19 @@ impl Store {
         if let Some(name) = &filter.name {
             crate::search_text_ok("name", name)?;
         }
+        // A space, a joiner and nothing between a name's parts are the same to search
+        // («نازی آباد» finds «نازی‌آباد»): both sides compared without spaces.
         if let Some(name) = filter
             .name
             .as_deref()
-            .map(text::search_key)
+            .map(text::compact_key)
             .filter(|k| !k.is_empty())
         {
             binds.push(format!("%{}%", like_escape(&name)));
-            conditions.push(format!("name_key LIKE ${} ESCAPE '\\'", binds.len()));
+            conditions.push(format!(
+                "REPLACE(name_key, ' ', '') LIKE ${} ESCAPE '\\'",
+                binds.len()
+            ));
         }
         let where_sql = conditions.join(" AND ");
         let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!(

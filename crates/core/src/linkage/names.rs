@@ -14,7 +14,7 @@ use crate::text;
 /// The name folded as search folds it, with spaces and joiners between its parts
 /// removed.
 pub fn compact_key(name: &str) -> String {
-    text::search_key(name).replace(' ', "")
+    text::compact_key(name)
 }
 
 /// The letter a sound-alike group folds to: the group's most common spelling in

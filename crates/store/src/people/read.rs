@@ -90,6 +90,31 @@ pub struct PeopleQuery {
     pub offset: i64,
 }
 
+/// The ways a search's words may be name parts: each word alone, or joined to its
+/// neighbours (a compound name typed with a space: «علی اکبر» for «علی‌اکبر»). Words
+/// beyond four are taken alone (2^(n−1) ways otherwise).
+fn joinings(words: &[&str]) -> Vec<Vec<String>> {
+    if words.len() <= 1 || words.len() > 4 {
+        return vec![words.iter().map(|w| w.to_string()).collect()];
+    }
+    let gaps = words.len() - 1;
+    (0..1u32 << gaps)
+        .map(|joined| {
+            let mut parts = vec![words[0].to_string()];
+            for (i, w) in words[1..].iter().enumerate() {
+                if joined & (1 << i) != 0 {
+                    if let Some(last) = parts.last_mut() {
+                        last.push_str(w);
+                    }
+                } else {
+                    parts.push(w.to_string());
+                }
+            }
+            parts
+        })
+        .collect()
+}
+
 /// The policy's facts about a person from a list's row (its `birth`, `met_path`,
 /// `lives_path` and `consent` columns) and the holders and categories read beside it.
 pub(super) fn access_from_row(
@@ -374,7 +399,14 @@ impl Store {
                 let doc = hamafza_core::digits::to_ascii(q).to_uppercase();
                 let key = text::search_key(q);
                 let words: Vec<&str> = key.split(' ').filter(|t| !t.is_empty()).collect();
-                conditions.push(self.name_condition(&words, doc, &mut binds).await?);
+                // «علی اکبر» is also «علی‌اکبر» (one name part, stored without spaces):
+                // every way of joining neighbouring words is searched.
+                let mut either = Vec::new();
+                for joined in joinings(&words) {
+                    let parts: Vec<&str> = joined.iter().map(String::as_str).collect();
+                    either.push(self.name_condition(&parts, doc.clone(), &mut binds).await?);
+                }
+                conditions.push(format!("({})", either.join(" OR ")));
             }
         }
         if let Some(c) = query.category.as_deref().filter(|c| !c.is_empty()) {
@@ -911,4 +943,20 @@ async fn services_of(
         })
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_way_of_joining_neighbouring_words() {
+        let j = super::joinings(&["علی", "اکبر", "رضایی"]);
+        assert_eq!(j.len(), 4);
+        assert!(j.contains(&vec!["علیاکبر".to_string(), "رضایی".to_string()]));
+        assert!(j.contains(&vec![
+            "علی".to_string(),
+            "اکبر".to_string(),
+            "رضایی".to_string()
+        ]));
+        assert_eq!(super::joinings(&["علی"]), vec![vec!["علی".to_string()]]);
+    }
 }

@@ -259,7 +259,7 @@ pub(super) fn check(p: &NewPerson, note: Option<&str>, today: JalaliDate) -> Sto
 pub(crate) fn name_key(parts: [Option<&str>; 3]) -> String {
     parts
         .iter()
-        .map(|p| text::search_key(p.unwrap_or("")).replace(' ', ""))
+        .map(|p| text::compact_key(p.unwrap_or("")))
         .collect::<Vec<_>>()
         .join("|")
 }

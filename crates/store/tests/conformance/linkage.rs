@@ -104,6 +104,43 @@ async fn a_run_queues_and_links_and_a_link_comes_undone_exactly(store: Store) {
     let b = register(other, "علي اكبر", "رزایی", "1361", None).await;
     let stranger = register(officer, "مریم", "کاظمی", "1360", None).await;
 
+    // Search folds a space, a joiner and nothing alike (point 7): «علی اکبر» and
+    // «علیاکبر» find «علی‌اکبر»; «محلهٔ یک» is found as «محلهٔیک».
+    let search = Purpose {
+        kind: PurposeKind::DuplicateCheck,
+        text: None,
+    };
+    let searcher = PersonReader {
+        actor: officer,
+        purpose: &search,
+        today: today(),
+    };
+    for q in ["علی اکبر رضایی", "علیاکبر", "علی‌اکبر", "اکبر رضایی"]
+    {
+        let query = hamafza_store::people::PeopleQuery {
+            q: Some(q.into()),
+            limit: 10,
+            ..Default::default()
+        };
+        let (found, _) = store.find_people(&searcher, &query).await.expect("search");
+        let want = if q == "اکبر رضایی" { 0 } else { 1 };
+        assert_eq!(
+            found.iter().filter(|c| c.id == a).count(),
+            want,
+            "«{q}»: {found:?}"
+        );
+    }
+    let filter = hamafza_store::PlaceFilter {
+        name: Some("محلهٔیک".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let (places, _) = store
+        .list_places(&hamafza_store::testing::every(), &filter)
+        .await
+        .expect("places");
+    assert!(places.iter().any(|p| p.id == n1.id), "{places:?}");
+
     // Shown to an officer registering him again, with why.
     let purpose = Purpose {
         kind: PurposeKind::DuplicateCheck,
