@@ -95,7 +95,7 @@ pub struct PeopleQuery {
 /// beyond four are taken alone (2^(n−1) ways otherwise).
 fn joinings(words: &[&str]) -> Vec<Vec<String>> {
     if words.len() <= 1 || words.len() > 4 {
-        return vec![words.iter().map(|w| w.to_string()).collect()];
+        return vec![words.iter().map(ToString::to_string).collect()];
     }
     let gaps = words.len() - 1;
     (0..1u32 << gaps)
