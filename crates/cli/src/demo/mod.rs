@@ -152,6 +152,13 @@ const USERS: &[DemoUser] = &[
         &["SYN-HMF-D02"],
     ),
     (
+        "registry.supervisor",
+        "ناظر ثبت افراد بهزیستی (پیوند سوابق)",
+        "teh-welfare",
+        &[Role::AgencyOfficer, Role::RegistrySupervisor],
+        &["SYN-HMF"],
+    ),
+    (
         "child.protection",
         "کارشناس حمایت از کودک بهزیستی",
         "teh-welfare",
@@ -268,8 +275,9 @@ pub async fn load(store: &Store, today: time::Date) -> Result<String, String> {
     let (councils, meetings, resolutions) = councils::load(store, today).await?;
     let (indicators, events) = atlas::load(store, today).await?;
     let (people, encounters) = people::load(store, today).await?;
+    let queued = people::link(store).await?;
     Ok(format!(
-        "{provinces} provinces, {counties} counties, {synthetic} places of the synthetic city, {} agencies, {} users, {councils} councils, {meetings} meetings, {resolutions} resolutions, {indicators} indicators, {events} events, {people} people registered and {encounters} encounters counted without a name",
+        "{provinces} provinces, {counties} counties, {synthetic} places of the synthetic city, {} agencies, {} users, {councils} councils, {meetings} meetings, {resolutions} resolutions, {indicators} indicators, {events} events, {people} people registered and {encounters} encounters counted without a name, {queued} likely duplicates queued for review",
         AGENCIES.len(),
         USERS.len()
     ))

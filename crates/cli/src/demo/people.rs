@@ -140,6 +140,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
 
     let mut rng = Rng(0x5eed_1405_0001);
     let (mut named, mut counted) = (0, 0);
+    let mut again = Vec::new();
     let mut registered = Vec::new();
     let year_start =
         OffsetDateTime::new_utc(today, Time::from_hms(6, 0, 0).unwrap_or(Time::MIDNIGHT))
@@ -261,6 +262,14 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
         let occurred_at = year_start
             + Duration::days(rng.below(365) as i64)
             + Duration::minutes(rng.below(10 * 60) as i64);
+        // Adults of district 2 who consent to sharing are met again later by welfare.
+        if i % officers.len() == 1 && !child && consent == Consent::Sharing && again.len() < AGAIN {
+            again.push((
+                retyped(&person, again.len()),
+                place,
+                occurred_at + Duration::days(20),
+            ));
+        }
         let contact = FirstContact {
             person,
             consent,
@@ -287,10 +296,105 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             Err(e) => return Err(format!("demo person {i}: {e}")),
         }
     }
+    // Welfare registers them again, typed as another officer would: the review queue's
+    // work (`link` below).
+    let welfare = store
+        .user_for_login("welfare.officer")
+        .await
+        .map_err(err)?
+        .ok_or("no demo user welfare.officer")?
+        .0
+        .actor();
+    for (person, place, at) in again {
+        let contact = FirstContact {
+            person,
+            consent: Consent::Sharing,
+            met_place: place,
+            occurred_at: at,
+            note: None,
+        };
+        match store.register(&welfare, &contact, jalali_today).await {
+            Ok(hamafza_store::people::Registered::Person { .. }) => named += 1,
+            Ok(_) => counted += 1,
+            Err(e) => return Err(format!("demo person met again: {e}")),
+        }
+    }
     let officers: Vec<_> = officers.into_iter().map(|(actor, _)| actor).collect();
     work(store, &officers, &registered, &mut rng, today).await?;
     indicators(store).await?;
     Ok((named, counted))
+}
+
+/// People welfare registers again (planted duplicates for identity linkage).
+const AGAIN: usize = 14;
+
+/// A person as another officer would type them the second time: Arabic letters, a
+/// joiner, a letter that sounds the same, the names swapped, a year off — and no
+/// national id (the registry refuses one already on record).
+fn retyped(p: &NewPerson, k: usize) -> NewPerson {
+    let mut out = p.clone();
+    let map = |f: &Field<String>, g: &dyn Fn(&str) -> String| Field {
+        value: f.value.as_deref().map(g),
+        quality: f.quality,
+    };
+    let arabic = |s: &str| s.replace('ی', "ي").replace('ک', "ك");
+    let sound = |s: &str| {
+        let mut done = false;
+        s.chars()
+            .map(|c| {
+                let swap = match c {
+                    'ح' => Some('ه'),
+                    'س' => Some('ص'),
+                    'ز' => Some('ذ'),
+                    'ت' => Some('ط'),
+                    'ق' => Some('غ'),
+                    _ => None,
+                };
+                match swap {
+                    Some(d) if !done => {
+                        done = true;
+                        d
+                    }
+                    _ => c,
+                }
+            })
+            .collect()
+    };
+    match k % 4 {
+        0 => out.given_name = map(&p.given_name, &arabic),
+        1 => out.family_name = map(&p.family_name, &sound),
+        2 => {
+            out.given_name = p.family_name.clone();
+            out.family_name = p.given_name.clone();
+        }
+        _ => out.family_name = map(&p.family_name, &arabic),
+    }
+    if k % 3 == 1
+        && let Some(BirthIn::Year(y)) = &p.birth.value
+        && let Ok(y) = y.parse::<i32>()
+    {
+        out.birth.value = Some(BirthIn::Year((y + 1).to_string()));
+    }
+    out.identifier = Field::missing(DataQuality::DoesNotKnow);
+    out.mobile = Field::missing(DataQuality::NotCollected);
+    out
+}
+
+/// Runs identity linkage once as the registry's supervisor, so the queue has work;
+/// returns the pairs queued.
+pub async fn link(store: &Store) -> Result<usize, String> {
+    let supervisor = store
+        .user_for_login("registry.supervisor")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("no demo user registry.supervisor")?
+        .0
+        .actor();
+    let run = store
+        .run_linkage(&supervisor)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(run.queued + run.linked.len())
 }
 
 /// A named person the demo registered, for the work that follows.
