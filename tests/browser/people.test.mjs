@@ -224,3 +224,42 @@ test("registry at 375 px: met again, the case load and a case, the children's vi
   assert.deepEqual(admin.problems, []);
   await admin.page.close();
 });
+
+test("linkage at 375 px: the queue, a pair side by side, a decision, the linked records and the undo", async () => {
+  const { page, problems } = await app.newPage();
+  await page.setViewportSize({ width: 375, height: 800 });
+  await signIn(app.base, page, "registry.supervisor", "hamafza-demo");
+  await page.waitForURL(`${app.base}/`);
+  await page.goto(`${app.base}/people/matches`);
+  await page.getByRole("heading", { name: "سوابق تکراری: بررسی ناظر" }).waitFor();
+  await page.getByText("آخرین بررسی").waitFor();
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: join(shots, "linkage-queue-phone.png"), fullPage: true });
+  const pairs = page.locator("tbody tr td:first-child a");
+  assert.ok((await pairs.count()) >= 10, "the demo's planted duplicates are queued");
+  await pairs.first().click();
+  await page.getByRole("heading", { name: "آیا این دو سابقه یک نفرند؟" }).waitFor();
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: join(shots, "linkage-pair-phone.png"), fullPage: true });
+  await page.getByLabel("یک نفرند — پیوند بزن").check();
+  await page.getByLabel("دلیل (ثبت می‌شود)").fill("نام پدر و سال تولد یکی است");
+  await page.getByRole("button", { name: "ثبت تصمیم" }).click();
+  await page.getByText("ثبت شد: این دو سابقه یک نفرند").waitFor();
+  await noSidewaysScroll(page);
+
+  // The first record now lists the other; the supervisor undoes the link.
+  await page.getByRole("link", { name: "سابقهٔ نخست" }).click();
+  await givePurpose(page, "نظارت و کنترل کیفیت");
+  await page.getByRole("heading", { name: "سوابق همین فرد در دستگاه‌های دیگر" }).waitFor();
+  await noSidewaysScroll(page);
+  await page.getByLabel("دلیل برداشتن").fill("به اشتباه پیوند خورد");
+  await page.getByRole("button", { name: "برداشتن پیوند" }).click();
+  await page.getByText("پیوند برداشته شد").waitFor();
+  assert.equal(await page.getByRole("heading", { name: "سوابق همین فرد در دستگاه‌های دیگر" }).count(), 0);
+
+  await page.goto(`${app.base}/people/matches/model`);
+  await page.getByRole("heading", { name: "وزن‌های پیوند سوابق" }).waitFor();
+  await noSidewaysScroll(page);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
