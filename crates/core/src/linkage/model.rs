@@ -298,6 +298,13 @@ impl Model {
             _ => None,
         };
         let Some((name_field, key)) = name else {
+            if field == Field::BirthYear
+                && level == 1
+                && let Some(year) = a.birth_year
+            {
+                let u_exact = self.u[field as usize][1];
+                return base + (u_exact / keys.year_frequency(year, u_exact)).log2();
+            }
             return base;
         };
         if level != compare::NAME_EXACT && level != compare::NAME_SOUND {

@@ -76,6 +76,9 @@ pub struct Keys {
     /// counts[field][key] and, for sound keys, the same table by sound.
     counts: [Vec<u32>; 3],
     totals: [u32; 3],
+    /// Records per birth year (from 1200), for the year's own frequency.
+    years: Vec<u32>,
+    years_total: u32,
     places: HashMap<String, u32>,
 }
 
@@ -88,6 +91,8 @@ impl Default for Keys {
             prepared: Default::default(),
             counts: Default::default(),
             totals: [0; 3],
+            years: vec![0; 400],
+            years_total: 0,
             places: HashMap::new(),
         }
     }
@@ -180,6 +185,14 @@ impl Keys {
 
     /// Counts a record's names in the frequency tables (once per record kept).
     pub fn count(&mut self, record: &Prepared, by: i32) {
+        if let Some(slot) = record
+            .birth_year
+            .and_then(|y| usize::try_from(y - 1200).ok())
+            .and_then(|i| self.years.get_mut(i))
+        {
+            *slot = slot.saturating_add_signed(by);
+            self.years_total = self.years_total.saturating_add_signed(by);
+        }
         for (field, name) in [
             (NameField::Given, &record.given),
             (NameField::Family, &record.family),
@@ -211,6 +224,19 @@ impl Keys {
         let total = f64::from(self.totals[f]);
         let count = f64::from(self.counts[f].get(key as usize).copied().unwrap_or(0));
         (count + PSEUDO_RECORDS * typical) / (total + PSEUDO_RECORDS)
+    }
+
+    /// The share of records born in `year`, smoothed toward `typical` as
+    /// [`Keys::frequency`] is: a year at the peak of the registry's ages agreeing says
+    /// less than a rare one.
+    pub fn year_frequency(&self, year: i32, typical: f64) -> f64 {
+        let count = usize::try_from(year - 1200)
+            .ok()
+            .and_then(|i| self.years.get(i))
+            .copied()
+            .unwrap_or(0);
+        (f64::from(count) + PSEUDO_RECORDS * typical)
+            / (f64::from(self.years_total) + PSEUDO_RECORDS)
     }
 
     /// How many distinct keys there are (for reports).
@@ -293,6 +319,14 @@ mod tests {
         }
         let common = keys.frequency(NameField::Given, a.given.compact, typical);
         assert!(common > 0.9, "{common}");
+        // Years are counted too: a year nobody was born in stays near the typical.
+        let mut born = a.clone();
+        born.birth_year = Some(1368);
+        for _ in 0..5_000 {
+            keys.count(&born, 1);
+        }
+        assert!(keys.year_frequency(1368, typical) > 0.9);
+        assert!(keys.year_frequency(1330, typical) < 0.01);
     }
 
     #[test]
