@@ -210,13 +210,4 @@ impl Index {
             fields: self.model.explain(&self.keys, x, compared),
         })
     }
-
-    /// The keys and live records, for learning a model over the whole registry.
-    pub fn live(&self) -> (&Keys, Vec<&Prepared>) {
-        let live = (0..self.records.len())
-            .filter(|&i| self.alive[i])
-            .map(|i| &self.records[i])
-            .collect();
-        (&self.keys, live)
-    }
 }

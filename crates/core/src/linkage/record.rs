@@ -125,11 +125,6 @@ impl Keys {
         self.signatures[id as usize]
     }
 
-    /// The number a key already has, without adding it.
-    pub fn lookup(&self, key: &str) -> u32 {
-        self.ids.get(key).copied().unwrap_or(0)
-    }
-
     fn name(&mut self, field: NameField, typed: &str) -> NameKey {
         let kind = usize::from(field == NameField::Family);
         if let Some(done) = self.prepared[kind].get(typed) {

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use hamafza_core::access::{Action, DenyReason, Target, decide};
 use hamafza_core::ids::PersonId;
-use hamafza_core::people::{Purpose, PurposeKind};
+use hamafza_core::people::Purpose;
 use hamafza_store::people::{PeopleQuery, PersonReader};
 use hamafza_store::{Refusal, StoreError};
 use serde::Deserialize;
@@ -108,18 +108,7 @@ pub async fn matches(
 ) -> Result<Json<Value>, AppError> {
     may(&user, Action::RegisterPeople)?;
     let contact = body.into_contact(time::OffsetDateTime::now_utc())?;
-    let today = super::today(&state);
-    let purpose = Purpose {
-        kind: PurposeKind::DuplicateCheck,
-        text: None,
-    };
-    let reader = PersonReader {
-        actor: &user.actor,
-        purpose: &purpose,
-        today,
-    };
-    let fields = super::input::linkage_fields(&contact, today);
-    let found = state.store.likely_matches(&reader, &fields).await?;
+    let found = super::likely_matches(&state, &user, &contact).await?;
     Ok(Json(json!({ "matches": found })))
 }
 

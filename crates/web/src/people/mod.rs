@@ -26,6 +26,27 @@ pub fn today(state: &AppState) -> JalaliDate {
     JalaliDate::from_gregorian(state.clock.today())
 }
 
+/// The records a contact about to be registered may already have, read by `user` as
+/// a duplicate check (the API's and the registration form's one way to ask).
+pub async fn likely_matches(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    contact: &hamafza_store::people::FirstContact,
+) -> Result<Vec<hamafza_store::linkage::LikelyMatch>, AppError> {
+    let today = today(state);
+    let purpose = Purpose {
+        kind: hamafza_core::people::PurposeKind::DuplicateCheck,
+        text: None,
+    };
+    let reader = hamafza_store::people::PersonReader {
+        actor: &user.actor,
+        purpose: &purpose,
+        today,
+    };
+    let fields = input::linkage_fields(contact, today);
+    Ok(state.store.likely_matches(&reader, &fields).await?)
+}
+
 /// A purpose from a code and optional words, or 422 naming `purpose`.
 pub fn purpose(code: Option<&str>, text: Option<&str>) -> Result<Purpose, AppError> {
     let code = code.map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| {

@@ -436,17 +436,7 @@ pub async fn register_submit(
             }
         };
         if named && form.get("matches_seen").is_none() {
-            let purpose = Purpose {
-                kind: PurposeKind::DuplicateCheck,
-                text: None,
-            };
-            let reader = PersonReader {
-                actor: &user.actor,
-                purpose: &purpose,
-                today,
-            };
-            let fields = super::input::linkage_fields(&contact, today);
-            let found = state.store.likely_matches(&reader, &fields).await?;
+            let found = super::likely_matches(&state, &user, &contact).await?;
             if !found.is_empty() {
                 return Ok(Err(found));
             }
