@@ -263,3 +263,53 @@ test("linkage at 375 px: the queue, a pair side by side, a decision, the linked 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test("biometrics at 375 px: a pair found by faces, the matcher's state, the holder deletes a template", async () => {
+  const { page, problems } = await app.newPage();
+  await page.setViewportSize({ width: 375, height: 800 });
+  await signIn(app.base, page, "registry.supervisor", "hamafza-demo");
+  await page.waitForURL(`${app.base}/`);
+  await page.goto(`${app.base}/people/matches`);
+  // The supervisor sees which matcher runs (the stand-in says it is one) and its jobs.
+  await page.getByRole("heading", { name: "تطبیق زیست‌سنجی" }).waitFor();
+  await page.getByText("الگوریتم زیست‌سنجی واقعی نیست").waitFor();
+  const byFaces = page.locator("tbody tr").filter({ has: page.locator('td[data-label="یافته با"]', { hasText: /^زیست‌سنجی$/ }) });
+  assert.ok((await byFaces.count()) >= 1, "the demo's renamed people are found by their faces only");
+  await byFaces.first().locator("td:first-child a").click();
+  await page.getByText("امتیاز سامانهٔ تطبیق").waitFor();
+  await page.getByText("تصویری نگه داشته نمی‌شود").waitFor();
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: join(shots, "biometric-pair-phone.png"), fullPage: true });
+  const records = [
+    await page.getByRole("link", { name: "سابقهٔ نخست" }).getAttribute("href"),
+    await page.getByRole("link", { name: "سابقهٔ دوم" }).getAttribute("href"),
+  ];
+
+  // Welfare holds one of the two records: its officer sees the template and deletes it.
+  const welfare = await app.newPage();
+  await welfare.page.setViewportSize({ width: 375, height: 800 });
+  await signIn(app.base, welfare.page, "welfare.officer", "hamafza-demo");
+  await welfare.page.waitForURL(`${app.base}/`);
+  let deleted = false;
+  for (const href of records) {
+    await welfare.page.goto(`${app.base}${href}`);
+    await givePurpose(welfare.page, "بررسی ثبت تکراری");
+    await welfare.page.getByRole("heading", { name: "زیست‌سنجی" }).waitFor();
+    await noSidewaysScroll(welfare.page);
+    const remove = welfare.page.getByRole("button", { name: "حذف الگو" });
+    if ((await remove.count()) === 0) continue;
+    await welfare.page.getByLabel("دلیل حذف").fill("درخواست خود فرد");
+    await remove.click();
+    await welfare.page.getByText("الگوی زیست‌سنجی حذف شد").waitFor();
+    await welfare.page.getByText("حذف شده").waitFor();
+    await noSidewaysScroll(welfare.page);
+    await welfare.page.screenshot({ path: join(shots, "biometric-deleted-phone.png"), fullPage: true });
+    deleted = true;
+    break;
+  }
+  assert.ok(deleted, "welfare may delete the template of the record it holds");
+  assert.deepEqual(welfare.problems, []);
+  await welfare.page.close();
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -102,6 +102,18 @@ enum Command {
         /// Seconds between checkpoints (one is signed only when the chain has grown).
         #[arg(long, default_value_t = 60)]
         checkpoint_every: u64,
+        /// The key biometric templates are sealed with at rest (created if missing).
+        /// Keep it apart from the database: default DATA_DIR/biometric.key.
+        #[arg(long)]
+        biometric_key: Option<PathBuf>,
+        /// An external ABIS speaking MOSIP's contract over HTTP (its `requests` and
+        /// `responses/{id}` under this address). Without it, the built-in stand-in
+        /// matcher serves: for demonstrations and tests, not a biometric algorithm.
+        #[arg(long)]
+        abis_url: Option<String>,
+        /// The bearer token the ABIS expects (also read from HAMAFZA_ABIS_TOKEN).
+        #[arg(long, env = "HAMAFZA_ABIS_TOKEN", hide_env_values = true)]
+        abis_token: Option<String>,
         /// A witness's endpoint (another Hamafza's `/api/v1/witness/checkpoints`, plain
         /// HTTP); repeat for several, each with its `--witness-token`.
         #[arg(long = "witness")]
@@ -513,7 +525,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             what: BenchCommand::Atlas { events, limit },
         } => {
             if store.is_empty().await? {
-                load_demo(&store, hamafza_web::Clock::system().today()).await?;
+                load_demo(&store, hamafza_web::Clock::system().today(), None).await?;
             }
             bench::atlas(&store, &bench::AtlasArgs { events, limit }).await?;
         }
@@ -523,7 +535,18 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     "the database is not empty; the demo loads only into an empty one".into(),
                 ));
             }
-            load_demo(&store, hamafza_web::Clock::system().today()).await?;
+            // The demo's faces go to the built-in stand-in matcher, sealed with the key
+            // `serve` will read (DATA_DIR/biometric.key).
+            let key = hamafza_store::biometrics::TemplateKey::load_or_create(
+                &cli.db.data_dir.join("biometric.key"),
+            )?;
+            let biometrics = hamafza_web::biometrics::Biometrics::stand_in(key);
+            load_demo(
+                &store,
+                hamafza_web::Clock::system().today(),
+                Some(&biometrics),
+            )
+            .await?;
         }
         Command::Serve {
             listen,
@@ -540,6 +563,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             checkpoint_key,
             checkpoints,
             checkpoint_every,
+            biometric_key,
+            abis_url,
+            abis_token,
             witnesses,
             witness_tokens,
         } => {
@@ -553,6 +579,17 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 hamafza_web::checkpoints::load_or_create_key(&key_file)
                     .map_err(|e| Failure(format!("checkpoint key {}: {e}", key_file.display())))?,
             );
+            let biometric_key_file =
+                biometric_key.unwrap_or_else(|| cli.db.data_dir.join("biometric.key"));
+            let template_key =
+                hamafza_store::biometrics::TemplateKey::load_or_create(&biometric_key_file)?;
+            let biometrics = std::sync::Arc::new(match abis_url.as_deref() {
+                Some(url) => {
+                    hamafza_web::biometrics::Biometrics::external(template_key, url, abis_token)
+                        .map_err(Failure)?
+                }
+                None => hamafza_web::biometrics::Biometrics::stand_in(template_key),
+            });
             let started = Instant::now();
             let clock = match today.as_deref() {
                 Some(day) => hamafza_web::Clock::fixed(jalali_day(day)?),
@@ -560,7 +597,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             };
             if demo {
                 if store.is_empty().await? {
-                    load_demo(&store, clock.today()).await?;
+                    load_demo(&store, clock.today(), Some(&biometrics)).await?;
                 } else {
                     println!("database already has data; demo not loaded again");
                 }
@@ -588,9 +625,15 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                             .is_some_and(|u| u.starts_with("https://")),
                 )
                 .with_trusted_proxies(trusted_proxies)
-                .with_checkpoint_key(key.clone());
+                .with_checkpoint_key(key.clone())
+                .with_biometrics(biometrics.clone());
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let job = hamafza_web::spawn_escalation_job(&state, stopped.clone());
+            let biometric_worker = hamafza_web::biometrics::spawn_worker(
+                state.store.clone(),
+                biometrics,
+                stopped.clone(),
+            );
             let checkpoint_job = hamafza_web::checkpoints::spawn_checkpoint_job(
                 hamafza_web::checkpoints::CheckpointJob {
                     store: state.store.clone(),
@@ -617,6 +660,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             hamafza_web::serve_with(listener, state, limits, shutdown).await?;
             // Requests have finished; so does the job's run, if one is under way.
             let _ = job.await;
+            let _ = biometric_worker.await;
             // And a last checkpoint covers the last writes.
             let _ = checkpoint_job.await;
             println!("stopped");
@@ -729,7 +773,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         } => {
             let today = hamafza_web::Clock::system().today();
             if store.is_empty().await? {
-                load_demo(&store, today).await?;
+                load_demo(&store, today, None).await?;
             }
             registry_bench::registry(&store, &registry_bench::Args { people, reads }, today)
                 .await?;
@@ -743,7 +787,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         } => {
             let today = hamafza_web::Clock::system().today();
             if store.is_empty().await? {
-                load_demo(&store, today).await?;
+                load_demo(&store, today, None).await?;
             }
             bench::resolutions(
                 &store,
@@ -864,9 +908,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn load_demo(store: &Store, today: time::Date) -> Result<(), Failure> {
+async fn load_demo(
+    store: &Store,
+    today: time::Date,
+    biometrics: Option<&hamafza_web::biometrics::Biometrics>,
+) -> Result<(), Failure> {
     let started = Instant::now();
-    let summary = demo::load(store, today).await?;
+    let summary = demo::load(store, today, biometrics).await?;
     println!(
         "demo data loaded in {:.1} s: {summary}",
         started.elapsed().as_secs_f64()

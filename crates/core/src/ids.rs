@@ -124,6 +124,11 @@ id_type!(
     LinkId,
     /// A pair of records linkage found, for the review queue.
     MatchPairId,
+    /// The opaque reference under which a biometric template is known to the matcher
+    /// (MOSIP's `referenceId`): never a person's id.
+    BiometricRef,
+    /// A request to the matcher (MOSIP's `requestId`) and its job.
+    AbisJobId,
 );
 
 #[cfg(test)]

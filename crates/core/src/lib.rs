@@ -8,6 +8,7 @@ pub mod access;
 pub mod agency;
 pub mod atlas;
 pub mod audit;
+pub mod biometrics;
 pub mod checkpoint;
 pub mod digits;
 pub mod ids;

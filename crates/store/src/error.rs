@@ -117,6 +117,10 @@ pub enum Rule {
     Referral(ReferralMoveError),
     /// A time that has not come yet (a contact cannot be recorded before it happens).
     InFuture,
+    /// A biometric template that cannot be kept (see `hamafza_core::biometrics`).
+    Template(hamafza_core::biometrics::TemplateError),
+    /// The person's consent does not allow keeping this.
+    WithoutConsent,
 }
 
 /// In English, for logs and the operator's command line (people read the web crate's
@@ -168,6 +172,8 @@ impl std::fmt::Display for Rule {
             Rule::DoesNotTake(c) => write!(f, "the agency does not take «{c}»"),
             Rule::Referral(e) => write!(f, "{e:?}"),
             Rule::InFuture => f.write_str("in the future"),
+            Rule::Template(e) => write!(f, "template: {e:?}"),
+            Rule::WithoutConsent => f.write_str("not allowed by the person's consent"),
         }
     }
 }

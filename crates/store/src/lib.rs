@@ -13,6 +13,7 @@ pub use atlas::priority;
 /// The atlas's spreadsheets (also at `atlas::sheet`).
 pub use atlas::sheet as atlas_sheet;
 mod audit;
+pub mod biometrics;
 pub mod checkpoints;
 mod dialect;
 mod error;

@@ -68,6 +68,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "linkage",
         include_str!("../migrations/0014_linkage.sql"),
     ),
+    (
+        15,
+        "biometrics",
+        include_str!("../migrations/0015_biometrics.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> StoreResult<usize> {

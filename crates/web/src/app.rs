@@ -101,6 +101,10 @@ fn page_routes() -> Router<AppState> {
             "/links/{id}/unlink",
             post(crate::linkage::pages::unlink_submit),
         )
+        .route(
+            "/biometrics/{id}/delete",
+            post(crate::biometrics::pages::delete_submit),
+        )
         .route("/people/followups/{id}/done", post(people::followup_done))
         .route("/people/{id}", get(people::person_page))
         .route("/people/{id}/consent", post(people::consent_submit))

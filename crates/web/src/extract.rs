@@ -420,3 +420,30 @@ impl FromRequestParts<AppState> for CurrentUser {
         })
     }
 }
+
+/// A purpose from a code and optional words, or 422 naming `purpose`.
+pub fn purpose(
+    code: Option<&str>,
+    text: Option<&str>,
+) -> Result<hamafza_core::people::Purpose, AppError> {
+    let code = code.map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| {
+        AppError::invalid(
+            "purpose",
+            "هدف از دیدن اطلاعات افراد را بگویید (purpose): یکی از service، case_work، referral، duplicate_check، supervision، legal_request، other",
+        )
+    })?;
+    hamafza_core::people::Purpose::parse(code, text).map_err(|e| {
+        AppError::invalid(
+            "purpose",
+            match e {
+                hamafza_core::people::PurposeError::UnknownKind => {
+                    "هدف از دیدن باید یکی از فهرست باشد"
+                }
+                hamafza_core::people::PurposeError::NeedsWords => {
+                    "برای هدف «دیگر» بنویسید چه هدفی دارید"
+                }
+                hamafza_core::people::PurposeError::TooLong => "توضیح هدف حداکثر ۳۰۰ نویسه است",
+            },
+        )
+    })
+}

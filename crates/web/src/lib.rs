@@ -11,6 +11,7 @@ mod app;
 mod assets;
 mod atlas;
 pub mod auth;
+pub mod biometrics;
 mod cache;
 pub mod checkpoints;
 mod clock;
@@ -58,6 +59,9 @@ pub struct AppState {
     /// Years after which a person with no open case and no encounter is unnamed by
     /// the daily retention run (`--retention-years`).
     pub retention_years: i64,
+    /// The key templates are sealed with and the matcher (none: biometrics are off and
+    /// their API says so).
+    pub biometrics: Option<Arc<biometrics::Biometrics>>,
 }
 
 /// Years a quiet record keeps its names unless the operator says otherwise.
@@ -102,6 +106,16 @@ impl AppState {
             trusted_proxies: Arc::new([]),
             checkpoint_key: None,
             retention_years: DEFAULT_RETENTION_YEARS,
+            biometrics: None,
+        }
+    }
+
+    /// The same state with biometrics on (templates sealed with its key, sent to its
+    /// matcher; run [`biometrics::spawn_worker`] beside it).
+    pub fn with_biometrics(self, biometrics: Arc<biometrics::Biometrics>) -> Self {
+        AppState {
+            biometrics: Some(biometrics),
+            ..self
         }
     }
 

@@ -58,6 +58,11 @@ pub fn field_label(field: &str) -> &str {
         "venue" => "محل جلسه",
         "weight" => "وزن",
         "given_name" => "نام",
+        "template" => "الگوی زیست‌سنجی",
+        "modality" => "نوع زیست‌سنجی",
+        "format" => "قالب الگو",
+        "sha256" => "چکیدهٔ SHA-256 الگو",
+        "biometric" => "الگوی زیست‌سنجی",
         "family_name" => "نام خانوادگی",
         "father_name" => "نام پدر",
         "sex" => "جنس",
@@ -166,6 +171,10 @@ pub fn explain(field: &str, rule: &Rule) -> String {
         Rule::NationalId(e) => format!("{it}: {e}"),
         Rule::Birth(e) => format!("{it}: {e}"),
         Rule::InFuture => "این زمان هنوز نرسیده است؛ زمان گذشته را بنویسید".into(),
+        Rule::Template(e) => format!("{it}: {e}"),
+        Rule::WithoutConsent => {
+            "رضایت این فرد نگه‌داشتن آن را اجازه نمی‌دهد؛ بدون رضایت چیزی که او را بشناساند نگه داشته نمی‌شود".into()
+        }
         Rule::DoesNotTake(c) => {
             format!("این دستگاه ارجاع «{c}» را نمی‌پذیرد؛ دستگاه دیگری را برگزینید")
         }
@@ -205,6 +214,13 @@ pub fn conflict(field: &str, value: &str) -> String {
         "link_undone" => return "این پیوند پیش‌تر برداشته شده است؛ دوباره برداشتنی نیست".into(),
         "link_exists" => return "این دو سابقه پیش‌تر به هم پیوند خورده‌اند".into(),
         "pair_decided" => return "دربارهٔ این دو سابقه پیش‌تر تصمیم گرفته شده است".into(),
+        "biometric" => {
+            return format!(
+                "برای این فرد الگوی «{}» پیش‌تر ثبت شده است؛ اگر باید دوباره ثبت شود، نخست الگوی پیشین را حذف کنید",
+                hamafza_core::biometrics::Modality::from_code(value).map_or(value, |m| m.name_fa())
+            );
+        }
+        "biometric_deleted" => return "این الگو پیش‌تر حذف شده است".into(),
         _ => {}
     }
     let label = field_label(field);

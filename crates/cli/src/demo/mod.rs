@@ -196,7 +196,11 @@ async fn import_embedded(store: &Store, bytes: &[u8], level: PlaceLevel) -> Resu
 
 /// Loads everything, with resolutions played out over the months before `today`;
 /// returns a one-line summary.
-pub async fn load(store: &Store, today: time::Date) -> Result<String, String> {
+pub async fn load(
+    store: &Store,
+    today: time::Date,
+    biometrics: Option<&hamafza_web::biometrics::Biometrics>,
+) -> Result<String, String> {
     let provinces = import_embedded(store, PROVINCES, PlaceLevel::Province).await?;
     let counties = import_embedded(store, COUNTIES, PlaceLevel::County).await?;
 
@@ -274,8 +278,16 @@ pub async fn load(store: &Store, today: time::Date) -> Result<String, String> {
     }
     let (councils, meetings, resolutions) = councils::load(store, today).await?;
     let (indicators, events) = atlas::load(store, today).await?;
-    let (people, encounters) = people::load(store, today).await?;
+    let (people, encounters) = people::load(store, today, biometrics).await?;
     let queued = people::link(store).await?;
+    // The faces both agencies captured go to the matcher after the names were linked,
+    // so the queue shows the pairs both found.
+    if let Some(biometrics) = biometrics {
+        biometrics
+            .process(store)
+            .await
+            .map_err(|e| format!("demo matcher: {e}"))?;
+    }
     Ok(format!(
         "{provinces} provinces, {counties} counties, {synthetic} places of the synthetic city, {} agencies, {} users, {councils} councils, {meetings} meetings, {resolutions} resolutions, {indicators} indicators, {events} events, {people} people registered and {encounters} encounters counted without a name, {queued} likely duplicates queued for review",
         AGENCIES.len(),

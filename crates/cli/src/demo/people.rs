@@ -102,7 +102,11 @@ fn made_up_national_id(rng: &mut Rng) -> String {
 
 /// Registers the demo's first contacts through the officers of districts 1 and 2;
 /// returns (people named, encounters counted without a name).
-pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), String> {
+pub async fn load(
+    store: &Store,
+    today: time::Date,
+    biometrics: Option<&hamafza_web::biometrics::Biometrics>,
+) -> Result<(usize, usize), String> {
     let err = |e: hamafza_store::StoreError| e.to_string();
     let jalali_today = JalaliDate::from_gregorian(today);
     let mut officers = Vec::new();
@@ -141,6 +145,8 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
     let mut rng = Rng(0x5eed_1405_0001);
     let (mut named, mut counted) = (0, 0);
     let mut again = Vec::new();
+    // The first record of each person met again (None where it was not kept).
+    let mut originals: Vec<Option<PersonId>> = Vec::new();
     let mut registered = Vec::new();
     let year_start =
         OffsetDateTime::new_utc(today, Time::from_hms(6, 0, 0).unwrap_or(Time::MIDNIGHT))
@@ -262,13 +268,20 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
         let occurred_at = year_start
             + Duration::days(rng.below(365) as i64)
             + Duration::minutes(rng.below(10 * 60) as i64);
-        // Adults of district 2 who consent to sharing are met again later by welfare.
-        if i % officers.len() == 1 && !child && consent == Consent::Sharing && again.len() < AGAIN {
-            again.push((
-                retyped(&person, again.len()),
-                place,
-                occurred_at + Duration::days(20),
-            ));
+        // Adults of district 2 who consent to sharing are met again later by welfare:
+        // most retyped, the last few under another name altogether (only their faces
+        // tell).
+        let met_again = i % officers.len() == 1
+            && !child
+            && consent == Consent::Sharing
+            && again.len() < AGAIN + RENAMED;
+        if met_again {
+            let copy = if again.len() < AGAIN {
+                retyped(&person, again.len())
+            } else {
+                renamed(&person, again.len())
+            };
+            again.push((copy, place, occurred_at + Duration::days(20)));
         }
         let contact = FirstContact {
             person,
@@ -280,6 +293,9 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
         match store.register(actor, &contact, jalali_today).await {
             Ok(hamafza_store::people::Registered::Person { person_id, .. }) => {
                 named += 1;
+                if met_again {
+                    originals.push(Some(person_id));
+                }
                 registered.push(Met {
                     person: person_id,
                     officer: i % officers.len(),
@@ -292,6 +308,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             }
             Ok(hamafza_store::people::Registered::Encounter { .. }) => counted += 1,
             // A made-up national id drawn twice: that person is already registered.
+            Err(hamafza_store::StoreError::Conflict { .. }) if met_again => originals.push(None),
             Err(hamafza_store::StoreError::Conflict { .. }) => {}
             Err(e) => return Err(format!("demo person {i}: {e}")),
         }
@@ -305,6 +322,7 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
         .ok_or("no demo user welfare.officer")?
         .0
         .actor();
+    let mut copies = Vec::new();
     for (person, place, at) in again {
         let contact = FirstContact {
             person,
@@ -314,10 +332,29 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
             note: None,
         };
         match store.register(&welfare, &contact, jalali_today).await {
-            Ok(hamafza_store::people::Registered::Person { .. }) => named += 1,
-            Ok(_) => counted += 1,
+            Ok(hamafza_store::people::Registered::Person { person_id, .. }) => {
+                named += 1;
+                copies.push(Some(person_id));
+            }
+            Ok(_) => {
+                counted += 1;
+                copies.push(None);
+            }
             Err(e) => return Err(format!("demo person met again: {e}")),
         }
+    }
+    if let Some(biometrics) = biometrics {
+        let district = &officers[1].0;
+        faces(
+            store,
+            biometrics,
+            district,
+            &welfare,
+            &originals,
+            &copies,
+            jalali_today,
+        )
+        .await?;
     }
     let officers: Vec<_> = officers.into_iter().map(|(actor, _)| actor).collect();
     work(store, &officers, &registered, &mut rng, today).await?;
@@ -327,6 +364,74 @@ pub async fn load(store: &Store, today: time::Date) -> Result<(usize, usize), St
 
 /// People welfare registers again (planted duplicates for identity linkage).
 const AGAIN: usize = 14;
+/// And people welfare registers again under another name (found by their faces only).
+const RENAMED: usize = 2;
+/// People met again whose faces both agencies capture: the first few retyped ones
+/// (found by names and faces) and the renamed ones.
+const FACES_OF_RETYPED: usize = 4;
+
+/// A person who gave another name the second time: another given and family name,
+/// no id; the father's name, sex and birth as before.
+fn renamed(p: &NewPerson, k: usize) -> NewPerson {
+    let mut out = retyped(p, k);
+    let given: &[&str] = if p.sex.value == Some(Sex::Female) {
+        &WOMEN
+    } else {
+        &MEN
+    };
+    out.given_name = Field {
+        value: Some(given[(k * 5 + 3) % given.len()].to_string()),
+        quality: DataQuality::Full,
+    };
+    out.family_name = Field {
+        value: Some(FAMILIES[(k * 7 + 2) % FAMILIES.len()].to_string()),
+        quality: DataQuality::Full,
+    };
+    out
+}
+
+/// A face template as the demo's capture devices would send it (the stand-in's vector
+/// format): one random direction per person, the second capture a little off it.
+fn face(person: usize, capture: u64) -> Vec<u8> {
+    let mut shape = Rng(0xface_0000 + person as u64);
+    let mut noise = Rng(0x0015_e000 + person as u64 * 16 + capture);
+    let v: Vec<f32> = (0..hamafza_core::biometrics::VECTOR_DIMENSION)
+        .map(|_| (shape.normal() + 0.15 * capture as f64 * noise.normal()) as f32)
+        .collect();
+    hamafza_core::biometrics::VectorTemplate::to_bytes(&v)
+}
+
+/// Both agencies capture the faces of some of the people met twice (the matcher is
+/// run after the name linkage, so the queue shows which pairs both found).
+async fn faces(
+    store: &Store,
+    biometrics: &hamafza_web::biometrics::Biometrics,
+    district: &Actor,
+    welfare: &Actor,
+    originals: &[Option<PersonId>],
+    copies: &[Option<PersonId>],
+    today: JalaliDate,
+) -> Result<(), String> {
+    let chosen = (0..FACES_OF_RETYPED).chain(AGAIN..AGAIN + RENAMED);
+    for k in chosen {
+        let (Some(Some(first)), Some(Some(second))) = (originals.get(k), copies.get(k)) else {
+            continue;
+        };
+        for (actor, person, capture) in [(district, *first, 0), (welfare, *second, 1)] {
+            let bytes = face(k, capture);
+            let template = hamafza_store::biometrics::NewTemplate {
+                modality: hamafza_core::biometrics::Modality::Face,
+                format: hamafza_core::biometrics::VECTOR_FORMAT,
+                bytes: &bytes,
+            };
+            store
+                .enrol_biometric(actor, person, template, &biometrics.key, today)
+                .await
+                .map_err(|e| format!("demo face: {e}"))?;
+        }
+    }
+    Ok(())
+}
 
 /// A person as another officer would type them the second time: Arabic letters, a
 /// joiner, a letter that sounds the same, the names swapped, a year off — and no

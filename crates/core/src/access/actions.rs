@@ -87,6 +87,16 @@ pub enum Action {
     ReviewMatches,
     /// Link a record being registered to a likely match the officer may locate.
     LinkAtRegistration,
+    // biometrics (templates only, never an image; see `crate::biometrics`)
+    /// Enrol a template a capture device sent for a person: staff of an agency that
+    /// holds the record (a child's only with child protection).
+    EnrolBiometric,
+    /// Delete a person's template (at the ABIS too): the agencies that hold the record,
+    /// and system administrators.
+    DeleteBiometric,
+    /// The matcher's state: jobs, failures, a ping — system administrators and the
+    /// registry's supervisors.
+    ViewAbis,
     /// Designate an agency for child protection (its staff then read children's
     /// records).
     DesignateChildProtection,

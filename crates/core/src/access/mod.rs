@@ -482,6 +482,27 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
             Decision::Allow => allow_if(works_with_people(actor), DenyReason::Role),
             denied => denied,
         },
+        // ── biometrics ──
+        // A template says more about a person than a name, and cannot be changed: it
+        // is enrolled only by the agency that holds the record (reading alone, even
+        // with consent to share, is not enough), by people roles.
+        (EnrolBiometric, Target::Person(p)) => match view_person(actor, p) {
+            Decision::Allow if !works_with_people(actor) => Decision::Deny(DenyReason::Role),
+            Decision::Allow if p.holders.contains(&actor.agency_id) => Decision::Allow,
+            Decision::Allow => Decision::Deny(DenyReason::Agency),
+            denied => denied,
+        },
+        (DeleteBiometric, Target::Person(p)) => match view_person(actor, p) {
+            Decision::Allow if admin => Decision::Allow,
+            Decision::Allow if !works_with_people(actor) => Decision::Deny(DenyReason::Role),
+            Decision::Allow if p.holders.contains(&actor.agency_id) => Decision::Allow,
+            Decision::Allow => Decision::Deny(DenyReason::Agency),
+            denied => denied,
+        },
+        (ViewAbis, _) => allow_if(
+            admin || actor.has(Role::RegistrySupervisor),
+            DenyReason::Role,
+        ),
         // A council secretary designates (the issue's "agencies a secretary
         // designates"), and the system administrator.
         (DesignateChildProtection, _) => {

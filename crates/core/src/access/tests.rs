@@ -496,3 +496,54 @@ fn a_case_is_opened_by_who_may_read_the_person_and_worked_by_its_agency() {
         "administrators do not do case work"
     );
 }
+
+#[test]
+fn a_template_is_enrolled_by_the_holding_agency_only() {
+    let own = Uuid::from_u128(10);
+    let other = Uuid::from_u128(99);
+    let held: &'static [Uuid] = Box::leak(Box::new([own]));
+    let elsewhere: &'static [Uuid] = Box::leak(Box::new([other]));
+    let ours = PersonFacts {
+        holders: held,
+        places: &["/teh/d1/"],
+        shared: true,
+        child: false,
+        actor_agency_protects_children: false,
+    };
+    let theirs = PersonFacts {
+        holders: elsewhere,
+        ..ours
+    };
+    let child = PersonFacts {
+        child: true,
+        ..ours
+    };
+    let officer = actor(&[Role::AgencyOfficer], &["/teh/d1/"]);
+    let enrol =
+        |a: &Actor, f: &PersonFacts<'_>| decide(a, Action::EnrolBiometric, Target::Person(f));
+    let delete =
+        |a: &Actor, f: &PersonFacts<'_>| decide(a, Action::DeleteBiometric, Target::Person(f));
+    assert!(enrol(&officer, &ours).is_allowed());
+    assert_eq!(
+        enrol(&officer, &theirs),
+        Decision::Deny(DenyReason::Agency),
+        "consent to share lets another agency read, not enrol"
+    );
+    assert_eq!(enrol(&officer, &child), Decision::Deny(DenyReason::Hidden));
+    let protector = actor(&[Role::ChildProtection], &["/teh/d1/"]);
+    assert!(enrol(&protector, &child).is_allowed());
+    let analyst = actor(&[Role::Analyst], &["/teh/d1/"]);
+    assert_eq!(enrol(&analyst, &ours), Decision::Deny(DenyReason::Role));
+    let admin = actor(&[Role::SystemAdmin], &[]);
+    assert_eq!(enrol(&admin, &ours), Decision::Deny(DenyReason::Role));
+    assert!(delete(&admin, &theirs).is_allowed());
+    assert!(delete(&officer, &ours).is_allowed());
+    assert_eq!(
+        delete(&officer, &theirs),
+        Decision::Deny(DenyReason::Agency)
+    );
+    let supervisor = actor(&[Role::RegistrySupervisor], &["/teh/d1/"]);
+    let abis = |a: &Actor| decide(a, Action::ViewAbis, Target::Collection).is_allowed();
+    assert!(abis(&supervisor) && abis(&admin));
+    assert!(!abis(&officer) && !abis(&analyst));
+}

@@ -162,7 +162,8 @@ impl Store {
             };
             match known.get(&(a.clone(), b.clone())).map(String::as_str) {
                 Some("open") => {
-                    sqlx::query("UPDATE match_pairs SET probability = $1 WHERE person_a = $2 AND person_b = $3")
+                    // A pair the biometric matcher queued keeps its matcher's score.
+                    sqlx::query("UPDATE match_pairs SET probability = $1 WHERE person_a = $2 AND person_b = $3 AND source = 'names'")
                         .bind(p)
                         .bind(a)
                         .bind(b)

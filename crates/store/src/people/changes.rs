@@ -166,6 +166,8 @@ async fn pseudonymise(w: &mut crate::audit::WriteTx, id: PersonId) -> StoreResul
         .bind(id)
         .execute(&mut *w.tx)
         .await?;
+    // A template identifies as a name does: gone with it, here and at the matcher.
+    w.delete_biometric_templates_of(id, "unnamed").await?;
     Ok(())
 }
 

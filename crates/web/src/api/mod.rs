@@ -43,6 +43,17 @@ pub fn routes() -> Router<AppState> {
             "/linkage/pairs/{id}/decision",
             post(crate::linkage::api::decide),
         )
+        .route(
+            "/persons/{id}/biometrics",
+            get(crate::biometrics::api::list).post(crate::biometrics::api::enrol),
+        )
+        .route(
+            "/biometrics/{id}/delete",
+            post(crate::biometrics::api::delete),
+        )
+        .route("/abis", get(crate::biometrics::api::status))
+        .route("/abis/jobs/{id}", get(crate::biometrics::api::job))
+        .route("/abis/ping", post(crate::biometrics::api::ping))
         .route("/people-flow", get(people::flow))
         .route(
             "/persons/{id}",

@@ -56,3 +56,13 @@ pub fn source_fa(source: &str) -> &'static str {
         _ => "—",
     }
 }
+
+/// Which matcher found a pair, in Persian.
+pub fn found_by_fa(source: &str) -> &'static str {
+    match source {
+        "names" => "نام‌ها",
+        "biometric" => "زیست‌سنجی",
+        "names_biometric" => "نام‌ها و زیست‌سنجی",
+        _ => "—",
+    }
+}

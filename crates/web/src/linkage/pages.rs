@@ -48,6 +48,7 @@ pub async fn queue_page(
         .await?;
     let may_run = decide(&user.actor, Action::RunLinkage, Target::Collection).is_allowed();
     let last = state.store.last_linkage_run().await?;
+    let matcher = crate::biometrics::pages::matcher_panel(&state, &user).await?;
     let body = html! {
         h1 { "سوابق تکراری: بررسی ناظر" }
         (flash(q.saved.as_deref()))
@@ -68,10 +69,11 @@ pub async fn queue_page(
         }
         @if rows.is_empty() { p.hint { "جفتی در انتظار بررسی نیست." } } @else {
             div.table-wrap { table.cards {
-                thead { tr { th { "احتمال" } th { "سابقهٔ نخست" } th { "سابقهٔ دوم" } th { "وضعیت" } } }
+                thead { tr { th { "احتمال" } th { "یافته با" } th { "سابقهٔ نخست" } th { "سابقهٔ دوم" } th { "وضعیت" } } }
                 tbody { @for r in &rows {
                     tr {
                         td data-label="احتمال" { a href={ "/people/matches/" (r.id) } { (super::percent(r.probability)) } }
+                        td data-label="یافته با" { (super::found_by_fa(&r.source)) }
                         td data-label="سابقهٔ نخست" { (r.a.agency) @if let Some(p) = &r.a.place { "، " (p) } }
                         td data-label="سابقهٔ دوم" { (r.b.agency) @if let Some(p) = &r.b.place { "، " (p) } }
                         td data-label="وضعیت" { (super::decision_fa(&r.state)) }
@@ -79,6 +81,7 @@ pub async fn queue_page(
                 } }
             } }
         }
+        (matcher)
     };
     Ok(layout::page("سوابق تکراری", &user, Section::People, body).into_response())
 }
@@ -112,7 +115,14 @@ pub async fn pair_page(
     let body = html! {
         h1 { "آیا این دو سابقه یک نفرند؟" }
         (flash(q.saved.as_deref()))
-        p { "احتمال: " strong { (super::percent(pair.probability_now.unwrap_or(pair.probability))) } " — " (super::decision_fa(&pair.state)) }
+        @if pair.source == "names" {
+            p { "احتمال: " strong { (super::percent(pair.probability_now.unwrap_or(pair.probability))) } " — " (super::decision_fa(&pair.state)) }
+        } @else {
+            p { "یافته با " (super::found_by_fa(&pair.source)) ": امتیاز سامانهٔ تطبیق " strong { (super::percent(pair.probability)) }
+                @if let Some(now) = pair.probability_now { " · احتمال از روی نام‌ها " (super::percent(now)) }
+                " — " (super::decision_fa(&pair.state)) }
+            p.hint { "الگوهای زیست‌سنجی دو سابقه به هم شبیه‌اند؛ تصویری نگه داشته نمی‌شود که نشان داده شود. ویژگی‌های زیر را کنار هم ببینید و تصمیم بگیرید؛ زیست‌سنجی هرگز بی‌تصمیم شما پیوند نمی‌زند." }
+        }
         p.hint { "دیدن این دو سابقه با هدف «نظارت» ثبت شد." @if pair.swapped { " نام و نام خانوادگی در یکی جابه‌جا نوشته شده است." } }
         div.table-wrap { table.compare {
             thead { tr { th { "" } th { "سابقهٔ نخست" } th { "سابقهٔ دوم" } th { "هم‌خوانی" } } }

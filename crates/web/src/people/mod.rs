@@ -16,7 +16,7 @@ pub mod pages;
 pub mod referrals;
 
 use hamafza_core::jalali::JalaliDate;
-use hamafza_core::people::{Purpose, PurposeError};
+use hamafza_core::people::Purpose;
 
 use crate::AppState;
 use crate::error::AppError;
@@ -47,25 +47,9 @@ pub async fn likely_matches(
     Ok(state.store.likely_matches(&reader, &fields).await?)
 }
 
-/// A purpose from a code and optional words, or 422 naming `purpose`.
-pub fn purpose(code: Option<&str>, text: Option<&str>) -> Result<Purpose, AppError> {
-    let code = code.map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| {
-        AppError::invalid(
-            "purpose",
-            "هدف از دیدن اطلاعات افراد را بگویید (purpose): یکی از service، case_work، referral، duplicate_check، supervision، legal_request، other",
-        )
-    })?;
-    Purpose::parse(code, text).map_err(|e| {
-        AppError::invalid(
-            "purpose",
-            match e {
-                PurposeError::UnknownKind => "هدف از دیدن باید یکی از فهرست باشد",
-                PurposeError::NeedsWords => "برای هدف «دیگر» بنویسید چه هدفی دارید",
-                PurposeError::TooLong => "توضیح هدف حداکثر ۳۰۰ نویسه است",
-            },
-        )
-    })
-}
+/// A purpose from a code and optional words (shared with the other features that read
+/// people).
+pub use crate::extract::purpose;
 
 /// A person who may not be read, but may be located: "held by …, call …".
 pub fn held_elsewhere(stub: &hamafza_store::people::PersonStub) -> String {

@@ -592,9 +592,25 @@ pub async fn person_page(
     let may_unlink = user
         .actor
         .has(hamafza_core::access::Role::RegistrySupervisor);
+    let reader = PersonReader {
+        actor: &user.actor,
+        purpose: &purpose,
+        today,
+    };
+    let biometrics = crate::biometrics::pages::person_section(
+        &state,
+        &reader,
+        id,
+        user.csrf(),
+        access
+            .decide(&user.actor, Action::DeleteBiometric)
+            .is_allowed(),
+    )
+    .await?;
     let body = html! {
         (person_body(&person, q.saved.as_deref(), may_report, &purpose))
         (crate::linkage::pages::linked_section(&group, &id.to_string(), user.csrf(), may_unlink))
+        (biometrics)
         @if may_edit { p { a.button href={ "/people/" (id) "/edit" } { "اصلاح پرونده" } } }
         @if let Some(form) = met_again { (form) }
         @if let Some(form) = open_case { (form) }
@@ -704,6 +720,7 @@ fn person_body(p: &Person, saved: Option<&str>, may_report: bool, purpose: &Purp
             Some("unchanged") => { p.flash.ok role="status" { "چیزی تغییر نکرده بود؛ پرونده همان است." } }
             Some("linked") => { p.flash.ok role="status" { "ثبت شد و به سابقهٔ پیشین همین فرد پیوند خورد (هر دو سابقه همان‌گونه می‌مانند)." } }
             Some("unlinked") => { p.flash.ok role="status" { "پیوند برداشته شد؛ هر سابقه همان است که پیش از پیوند بود." } }
+            Some("biometric_deleted") => { p.flash.ok role="status" { "الگوی زیست‌سنجی حذف شد؛ از سامانهٔ تطبیق هم خواسته شد آن را حذف کند." } }
             Some(_) => { p.flash.ok role="status" { "ثبت شد. هر بار دیدن این پرونده با هدفش ثبت می‌شود." } }
             None => {}
         }

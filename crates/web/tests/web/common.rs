@@ -47,6 +47,15 @@ pub fn place(code: &str, name: &str, level: PlaceLevel, parent: Option<&NewPlace
 
 impl Fixture {
     pub async fn start(engine: Engine) -> Fixture {
+        Self::start_with(engine, |state| state).await
+    }
+
+    /// [`Fixture::start`], with the server's state changed by `configure` (e.g.
+    /// biometrics on).
+    pub async fn start_with(
+        engine: Engine,
+        configure: impl FnOnce(hamafza_web::AppState) -> hamafza_web::AppState,
+    ) -> Fixture {
         let store = hamafza_store::testing::fresh(engine).await.expect("store");
         let p1 = place("P1", "تهران", PlaceLevel::Province, None);
         let p2 = place("P2", "کرمان", PlaceLevel::Province, None);
@@ -128,9 +137,9 @@ impl Fixture {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let clock = hamafza_web::Clock::fixed(time::macros::date!(2025 - 10 - 11));
-        let app = hamafza_web::router(
+        let app = hamafza_web::router(configure(
             hamafza_web::AppState::new(store.clone()).with_clock(clock.clone()),
-        );
+        ));
         tokio::spawn(async move {
             let _ = axum_serve(listener, app).await;
         });

@@ -13,7 +13,7 @@ use crate::common::{Fixture, PASSWORD, Session};
 
 on_both_engines!(linkage_finds_links_queues_and_undoes,);
 
-async fn user_with(
+pub(crate) async fn user_with(
     f: &Fixture,
     name: &str,
     agency: &str,

@@ -5,6 +5,7 @@
 mod common;
 
 mod atlas;
+mod biometrics;
 mod flood;
 mod hardening;
 mod http;
