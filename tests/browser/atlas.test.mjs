@@ -8,7 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { start, signIn, shots } from "./harness.mjs";
+import { start, signIn, shots, noSidewaysScroll } from "./harness.mjs";
 
 let app;
 
@@ -141,6 +141,35 @@ test("hot spots: Gi* map of H3 cells with confidence classes", async () => {
   await page.waitForURL(/permutations=999/);
   assert.ok((await page.locator("#hot-list tbody tr").count()) > 0);
   await page.screenshot({ path: join(shots, "atlas-hotspots.png"), fullPage: true });
+  assert.equal(problems.length, 0, problems.join("\n"));
+  await page.close();
+});
+
+test("home to the worst neighbourhoods of the city in one click, and why the first is first in a second", async () => {
+  const { page, problems } = await app.newPage();
+  await page.setViewportSize({ width: 375, height: 800 });
+  await signIn(app.base, page, "analyst", "hamafza-demo");
+  await page.waitForURL(`${app.base}/`);
+  // Home says what needs attention today, and offers the city-wide ranking.
+  await page.getByRole("heading", { name: /^امروز، / }).waitFor();
+  assert.equal(await page.getByText("به‌زودی").count(), 0, "nothing that exists is 'coming soon'");
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: join(shots, "home-analyst-phone.png"), fullPage: true });
+  await page.getByRole("link", { name: /^رتبه‌بندی همهٔ محله‌های / }).click(); // click 1
+  await page.waitForURL(/level=neighbourhood/);
+  const rows = page.locator(".priority-table tbody tr");
+  assert.ok((await rows.count()) >= 300, `every neighbourhood of the city, not its 22 districts: ${await rows.count()}`);
+  assert.equal((await rows.first().locator("td").first().innerText()).trim(), "۱");
+  const method = await page.locator(".method").innerText();
+  assert.ok(method.includes("همهٔ محله‌های"), `the reference set is stated: ${method}`);
+  await noSidewaysScroll(page);
+  const first = rows.first().locator("td a");
+  const name = (await first.innerText()).trim();
+  await first.click(); // click 2
+  await page.waitForURL(/explain=/);
+  const why = await page.locator(".explain").innerText();
+  assert.ok(why.includes(name) && why.includes("سهم در امتیاز"), why);
+  await page.screenshot({ path: join(shots, "priority-city-neighbourhoods-phone.png"), fullPage: true });
   assert.equal(problems.length, 0, problems.join("\n"));
   await page.close();
 });

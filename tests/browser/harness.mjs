@@ -75,3 +75,11 @@ export async function signIn(base, page, username, password) {
   await page.getByLabel("گذرواژه").fill(password);
   await page.getByRole("button", { name: "ورود" }).click();
 }
+
+/** Fails when the page scrolls sideways (checked at phone width). */
+export async function noSidewaysScroll(page) {
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  if (overflow > 1) throw new Error(`page scrolls sideways by ${overflow}px at phone width`);
+}

@@ -9,7 +9,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { start, signIn, shots } from "./harness.mjs";
+import { start, signIn, shots, noSidewaysScroll } from "./harness.mjs";
 
 let app;
 
@@ -20,13 +20,6 @@ before(async () => {
 after(async () => {
   await app?.stop();
 });
-
-async function noSidewaysScroll(page) {
-  const overflow = await page.evaluate(
-    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-  );
-  assert.ok(overflow <= 1, `page scrolls sideways by ${overflow}px at phone width`);
-}
 
 /** Answers the "why do you look" page with a purpose from the list. */
 async function givePurpose(page, label) {

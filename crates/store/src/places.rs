@@ -282,20 +282,54 @@ impl Store {
         self.children_of(scope, parent_id, false).await
     }
 
+    /// The visible places of `level` anywhere under `ancestor` (e.g. every neighbourhood
+    /// of a city), with their boundaries when asked.
+    pub async fn descendants_at_level(
+        &self,
+        scope: &Scope,
+        ancestor: &Place,
+        level: PlaceLevel,
+        with_geometry: bool,
+    ) -> StoreResult<Vec<PlaceSummary>> {
+        self.summaries(scope, Under::Level(ancestor, level), with_geometry)
+            .await
+    }
+
     async fn children_of(
         &self,
         scope: &Scope,
         parent_id: Option<PlaceId>,
         with_geometry: bool,
     ) -> StoreResult<Vec<PlaceSummary>> {
+        self.summaries(scope, Under::Parent(parent_id), with_geometry)
+            .await
+    }
+
+    async fn summaries(
+        &self,
+        scope: &Scope,
+        under: Under<'_>,
+        with_geometry: bool,
+    ) -> StoreResult<Vec<PlaceSummary>> {
         let mut binds = Vec::new();
         let cond = crate::scope_sql::places(scope, "p.path", &mut binds);
-        let parent_cond = match parent_id {
-            Some(id) => {
+        let parent_cond = match under {
+            Under::Parent(Some(id)) => {
                 binds.push(id.to_string());
                 format!("p.parent_id = ${}", binds.len())
             }
-            None => "p.parent_id IS NULL".to_string(),
+            Under::Parent(None) => "p.parent_id IS NULL".to_string(),
+            Under::Level(ancestor, level) => {
+                binds.push(level.code().to_string());
+                binds.push(format!("{}%", like_escape(&ancestor.path)));
+                binds.push(ancestor.id.to_string());
+                format!(
+                    "p.level = ${} AND p.path LIKE ${} ESCAPE '\\' AND p.id <> ${}",
+                    binds.len() - 2,
+                    binds.len() - 1,
+                    binds.len()
+                )
+            }
         };
         let cols: String = PLACE_COLUMNS
             .split(", ")
@@ -406,4 +440,11 @@ impl Store {
         out.sort_by_key(|(l, _)| *l);
         Ok(out)
     }
+}
+
+/// Which places a summary list holds: a place's children (or the roots), or every
+/// place of a level under an ancestor.
+enum Under<'a> {
+    Parent(Option<PlaceId>),
+    Level(&'a Place, PlaceLevel),
 }

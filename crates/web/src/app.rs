@@ -12,7 +12,8 @@ use crate::atlas::{
     hotspot_pages as hotspots, indicator_pages as indicators, pages as atlas, priority_form,
     priority_pages as priority, profile, trend_pages as trend,
 };
-use crate::pages::{home, login};
+use crate::home;
+use crate::pages::login;
 use crate::people::cases;
 use crate::people::pages as people;
 use crate::people::referrals;

@@ -17,6 +17,7 @@ pub mod checkpoints;
 mod clock;
 mod error;
 mod extract;
+mod home;
 mod layout;
 mod linkage;
 mod pages;
@@ -89,7 +90,7 @@ pub struct Caches {
     /// on (`atlas`).
     pub atlas_pages: cache::VersionedCache<Arc<str>>,
     /// The home page's figures by scope (`places` + `accounts`).
-    pub home: cache::VersionedCache<Arc<pages::home::Figures>>,
+    pub home: cache::VersionedCache<Arc<home::Figures>>,
 }
 
 impl AppState {

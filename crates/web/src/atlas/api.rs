@@ -8,13 +8,14 @@ use axum::http::StatusCode;
 use hamafza_core::access::{Action, Target, decide, scope};
 use hamafza_core::indicator::Numerator;
 use hamafza_core::jalali::{JalaliDate, Period};
+use hamafza_core::place::PlaceLevel;
 use hamafza_store::atlas_sheet;
 use hamafza_store::{NewEvent, Who};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::atlas::priority::{period_param, rank_children_of};
+use crate::atlas::priority::{MIN_FOR_DECILES, Ranked, period_param, rank_children_of};
 use crate::atlas::{self, MapRequest};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -451,6 +452,9 @@ pub struct RankQuery {
     place: String,
     period: Option<String>,
     since: Option<String>,
+    /// Rank every place of this level under `place` (e.g. `neighbourhood` under a
+    /// city), not only its children.
+    level: Option<String>,
 }
 
 /// A saved index run over the children of a place: rank, percentile, decile, class,
@@ -463,11 +467,12 @@ pub async fn rank(
     // Kept like the atlas's values: by the caller's places and indicators in view.
     let actor = &user.actor;
     let key = format!(
-        "priority|{:?}|{}|{}|{}|{:?}|{:?}|{}",
+        "priority|{:?}|{}|{}|{}|{:?}|{:?}|{:?}|{}",
         scope(actor, Action::ViewPlace),
         hamafza_core::access::sees_restricted(actor),
         q.index,
         q.place,
+        q.level,
         q.period,
         q.since,
         state.clock.today()
@@ -492,8 +497,11 @@ async fn run_index(state: &AppState, user: &CurrentUser, q: &RankQuery) -> Resul
     let last_year = Period::Year(today.year - 1);
     let period = period_param("period", q.period.as_deref(), Some(last_year))?.unwrap_or(last_year);
     let since = period_param("since", q.since.as_deref(), None)?;
-    let run = rank_children_of(state, user, &index, &place, (period, since), false).await?;
+    let ranked = Ranked::from_param(q.level.as_deref(), &place)?;
+    let run = rank_children_of(state, user, &index, &place, ranked, (period, since), false).await?;
     let ranking = &run.0;
+    // Deciles and classes of a handful of places mean nothing: left out, and said.
+    let graded = ranking.shown_ranked() >= MIN_FOR_DECILES;
     let places: Vec<Value> = ranking
         .outcome
         .ranked
@@ -503,7 +511,8 @@ async fn run_index(state: &AppState, user: &CurrentUser, q: &RankQuery) -> Resul
             let p = &ranking.places[&r.id];
             json!({
                 "id": r.id, "code": p.code, "name_fa": p.name_fa,
-                "rank": r.rank, "percentile": r.percentile, "decile": r.decile, "class": r.class,
+                "rank": r.rank, "percentile": r.percentile,
+                "decile": graded.then_some(r.decile), "class": graded.then_some(r.class),
                 "score": r.score, "theme_sums": r.theme_sums, "flags": r.flags, "flag_count": r.flag_count,
                 "dynamics": ranking.dynamics.get(&r.id),
             })
@@ -520,6 +529,9 @@ async fn run_index(state: &AppState, user: &CurrentUser, q: &RankQuery) -> Resul
         "index": { "code": index.code, "version": index.version, "name_fa": index.name_fa },
         "period": period.code(),
         "since": since.map(Period::code),
+        "level": ranking.shown_level().map(PlaceLevel::code),
+        "reference": ranking.reference_fa(&index, &place),
+        "graded": graded,
         "themes": ranking.outcome.themes,
         "indicators": ranking.indicators.iter().map(|i| &i.code).collect::<Vec<_>>(),
         "places": places,

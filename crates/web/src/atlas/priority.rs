@@ -8,6 +8,7 @@ use std::sync::Arc;
 use hamafza_core::access::Actor;
 use hamafza_core::indicator::{Denominator, Worse, rate};
 use hamafza_core::jalali::Period;
+use hamafza_core::place::PlaceLevel;
 use hamafza_core::priority::{self, Dynamics, Item, Outcome, Settings, Unit};
 use hamafza_store::{Indicator, Place, PriorityIndex, Reference, Store, StoreResult};
 
@@ -43,7 +44,12 @@ pub async fn indicators_for(
     Ok(Some(out))
 }
 
-/// The reference set for ranking the children of `place`.
+/// Fewer ranked places than this get no deciles and no classes: a tenth of a handful
+/// of places means nothing (the page says so instead).
+pub const MIN_FOR_DECILES: usize = 10;
+
+/// The reference set for ranking the places shown under `place` (its children, or
+/// every place of one level under it): with `siblings`, the shown places themselves.
 async fn reference_places(
     store: &Store,
     index: &PriorityIndex,
@@ -107,17 +113,52 @@ async fn values_of(
         .collect())
 }
 
+/// Which places under a place are ranked: its children, or every place of a deeper
+/// level (the neighbourhoods of a whole city).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ranked {
+    Children,
+    Level(PlaceLevel),
+}
+
+impl Ranked {
+    /// From a query's `level`: a level below `place`'s children ranks every place of
+    /// it; the children's own level, an absent or a higher one ranks the children. An
+    /// unknown level is refused naming the field.
+    pub fn from_param(
+        given: Option<&str>,
+        place: &Place,
+    ) -> Result<Ranked, crate::error::AppError> {
+        let Some(code) = given.map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(Ranked::Children);
+        };
+        let level = PlaceLevel::from_code(code).ok_or_else(|| {
+            crate::error::AppError::invalid(
+                "level",
+                "سطح مکان ناشناخته است: province، county، city، district، subdistrict یا neighbourhood",
+            )
+        })?;
+        Ok(if level.depth() > place.level.depth() + 1 {
+            Ranked::Level(level)
+        } else {
+            Ranked::Children
+        })
+    }
+}
+
 /// What the priority page, the district profile and `GET /api/v1/priority` share: the
-/// index run over the children of `place` that `actor` may see (with their boundaries
-/// when a map is to be drawn: `with_geometry`). "Not found" when the actor may not see
-/// every indicator of the index. Runs are kept until the atlas's data moves (`cache`),
-/// by everything they depend on: the caller's scope, the index's version, the place
-/// and the periods.
+/// index run over the places under `place` that `actor` may see — its children, or
+/// every place of a deeper level (`ranked`) — with their boundaries when a map is to be
+/// drawn (`with_geometry`). "Not found" when the actor may not see every indicator of
+/// the index. Runs are kept until the atlas's data moves (`cache`), by everything they
+/// depend on: the caller's scope, the index's version, the place, the level and the
+/// periods.
 pub async fn rank_children_of(
     state: &crate::AppState,
     user: &crate::auth::CurrentUser,
     index: &PriorityIndex,
     place: &Place,
+    ranked: Ranked,
     (period, since): (Period, Option<Period>),
     with_geometry: bool,
 ) -> Result<Arc<(Ranking, Vec<hamafza_store::PlaceSummary>)>, crate::error::AppError> {
@@ -129,7 +170,7 @@ pub async fn rank_children_of(
         .ok_or(crate::error::AppError::NotFound)?;
     let visible = hamafza_core::access::scope(actor, hamafza_core::access::Action::ViewPlace);
     let key = format!(
-        "{visible:?}|{}@{}|{}|{}|{:?}|{with_geometry}",
+        "{visible:?}|{}@{}|{}|{ranked:?}|{}|{:?}|{with_geometry}",
         index.code,
         index.version,
         place.id,
@@ -145,7 +186,7 @@ pub async fn rank_children_of(
                 &visible,
                 index,
                 indicators,
-                place,
+                (place, ranked),
                 (period, since),
                 with_geometry,
             )
@@ -155,22 +196,28 @@ pub async fn rank_children_of(
         .await
 }
 
-/// The run itself, over the children of `place` that `visible` lets through.
+/// The run itself, over the places under `place` that `visible` lets through.
 async fn run_index(
     store: &Store,
     visible: &hamafza_core::access::Scope,
     index: &PriorityIndex,
     indicators: Vec<Indicator>,
-    place: &Place,
+    (place, ranked): (&Place, Ranked),
     (period, since): (Period, Option<Period>),
     with_geometry: bool,
 ) -> Result<(Ranking, Vec<hamafza_store::PlaceSummary>), crate::error::AppError> {
-    let children_geo = if with_geometry {
-        store
-            .children_with_geometry(visible, Some(place.id))
-            .await?
-    } else {
-        store.children(visible, Some(place.id)).await?
+    let children_geo = match ranked {
+        Ranked::Level(level) => {
+            store
+                .descendants_at_level(visible, place, level, with_geometry)
+                .await?
+        }
+        Ranked::Children if with_geometry => {
+            store
+                .children_with_geometry(visible, Some(place.id))
+                .await?
+        }
+        Ranked::Children => store.children(visible, Some(place.id)).await?,
     };
     let children: Vec<Place> = children_geo.iter().map(|c| c.place.clone()).collect();
     let ranking = rank(store, index, indicators, place, &children, period, since).await?;
@@ -287,6 +334,40 @@ pub async fn rank(
         values,
         dynamics,
     })
+}
+
+impl Ranking {
+    /// How many of the shown places were ranked.
+    pub fn shown_ranked(&self) -> usize {
+        self.outcome
+            .ranked
+            .iter()
+            .filter(|r| self.shown.contains(&r.id))
+            .count()
+    }
+
+    /// The level of the shown places.
+    pub fn shown_level(&self) -> Option<PlaceLevel> {
+        self.shown
+            .first()
+            .and_then(|id| self.places.get(id))
+            .map(|p| p.level)
+    }
+
+    /// What each place was standardised against, in words.
+    pub fn reference_fa(&self, index: &PriorityIndex, place: &Place) -> String {
+        let level = self.shown_level().map_or("مکان", |l| l.name_fa());
+        match index.reference {
+            Reference::Siblings => format!(
+                "همهٔ {}‌های {} ({} مکان)",
+                level,
+                place.name_fa,
+                hamafza_core::digits::to_persian(&self.shown.len().to_string())
+            ),
+            Reference::Province => format!("همهٔ {level}‌های استان"),
+            Reference::Country => format!("همهٔ {level}‌های کشور"),
+        }
+    }
 }
 
 /// The class names, from the least to the most critical quarter.

@@ -9,7 +9,6 @@ use hamafza_core::jalali::{JalaliDate, Period};
 use hamafza_core::numbers::format_decimal;
 use hamafza_core::priority::{Exclusion, Standardise};
 use hamafza_geo::svg::{MapShape, render_map};
-use hamafza_store::Reference;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -29,6 +28,9 @@ pub struct PriorityQuery {
     period: Option<String>,
     since: Option<String>,
     explain: Option<String>,
+    /// Rank every place of this level under the place (e.g. all neighbourhoods of a
+    /// city), not only its children.
+    level: Option<String>,
 }
 
 fn percent(p: f64) -> String {
@@ -76,8 +78,10 @@ pub async fn priority_page(
     let period = priority::period_param("period", q.period.as_deref(), Some(last_year))?
         .unwrap_or(last_year);
     let since = priority::period_param("since", q.since.as_deref(), None)?;
+    let ranked = priority::Ranked::from_param(q.level.as_deref(), &place)?;
     let run =
-        priority::rank_children_of(&state, &user, &index, &place, (period, since), true).await?;
+        priority::rank_children_of(&state, &user, &index, &place, ranked, (period, since), true)
+            .await?;
     let (ranking, children_geo) = (&run.0, &run.1);
     let by_id: std::collections::HashMap<&str, &hamafza_core::priority::Ranked> = ranking
         .outcome
@@ -86,9 +90,15 @@ pub async fn priority_page(
         .map(|r| (r.id.as_str(), r))
         .collect();
     let total_ranked = ranking.outcome.ranked.len();
+    // Deciles and classes of a handful of places mean nothing: the page says so.
+    let graded = ranking.shown_ranked() >= priority::MIN_FOR_DECILES;
+    let level_param = match ranked {
+        priority::Ranked::Level(l) => format!("&level={}", l.code()),
+        priority::Ranked::Children => String::new(),
+    };
     let link = |extra: &str| {
         format!(
-            "/atlas/priority?index={}&place={}&period={}{}{extra}",
+            "/atlas/priority?index={}&place={}&period={}{}{level_param}{extra}",
             index.code,
             place.id,
             period.code(),
@@ -97,6 +107,11 @@ pub async fn priority_page(
                 .unwrap_or_default()
         )
     };
+    // The levels one may rank under this place: its children's, and each deeper one.
+    let deeper: Vec<hamafza_core::place::PlaceLevel> = hamafza_core::place::PlaceLevel::ALL
+        .into_iter()
+        .filter(|l| l.depth() > place.level.depth() + 1)
+        .collect();
 
     // The map of classes.
     let shades = atlas::shades(4, true);
@@ -105,6 +120,10 @@ pub async fn priority_page(
         .filter_map(|c| {
             let g = hamafza_geo::read_stored_geometry(c.geometry.as_deref()?)?;
             let (class, hover) = match by_id.get(c.place.id.to_string().as_str()) {
+                Some(r) if !graded => (
+                    "choro c0".to_string(),
+                    format!("{}: رتبهٔ {}", c.place.name_fa, num(r.rank as i64)),
+                ),
                 Some(r) => (
                     format!("choro c{}", shades[usize::from(r.class)]),
                     format!(
@@ -162,11 +181,7 @@ pub async fn priority_page(
         let share = |k: usize| index.items[k].weight * r.standardised[k];
         explain_order.sort_by(|&a, &b| share(b).total_cmp(&share(a)));
     }
-    let reference_fa = match index.reference {
-        Reference::Siblings => format!("زیرمجموعه‌های {}", place.name_fa),
-        Reference::Province => "همهٔ مکان‌های هم‌سطح در استان".to_string(),
-        Reference::Country => "همهٔ مکان‌های هم‌سطح در کشور".to_string(),
-    };
+    let reference_fa = ranking.reference_fa(&index, &place);
 
     let body = html! {
         h1 { (index.name_fa) ": " (place.name_fa) }
@@ -180,6 +195,14 @@ pub async fn priority_page(
             input type="hidden" name="place" value=(place.id);
             label { "شاخص اولویت"
                 select name="index" { @for i in &indices { option value=(i.code) selected[i.code == index.code] { (i.name_fa) } } }
+            }
+            label { "کدام مکان‌ها"
+                select name="level" {
+                    option value="" selected[ranked == priority::Ranked::Children] { "زیرمجموعه‌های مستقیم" }
+                    @for l in &deeper {
+                        option value=(l.code()) selected[ranked == priority::Ranked::Level(*l)] { "همهٔ " (l.name_fa()) "‌ها" }
+                    }
+                }
             }
             label { "دوره" input name="period" value=(period.code()) size="8" dir="ltr"; }
             label { "مقایسه با دورهٔ" input name="since" value=(since.map(Period::code).unwrap_or_default()) size="8" dir="ltr" placeholder=(Period::Year(today.year - 2).code()); }
@@ -205,7 +228,11 @@ pub async fn priority_page(
                     li { "نرخ‌های جمعیتی با روش بیز تجربی به سوی نرخ کل مجموعه کشیده می‌شوند تا نرخ محله‌های کم‌جمعیت از نوسان تصادفی بزرگ‌نمایی نشود." }
                 }
                 li { "مقادیر استانداردشده در هر محور (" (ranking.outcome.themes.join("، ")) ") جمع و سپس جمع محورها جمع می‌شود؛ رتبه از همین جمع است، نه از میانگین رتبه‌ها." }
-                li { "خروجی: رتبه (۱ = بحرانی‌ترین)، دهک (۱۰ = بدترین دهم) و رده در چهار ربع: " (CLASS_FA.join("، ")) "." }
+                @if graded {
+                    li { "خروجی: رتبه (۱ = بحرانی‌ترین)، دهک (۱۰ = بدترین دهم) و رده در چهار ربع: " (CLASS_FA.join("، ")) "." }
+                } @else {
+                    li.few { "خروجی: فقط رتبه (۱ = بحرانی‌ترین). دهک و رده برای کمتر از " (num(priority::MIN_FOR_DECILES as i64)) " مکان معنا ندارد و نشان داده نمی‌شود؛ برای مقایسهٔ معنادار، «همهٔ محله‌ها» را برگزینید." }
+                }
                 li { "هر شاخصی که در صدک ۹۰ یا بالاتر باشد پرچم می‌خورد و شمار پرچم‌ها نشان داده می‌شود." }
                 li { "مکان‌های کمتر از " (num(index.min_population)) " نفر جمعیت یا بی‌مقدار در یکی از شاخص‌ها رتبه‌بندی نمی‌شوند." }
                 @if since.is_some() {
@@ -220,8 +247,10 @@ pub async fn priority_page(
                         (layout::raw(svg))
                         figcaption {
                             ul.legend aria-label="راهنمای نقشه" {
-                                @for (c, label) in CLASS_FA.iter().enumerate() {
+                                @if graded { @for (c, label) in CLASS_FA.iter().enumerate() {
                                     li { span class=(format!("swatch c{}", shades[c])) {} (label) }
+                                } } @else {
+                                    li { span.swatch.c0 {} "رتبه‌بندی شده (رده‌بندی برای شمار کم معنا ندارد)" }
                                 }
                                 li { span.swatch.nodata {} "رتبه‌بندی نشده" }
                             }
@@ -255,7 +284,7 @@ pub async fn priority_page(
                 div.table-wrap {
                     table.priority-table {
                         thead { tr {
-                            th { "رتبه" } th { "مکان" } th { "دهک" } th { "رده" } th { "پرچم‌ها" }
+                            th { "رتبه" } th { "مکان" } @if graded { th { "دهک" } th { "رده" } } th { "پرچم‌ها" }
                             @for t in &ranking.outcome.themes { th { (t) } }
                             th { "امتیاز" }
                             @if since.is_some() { th { "پویایی" } }
@@ -265,8 +294,10 @@ pub async fn priority_page(
                                 tr {
                                     td { (num(r.rank as i64)) }
                                     td { a href=(link(&format!("&explain={}", r.id))) { (name(&r.id)) } }
-                                    td { (num(i64::from(r.decile))) }
-                                    td { (CLASS_FA[usize::from(r.class)]) }
+                                    @if graded {
+                                        td { (num(i64::from(r.decile))) }
+                                        td { (CLASS_FA[usize::from(r.class)]) }
+                                    }
                                     td { (num(r.flag_count as i64)) }
                                     @for s in &r.theme_sums { td { (value_fa(*s)) } }
                                     td { (value_fa(r.score)) }
@@ -286,7 +317,7 @@ pub async fn priority_page(
                         }
                     }
                 }
-                @if since.is_some() && !rows.is_empty() {
+                @if since.is_some() && !rows.is_empty() && graded {
                     h3 { "وضعیت × پویایی" }
                     table.crossing {
                         thead { tr { th { "رده" } th { "رو به بهبود" } th { "پایدار" } th { "رو به وخامت" } } }

@@ -59,8 +59,16 @@ pub async fn profile_pdf(
     let last_year = Period::Year(today.year - 1);
     let period = priority::period_param("period", q.period.as_deref(), Some(last_year))?
         .unwrap_or(last_year);
-    let run =
-        priority::rank_children_of(&state, &user, &index, &place, (period, None), true).await?;
+    let run = priority::rank_children_of(
+        &state,
+        &user,
+        &index,
+        &place,
+        priority::Ranked::Children,
+        (period, None),
+        true,
+    )
+    .await?;
     let (ranking, children_geo) = (&run.0, &run.1);
     let by_id: HashMap<&str, &hamafza_core::priority::Ranked> = ranking
         .outcome

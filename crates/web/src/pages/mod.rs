@@ -1,7 +1,6 @@
 //! Server-rendered pages, in Persian, right to left.
 
 pub mod chart;
-pub mod home;
 pub mod login;
 
 use axum::response::IntoResponse;

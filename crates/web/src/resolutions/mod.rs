@@ -19,6 +19,7 @@ pub mod input;
 pub mod lists;
 pub mod meeting_pages;
 pub mod pages;
+pub mod work;
 
 pub use input::*;
 pub use lists::*;

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use hamafza_core::access::{Action, Scope, acts_for, scope};
-use hamafza_core::resolutions::{MoveKind, Party, State as RState};
+use hamafza_core::access::{Action, Scope, scope};
+use hamafza_core::resolutions::{MoveKind, State as RState};
 use hamafza_core::scorecard::Summary;
-use hamafza_store::{ResolutionFilter, ResolutionRow};
+use hamafza_store::ResolutionRow;
 use maud::{Markup, html};
 
 use crate::AppState;
@@ -23,7 +23,7 @@ use crate::resolutions::{self as f, ListParams, MoveIn};
 use hamafza_core::ids::{AgencyId, EvidenceId, ResolutionId};
 
 /// Agency names by id, for tables.
-pub(super) async fn agency_names(state: &AppState) -> Result<HashMap<AgencyId, String>, AppError> {
+pub(crate) async fn agency_names(state: &AppState) -> Result<HashMap<AgencyId, String>, AppError> {
     Ok(state
         .store
         .list_agencies(&Scope::reference_lists())
@@ -426,69 +426,12 @@ pub async fn inbox_page(
 ) -> Result<Markup, AppError> {
     let today = state.clock.today();
     let notices = state.store.inbox(user.user.id, 100).await?;
-    let agency = AgencyId::from(user.actor.agency_id);
     let names = agency_names(&state).await?;
-    // To verify: reported done in councils this agency runs as secretariat.
-    let councils = state
-        .store
-        .list_councils(&scope(&user.actor, Action::ViewCouncils))
-        .await?;
-    let resolutions = f::resolution_scope(&user);
-    let mut to_verify = Vec::new();
-    let mut to_assign = Vec::new();
-    let secretary = acts_for(&user.actor, Party::Secretariat)
-        && councils.iter().any(|c| c.secretariat_agency_id == agency);
-    if secretary {
-        for c in councils
-            .iter()
-            .filter(|c| c.secretariat_agency_id == agency)
-        {
-            let of = |s| ResolutionFilter {
-                council_id: Some(c.id),
-                state: Some(s),
-                ..ResolutionFilter::default()
-            };
-            to_verify.extend(
-                state
-                    .store
-                    .list_resolutions(&resolutions, &of(RState::ReportedDone), today)
-                    .await?,
-            );
-            to_assign.extend(
-                state
-                    .store
-                    .list_resolutions(&resolutions, &of(RState::Draft), today)
-                    .await?,
-            );
-        }
-    }
-    // To report on: open resolutions this agency leads or helps with, late ones first.
-    let mut to_report: Vec<ResolutionRow> = if acts_for(&user.actor, Party::Responsible) {
-        state
-            .store
-            .list_resolutions(
-                &resolutions,
-                &ResolutionFilter {
-                    agency_id: Some(agency),
-                    ..ResolutionFilter::default()
-                },
-                today,
-            )
-            .await?
-            .into_iter()
-            .filter(|r| matches!(r.resolution.state, RState::Assigned | RState::InProgress))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    to_report.sort_by_key(|r| {
-        let f = r.facts();
-        (
-            !f.is_overdue(today),
-            !f.is_stalled(today),
-            r.resolution.deadline.clone(),
-        )
-    });
+    let crate::resolutions::work::Waiting {
+        to_verify,
+        to_assign,
+        to_report,
+    } = crate::resolutions::work::waiting(&state, &user, today).await?;
     let unread = notices.iter().filter(|n| !n.read).count();
     let body = html! {
         h1 { "کارتابل" }

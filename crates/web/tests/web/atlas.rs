@@ -558,6 +558,74 @@ async fn weight_sets_and_categories_over_the_api(f: Fixture) {
     let d2 = places.iter().find(|p| p["code"] == "D2").expect("D2");
     assert_eq!(d1["rank"], 1, "{ranked}");
     assert_eq!(d2["rank"], 2, "{ranked}");
+    // Two places: no deciles or classes (they would mean nothing), and it says so.
+    assert_eq!(ranked["graded"], false, "{ranked}");
+    assert!(d1["decile"].is_null() && d1["class"].is_null(), "{ranked}");
+
+    // Every neighbourhood of the city in one ranking, a level down from its districts:
+    // N1 (five events) first, N2 second; the reference set named.
+    let r = f
+        .get(
+            &analyst,
+            &format!(
+                "/api/v1/priority?index=harms&place={}&period=1404-07&level=neighbourhood",
+                f.ids["CITY"]
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let deep: Value = r.json().await.expect("json");
+    assert_eq!(deep["level"], "neighbourhood", "{deep}");
+    let codes: Vec<(&str, i64)> = deep["places"]
+        .as_array()
+        .expect("places")
+        .iter()
+        .map(|p| {
+            (
+                p["code"].as_str().unwrap_or(""),
+                p["rank"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(codes.len(), 2, "{deep}");
+    assert!(
+        codes.contains(&("N1", 1)) && codes.contains(&("N2", 2)),
+        "{deep}"
+    );
+    assert!(
+        deep["reference"].as_str().unwrap_or("").contains("محله"),
+        "{deep}"
+    );
+    let page = f
+        .get(
+            &analyst,
+            &format!(
+                "/atlas/priority?index=harms&place={}&period=1404-07&level=neighbourhood",
+                f.ids["CITY"]
+            ),
+        )
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains("کوی ارغوان") && page.contains("کوی نسترن"),
+        "both neighbourhoods listed"
+    );
+    assert!(
+        page.contains("دهک و رده برای کمتر از"),
+        "says why there are no deciles"
+    );
+    let bad_level = f
+        .get(
+            &analyst,
+            &format!(
+                "/api/v1/priority?index=harms&place={}&period=1404-07&level=galaxy",
+                f.ids["CITY"]
+            ),
+        )
+        .await;
+    assert_eq!(bad_level.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let unknown = f
         .get(
             &analyst,

@@ -406,6 +406,25 @@ async fn escalation_over_simulated_time_reaches_the_inbox(f: Fixture) {
         1,
         "the officer's agency leads one"
     );
+    // The home page says what needs the officer today: one to report on, late, and
+    // the most overdue resolution named with its days, linking to the filtered list.
+    let home = f.get(&officer, "/").await.text().await.expect("home");
+    assert!(
+        home.contains("مصوبه که دستگاه شما باید گزارش دهد (۱ معوق)"),
+        "the officer's work on the home page"
+    );
+    assert!(
+        home.contains("href=\"/resolutions?overdue=true\""),
+        "a link to the overdue list"
+    );
+    assert!(
+        home.contains("۱۸ روز از مهلت گذشته"),
+        "worst first, with the days past its deadline: {home}"
+    );
+    assert!(
+        !home.contains("به‌زودی"),
+        "nothing that exists is 'coming soon'"
+    );
     let run = f
         .store
         .run_escalations(
