@@ -173,3 +173,32 @@ test("home to the worst neighbourhoods of the city in one click, and why the fir
   assert.equal(problems.length, 0, problems.join("\n"));
   await page.close();
 });
+
+test("periods are picked and typed in Persian; a refused one is said beside its box", async () => {
+  const { page, problems } = await app.newPage();
+  await page.setViewportSize({ width: 375, height: 800 });
+  await signIn(app.base, page, "analyst", "hamafza-demo");
+  await page.waitForURL(`${app.base}/`);
+  await page.goto(`${app.base}/atlas`);
+  const box = page.getByRole("combobox", { name: /^دوره/ });
+  // The box shows the period in Persian words and offers recent ones by name.
+  assert.doesNotMatch(await box.inputValue(), /[0-9Q]/);
+  const offered = await page.locator("datalist#period-periods option").evaluateAll((os) => os.map((o) => o.value));
+  assert.ok(offered.some((v) => v.startsWith("بهار ")) && offered.every((v) => !/[0-9]/.test(v)), offered.join(" | "));
+  await box.fill("۱۴۰۴/۰۷");
+  await page.getByRole("button", { name: "نمایش" }).click();
+  await page.waitForURL(/period=/);
+  assert.equal(await page.getByRole("combobox", { name: /^دوره/ }).inputValue(), "مهر ۱۴۰۴");
+  assert.ok((await page.locator(".definition").innerText()).includes("مهر ۱۴۰۴"));
+  // A month that does not exist: the same page, with its menu, the reason beside the box.
+  await page.getByRole("combobox", { name: /^دوره/ }).fill("۱۴۰۵/۱۳");
+  await page.getByRole("button", { name: "نمایش" }).click();
+  await page.waitForURL(/period=/);
+  await page.locator(".field-error").waitFor();
+  assert.ok((await page.locator(".field-error").innerText()).includes("نمی‌شناسم"));
+  assert.equal(await page.getByRole("link", { name: "خانه" }).count(), 1, "the page keeps its navigation");
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: join(shots, "atlas-period-refused-phone.png"), fullPage: true });
+  assert.equal(problems.length, 0, problems.join("\n"));
+  await page.close();
+});

@@ -64,7 +64,9 @@ pub enum JalaliError {
     Unreadable(String),
     #[error("تاریخ {0} وجود ندارد")]
     NoSuchDay(String),
-    #[error("دورهٔ «{0}» را نمی‌شناسم؛ به شکل ۱۴۰۴ یا 1404Q2 یا 1404-07 بنویسید")]
+    #[error(
+        "دورهٔ «{0}» را نمی‌شناسم؛ سال («۱۴۰۵»)، فصل («بهار ۱۴۰۵») یا ماه («مهر ۱۴۰۴» یا «۱۴۰۴/۰۷») بنویسید"
+    )]
     BadPeriod(String),
 }
 
@@ -219,10 +221,21 @@ pub enum Period {
 }
 
 impl Period {
-    /// Parses the stored codes `1404`, `1404Q2` and `1404-07` (any digit script).
+    /// Parses a period as people type it and as it is stored: the codes `1404`,
+    /// `1404Q2`, `1404-07`, and «۱۴۰۵»، «سال ۱۴۰۵»، «بهار ۱۴۰۵»، «۱۴۰۵ بهار»، «مهر ۱۴۰۴»،
+    /// «۱۴۰۵/۰۶» — in any digit script, with Arabic or Persian letters.
     pub fn parse(code: &str) -> Result<Self, JalaliError> {
         let bad = || JalaliError::BadPeriod(code.chars().take(20).collect());
-        let ascii = digits::to_ascii(code.trim()).to_ascii_uppercase();
+        let folded: String = digits::to_ascii(code.trim())
+            .chars()
+            .map(|c| match c {
+                'ي' | 'ى' => 'ی',
+                'ك' => 'ک',
+                '\u{200c}' | '\u{200f}' | '\u{200e}' => ' ',
+                c => c,
+            })
+            .collect();
+        let words: Vec<&str> = folded.split_whitespace().collect();
         let year_of = |s: &str| -> Result<i32, JalaliError> {
             if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) {
                 s.parse().map_err(|_| bad())
@@ -230,13 +243,41 @@ impl Period {
                 Err(bad())
             }
         };
+        // A named season or month with its year, in either order; «سال ۱۴۰۵».
+        if words.len() == 2 {
+            let (name, year) = if words[0].bytes().all(|b| b.is_ascii_digit()) {
+                (words[1], words[0])
+            } else {
+                (words[0], words[1])
+            };
+            let year = year_of(year)?;
+            let name = if name == "پائیز" {
+                "پاییز"
+            } else {
+                name
+            };
+            if name == "سال" {
+                return Ok(Period::Year(year));
+            }
+            if let Some(q) = SEASON_NAMES.iter().position(|s| *s == name) {
+                return Ok(Period::Quarter(year, q as u8 + 1));
+            }
+            if let Some(m) = MONTH_NAMES.iter().position(|s| *s == name) {
+                return Ok(Period::Month(year, m as u8 + 1));
+            }
+            return Err(bad());
+        }
+        if words.len() != 1 {
+            return Err(bad());
+        }
+        let ascii = words[0].to_ascii_uppercase();
         if let Some((y, q)) = ascii.split_once('Q') {
             let q: u8 = q.parse().map_err(|_| bad())?;
             if !(1..=4).contains(&q) {
                 return Err(bad());
             }
             Ok(Period::Quarter(year_of(y)?, q))
-        } else if let Some((y, m)) = ascii.split_once('-') {
+        } else if let Some((y, m)) = ascii.split_once(['-', '/']) {
             let m: u8 = m.parse().map_err(|_| bad())?;
             if !(1..=12).contains(&m) {
                 return Err(bad());
@@ -329,6 +370,40 @@ pub fn parse_instant(text: &str) -> Option<OffsetDateTime> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn periods_are_read_as_people_type_them() {
+        let cases = [
+            ("1404", Period::Year(1404)),
+            ("۱۴۰۵", Period::Year(1405)),
+            ("سال ۱۴۰۵", Period::Year(1405)),
+            ("1404Q2", Period::Quarter(1404, 2)),
+            ("بهار ۱۴۰۵", Period::Quarter(1405, 1)),
+            ("۱۴۰۵ تابستان", Period::Quarter(1405, 2)),
+            ("پائیز ۱۴۰۴", Period::Quarter(1404, 3)),
+            ("1404-07", Period::Month(1404, 7)),
+            ("۱۴۰۵/۰۶", Period::Month(1405, 6)),
+            ("١٤٠٥/٦", Period::Month(1405, 6)),
+            ("مهر ۱۴۰۴", Period::Month(1404, 7)),
+            ("ارديبهشت 1404", Period::Month(1404, 2)),
+        ];
+        for (typed, expected) in cases {
+            assert_eq!(Period::parse(typed), Ok(expected), "{typed}");
+            // What a page shows reads back as the same period.
+            assert_eq!(Period::parse(&expected.label()), Ok(expected), "{typed}");
+        }
+        for bad in [
+            "۱۴۰۵/۱۳",
+            "بهار",
+            "فصل ۱۴۰۵",
+            "14051",
+            "1405Q5",
+            "بهار ۱۴۰۵ مهر",
+            "",
+        ] {
+            assert!(Period::parse(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
     use time::macros::date;
 

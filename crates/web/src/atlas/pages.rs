@@ -127,10 +127,9 @@ async fn atlas_body(
         return Ok(body);
     };
     let today = JalaliDate::from_gregorian(state.clock.today());
-    let period = match q.period.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(code) => Period::parse(code).map_err(|e| AppError::BadRequest(e.to_string()))?,
-        None => default_period(today),
-    };
+    // A period that is not one is said beside its box; the page shows the default.
+    let asked = super::view::PeriodAsked::read(q.period.as_deref());
+    let period = asked.period.unwrap_or_else(|| default_period(today));
     let method = atlas::method_from(q.method.as_deref());
     let palette = q
         .palette
@@ -252,13 +251,7 @@ async fn atlas_body(
                     }
                 }
             }
-            label { "دوره"
-                input name="period" value=(period.code()) list="periods" size="8" dir="ltr"
-                    title="سال (۱۴۰۳)، فصل (1403Q2) یا ماه (1403-07)";
-                datalist #periods {
-                    @for p in recent_periods(today) { option value=(p.code()) { (p.label()) } }
-                }
-            }
+            (super::view::period_field("period", "دوره", Some(period), &asked, today))
             label { "رده‌بندی"
                 select name="method" {
                     @for m in [Method::Quantile, Method::NaturalBreaks, Method::EqualInterval] {
@@ -387,33 +380,6 @@ fn legend(bounds: &[f64], shades: &[usize]) -> Markup {
             li { span.swatch.suppressed {} "پنهان برای حریم افراد (شمار کم)" }
         }
     }
-}
-
-/// Periods offered in the period box: the last eight seasons, two years and six months.
-fn recent_periods(today: JalaliDate) -> Vec<Period> {
-    let mut out = Vec::new();
-    let mut p = default_period(today);
-    for _ in 0..8 {
-        out.push(p);
-        p = match p {
-            Period::Quarter(y, 1) => Period::Quarter(y - 1, 4),
-            Period::Quarter(y, q) => Period::Quarter(y, q - 1),
-            other => other,
-        };
-    }
-    out.push(Period::Year(today.year));
-    out.push(Period::Year(today.year - 1));
-    let (mut y, mut m) = (today.year, today.month);
-    for _ in 0..6 {
-        out.push(Period::Month(y, m));
-        if m == 1 {
-            y -= 1;
-            m = 12;
-        } else {
-            m -= 1;
-        }
-    }
-    out
 }
 
 #[cfg(test)]

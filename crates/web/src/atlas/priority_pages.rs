@@ -75,9 +75,11 @@ pub async fn priority_page(
     };
     let today = JalaliDate::from_gregorian(state.clock.today());
     let last_year = Period::Year(today.year - 1);
-    let period = priority::period_param("period", q.period.as_deref(), Some(last_year))?
-        .unwrap_or(last_year);
-    let since = priority::period_param("since", q.since.as_deref(), None)?;
+    // A period that is not one is said beside its box; the page shows the default.
+    let asked_period = super::view::PeriodAsked::read(q.period.as_deref());
+    let asked_since = super::view::PeriodAsked::read(q.since.as_deref());
+    let period = asked_period.period.unwrap_or(last_year);
+    let since = asked_since.period;
     let ranked = priority::Ranked::from_param(q.level.as_deref(), &place)?;
     let run =
         priority::rank_children_of(&state, &user, &index, &place, ranked, (period, since), true)
@@ -204,8 +206,8 @@ pub async fn priority_page(
                     }
                 }
             }
-            label { "دوره" input name="period" value=(period.code()) size="8" dir="ltr"; }
-            label { "مقایسه با دورهٔ" input name="since" value=(since.map(Period::code).unwrap_or_default()) size="8" dir="ltr" placeholder=(Period::Year(today.year - 2).code()); }
+            (super::view::period_field("period", "دوره", Some(period), &asked_period, today))
+            (super::view::period_field("since", "مقایسه با دورهٔ", since, &asked_since, today))
             button.primary type="submit" { "رتبه‌بندی" }
         }
         section.method aria-label="روش" {

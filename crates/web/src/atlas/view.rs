@@ -12,6 +12,7 @@ use crate::atlas;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::layout::num;
+use maud::{Markup, html};
 
 /// The last complete Jalali season before `today`.
 pub fn default_period(today: JalaliDate) -> Period {
@@ -21,6 +22,101 @@ pub fn default_period(today: JalaliDate) -> Period {
     } else {
         Period::Quarter(today.year, q - 1)
     }
+}
+
+/// A period as a page's query gave it: read (any way people write one), or refused
+/// with the reason, keeping what was typed to show it back.
+pub struct PeriodAsked {
+    pub period: Option<Period>,
+    pub typed: Option<String>,
+    pub error: Option<String>,
+}
+
+impl PeriodAsked {
+    pub fn read(given: Option<&str>) -> PeriodAsked {
+        match given.map(str::trim).filter(|s| !s.is_empty()) {
+            None => PeriodAsked {
+                period: None,
+                typed: None,
+                error: None,
+            },
+            Some(text) => match Period::parse(text) {
+                Ok(p) => PeriodAsked {
+                    period: Some(p),
+                    typed: None,
+                    error: None,
+                },
+                Err(e) => PeriodAsked {
+                    period: None,
+                    typed: Some(text.chars().take(40).collect()),
+                    error: Some(e.to_string()),
+                },
+            },
+        }
+    }
+}
+
+/// A period box: typed in Persian («بهار ۱۴۰۵»، «۱۴۰۵/۰۶») or picked from the recent
+/// periods by their Persian names; a refused input is shown back with the reason
+/// beside the box.
+pub fn period_field(
+    name: &str,
+    label: &str,
+    shown: Option<Period>,
+    asked: &PeriodAsked,
+    today: JalaliDate,
+) -> Markup {
+    let value = asked
+        .typed
+        .clone()
+        .or_else(|| shown.map(Period::label))
+        .unwrap_or_default();
+    let list = format!("{name}-periods");
+    let hint = format!("{name}-hint");
+    html! {
+        label.period {
+            (label)
+            input name=(name) value=(value) list=(list) size="12" inputmode="text"
+                aria-invalid=[asked.error.as_ref().map(|_| "true")]
+                aria-describedby=(hint)
+                placeholder="بهار ۱۴۰۵";
+            datalist id=(list) {
+                @for p in recent_periods(today) { option value=(p.label()) {} }
+            }
+            @if let Some(e) = &asked.error {
+                span.field-error id=(hint) role="alert" { (e) }
+            } @else {
+                span.hint id=(hint) { "سال، فصل یا ماه: «۱۴۰۵»، «بهار ۱۴۰۵»، «مهر ۱۴۰۴»" }
+            }
+        }
+    }
+}
+
+/// Periods offered in the period box: the last eight seasons, two years and six months.
+pub fn recent_periods(today: JalaliDate) -> Vec<Period> {
+    let mut out = Vec::new();
+    let mut p = default_period(today);
+    for _ in 0..8 {
+        out.push(p);
+        p = match p {
+            Period::Quarter(y, 1) => Period::Quarter(y - 1, 4),
+            Period::Quarter(y, q) => Period::Quarter(y, q - 1),
+            other => other,
+        };
+    }
+    out.push(Period::Year(today.year));
+    out.push(Period::Year(today.year - 1));
+    let (mut y, mut m) = (today.year, today.month);
+    for _ in 0..6 {
+        out.push(Period::Month(y, m));
+        if m == 1 {
+            y -= 1;
+            m = 12;
+        } else {
+            m -= 1;
+        }
+    }
+    out
 }
 
 /// A value in Persian digits with as many decimals as its size needs.

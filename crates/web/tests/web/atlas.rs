@@ -247,7 +247,7 @@ async fn values_import_is_all_or_nothing(f: Fixture) {
             .body(body)
             .send()
     };
-    let bad = "کد مکان,دوره,مقدار\nN1,1403,12\nNOPE,1403,5\nN2,۱۴۰۳ بهار,5\nN2,1403,چند\n";
+    let bad = "کد مکان,دوره,مقدار\nN1,1403,12\nNOPE,1403,5\nN2,۱۴۰۳ نوروز,5\nN2,1403,چند\n";
     let r = post(bad).await.expect("post");
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: Value = r.json().await.expect("json");
@@ -313,11 +313,40 @@ async fn values_import_is_all_or_nothing(f: Fixture) {
         .await
         .expect("post");
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    // A bad period on the page is a clear 400.
-    assert_eq!(
-        f.get(&admin, "/atlas?period=next-year").await.status(),
-        StatusCode::BAD_REQUEST
+    // A bad period on the page: the same page again, the default period shown and the
+    // reason beside the box (with what was typed); a Persian period is read as typed.
+    let page = f.get(&admin, "/atlas?period=next-year").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("class=\"field-error\""),
+        "the reason beside the box"
     );
+    assert!(
+        html.contains("دورهٔ «next-year» را نمی‌شناسم"),
+        "says what was typed"
+    );
+    assert!(html.contains("value=\"next-year\""), "keeps what was typed");
+    for (typed, shown) in [
+        ("بهار ۱۴۰۴", "بهار ۱۴۰۴"),
+        ("۱۴۰۴/۰۷", "مهر ۱۴۰۴"),
+        ("1404Q3", "پاییز ۱۴۰۴"),
+    ] {
+        let html = f
+            .get(&admin, &format!("/atlas?period={typed}"))
+            .await
+            .text()
+            .await
+            .expect("html");
+        assert!(
+            !html.contains("class=\"field-error\""),
+            "{typed} is a period"
+        );
+        assert!(
+            html.contains(&format!("value=\"{shown}\"")),
+            "{typed} shown as {shown}"
+        );
+    }
 }
 
 async fn exports_hide_small_counts_and_the_profile_prints(f: Fixture) {
