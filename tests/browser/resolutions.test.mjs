@@ -73,8 +73,9 @@ test("secretary records, officer reports with evidence, secretary verifies; the 
   assert.match(await sec.textContent("h1"), /پیش‌نویس/);
   assert.match(await sec.textContent("dl.facts"), /بند ۱: گزارش دبیر از گشت‌های مشترک/, "decided under its agenda item");
   await sec.getByRole("button", { name: "ابلاغ به دستگاه مسئول" }).click();
-  await sec.waitForURL(resolutionUrl);
+  await sec.waitForURL((u) => u.href.split("?")[0] === resolutionUrl);
   assert.match(await sec.textContent("h1"), /ابلاغ/);
+  assert.match(await sec.textContent("main"), /انجام شد: «ابلاغ به دستگاه مسئول»/, "the save says what happened");
   const number = (await sec.textContent("h1")).match(/[۰-۹]{4}\/[۰-۹]+/)[0];
 
   // The welfare officer finds it in the inbox and reports, with a photo as evidence.
@@ -84,7 +85,7 @@ test("secretary records, officer reports with evidence, secretary verifies; the 
   await officer.goto(`${base}/inbox`);
   assert.match(await officer.textContent("main"), new RegExp(`${number}.*به دستگاه شما واگذار شد`));
   await officer.getByRole("link", { name: new RegExp(`${number}.*واگذار شد`) }).first().click();
-  await officer.waitForURL(resolutionUrl);
+  await officer.waitForURL((u) => u.href.split("?")[0] === resolutionUrl);
   await officer.getByLabel("درصد پیشرفت").fill("۱۰۰");
   await officer.getByLabel("شرح").fill("۲۴ نفر در گرمخانه اسکان یافتند؛ فهرست پیوست است.");
   await officer.getByLabel(/پیوست شاهد/).setInputFiles({
@@ -93,11 +94,16 @@ test("secretary records, officer reports with evidence, secretary verifies; the 
     buffer: Buffer.from("فهرست ساختگی اسکان — آزمون مرورگر"),
   });
   await officer.getByRole("button", { name: "ثبت گزارش" }).click();
-  await officer.waitForURL(resolutionUrl);
+  await officer.waitForURL((u) => u.href.split("?")[0] === resolutionUrl);
   assert.match(await officer.textContent("main"), /فهرست-اسکان\.txt/);
   assert.match(await officer.textContent("main"), /SHA-256/);
+  assert.match(await officer.textContent("main"), /گزارش پیشرفت ثبت شد/);
+  // A 100 % update: the page offers to report it done.
+  assert.match(await officer.textContent("main"), /پیشرفت ۱۰۰٪ گزارش شده است/);
+  // Ending it without a result is set apart, not beside the everyday moves.
+  assert.equal(await officer.locator(".actions > form button.danger").count(), 0);
   await officer.getByRole("button", { name: "اعلام انجام" }).click();
-  await officer.waitForURL(resolutionUrl);
+  await officer.waitForURL((u) => u.href.split("?")[0] === resolutionUrl);
   assert.match(await officer.textContent("h1"), /اعلام انجام/);
   assert.equal(await officer.getByRole("button", { name: "تأیید انجام" }).count(), 0, "the doer cannot verify");
   await officer.screenshot({ path: join(shots, "resolution-reported.png"), fullPage: true });
@@ -113,7 +119,7 @@ test("secretary records, officer reports with evidence, secretary verifies; the 
   assert.match(await sec.textContent("main"), /در انتظار تأیید شما/);
   await sec.goto(resolutionUrl);
   await sec.getByRole("button", { name: "تأیید انجام" }).click();
-  await sec.waitForURL(resolutionUrl);
+  await sec.waitForURL((u) => u.href.split("?")[0] === resolutionUrl);
   assert.match(await sec.textContent("h1"), /تأیید/);
   assert.match(await sec.textContent("ol.history"), /اعلام انجام \(در انتظار تأیید\) ← تأییدشده/);
 

@@ -198,12 +198,45 @@ pub async fn list_page(
     Ok(layout::page("مصوبات", &user, Section::Resolutions, body))
 }
 
+#[derive(serde::Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+/// What a save did, said at the top of the page it returns to.
+fn saved_fa(saved: Option<&str>) -> Option<String> {
+    let what = saved?;
+    if what == "update" {
+        return Some("گزارش پیشرفت ثبت شد.".into());
+    }
+    MoveKind::ALL
+        .into_iter()
+        .find(|m| m.code() == what)
+        .map(|m| format!("انجام شد: «{}».", m.name_fa()))
+}
+
+/// Moves that end a resolution without its result: styled apart and confirmed.
+fn destructive(m: MoveKind) -> bool {
+    matches!(m, MoveKind::Cancel | MoveKind::Close | MoveKind::Merge)
+}
+
+/// A resolution's priority in words.
+pub fn priority_fa(p: i64) -> &'static str {
+    match p {
+        1 => "بالا",
+        2 => "میانه",
+        3 => "پایین",
+        _ => "—",
+    }
+}
+
 pub async fn resolution_page(
     State(state): State<AppState>,
     user: CurrentUser,
     PathId(id): PathId<ResolutionId>,
+    PageQuery(q): PageQuery<SavedQuery>,
 ) -> Result<Markup, AppError> {
-    render_resolution(&state, &user, id, None).await
+    render_resolution(&state, &user, id, None, saved_fa(q.saved.as_deref())).await
 }
 
 async fn render_resolution(
@@ -211,6 +244,7 @@ async fn render_resolution(
     user: &CurrentUser,
     id: ResolutionId,
     error: Option<&str>,
+    saved: Option<String>,
 ) -> Result<Markup, AppError> {
     let visible = f::resolution_for(state, user, id).await?;
     let (r, council) = (&visible.resolution, &visible.council);
@@ -270,7 +304,9 @@ async fn render_resolution(
         }
         out
     };
+    let done_in_full = updates.last().is_some_and(|u| u.percent >= 100);
     let body = html! {
+        @if let Some(saved) = &saved { p.flash.ok role="status" { (saved) } }
         p { a href={ "/councils/" (council.code) } { (council.name_fa) } }
         h1 { "مصوبهٔ " (r.number.to_persian()) " " (state_badge(r.state)) (flags(&row, today)) }
         @if let Some(e) = error { p.flash.error role="alert" { (e) } }
@@ -297,7 +333,7 @@ async fn render_resolution(
             }
             dt { "تاریخ تصویب" } dd { (f::jalali(r.decided_on.as_deref())) }
             dt { "مهلت" } dd { (f::jalali(r.deadline.as_deref())) }
-            dt { "اولویت" } dd { (num(r.priority)) @if r.in_focus { span.badge { "در کانون توجه" } } }
+            dt { "اولویت" } dd { (priority_fa(r.priority)) @if r.in_focus { " " span.badge { "در کانون توجه" } } }
             @if !r.topic.is_empty() { dt { "موضوع" } dd { (r.topic) } }
             @if let Some(e) = &r.expected_result { dt { "نتیجهٔ مورد انتظار" } dd { (e) } }
             @if !places.is_empty() {
@@ -308,14 +344,22 @@ async fn render_resolution(
         }
         @if !moves.is_empty() {
             h2 { "اقدام" }
+            @if done_in_full && moves.contains(&MoveKind::ReportDone) {
+                p.flash.ok role="status" { "پیشرفت ۱۰۰٪ گزارش شده است؛ اگر کار تمام است، «" (MoveKind::ReportDone.name_fa()) "» را بزنید تا دبیرخانه آن را راستی‌آزمایی کند." }
+            }
             div.actions {
-                @for m in &moves {
-                    form method="post" action={ "/resolutions/" (r.id) "/move" } {
-                        input type="hidden" name="csrf" value=(user.csrf());
-                        input type="hidden" name="action" value=(m.code());
-                        @if m.needs_reason() { input type="text" name="reason" placeholder="دلیل" required aria-label={ "دلیل " (m.name_fa()) }; }
-                        @if *m == MoveKind::Merge { input type="text" name="into" placeholder="شمارهٔ مقصد، مثلاً ۱۴۰۴/۳" aria-label="شمارهٔ مصوبهٔ مقصد"; }
-                        button.primary type="submit" data-action=(m.code()) { (m.name_fa()) }
+                @for m in moves.iter().filter(|m| !destructive(**m)) {
+                    (move_form(user, r.id, *m))
+                }
+            }
+            @if moves.iter().any(|m| destructive(*m)) {
+                details.danger-zone {
+                    summary { "پایان بدون نتیجه: لغو، بستن یا ادغام" }
+                    p.hint { "این کارها مصوبه را بی‌نتیجه می‌بندند و در گزارش‌ها «انجام‌شده» شمرده نمی‌شوند؛ دلیل ثبت می‌شود." }
+                    div.actions {
+                        @for m in moves.iter().filter(|m| destructive(**m)) {
+                            (move_form(user, r.id, *m))
+                        }
                     }
                 }
             }
@@ -368,9 +412,31 @@ async fn render_resolution(
 /// The form's answer to a refused request: the same page with the reason, as a 400.
 async fn refused(state: &AppState, user: &CurrentUser, id: ResolutionId, r: AppError) -> Response {
     crate::pages::refused_form(r, |m| async move {
-        render_resolution(state, user, id, Some(&m)).await
+        render_resolution(state, user, id, Some(&m), None).await
     })
     .await
+}
+
+/// One move's form: its reason box labelled, a destructive move confirmed.
+fn move_form(user: &CurrentUser, id: ResolutionId, m: MoveKind) -> Markup {
+    html! {
+        form.move-form method="post" action={ "/resolutions/" (id) "/move" } {
+            input type="hidden" name="csrf" value=(user.csrf());
+            input type="hidden" name="action" value=(m.code());
+            @if m.needs_reason() {
+                label { "دلیل «" (m.name_fa()) "»" input type="text" name="reason" required; }
+            }
+            @if m == MoveKind::Merge {
+                label { "شمارهٔ مصوبهٔ مقصد" input type="text" name="into" placeholder="مثلاً ۱۴۰۴/۳"; }
+            }
+            @if destructive(m) {
+                label.check { input type="checkbox" name="confirm" value="yes" required; "مطمئنم: «" (m.name_fa()) "» برگشت‌پذیر نیست مگر با بازگشایی" }
+                button.danger type="submit" data-action=(m.code()) { (m.name_fa()) }
+            } @else {
+                button.primary type="submit" data-action=(m.code()) { (m.name_fa()) }
+            }
+        }
+    }
 }
 
 pub async fn move_submit(
@@ -383,8 +449,17 @@ pub async fn move_submit(
         reason: form.get("reason").map(str::to_string),
         into: form.get("into").map(str::to_string),
     };
+    // A move that ends the resolution without its result is made only when confirmed.
+    let kind = MoveKind::ALL.into_iter().find(|k| k.code() == m.action);
+    if kind.is_some_and(destructive) && form.get("confirm") != Some("yes") {
+        let e = AppError::invalid(
+            "confirm",
+            "برای این کار، «مطمئنم» را تیک بزنید: مصوبه بی‌نتیجه بسته می‌شود",
+        );
+        return refused(&state, &user, id, e).await;
+    }
     match f::move_resolution(&state, &user, id, &m).await {
-        Ok(r) => Redirect::to(&format!("/resolutions/{}", r.id)).into_response(),
+        Ok(r) => Redirect::to(&format!("/resolutions/{}?saved={}", r.id, m.action)).into_response(),
         Err(e) => refused(&state, &user, id, e).await,
     }
 }
@@ -403,7 +478,7 @@ pub async fn update_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => Redirect::to(&format!("/resolutions/{id}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/resolutions/{id}?saved=update")).into_response(),
         Err(e) => refused(&state, &user, id, e).await,
     }
 }

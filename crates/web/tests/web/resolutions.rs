@@ -589,6 +589,77 @@ async fn bad_resolution_input_is_refused_with_its_field(f: Fixture) {
         .await
         .expect("json");
     assert_eq!(one["state"], "draft");
+
+    // The page: priority in words; cancelling is set apart and must be confirmed.
+    let page = f
+        .get(&secretary, &format!("/resolutions/{r1}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("<dd>میانه"), "priority in words");
+    assert!(
+        page.contains("class=\"danger-zone\""),
+        "destructive moves apart"
+    );
+    let unconfirmed = f
+        .post_form(
+            &secretary,
+            &format!("/resolutions/{r1}/move"),
+            &[
+                ("csrf", secretary.csrf.as_str()),
+                ("action", "cancel"),
+                ("reason", "تکراری"),
+            ],
+        )
+        .await;
+    assert_eq!(unconfirmed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unconfirmed
+            .text()
+            .await
+            .expect("page")
+            .contains("«مطمئنم» را تیک بزنید")
+    );
+    assert_eq!(
+        state_of(&f, &officer, &r1).await,
+        "draft",
+        "nothing changed"
+    );
+    let confirmed = f
+        .post_form(
+            &secretary,
+            &format!("/resolutions/{r1}/move"),
+            &[
+                ("csrf", secretary.csrf.as_str()),
+                ("action", "cancel"),
+                ("reason", "تکراری"),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    let back = confirmed.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    assert!(back.ends_with("?saved=cancel"), "{back}");
+    let page = f.get(&secretary, &back).await.text().await.expect("page");
+    assert!(
+        page.contains("انجام شد: «لغو»."),
+        "the save says what happened"
+    );
+    assert_eq!(state_of(&f, &officer, &r1).await, "cancelled");
+}
+
+async fn state_of(f: &Fixture, s: &Session, id: &str) -> String {
+    let one: Value = f
+        .get(s, &format!("/api/v1/resolutions/{id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    one["state"].as_str().unwrap_or_default().to_string()
 }
 
 async fn overdue_count(f: &Fixture, s: &Session) -> usize {
