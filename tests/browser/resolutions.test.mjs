@@ -6,7 +6,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { start, signIn, shots } from "./harness.mjs";
+import { start, signIn, shots, noSidewaysScroll } from "./harness.mjs";
 
 let app;
 
@@ -141,4 +141,24 @@ test("secretary records, officer reports with evidence, secretary verifies; the 
   assert.equal(xlsx.suggestedFilename(), "resolutions.xlsx");
   assert.deepEqual(problems, []);
   assert.deepEqual(officerProblems, []);
+});
+
+test("the audit log speaks Persian at 375 px: actions, records by name, details as a list", async () => {
+  const base = app.base;
+  const { page, problems } = await app.newPage();
+  await page.setViewportSize({ width: 375, height: 800 });
+  await signIn(base, page, "admin", PASSWORD);
+  await page.waitForURL(`${base}/`);
+  await page.goto(`${base}/audit?action=resolution.`);
+  await page.getByRole("heading", { name: "دفتر رویدادها" }).waitFor();
+  const text = await page.locator("main").innerText();
+  assert.match(text, /تغییر وضعیت مصوبه|ثبت مصوبه/);
+  assert.doesNotMatch(text, /resolution\.(transition|create|escalate)/, "no raw action codes");
+  assert.doesNotMatch(text, /\{"/, "no raw JSON");
+  assert.match(text, /[۰-۹]{4}\/[۰-۹]{2}\/[۰-۹]{2}/, "Jalali times");
+  assert.ok((await page.locator("ul.summary").count()) > 0, "details as lists");
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: join(shots, "audit-phone.png"), fullPage: true });
+  assert.equal(problems.length, 0, problems.join("\n"));
+  await page.close();
 });

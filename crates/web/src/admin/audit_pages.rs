@@ -14,31 +14,41 @@ use crate::layout::{self, Section, bdi, instant, num};
 
 const PAGE_SIZE: i64 = 50;
 
-/// Persian labels for the actions recorded so far.
-fn action_label(action: &str) -> &str {
-    match action {
-        "place.create" => "ثبت مکان",
-        "agency.create" => "ثبت دستگاه",
-        "user.create" => "ساخت کاربر",
-        "user.activate" => "فعال‌سازی کاربر",
-        "user.deactivate" => "غیرفعال‌سازی کاربر",
-        "session.login" => "ورود",
-        "session.logout" => "خروج",
-        "session.login_failed" => "ورود ناموفق",
-        "token.create" => "ساخت توکن API",
-        "token.revoke" => "ابطال توکن API",
-        other => other,
-    }
-}
+use super::audit_words::{action_label, record_label, summary};
 
-fn record_label(record_type: &str) -> &str {
-    match record_type {
-        "place" => "مکان",
-        "agency" => "دستگاه",
-        "user" => "کاربر",
-        "api_token" => "توکن",
-        other => other,
-    }
+/// The families of actions the filter offers.
+const FAMILIES: [(&str, &str); 16] = [
+    ("session.", "ورود و خروج"),
+    ("user.", "کاربران"),
+    ("token.", "توکن‌ها"),
+    ("agency.", "دستگاه‌ها"),
+    ("place.", "مکان‌ها"),
+    ("council.", "شوراها"),
+    ("meeting.", "جلسه‌ها"),
+    ("resolution.", "مصوبات"),
+    ("indicator.", "شاخص‌ها"),
+    ("events.", "رویدادها"),
+    ("person.", "افراد"),
+    ("case.", "پرونده‌ها"),
+    ("referral.", "ارجاع‌ها"),
+    ("linkage.", "پیوند سوابق"),
+    ("biometric.", "زیست‌سنجی"),
+    ("retention.", "نگه‌داری"),
+];
+
+/// Where a record of this kind is seen, if it has a page.
+fn record_href(record_type: &str, id: &str) -> Option<String> {
+    let base = match record_type {
+        "place" => "/places/",
+        "resolution" => "/resolutions/",
+        "meeting" => "/meetings/",
+        "person" => "/people/",
+        "case" => "/cases/",
+        "match_pair" => "/people/matches/",
+        _ => return None,
+    };
+    uuid::Uuid::parse_str(id).ok()?;
+    Some(format!("{base}{id}"))
 }
 
 /// The first block of a UUID: enough to tell entries apart on screen.
@@ -84,6 +94,56 @@ pub async fn audit_page(
             .find(|u| u.id.to_string() == id)
             .map(|u| u.display_name.clone())
     };
+    // The names of what was touched, where the viewer may know them: places,
+    // agencies, users, councils and resolutions (never a person's name: that is a read).
+    let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for u in &users {
+        names.insert(u.id.to_string(), u.display_name.clone());
+    }
+    for a in state
+        .store
+        .list_agencies(&hamafza_core::access::Scope::reference_lists())
+        .await?
+    {
+        names.insert(a.id.to_string(), a.name_fa);
+    }
+    let place_scope = scope(&user.actor, Action::ViewPlace);
+    for e in entries.iter().filter(|e| e.record_type == "place") {
+        if let Ok(id) = e.record_id.parse()
+            && let Ok(p) = state.store.get_place(&place_scope, id).await
+        {
+            names.insert(e.record_id.clone(), p.name_fa);
+        }
+    }
+    for c in state
+        .store
+        .list_councils(&scope(&user.actor, Action::ViewCouncils))
+        .await?
+    {
+        names.insert(c.id.to_string(), c.name_fa);
+    }
+    let resolution_scope = scope(&user.actor, Action::ViewResolutions);
+    for e in entries.iter().filter(|e| e.record_type == "resolution") {
+        if let Ok(id) = e.record_id.parse()
+            && let Ok(rows) = state
+                .store
+                .list_resolutions(
+                    &resolution_scope,
+                    &hamafza_store::ResolutionFilter {
+                        ids: Some(vec![id]),
+                        ..Default::default()
+                    },
+                    state.clock.today(),
+                )
+                .await
+            && let Some(r) = rows.first()
+        {
+            names.insert(
+                e.record_id.clone(),
+                format!("{} ({})", r.resolution.number.to_persian(), r.council_name),
+            );
+        }
+    }
     let action = q.action.unwrap_or_default();
     let record_type = q.record_type.unwrap_or_default();
     let link = |p: i64| {
@@ -99,34 +159,44 @@ pub async fn audit_page(
         form.inline method="get" action="/audit" {
             label { "کار" select name="action" {
                 option value="" { "همه" }
-                @for a in ["place.", "agency.", "user.", "session.", "token."] {
-                    option value=(a) selected[action == a] { (a.trim_end_matches('.')) }
+                @for (a, label) in FAMILIES {
+                    option value=(a) selected[action == a] { (label) }
                 }
             } }
             label { "نوع رکورد" select name="record_type" {
                 option value="" { "همه" }
-                @for t in ["place", "agency", "user", "api_token"] { option value=(t) selected[record_type == t] { (record_label(t)) } }
-            } }
+                @for t in ["place", "agency", "user", "api_token", "council", "meeting", "resolution", "indicator", "person", "case", "referral", "person_link", "match_pair", "abis_job"] {
+                    option value=(t) selected[record_type == t] { (record_label(t)) }
+                } }
+            }
             button.primary type="submit" { "پالایش" }
         }
         p { (num(total)) " رویداد" }
         div.table-wrap {
             table {
-                thead { tr { th { "#" } th { "زمان" } th { "کار" } th { "رکورد" } th { "کاربر" } th { "خلاصه" } } }
+                thead { tr { th { "ردیف" } th { "زمان" } th { "کار" } th { "رکورد" } th { "کاربر" } th { "جزئیات" } } }
                 tbody {
                     @for e in &entries {
                         tr {
-                            td { (num(e.seq)) }
-                            td { (instant(&e.at)) }
-                            td { (action_label(&e.action)) }
-                            td { (record_label(&e.record_type)) " " span title=(e.record_id) { (bdi(short(&e.record_id))) } }
+                            td data-label="ردیف" { (num(e.seq)) }
+                            td data-label="زمان" { (instant(&e.at)) }
+                            td data-label="کار" { (action_label(&e.action)) }
+                            td data-label="رکورد" {
+                                (record_label(&e.record_type)) " "
+                                @match (names.get(e.record_id.as_str()), record_href(&e.record_type, &e.record_id)) {
+                                    (Some(n), Some(href)) => a href=(href) title=(e.record_id) { (n) },
+                                    (Some(n), None) => span title=(e.record_id) { (n) },
+                                    (None, Some(href)) => a href=(href) title=(e.record_id) { "(دیدن)" },
+                                    (None, None) => span title=(e.record_id) { (bdi(short(&e.record_id))) },
+                                }
+                            }
                             td {
                                 @match e.actor_user_id.as_deref() {
                                     None => "سامانه",
                                     Some(id) => @match who(id) { Some(name) => (name), None => span title=(id) { (bdi(short(id))) } },
                                 }
                             }
-                            td.summary { code dir="ltr" { (e.summary) } }
+                            td.summary data-label="جزئیات" { (summary(&e.summary, &names)) }
                         }
                     }
                 }

@@ -3,4 +3,5 @@
 
 pub mod api;
 pub mod audit_pages;
+pub mod audit_words;
 pub mod pages;

@@ -1060,4 +1060,12 @@ async fn pages_are_persian_and_scoped(f: Fixture) {
         .expect("html");
     assert!(audit.contains("ساخت کاربر") && !audit.contains("ورود ناموفق"));
     assert!(audit.contains("۱۴۰"), "Jalali year in Persian digits");
+    // What was touched is named (the user created), the summary reads as a list with
+    // Persian keys, not raw JSON.
+    assert!(audit.contains("کاربر viewer"), "the user's name, not an id");
+    assert!(
+        audit.contains("<span class=\"key\">نام کاربری: </span>"),
+        "Persian keys"
+    );
+    assert!(!audit.contains("{&quot;"), "no raw JSON");
 }
