@@ -107,6 +107,11 @@ test("secretary records, officer reports with evidence, secretary verifies; the 
   assert.match(await officer.textContent("h1"), /اعلام انجام/);
   assert.equal(await officer.getByRole("button", { name: "تأیید انجام" }).count(), 0, "the doer cannot verify");
   await officer.screenshot({ path: join(shots, "resolution-reported.png"), fullPage: true });
+  // The inbox agrees with itself: the "assigned to you" notice is done now, listed apart.
+  await officer.goto(`${base}/inbox`);
+  const toAct = await officer.locator("h3:has-text('نیازمند اقدام') + ul.notices").innerText().catch(() => "");
+  assert.doesNotMatch(toAct, new RegExp(`${number}.*واگذار شد`), "a notice whose work is done is not work");
+  assert.match(await officer.locator("details.notices-done").textContent(), new RegExp(`${number}.*واگذار شد`));
 
   // Reported done is counted apart from verified on the dashboard.
   await sec.goto(`${base}/councils/syn-d01-hq`);

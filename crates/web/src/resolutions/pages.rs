@@ -508,12 +508,46 @@ pub async fn inbox_page(
         to_report,
     } = crate::resolutions::work::waiting(&state, &user, today).await?;
     let unread = notices.iter().filter(|n| !n.read).count();
+    // The resolutions the notices are about, as they stand now: a notice whose cause
+    // has gone (the work was started, the report verified, the delay made good) is
+    // shown as done, not as work.
+    let about: Vec<ResolutionId> = notices.iter().filter_map(|n| n.resolution_id).collect();
+    let now: HashMap<ResolutionId, ResolutionRow> = if about.is_empty() {
+        HashMap::new()
+    } else {
+        state
+            .store
+            .list_resolutions(
+                &f::resolution_scope(&user),
+                &hamafza_store::ResolutionFilter {
+                    ids: Some(about),
+                    ..Default::default()
+                },
+                today,
+            )
+            .await?
+            .into_iter()
+            .map(|r| (r.resolution.id, r))
+            .collect()
+    };
+    let settled = |n: &hamafza_store::Notification| -> bool {
+        let Some(row) = n.resolution_id.and_then(|id| now.get(&id)) else {
+            return false;
+        };
+        notice_settled(&n.kind, row, today)
+    };
+    let (to_act, done): (Vec<_>, Vec<_>) = notices.iter().partition(|n| !settled(n));
+    let agency = AgencyId::from(user.actor.agency_id);
+    let (lead, help): (Vec<ResolutionRow>, Vec<ResolutionRow>) = to_report
+        .into_iter()
+        .partition(|r| r.resolution.responsible_agency_id == agency);
     let body = html! {
         h1 { "کارتابل" }
         @if !to_verify.is_empty() { h2 { "در انتظار تأیید شما" } (table(&to_verify, &names, today)) }
         @if !to_assign.is_empty() { h2 { "پیش‌نویس‌های آمادهٔ ابلاغ" } (table(&to_assign, &names, today)) }
-        @if !to_report.is_empty() { h2 { "مصوباتی که دستگاه شما باید گزارش دهد" } (table(&to_report, &names, today)) }
-        @if to_verify.is_empty() && to_assign.is_empty() && to_report.is_empty() {
+        @if !lead.is_empty() { h2 { "مصوباتی که دستگاه شما مسئول (راهبر) آن است و باید گزارش دهد" } (table(&lead, &names, today)) }
+        @if !help.is_empty() { h2 { "مصوباتی که دستگاه شما در آن همکار است" } (table(&help, &names, today)) }
+        @if to_verify.is_empty() && to_assign.is_empty() && lead.is_empty() && help.is_empty() {
             p.hint { "کاری در انتظار شما نیست." }
         }
         h2 { "اعلان‌ها (" (num(unread as i64)) " خوانده‌نشده)" }
@@ -523,16 +557,56 @@ pub async fn inbox_page(
                 button type="submit" { "همه خوانده شد" }
             }
         }
-        ul.notices {
-            @for n in &notices {
-                li.unread[!n.read] {
-                    (instant(&n.created_at)) ": "
-                    @if let Some(r) = &n.resolution_id { a href={ "/resolutions/" (r) } { (n.body) } } @else { (n.body) }
+        @if !to_act.is_empty() {
+            h3 { "نیازمند اقدام" }
+            ul.notices {
+                @for n in &to_act {
+                    li.unread[!n.read] {
+                        (instant(&n.created_at)) ": "
+                        @if let Some(r) = &n.resolution_id { a href={ "/resolutions/" (r) } { (n.body) } } @else { (n.body) }
+                    }
+                }
+            }
+        }
+        @if !done.is_empty() {
+            details.notices-done {
+                summary { "انجام‌شده یا فقط برای آگاهی (" (num(done.len() as i64)) ")" }
+                ul.notices {
+                    @for n in &done {
+                        li.done {
+                            (instant(&n.created_at)) ": "
+                            @if let Some(r) = &n.resolution_id { a href={ "/resolutions/" (r) } { (n.body) } } @else { (n.body) }
+                            @if let Some(row) = n.resolution_id.and_then(|id| now.get(&id)) {
+                                " — اکنون: " (row.resolution.state.name_fa())
+                            }
+                        }
+                    }
                 }
             }
         }
     };
     Ok(layout::page("کارتابل", &user, Section::Inbox, body))
+}
+
+/// Whether a notice's cause has gone: the work it asked for was done, or it only told.
+fn notice_settled(kind: &str, row: &ResolutionRow, today: time::Date) -> bool {
+    let state = row.resolution.state;
+    let open = matches!(state, RState::Assigned | RState::InProgress);
+    match kind {
+        // "Assigned to you": done once work started or the resolution moved on.
+        "assigned" => state != RState::Assigned,
+        // "Reported done, verify it": done once verified or sent back.
+        "reported_done" => state != RState::ReportedDone,
+        // "Sent back": done once reported again (or closed).
+        "sent_back" => !open,
+        // Late or stalled: done once it is neither, or no longer open.
+        "reminder" | "head_notice" | "agenda" => {
+            let f = row.facts();
+            !open || (!f.is_overdue(today) && !f.is_stalled(today))
+        }
+        // Only telling ("verified"): nothing to do.
+        _ => true,
+    }
 }
 
 pub async fn inbox_read(
