@@ -43,6 +43,7 @@ test("atlas: map, Persian legend, hover and drill-down", async () => {
   // The definition is beside the map: numerator, denominator, period, source.
   const definition = await page.locator(".definition").innerText();
   for (const words of ["صورت", "مخرج", "دوره", "منبع"]) assert.ok(definition.includes(words), words);
+  assert.ok(definition.includes("آنچه در هر مکان شمرده"), "the numerator explained in plain words");
 
   // Hover: the tip names the district and gives its value in Persian digits.
   const first = shapes.first();
@@ -136,7 +137,10 @@ test("hot spots: Gi* map of H3 cells with confidence classes", async () => {
   const cells = page.locator(".hotspot-map .map-shape");
   assert.ok((await cells.count()) > 1000, "the city's resolution-9 cells are drawn");
   assert.ok((await page.locator(".hotspot-map .spot-hot3").count()) > 0, "the demo's clusters show as hot spots");
-  await page.getByLabel("جایگشت‌ها").fill("999");
+  // Plain words first: what a hot spot is, before the statistic's name.
+  assert.match(await page.locator("p.plain").innerText(), /کانون داغ.*بیش از انتظار کنار هم/);
+  assert.ok((await page.locator("small.explain").count()) >= 2, "technical options explained");
+  await page.getByLabel(/آزمون‌های تصادفی/).fill("999");
   await page.getByRole("button", { name: "محاسبه" }).click();
   await page.waitForURL(/permutations=999/);
   assert.ok((await page.locator("#hot-list tbody tr").count()) > 0);

@@ -132,6 +132,21 @@ pub fn instant(s: &str) -> String {
         .unwrap_or_else(|| s.to_string())
 }
 
+/// A technical term as a person reads it: its plain Persian words, and a short
+/// explanation both under it (phones have no hover) and on hover.
+pub fn term(plain: &str, explain: &str) -> Markup {
+    html! {
+        span.term title=(explain) { (plain) }
+        small.explain { (explain) }
+    }
+}
+
+/// [`term`] where there is no room for the explanation under it (a table's head):
+/// on hover, and for screen readers.
+pub fn term_short(plain: &str, explain: &str) -> Markup {
+    html! { span.term title=(explain) aria-description=(explain) { (plain) } }
+}
+
 /// Latin text or an id inside Persian text.
 pub fn bdi(s: &str) -> Markup {
     html! { bdi dir="ltr" { (s) } }

@@ -32,9 +32,9 @@ fn definition(i: &Indicator, source: &str) -> Markup {
             dt { "کد" } dd { (bdi(&i.code)) }
             dt { "نام انگلیسی" } dd { (bdi(&i.name_en)) }
             dt { "محور" } dd { (i.theme) }
-            dt { "صورت" } dd { (i.numerator_fa) " — "
+            dt { (crate::layout::term("صورت (آنچه شمرده می‌شود)", "آنچه در هر مکان شمرده یا گزارش می‌شود، مثلاً شمار متکدیان دیده‌شده")) } dd { (i.numerator_fa) " — "
                 (numerator_source_fa(i.numerator)) @if i.numerator.is_live() { " (" (i.categories.join("، ")) ")" } }
-            dt { "مخرج" } dd { (denominator_fa(i)) }
+            dt { (crate::layout::term("مخرج (نسبت به)", "آن‌چه شمار بر آن تقسیم می‌شود تا مکان‌های بزرگ و کوچک هم‌سنجیدنی شوند: جمعیت یا مساحت")) } dd { (denominator_fa(i)) }
             dt { "بدتر است اگر" } dd { @if i.worse == Worse::Higher { "بیشتر باشد" } @else { "کمتر باشد" } }
             dt { "منبع" } dd { @if source.is_empty() { "—" } @else { (source) } }
             dt { "انتشار" } dd { @if i.publication == Publication::Public { "عمومی" } @else { "محدود (تنها برای دارندگان دسترسی آماری)" } }
@@ -73,7 +73,7 @@ pub async fn dictionary_page(
         @if atlas::may_define(&user.actor) { p { a.button href="/atlas/define-indicator" { "تعریف شاخص تازه" } } }
         div.table-wrap {
             table {
-                thead { tr { th { "محور" } th { "شاخص" } th { "صورت" } th { "مخرج" } th { "نسخه" } th { "انتشار" } } }
+                thead { tr { th { "محور" } th { "شاخص" } th { (crate::layout::term_short("صورت", "آنچه در هر مکان شمرده یا گزارش می‌شود، مثلاً شمار متکدیان دیده‌شده")) } th { (crate::layout::term_short("مخرج", "آن‌چه شمار بر آن تقسیم می‌شود تا مکان‌های بزرگ و کوچک هم‌سنجیدنی شوند: جمعیت یا مساحت")) } th { "نسخه" } th { "انتشار" } } }
                 tbody {
                     @for i in &list {
                         tr {
@@ -419,9 +419,9 @@ async fn define_markup(
             label { "نام انگلیسی" input type="text" name="name_en" dir="ltr" maxlength="200" value=(d.name_en); }
             label { "محور" span.hint { "شاخص‌های هم‌محور در شاخص اولویت با هم جمع می‌شوند" }
                 input type="text" name="theme" required maxlength="100" value=(d.theme); }
-            label { "یکا" input type="text" name="unit_fa" maxlength="100" value=(d.unit_fa); }
+            label { (crate::layout::term("یکا (واحد اندازه)", "واحدی که مقدار با آن خوانده می‌شود، مثلاً «نفر در هر ۱۰۰۰ نفر»")) input type="text" name="unit_fa" maxlength="100" value=(d.unit_fa); }
             label { "بدتر است اگر" (choice("worse", &d.worse, &[("higher", "بیشتر باشد"), ("lower", "کمتر باشد")])) }
-            label { "صورت" (choice("numerator", &d.numerator, &NUMERATORS.map(|n| (n.code(), numerator_source_fa(n))))) }
+            label { (crate::layout::term("صورت (آنچه شمرده می‌شود)", "آنچه در هر مکان شمرده یا گزارش می‌شود، مثلاً شمار متکدیان دیده‌شده")) (choice("numerator", &d.numerator, &NUMERATORS.map(|n| (n.code(), numerator_source_fa(n))))) }
             fieldset.categories {
                 legend { "دسته‌های رویداد (برای صورتِ رویدادی)" }
                 @for c in &categories {
@@ -436,7 +436,7 @@ async fn define_markup(
             }
             label { "تعریف صورت" input type="text" name="numerator_fa" required maxlength="500" value=(d.numerator_fa); }
             label.check { input type="checkbox" name="numerator_is_count" value="1" checked[d.numerator_is_count]; "صورت یک شمارش است (شمار کوچک پنهان می‌شود)" }
-            label { "مخرج" (choice("denominator", &d.denominator, &[("population", "جمعیت"), ("area", "مساحت (کیلومتر مربع)"), ("none", "ندارد")])) }
+            label { (crate::layout::term("مخرج (نسبت به)", "آن‌چه شمار بر آن تقسیم می‌شود تا مکان‌های بزرگ و کوچک هم‌سنجیدنی شوند: جمعیت یا مساحت")) (choice("denominator", &d.denominator, &[("population", "جمعیت"), ("area", "مساحت (کیلومتر مربع)"), ("none", "ندارد")])) }
             label { "پایهٔ نرخ"
                 select name="rate_base" {
                     @for (code, label) in &bases { option value=(code) selected[*code == d.rate_base] { (label) } }

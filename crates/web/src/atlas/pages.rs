@@ -287,8 +287,8 @@ async fn atlas_body(
                     h2 { (indicator.name_fa) " " span.badge { "نسخهٔ " (num(indicator.version)) } }
                     dl.facts {
                         dt { "دوره" } dd { (period.label()) }
-                        dt { "صورت" } dd { (indicator.numerator_fa) }
-                        dt { "مخرج" } dd {
+                        dt { (layout::term("صورت (آنچه شمرده می‌شود)", "آنچه در هر مکان شمرده یا گزارش می‌شود، مثلاً شمار متکدیان دیده‌شده")) } dd { (indicator.numerator_fa) }
+                        dt { (layout::term("مخرج (نسبت به)", "آن‌چه شمار بر آن تقسیم می‌شود تا مکان‌های بزرگ و کوچک هم‌سنجیدنی شوند: جمعیت یا مساحت")) } dd {
                             @match indicator.denominator {
                                 hamafza_core::indicator::Denominator::None => "ندارد (خود عدد)",
                                 hamafza_core::indicator::Denominator::Population => "جمعیت مکان",
@@ -318,7 +318,7 @@ async fn atlas_body(
                     input type="hidden" name="indicator" value=(indicator.code);
                     div.table-wrap {
                         table.atlas-table {
-                            thead { tr { th { "مقایسه" } th { "نام" } th { "مقدار" } th { "صورت" } th { "مخرج" } } }
+                            thead { tr { th { "مقایسه" } th { "نام" } th { "مقدار" } th { (layout::term_short("صورت", "آنچه در هر مکان شمرده یا گزارش می‌شود، مثلاً شمار متکدیان دیده‌شده")) } th { (layout::term_short("مخرج", "آن‌چه شمار بر آن تقسیم می‌شود تا مکان‌های بزرگ و کوچک هم‌سنجیدنی شوند: جمعیت یا مساحت")) } } }
                             tbody {
                                 @for r in &rows {
                                     tr {
