@@ -206,3 +206,33 @@ test("periods are picked and typed in Persian; a refused one is said beside its 
   assert.equal(problems.length, 0, problems.join("\n"));
   await page.close();
 });
+
+test("place pages connect at 375 px: a neighbourhood's rank and why, the district's council and open resolutions", async () => {
+  const { page, problems } = await app.newPage();
+  await page.setViewportSize({ width: 375, height: 800 });
+  await signIn(app.base, page, "d01.secretary", "hamafza-demo");
+  await page.waitForURL(`${app.base}/`);
+  const districts = await (await page.request.get(`${app.base}/api/v1/places?level=district&limit=100`)).json();
+  const d01 = districts.items.find((p) => p.code === "SYN-HMF-D01");
+  assert.ok(d01, "district 1 is the secretary's");
+  await page.goto(`${app.base}/places/${d01.id}`);
+  const h1 = (await page.locator("h1").innerText()).trim();
+  assert.doesNotMatch(h1, /^منطقه\s+منطقه/, `the level word once: ${h1}`);
+  assert.equal(await page.locator("p.flash.error").count(), 0, "the synthetic note is not an error");
+  // The district leads to its own council and its open resolutions.
+  await page.getByRole("heading", { name: "شوراها و مصوبات" }).waitFor();
+  assert.ok((await page.locator("section.connect a[href^='/councils/']").count()) >= 1, "its council is linked");
+  await noSidewaysScroll(page);
+  await page.screenshot({ path: join(shots, "place-district-phone.png"), fullPage: true });
+  // One of its neighbourhoods: its rank among its siblings, and why.
+  const child = page.locator("table a[href^='/places/']").first();
+  await child.click();
+  await page.getByRole("heading", { name: "در اطلس" }).waitFor();
+  const atlas = await page.locator("section.connect").first().innerText();
+  assert.match(atlas, /رتبهٔ [۰-۹]+ از [۰-۹]+/, atlas);
+  await page.getByRole("link", { name: "چرا این رتبه؟" }).click();
+  await page.waitForURL(/explain=/);
+  await page.locator(".explain").waitFor();
+  assert.equal(problems.length, 0, problems.join("\n"));
+  await page.close();
+});

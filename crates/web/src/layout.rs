@@ -147,6 +147,17 @@ pub fn term_short(plain: &str, explain: &str) -> Markup {
     html! { span.term title=(explain) aria-description=(explain) { (plain) } }
 }
 
+/// A place's name with its level word in front, unless the name begins with it
+/// already («منطقهٔ ۱», not «منطقه منطقهٔ ۱»).
+pub fn place_title(p: &hamafza_store::Place) -> String {
+    let level = p.level.name_fa();
+    if p.name_fa.starts_with(level) {
+        p.name_fa.clone()
+    } else {
+        format!("{level} {}", p.name_fa)
+    }
+}
+
 /// Latin text or an id inside Persian text.
 pub fn bdi(s: &str) -> Markup {
     html! { bdi dir="ltr" { (s) } }

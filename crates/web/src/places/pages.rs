@@ -162,6 +162,14 @@ pub async fn place_page(
         children.clone()
     };
     let svg = map_of(&drawn, &format!("نقشهٔ {}", place.name_fa)).unwrap_or_default();
+    let connect = super::connect::sections(
+        &state,
+        &user,
+        &place,
+        ancestors.last(),
+        !children.is_empty(),
+    )
+    .await?;
     let any_real = drawn.iter().any(|d| !d.place.synthetic);
     let any_synthetic = drawn.iter().any(|d| d.place.synthetic);
 
@@ -173,9 +181,9 @@ pub async fn place_page(
                 li aria-current="page" { (place.name_fa) }
             }
         }
-        h1 { (place.level.name_fa()) " " (place.name_fa) @if place.synthetic { (synthetic_badge()) } }
+        h1 { (layout::place_title(&place)) @if place.synthetic { (synthetic_badge()) } }
         @if place.synthetic {
-            p.flash.error role="note" { "این مکان ساختگی است: برای نمایش و آموزش ساخته شده و نام و مرزش واقعی نیست." }
+            p.note role="note" { "این مکان ساختگی است: برای نمایش و آموزش ساخته شده و نام و مرزش واقعی نیست." }
         }
         div.place-layout {
             div {
@@ -202,6 +210,7 @@ pub async fn place_page(
                     @if let Some(o) = &place.osm_id { dt { "شناسهٔ OSM" } dd { (bdi(o)) } }
                     @if let Some(w) = &place.wikidata { dt { "ویکی‌داده" } dd { (bdi(w)) } }
                 }
+                (connect)
                 @if !children.is_empty() {
                     h2 { "زیرمجموعه‌ها (" (num(children.len() as i64)) ")" }
                     div.table-wrap {
