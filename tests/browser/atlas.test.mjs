@@ -137,6 +137,8 @@ test("hot spots: Gi* map of H3 cells with confidence classes", async () => {
   const cells = page.locator(".hotspot-map .map-shape");
   assert.ok((await cells.count()) > 1000, "the city's resolution-9 cells are drawn");
   assert.ok((await page.locator(".hotspot-map .spot-hot3").count()) > 0, "the demo's clusters show as hot spots");
+  // The span is picked and shown in Persian, like every period box.
+  assert.doesNotMatch(await page.getByRole("combobox", { name: /^از دورهٔ/ }).inputValue(), /[0-9]/);
   // Plain words first: what a hot spot is, before the statistic's name.
   assert.match(await page.locator("p.plain").innerText(), /کانون داغ.*بیش از انتظار کنار هم/);
   assert.ok((await page.locator("small.explain").count()) >= 2, "technical options explained");

@@ -155,13 +155,11 @@ pub async fn hotspots_page(
         chosen = categories_all.iter().map(|c| c.code.clone()).collect();
     }
     let today = JalaliDate::from_gregorian(state.clock.today());
-    let period = |k: &str, default: Period| -> Result<Period, AppError> {
-        get(k)
-            .map(|s| Period::parse(s).map_err(|e| AppError::BadRequest(e.to_string())))
-            .unwrap_or(Ok(default))
-    };
-    let from = period("from", Period::Year(today.year - 1))?;
-    let to = period("to", from)?;
+    // A period that is not one is said beside its box; the page uses the default.
+    let asked_from = super::view::PeriodAsked::read(get("from"));
+    let asked_to = super::view::PeriodAsked::read(get("to"));
+    let from = asked_from.period.unwrap_or(Period::Year(today.year - 1));
+    let to = asked_to.period.unwrap_or(from);
     let (first, _) = month_range(from);
     let (_, last) = month_range(to);
     let permutations: usize = get("permutations")
@@ -233,8 +231,8 @@ pub async fn hotspots_page(
                     label.check { input type="checkbox" name="category" value=(c.code) checked[chosen.contains(&c.code)]; (c.name_fa) }
                 }
             }
-            label { "از دورهٔ" input name="from" value=(from.code()) size="8" dir="ltr"; }
-            label { "تا دورهٔ" input name="to" value=(to.code()) size="8" dir="ltr"; }
+            (super::view::period_field("from", "از دورهٔ", Some(from), &asked_from, today))
+            (super::view::period_field("to", "تا دورهٔ", Some(to), &asked_to, today))
             label { (layout::term("آزمون‌های تصادفی (جایگشت)", "چند بار رویدادها به‌تصادف جابه‌جا شوند تا اطمینان سنجیده شود؛ ۰ یعنی آزمون نرمال، ۹۹۹ دقیق‌تر و کندتر")) input name="permutations" value=(permutations) size="5" dir="ltr"; }
             label.check { input type="checkbox" name="fdr" value="1" checked[fdr]; (layout::term("کنار گذاشتن کانون‌های تصادفی (تصحیح بنجامینی–هاخبرگ، ۵٪)", "وقتی یاخته‌های بسیاری آزموده می‌شوند، برخی به‌تصادف داغ دیده می‌شوند؛ این تصحیح آن‌ها را کنار می‌گذارد")) }
             button.primary type="submit" { "محاسبه" }
