@@ -196,6 +196,13 @@ test("periods are picked and typed in Persian; a refused one is said beside its 
   await page.waitForURL(/period=/);
   assert.equal(await page.getByRole("combobox", { name: /^دوره/ }).inputValue(), "مهر ۱۴۰۴");
   assert.ok((await page.locator(".definition").innerText()).includes("مهر ۱۴۰۴"));
+  // The running month (offered after eight seasons and two years): its trend marks it
+  // «ناقص» instead of drawing its partial count as a drop.
+  await page.getByRole("combobox", { name: /^دوره/ }).fill(offered[10]);
+  await page.getByRole("button", { name: "نمایش" }).click();
+  await page.waitForURL(/period=/);
+  assert.equal(await page.locator(".trend .partial-band").count(), 1, `the running month ${offered[10]} is marked`);
+  assert.match(await page.locator(".trend figcaption").innerText(), /دورهٔ ناقص/);
   // A month that does not exist: the same page, with its menu, the reason beside the box.
   await page.getByRole("combobox", { name: /^دوره/ }).fill("۱۴۰۵/۱۳");
   await page.getByRole("button", { name: "نمایش" }).click();

@@ -108,6 +108,7 @@ pub async fn for_place(
         &format!("روند {} در {}", indicator.name_fa, place.name_fa),
         &periods,
         &lines,
+        JalaliDate::from_gregorian(state.clock.today()),
     ))
 }
 
@@ -122,38 +123,99 @@ const W: f64 = 640.0;
 const H: f64 = 240.0;
 const PAD: f64 = 36.0;
 
-/// A line chart read right to left: the earliest period on the right.
-pub fn line_chart(title: &str, periods: &[Period], lines: &[Line<'_>]) -> Markup {
+/// A period's name on an axis: a month by its name, with the year where the year
+/// changes (or on the first label); others as always.
+fn axis_label(p: Period, first: bool) -> String {
+    match p {
+        Period::Month(_, m) if !first && m != 1 => {
+            hamafza_core::jalali::MONTH_NAMES[usize::from(m - 1)].to_string()
+        }
+        _ => p.label(),
+    }
+}
+
+/// Every how many periods an axis label fits without touching its neighbours.
+fn label_step(labels: &[String], gap: f64) -> usize {
+    // Persian at 13 px: about 7 px a letter, with room either side.
+    let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64 * 7.0 + 8.0;
+    ((widest / gap.max(1.0)).ceil() as usize).max(1)
+}
+
+/// A line chart read right to left: the earliest period on the right. A period not
+/// over yet (`today` inside it) is shaded and labelled «ناقص», and the line into it is
+/// drawn faint and broken, so a running month never reads as a drop; a chart with no
+/// value at all says so instead of drawing empty axes.
+pub fn line_chart(
+    title: &str,
+    periods: &[Period],
+    lines: &[Line<'_>],
+    today: JalaliDate,
+) -> Markup {
+    if lines.iter().all(|l| l.values.iter().all(Option::is_none)) {
+        return html! {
+            figure.trend.empty {
+                p.hint role="note" { (title) ": برای این دوره‌ها داده‌ای (یا شماری بیش از حد نمایش) نیست." }
+            }
+        };
+    }
     let max = lines
         .iter()
         .flat_map(|l| l.values.iter().flatten())
         .fold(0.0f64, |a, &b| a.max(b));
-    let max = if max > 0.0 { max * 1.1 } else { 1.0 };
+    let top = if max > 0.0 { max } else { 1.0 };
+    let max = top * 1.1;
     let n = periods.len().max(2) as f64;
-    let x = |i: usize| W - PAD - i as f64 * (W - 2.0 * PAD) / (n - 1.0);
+    let gap = (W - 2.0 * PAD) / (n - 1.0);
+    let x = |i: usize| W - PAD - i as f64 * gap;
     let y = |v: f64| H - PAD - v / max * (H - 2.0 * PAD);
+    let incomplete: Vec<bool> = periods.iter().map(|p| p.last_day() >= today).collect();
+    let labels: Vec<String> = periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| axis_label(*p, i == 0))
+        .collect();
+    let step = label_step(&labels, gap);
+    let last = periods.len().saturating_sub(1);
     // Self last, so it is drawn on top.
     let mut order: Vec<&Line<'_>> = lines.iter().collect();
     order.sort_by_key(|l| l.class == "line-self");
+    let points = |run: &[(usize, f64)]| {
+        run.iter()
+            .map(|&(i, v)| format!("{:.1},{:.1}", x(i), y(v)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     html! {
         figure.trend {
             svg.chart viewBox=(format!("0 0 {W} {H}")) role="img" aria-label=(title) {
                 title { (title) }
+                @for (i, partial) in incomplete.iter().enumerate() {
+                    @if *partial {
+                        rect.partial-band x=(format!("{:.1}", x(i) - gap / 2.0)) y=(PAD / 2.0) width=(format!("{gap:.1}")) height=(H - PAD * 1.5) {}
+                        text.partial-label x=(format!("{:.1}", x(i))) y=(PAD / 2.0 + 12.0) text-anchor="middle" { "ناقص" }
+                    }
+                }
                 line.axis x1=(PAD) y1=(H - PAD) x2=(W - PAD) y2=(H - PAD) {}
-                text.value x=(W - PAD + 4.0) y=(y(max / 1.1) + 4.0) direction="rtl" text-anchor="start" { (value_fa(max / 1.1)) }
-                @for (i, p) in periods.iter().enumerate() {
-                    text.label x=(x(i)) y=(H - 12.0) text-anchor="middle" { (p.label()) }
+                text.value x=(W - PAD + 4.0) y=(y(top) + 4.0) direction="rtl" text-anchor="start" { (value_fa(top)) }
+                @for (i, label) in labels.iter().enumerate() {
+                    @if (last - i).is_multiple_of(step) {
+                        text.label x=(format!("{:.1}", x(i))) y=(H - 12.0) text-anchor="middle" { (label) }
+                    }
                 }
                 @for l in &order {
                     g class=(l.class) {
                         title { (l.label) }
                         @for seg in segments(&l.values) {
-                            polyline points=(seg.iter().map(|&(i, v)| format!("{:.1},{:.1}", x(i), y(v))).collect::<Vec<_>>().join(" ")) {}
+                            @let split = seg.iter().position(|&(i, _)| incomplete[i]).unwrap_or(seg.len());
+                            @if split > 1 { polyline points=(points(&seg[..split])) {} }
+                            @if split < seg.len() {
+                                polyline.partial points=(points(&seg[split.saturating_sub(1)..])) {}
+                            }
                         }
                         @for (i, v) in l.values.iter().enumerate() {
                             @if let Some(v) = v {
-                                circle cx=(format!("{:.1}", x(i))) cy=(format!("{:.1}", y(*v))) r="3" {
-                                    title { (l.label) " — " (periods[i].label()) ": " (value_fa(*v)) }
+                                circle.partial[incomplete[i]] cx=(format!("{:.1}", x(i))) cy=(format!("{:.1}", y(*v))) r="3" {
+                                    title { (l.label) " — " (periods[i].label()) @if incomplete[i] { " (ناقص، هنوز تمام نشده)" } ": " (value_fa(*v)) }
                                 }
                             }
                         }
@@ -166,6 +228,7 @@ pub fn line_chart(title: &str, periods: &[Period], lines: &[Line<'_>]) -> Markup
                     span.key.line-parent { (lines.iter().find(|l| l.class == "line-parent").map(|l| l.label).unwrap_or("")) " (بالادست)" }
                 }
                 @if lines.iter().any(|l| l.class == "line-sibling") { span.key.line-sibling { "هم‌ترازها" } }
+                @if incomplete.iter().any(|p| *p) { span.key.partial { "دورهٔ ناقص (هنوز تمام نشده؛ افت آن واقعی نیست)" } }
             }
         }
     }
@@ -253,5 +316,53 @@ mod tests {
         let m = periods_ending(Period::Month(1404, 3));
         assert_eq!(m.first(), Some(&Period::Month(1403, 4)));
         assert_eq!(segments(&[Some(1.0), None, Some(2.0), Some(3.0)]).len(), 2);
+    }
+
+    fn line(values: Vec<Option<f64>>) -> Line<'static> {
+        Line {
+            label: "محلهٔ آزمون",
+            values,
+            class: "line-self",
+        }
+    }
+
+    #[test]
+    fn a_running_period_is_marked_not_drawn_as_a_drop() {
+        let periods = periods_ending(Period::Month(1404, 7));
+        // Mehr 1404 is running on its 19th; its count so far is low.
+        let today = JalaliDate::new(1404, 7, 19).unwrap();
+        let mut values: Vec<Option<f64>> = vec![Some(40.0); 11];
+        values.push(Some(9.0));
+        let svg = line_chart("روند", &periods, &[line(values)], today).into_string();
+        assert!(
+            svg.contains("partial-band") && svg.contains(">ناقص<"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(r#"<polyline class="partial""#),
+            "the line into it is faint"
+        );
+        assert_eq!(
+            svg.matches("partial-band").count(),
+            1,
+            "only the running month"
+        );
+        // Twelve month names would overlap on the axis: not all are written.
+        let labels = svg.matches(r#"<text class="label""#).count();
+        assert!((2..12).contains(&labels), "{labels} labels");
+        // A month long over is not marked.
+        let later = JalaliDate::new(1404, 9, 1).unwrap();
+        let svg = line_chart("روند", &periods, &[line(vec![Some(1.0); 12])], later).into_string();
+        assert!(!svg.contains("partial-band"));
+    }
+
+    #[test]
+    fn an_empty_chart_says_so() {
+        let periods = periods_ending(Period::Quarter(1404, 2));
+        let today = JalaliDate::new(1404, 7, 19).unwrap();
+        let html = line_chart("روند", &periods, &[line(vec![None; 8])], today).into_string();
+        assert!(!html.contains("<svg"), "{html}");
+        assert!(html.contains("داده‌ای"), "{html}");
+        assert!(!html.contains("۰٫۹۱"), "no stray axis value");
     }
 }
