@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use hamafza_core::access::{Action, Actor, Decision, DenyReason, Role, Target, decide};
+use hamafza_core::access::{Action, Actor, Role, Target, decide};
 use hamafza_core::biometrics::{VECTOR_DIMENSION, VectorTemplate};
 use hamafza_core::jalali::JalaliDate;
 use hamafza_store::Engine;
@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::common::{Fixture, Session};
+use crate::common::{Fixture, Session, status_for};
 use crate::linkage::user_with;
 
 mod sqlite {
@@ -66,6 +66,37 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The officer of agency B, a registry supervisor of agency A, and one man registered
+/// twice by the officer under two names.
+struct World {
+    officer: Session,
+    supervisor: Session,
+    supervisor_actor: Actor,
+    first: String,
+    second: String,
+}
+
+async fn world(f: &Fixture) -> World {
+    let officer = f.login("officer").await;
+    let (supervisor, supervisor_actor) = user_with(
+        f,
+        "supervisor",
+        "A",
+        vec![Role::AgencyOfficer, Role::RegistrySupervisor],
+        "CITY",
+    )
+    .await;
+    let first = register(f, &officer, "کریم", "نادری").await;
+    let second = register(f, &officer, "رحیم", "صفایی").await;
+    World {
+        officer,
+        supervisor,
+        supervisor_actor,
+        first,
+        second,
+    }
 }
 
 fn person(f: &Fixture, given: &str, family: &str, consent: &str) -> Value {
@@ -196,32 +227,20 @@ async fn count(f: &Fixture, sql: &str) -> i64 {
         .expect("count")
 }
 
-fn status_for(d: Decision) -> StatusCode {
-    match d {
-        Decision::Allow => StatusCode::OK,
-        Decision::Deny(DenyReason::Hidden | DenyReason::Jurisdiction) => StatusCode::NOT_FOUND,
-        Decision::Deny(DenyReason::Role | DenyReason::Agency) => StatusCode::FORBIDDEN,
-    }
-}
-
 async fn through_the_stand_in(engine: Engine) {
     let key = TemplateKey::generate();
     let biometrics = Arc::new(Biometrics::stand_in(key.clone()));
     let b = biometrics.clone();
     let f = Fixture::start_with(engine, move |s| s.with_biometrics(b)).await;
-    let officer = f.login("officer").await;
-    let (supervisor, supervisor_actor) = user_with(
-        &f,
-        "supervisor",
-        "A",
-        vec![Role::AgencyOfficer, Role::RegistrySupervisor],
-        "CITY",
-    )
-    .await;
     // One man registered twice under different names (he gave another name the
-    // second time), and someone else.
-    let first = register(&f, &officer, "کریم", "نادری").await;
-    let second = register(&f, &officer, "رحیم", "صفایی").await;
+    // second time).
+    let World {
+        officer,
+        supervisor,
+        supervisor_actor,
+        first,
+        second,
+    } = world(&f).await;
     let other = register(&f, &officer, "جواد", "مرادی").await;
     let face = vector(1, 0.0);
     let r1 = enrolled(&f, &officer, &first, &face).await;
@@ -334,24 +353,17 @@ async fn through_the_stand_in(engine: Engine) {
     // Every role on the biometric endpoints, as the policy says.
     let today = JalaliDate::from_gregorian(f.clock.today());
     let mut askers: Vec<(Session, Actor)> = vec![(supervisor, supervisor_actor)];
-    for name in [
-        "admin",
-        "aadmin",
-        "secretary",
-        "officer",
-        "analyst",
-        "viewer",
-    ] {
-        let actor = f
-            .store
-            .user_for_login(name)
-            .await
-            .expect("user")
-            .expect("exists")
-            .0
-            .actor();
-        askers.push((f.login(name).await, actor));
-    }
+    askers.extend(
+        f.signed_in_as(&[
+            "admin",
+            "aadmin",
+            "secretary",
+            "officer",
+            "analyst",
+            "viewer",
+        ])
+        .await,
+    );
     let (a_officer, a_actor) =
         user_with(&f, "a.officer", "A", vec![Role::AgencyOfficer], "CITY").await;
     askers.push((a_officer, a_actor));
@@ -565,17 +577,13 @@ async fn through_an_external_abis(engine: Engine) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let worker =
         hamafza_web::biometrics::spawn_worker(f.store.clone(), biometrics.clone(), stopped);
-    let officer = f.login("officer").await;
-    let (supervisor, _) = user_with(
-        &f,
-        "supervisor",
-        "A",
-        vec![Role::AgencyOfficer, Role::RegistrySupervisor],
-        "CITY",
-    )
-    .await;
-    let first = register(&f, &officer, "کریم", "نادری").await;
-    let second = register(&f, &officer, "رحیم", "صفایی").await;
+    let World {
+        officer,
+        supervisor,
+        first,
+        second,
+        ..
+    } = world(&f).await;
     let face = vector(5, 0.0);
     let r1 = enrolled(&f, &officer, &first, &face).await;
     let r2 = enrolled(&f, &officer, &second, &vector(5, 0.01)).await;

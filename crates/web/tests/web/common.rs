@@ -324,6 +324,40 @@ async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) -> std
     .await
 }
 
+/// The status a policy decision must produce over HTTP: allowed is 200, a record the
+/// caller may not know of is 404, a refusal of something the caller can see is 403.
+pub fn status_for(d: hamafza_core::access::Decision) -> StatusCode {
+    use hamafza_core::access::{Decision, DenyReason};
+    match d {
+        Decision::Allow => StatusCode::OK,
+        Decision::Deny(DenyReason::Hidden | DenyReason::Jurisdiction) => StatusCode::NOT_FOUND,
+        Decision::Deny(DenyReason::Role | DenyReason::Agency) => StatusCode::FORBIDDEN,
+    }
+}
+
+impl Fixture {
+    /// The fixture's users of these names, signed in, each with the actor the policy
+    /// decides for.
+    pub async fn signed_in_as(
+        &self,
+        names: &[&str],
+    ) -> Vec<(Session, hamafza_core::access::Actor)> {
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            let actor = self
+                .store
+                .user_for_login(name)
+                .await
+                .expect("user")
+                .expect("exists")
+                .0
+                .actor();
+            out.push((self.login(name).await, actor));
+        }
+        out
+    }
+}
+
 pub struct Session {
     pub cookie: String,
     pub csrf: String,

@@ -4,12 +4,12 @@
 //! by side and a decision that is refused twice — and every role asking the linkage
 //! endpoints answered as `hamafza_core::access::decide` says.
 
-use hamafza_core::access::{Action, Actor, Decision, DenyReason, Role, Target, decide};
+use hamafza_core::access::{Action, Actor, Role, Target, decide};
 use hamafza_store::{NewUser, Who};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Fixture, PASSWORD, Session};
+use crate::common::{Fixture, PASSWORD, Session, status_for};
 
 on_both_engines!(linkage_finds_links_queues_and_undoes,);
 
@@ -50,14 +50,6 @@ fn man(f: &Fixture, given: &str, family: &str, year: &str, consent: &str) -> Val
 async fn json_of(res: reqwest::Response, status: StatusCode) -> Value {
     assert_eq!(res.status(), status);
     res.json().await.expect("json")
-}
-
-fn status_for(d: Decision) -> StatusCode {
-    match d {
-        Decision::Allow => StatusCode::OK,
-        Decision::Deny(DenyReason::Hidden | DenyReason::Jurisdiction) => StatusCode::NOT_FOUND,
-        Decision::Deny(DenyReason::Role | DenyReason::Agency) => StatusCode::FORBIDDEN,
-    }
 }
 
 async fn persons(f: &Fixture) -> i64 {
@@ -315,24 +307,17 @@ async fn linkage_finds_links_queues_and_undoes(f: Fixture) {
 
     // Every role on the collection endpoints, as the policy says.
     let mut askers: Vec<(Session, Actor)> = vec![(supervisor, supervisor_actor)];
-    for name in [
-        "admin",
-        "aadmin",
-        "secretary",
-        "officer",
-        "analyst",
-        "viewer",
-    ] {
-        let actor = f
-            .store
-            .user_for_login(name)
-            .await
-            .expect("user")
-            .expect("exists")
-            .0
-            .actor();
-        askers.push((f.login(name).await, actor));
-    }
+    askers.extend(
+        f.signed_in_as(&[
+            "admin",
+            "aadmin",
+            "secretary",
+            "officer",
+            "analyst",
+            "viewer",
+        ])
+        .await,
+    );
     for (s, actor) in &askers {
         let review = status_for(decide(actor, Action::ReviewMatches, Target::Collection));
         let run = status_for(decide(actor, Action::RunLinkage, Target::Collection));

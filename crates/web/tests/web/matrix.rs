@@ -14,29 +14,18 @@
 
 use std::collections::BTreeSet;
 
-use hamafza_core::access::{
-    Action, Actor, CouncilFacts, Decision, DenyReason, Parties, Target, decide,
-};
+use hamafza_core::access::{Action, Actor, CouncilFacts, Decision, Parties, Target, decide};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::common::{Fixture, Session};
+use crate::common::{Fixture, Session, status_for};
 use crate::resolutions::{post_update, world};
 
 on_both_engines!(
     every_role_and_endpoint_agrees_with_the_policy,
     ids_that_are_not_ids_are_not_found,
 );
-
-/// The status a decision must produce.
-fn status_for(d: Decision) -> StatusCode {
-    match d {
-        Decision::Allow => StatusCode::OK,
-        Decision::Deny(DenyReason::Hidden | DenyReason::Jurisdiction) => StatusCode::NOT_FOUND,
-        Decision::Deny(DenyReason::Role | DenyReason::Agency) => StatusCode::FORBIDDEN,
-    }
-}
 
 fn uuid(s: &str) -> Uuid {
     Uuid::parse_str(s).expect("uuid")
