@@ -217,7 +217,8 @@ impl Store {
     }
 
     /// A person's enrolments (never a template), for whoever may read the record;
-    /// audited as a read with the reader's purpose.
+    /// audited as a read with the reader's purpose when there is one to read (a person
+    /// page shows this section, and a person with none is most people).
     pub async fn biometric_enrolments(
         &self,
         reader: &PersonReader<'_>,
@@ -227,9 +228,6 @@ impl Store {
             .person_access(reader.actor, person, reader.today)
             .await?;
         refused(access.decide(reader.actor, Action::ViewPerson))?;
-        let mut w = self.write_tx().await?;
-        record_reads(&mut w, reader, "person.biometrics_read", &[person]).await?;
-        w.commit().await?;
         let rows = sqlx::query(
             "SELECT e.reference_id, e.modality, e.format, a.name_fa AS agency, e.enrolled_at, e.state, e.failure, e.deleted_at
              FROM biometric_enrolments e JOIN agencies a ON a.id = e.agency_id
@@ -238,6 +236,11 @@ impl Store {
         .bind(person)
         .fetch_all(&self.pool)
         .await?;
+        if !rows.is_empty() {
+            let mut w = self.write_tx().await?;
+            record_reads(&mut w, reader, "person.biometrics_read", &[person]).await?;
+            w.commit().await?;
+        }
         rows.iter()
             .map(|r| {
                 let modality: String = r.try_get("modality")?;

@@ -247,6 +247,17 @@ async fn through_the_stand_in(engine: Engine) {
     enrolled(&f, &officer, &second, &vector(1, 0.01)).await;
     let r3 = enrolled(&f, &officer, &other, &vector(2, 0.0)).await;
     assert_eq!(states(&f, &officer, &first).await, ["pending"]);
+    // Reading someone's templates is audited as a read of the person; nobody's read
+    // is recorded where there was nothing to read.
+    let none = register(&f, &officer, "سعید", "کامرانی").await;
+    assert!(states(&f, &officer, &none).await.is_empty());
+    let reads = |who: &str| {
+        format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'person.biometrics_read' AND record_id = '{who}'"
+        )
+    };
+    assert_eq!(count(&f, &reads(&none)).await, 0);
+    assert_eq!(count(&f, &reads(&first)).await, 1);
 
     // The worker carries insert then identify; the stand-in answers.
     let pass = biometrics.process(&f.store).await.expect("process");
