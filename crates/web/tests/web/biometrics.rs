@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::common::{Fixture, Session, status_for};
+use crate::common::{EVERY_ROLE, Fixture, Session, status_for};
 use crate::linkage::user_with;
 
 mod sqlite {
@@ -364,17 +364,7 @@ async fn through_the_stand_in(engine: Engine) {
     // Every role on the biometric endpoints, as the policy says.
     let today = JalaliDate::from_gregorian(f.clock.today());
     let mut askers: Vec<(Session, Actor)> = vec![(supervisor, supervisor_actor)];
-    askers.extend(
-        f.signed_in_as(&[
-            "admin",
-            "aadmin",
-            "secretary",
-            "officer",
-            "analyst",
-            "viewer",
-        ])
-        .await,
-    );
+    askers.extend(f.signed_in_as(&EVERY_ROLE).await);
     let (a_officer, a_actor) =
         user_with(&f, "a.officer", "A", vec![Role::AgencyOfficer], "CITY").await;
     askers.push((a_officer, a_actor));

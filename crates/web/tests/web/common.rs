@@ -16,6 +16,16 @@ use serde_json::Value;
 
 pub const PASSWORD: &str = "test-password-1";
 
+/// The fixture's one user per role (see [`Fixture::start`]).
+pub const EVERY_ROLE: [&str; 6] = [
+    "admin",
+    "aadmin",
+    "secretary",
+    "officer",
+    "analyst",
+    "viewer",
+];
+
 /// Runs each listed test body on both engines.
 #[macro_export]
 macro_rules! on_both_engines {

@@ -9,7 +9,7 @@ use hamafza_store::{NewUser, Who};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Fixture, PASSWORD, Session, status_for};
+use crate::common::{EVERY_ROLE, Fixture, PASSWORD, Session, status_for};
 
 on_both_engines!(linkage_finds_links_queues_and_undoes,);
 
@@ -307,17 +307,7 @@ async fn linkage_finds_links_queues_and_undoes(f: Fixture) {
 
     // Every role on the collection endpoints, as the policy says.
     let mut askers: Vec<(Session, Actor)> = vec![(supervisor, supervisor_actor)];
-    askers.extend(
-        f.signed_in_as(&[
-            "admin",
-            "aadmin",
-            "secretary",
-            "officer",
-            "analyst",
-            "viewer",
-        ])
-        .await,
-    );
+    askers.extend(f.signed_in_as(&EVERY_ROLE).await);
     for (s, actor) in &askers {
         let review = status_for(decide(actor, Action::ReviewMatches, Target::Collection));
         let run = status_for(decide(actor, Action::RunLinkage, Target::Collection));
