@@ -77,12 +77,8 @@ struct Waiting {
 
 /// Days a resolution is past its deadline (0 when it has none or is not late).
 fn days_late(row: &ResolutionRow, today: time::Date) -> i64 {
-    row.resolution
+    row.facts()
         .deadline
-        .as_deref()
-        .and_then(|d| {
-            time::Date::parse(d, &time::format_description::well_known::Iso8601::DATE).ok()
-        })
         .map_or(0, |d| (today - d).whole_days().max(0))
 }
 
